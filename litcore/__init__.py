@@ -1,0 +1,1 @@
+"""Lumen's core: data, models, caching, metrics and interpretation, no UI."""

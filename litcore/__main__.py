@@ -1,0 +1,7 @@
+"""Entry point for ``python -m litcore``."""
+
+import sys
+
+from litcore.cli import main
+
+sys.exit(main())

@@ -1,0 +1,138 @@
+"""The persistent prediction store: SQLite in WAL mode under the cache root.
+
+Rows are keyed by (model fingerprint, example id) and survive restarts. WAL
+lets many sessions read while one writes, and each write is one transaction,
+so a crash mid-write leaves the previous state. Arrays are stored with
+``numpy.save(allow_pickle=False)``: nothing is ever unpickled.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import sqlite3
+from collections.abc import Iterable, Sequence
+from contextlib import closing
+from pathlib import Path
+
+import numpy as np
+
+from litcore.models.classifier import Predictions
+from litcore.paths import cache_root
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS predictions (
+    model TEXT NOT NULL,
+    example TEXT NOT NULL,
+    probas BLOB NOT NULL,
+    cls_embedding BLOB NOT NULL,
+    mean_embedding BLOB NOT NULL,
+    tokens TEXT NOT NULL,
+    truncated INTEGER NOT NULL,
+    PRIMARY KEY (model, example)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS artifacts (
+    key TEXT PRIMARY KEY,
+    payload BLOB NOT NULL
+);
+"""
+
+
+def to_bytes(array: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    np.save(buffer, np.ascontiguousarray(array), allow_pickle=False)
+    return buffer.getvalue()
+
+
+def from_bytes(payload: bytes) -> np.ndarray:
+    return np.load(io.BytesIO(payload), allow_pickle=False)
+
+
+class PredictionStore:
+    """Predictions and derived arrays (projections) on disk, shared by all sessions."""
+
+    def __init__(self, path: str | Path | None = None) -> None:
+        self.path = Path(path) if path else cache_root() / "predictions.sqlite"
+        with closing(self._connect()) as connection:
+            connection.execute("PRAGMA journal_mode=WAL")
+            connection.executescript(_SCHEMA)
+
+    def _connect(self) -> sqlite3.Connection:
+        connection = sqlite3.connect(self.path, timeout=60)
+        connection.execute("PRAGMA synchronous=NORMAL")
+        return connection
+
+    def get(
+        self, model: str, ids: Sequence[str]
+    ) -> tuple[Predictions | None, list[str]]:
+        """Cached predictions for ``ids`` and the ids that are not cached.
+
+        Returns ``(None, missing)`` unless every id is cached, so callers
+        compute the missing ones and ask again (or merge themselves).
+        """
+        found = dict(self._rows(model, ids))
+        missing = [i for i in ids if i not in found]
+        if missing:
+            return None, missing
+        rows = [found[i] for i in ids]
+        return (
+            Predictions(
+                probas=np.stack([from_bytes(r[0]) for r in rows]),
+                cls_embedding=np.stack([from_bytes(r[1]) for r in rows]),
+                mean_embedding=np.stack([from_bytes(r[2]) for r in rows]),
+                tokens=[json.loads(r[3]) for r in rows],
+                truncated=np.array([bool(r[4]) for r in rows]),
+            ),
+            [],
+        )
+
+    def _rows(self, model: str, ids: Sequence[str]) -> Iterable[tuple[str, tuple]]:
+        query = (
+            "SELECT example, probas, cls_embedding, mean_embedding, tokens, truncated "
+            "FROM predictions WHERE model = ? AND example IN ({})"
+        )
+        with closing(self._connect()) as connection:
+            for start in range(0, len(ids), 500):
+                chunk = list(ids[start : start + 500])
+                marks = ",".join("?" * len(chunk))
+                for row in connection.execute(query.format(marks), [model, *chunk]):
+                    yield row[0], row[1:]
+
+    def put(self, model: str, ids: Sequence[str], predictions: Predictions) -> None:
+        """Stores predictions for ``ids`` (in the same order) in one transaction."""
+        rows = [
+            (
+                model,
+                example,
+                to_bytes(predictions.probas[i]),
+                to_bytes(predictions.cls_embedding[i]),
+                to_bytes(predictions.mean_embedding[i]),
+                json.dumps(predictions.tokens[i]),
+                int(predictions.truncated[i]),
+            )
+            for i, example in enumerate(ids)
+        ]
+        with closing(self._connect()) as connection, connection:
+            connection.executemany(
+                "INSERT OR REPLACE INTO predictions VALUES (?, ?, ?, ?, ?, ?, ?)", rows
+            )
+
+    def get_arrays(self, key: str) -> dict[str, np.ndarray] | None:
+        """A named group of arrays (for example a projection), or None."""
+        with closing(self._connect()) as connection:
+            row = connection.execute(
+                "SELECT payload FROM artifacts WHERE key = ?", (key,)
+            ).fetchone()
+        if row is None:
+            return None
+        with np.load(io.BytesIO(row[0]), allow_pickle=False) as archive:
+            return {name: archive[name] for name in archive.files}
+
+    def put_arrays(self, key: str, arrays: dict[str, np.ndarray]) -> None:
+        buffer = io.BytesIO()
+        np.savez(buffer, **arrays)
+        with closing(self._connect()) as connection, connection:
+            connection.execute(
+                "INSERT OR REPLACE INTO artifacts VALUES (?, ?)",
+                (key, buffer.getvalue()),
+            )

@@ -1,0 +1,151 @@
+"""``python -m litcore``: prepare the demo, train a classifier, predict a file."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from tqdm import tqdm
+
+from litcore.cache import PredictionStore
+from litcore.data.dataset import ColumnMapping, from_frame
+from litcore.data.demo import DEMOS
+from litcore.data.loading import read_path
+from litcore.errors import LumenError
+from litcore.models.classifier import SequenceClassifier
+from litcore.models.training import (
+    TrainConfig,
+    TrainProgress,
+    base_model_dir,
+    fine_tune,
+)
+
+
+class _Bars:
+    """tqdm bars for training steps and prediction batches."""
+
+    def __init__(self) -> None:
+        self.bars: dict[str, tqdm] = {}
+
+    def _bar(self, name: str, total: int) -> tqdm:
+        if name not in self.bars:
+            self.bars[name] = tqdm(total=total, desc=name, unit="step", file=sys.stderr)
+        return self.bars[name]
+
+    def train(self, report: TrainProgress) -> None:
+        bar = self._bar("train", report.total_steps)
+        bar.set_postfix(loss=f"{report.loss:.3f}")
+        bar.update(report.step - bar.n)
+
+    def predict(self, done: int, total: int) -> None:
+        bar = self._bar("predict", total)
+        bar.update(done - bar.n)
+
+    def close(self) -> None:
+        for bar in self.bars.values():
+            bar.close()
+
+
+def _prepare_demo(args, bars: _Bars) -> dict:
+    from litcore.demo_model import prepare_demo
+
+    return prepare_demo(args.dataset, bars.train, bars.predict)
+
+
+def _load_labelled(args):
+    mapping = ColumnMapping(text=args.text, text_b=args.text_b, label=args.label)
+    return from_frame(read_path(args.data), mapping, name=Path(args.data).name)
+
+
+def _train(args, bars: _Bars) -> dict:
+    data = _load_labelled(args)
+    config = TrainConfig(
+        epochs=args.epochs, learning_rate=args.lr, max_length=args.max_length
+    )
+    model_dir = fine_tune(args.base or base_model_dir(), data, config, bars.train)
+    out = Path(args.out)
+    if out.exists() and any(out.iterdir()):
+        raise LumenError(f"{out} exists and is not empty; choose a new --out folder.")
+    model = SequenceClassifier.from_pretrained(model_dir)
+    model.model.save_pretrained(out)
+    model.tokenizer.save_pretrained(out)
+    return {"model_dir": str(out), "n_train": len(data), "labels": list(model.labels)}
+
+
+def _predict(args, bars: _Bars) -> dict | None:
+    from litcore.demo_model import evaluate
+    from litcore.predictions import predict_dataset, proba_column
+
+    raw = read_path(args.data)
+    model = SequenceClassifier.from_pretrained(args.model)
+    mapping = ColumnMapping(text=args.text, text_b=args.text_b, label=args.label)
+    data = from_frame(raw, mapping, name=Path(args.data).name)
+    if len(data) != len(raw):
+        raise LumenError(
+            f"{len(raw) - len(data)} rows have an empty text or label; clean them first."
+        )
+    store = PredictionStore()
+    predictions = predict_dataset(model, data.frame, store, bars.predict)
+    out = raw.copy()
+    out["predicted_label"] = [
+        model.labels[i] for i in predictions.probas.argmax(axis=1)
+    ]
+    for column, label in enumerate(model.labels):
+        out[proba_column(label)] = predictions.probas[:, column]
+    out_path = Path(args.out)
+    if out_path.suffix.lower() in (".parquet", ".pq"):
+        out.to_parquet(out_path, index=False)
+    else:
+        out.to_csv(out_path, index=False)
+    if not args.label:
+        return None
+    report = evaluate(model, data, store)
+    if report is None:
+        raise LumenError("None of the gold labels are classes of this model.")
+    return {k: round(v, 4) for k, v in report.headline.items()} | {"n": report.n}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m litcore", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    demo = commands.add_parser(
+        "prepare-demo", help="prepare a built-in dataset and model"
+    )
+    demo.add_argument("--dataset", choices=list(DEMOS), default="movies")
+    demo.set_defaults(run=_prepare_demo)
+    for name, run in (("train", _train), ("predict", _predict)):
+        command = commands.add_parser(name)
+        command.add_argument("--data", required=True, help="CSV, TSV, JSONL or Parquet")
+        command.add_argument("--text", required=True, help="text column")
+        command.add_argument("--text-b", help="second text column (sentence pairs)")
+        command.add_argument("--out", required=True)
+        command.set_defaults(run=run)
+        if name == "train":
+            command.add_argument("--label", required=True, help="label column")
+            command.add_argument("--base", help="base model folder or hub id")
+            command.add_argument("--epochs", type=float, default=1.0)
+            command.add_argument("--lr", type=float, default=1e-4)
+            command.add_argument("--max-length", type=int, default=64)
+        else:
+            command.add_argument(
+                "--model", required=True, help="classifier folder or hub id"
+            )
+            command.add_argument("--label", help="gold label column, for metrics")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    bars = _Bars()
+    try:
+        result = args.run(args, bars)
+    except LumenError as error:
+        bars.close()
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    bars.close()
+    if result is not None:
+        print(json.dumps(result))
+    return 0

@@ -1,0 +1,64 @@
+"""The embedded demo: a built-in dataset plus MiniLM fine-tuned on it, cached."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from litcore.cache import PredictionStore
+from litcore.data.dataset import Dataset
+from litcore.data.demo import load_demo
+from litcore.metrics import classification_report
+from litcore.models.classifier import ProgressFn, SequenceClassifier
+from litcore.models.training import (
+    ProgressFn as TrainProgressFn,
+)
+from litcore.models.training import (
+    TrainConfig,
+    base_model_dir,
+    fine_tune,
+)
+from litcore.predictions import predict_dataset
+
+DEMO_CONFIG = TrainConfig(epochs=1.0, learning_rate=1e-4, batch_size=32, max_length=64)
+
+
+def demo_model_dir(key: str, progress: TrainProgressFn | None = None) -> Path:
+    """The fine-tuned demo model for dataset ``key``, trained on first use."""
+    train, _ = load_demo(key)
+    return fine_tune(base_model_dir(), train, DEMO_CONFIG, progress)
+
+
+def prepare_demo(
+    key: str,
+    train_progress: TrainProgressFn | None = None,
+    predict_progress: ProgressFn | None = None,
+    store: PredictionStore | None = None,
+) -> dict:
+    """Prepares data, model and held-out predictions; returns the headline figures.
+
+    Returns:
+        ``accuracy``, ``macro_f1``, ``n_train``, ``n_eval``, ``seconds`` and ``model_dir``.
+    """
+    started = time.perf_counter()
+    train, held_out = load_demo(key)
+    model_dir = fine_tune(base_model_dir(), train, DEMO_CONFIG, train_progress)
+    model = SequenceClassifier.from_pretrained(model_dir)
+    report = evaluate(model, held_out, store or PredictionStore(), predict_progress)
+    return {
+        "dataset": key,
+        "accuracy": round(report.headline["accuracy"], 4),
+        "macro_f1": round(report.headline["macro_f1"], 4),
+        "n_train": len(train),
+        "n_eval": len(held_out),
+        "seconds": round(time.perf_counter() - started, 1),
+        "model_dir": str(model_dir),
+    }
+
+
+def evaluate(
+    model: SequenceClassifier, data: Dataset, store: PredictionStore, progress=None
+):
+    """The classification report of ``model`` on labelled ``data`` (cached predictions)."""
+    predictions = predict_dataset(model, data.frame, store, progress)
+    return classification_report(data.frame["label"], predictions.probas, model.labels)

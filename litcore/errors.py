@@ -1,0 +1,17 @@
+"""Typed errors whose message tells the user what to do."""
+
+
+class LumenError(ValueError):
+    """Bad input a user can fix; the UI shows the message, the CLI prints it."""
+
+
+class DataError(LumenError):
+    """A data file or column mapping that cannot be used."""
+
+
+class ModelError(LumenError):
+    """A model that cannot be loaded or does not fit the data."""
+
+
+class OfflineError(LumenError):
+    """Something must be downloaded but there is no network and no cached copy."""

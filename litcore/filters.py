@@ -1,0 +1,82 @@
+"""Sidebar filters as plain data, applied to the analysis frame after caching."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from litcore.data.dataset import LABEL, TEXT, TEXT_B
+from litcore.errors import LumenError
+from litcore.predictions import CONFIDENCE, CORRECT, PRED
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What to show. Empty tuples and None mean "no restriction".
+
+    Attributes:
+        misclassified_only: keep rows whose prediction differs from the gold label.
+        gold: keep these gold labels.
+        pred: keep these predicted labels.
+        confidence: keep confidence within [low, high].
+        search: text to find in the text (and second text).
+        regex: treat ``search`` as a regular expression.
+        categorical: metadata column -> values to keep.
+        numeric: metadata column -> [low, high] to keep.
+    """
+
+    misclassified_only: bool = False
+    gold: tuple[str, ...] = ()
+    pred: tuple[str, ...] = ()
+    confidence: tuple[float, float] = (0.0, 1.0)
+    search: str = ""
+    regex: bool = False
+    categorical: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    numeric: dict[str, tuple[float, float]] = field(default_factory=dict)
+
+    def is_active(self) -> bool:
+        return self != Filters()
+
+
+def filter_mask(frame: pd.DataFrame, filters: Filters) -> pd.Series:
+    """A boolean mask over ``frame``'s rows that pass every filter.
+
+    Raises:
+        LumenError: an invalid regular expression.
+    """
+    mask = pd.Series(True, index=frame.index)
+    if filters.misclassified_only and CORRECT in frame.columns:
+        mask &= frame[CORRECT].eq(False).fillna(False).astype(bool)
+    if filters.gold and LABEL in frame.columns:
+        mask &= frame[LABEL].isin(filters.gold)
+    if filters.pred:
+        mask &= frame[PRED].isin(filters.pred)
+    low, high = filters.confidence
+    if (low, high) != (0.0, 1.0):
+        mask &= frame[CONFIDENCE].between(low, high)
+    if filters.search:
+        mask &= _text_matches(frame, filters.search, filters.regex)
+    for column, values in filters.categorical.items():
+        if column in frame.columns and values:
+            mask &= frame[column].astype(str).isin(values)
+    for column, (low, high) in filters.numeric.items():
+        if column in frame.columns:
+            mask &= frame[column].between(low, high).fillna(False).astype(bool)
+    return mask
+
+
+def _text_matches(frame: pd.DataFrame, search: str, regex: bool) -> pd.Series:
+    if regex:
+        try:
+            re.compile(search)
+        except re.error as error:
+            raise LumenError(
+                f"Invalid regular expression '{search}': {error}."
+            ) from error
+    columns = [c for c in (TEXT, TEXT_B) if c in frame.columns]
+    found = pd.Series(False, index=frame.index)
+    for column in columns:
+        found |= frame[column].str.contains(search, case=False, regex=regex, na=False)
+    return found

@@ -1,0 +1,120 @@
+"""Classification metrics on any subset of examples (scikit-learn underneath)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from sklearn import metrics as skm
+
+
+@dataclass
+class ClassificationReport:
+    """Headline numbers, the per-class table and calibration bins for one subset.
+
+    Attributes:
+        headline: accuracy, macro/weighted F1, log loss, ECE, ROC-AUC (binary).
+        per_class: one row per class: precision, recall, f1, support.
+        calibration: one row per confidence bin: mean confidence, accuracy, count.
+    """
+
+    n: int
+    headline: dict[str, float]
+    per_class: pd.DataFrame
+    calibration: pd.DataFrame
+
+
+def expected_calibration_error(
+    confidence: np.ndarray, correct: np.ndarray, n_bins: int = 10
+) -> tuple[float, pd.DataFrame]:
+    """ECE over equal-width confidence bins, and the bins (for a reliability diagram).
+
+    Args:
+        confidence: ``<float>[n]`` top-class probability.
+        correct: ``<bool>[n]`` whether the top class is the gold one.
+    """
+    edges = np.linspace(0.0, 1.0, n_bins + 1)
+    which = np.clip(np.digitize(confidence, edges[1:-1], right=True), 0, n_bins - 1)
+    rows = []
+    ece = 0.0
+    for b in range(n_bins):
+        in_bin = which == b
+        count = int(in_bin.sum())
+        if count == 0:
+            continue
+        mean_conf = float(confidence[in_bin].mean())
+        accuracy = float(correct[in_bin].mean())
+        ece += count / len(confidence) * abs(mean_conf - accuracy)
+        rows.append(
+            {
+                "bin_start": edges[b],
+                "bin_end": edges[b + 1],
+                "confidence": mean_conf,
+                "accuracy": accuracy,
+                "count": count,
+            }
+        )
+    return float(ece), pd.DataFrame(rows)
+
+
+def classification_report(
+    gold: Sequence[str], probas: np.ndarray, labels: Sequence[str]
+) -> ClassificationReport | None:
+    """Metrics for examples whose gold label is one of ``labels``; None if none are.
+
+    Args:
+        gold: gold label per example.
+        probas: ``<float>[n, num_labels]`` in the order of ``labels``.
+        labels: the model's classes.
+    """
+    gold = np.asarray(gold, dtype=object)
+    labels = list(labels)
+    known = np.isin(gold, labels)
+    if not known.any():
+        return None
+    gold, probas = gold[known], np.asarray(probas)[known]
+    gold_index = np.array([labels.index(g) for g in gold])
+    pred_index = probas.argmax(axis=1)
+    correct = gold_index == pred_index
+    precision, recall, f1, support = skm.precision_recall_fscore_support(
+        gold_index, pred_index, labels=range(len(labels)), zero_division=0
+    )
+    per_class = pd.DataFrame(
+        {"precision": precision, "recall": recall, "f1": f1, "support": support},
+        index=pd.Index(labels, name="class"),
+    )
+    ece, calibration = expected_calibration_error(probas.max(axis=1), correct)
+    weights = support / support.sum()
+    headline = {
+        "accuracy": float(correct.mean()),
+        "macro_precision": float(precision.mean()),
+        "macro_recall": float(recall.mean()),
+        "macro_f1": float(f1.mean()),
+        "weighted_f1": float((f1 * weights).sum()),
+        "log_loss": float(
+            skm.log_loss(
+                gold_index, np.clip(probas, 1e-7, 1), labels=range(len(labels))
+            )
+        ),
+        "ece": ece,
+    }
+    if len(labels) == 2:
+        headline["roc_auc"] = (
+            float(skm.roc_auc_score(gold_index, probas[:, 1]))
+            if len(set(gold_index)) == 2
+            else float("nan")
+        )
+    return ClassificationReport(int(known.sum()), headline, per_class, calibration)
+
+
+def confusion_frame(
+    gold: Sequence[str], pred: Sequence[str], labels: Sequence[str]
+) -> pd.DataFrame:
+    """Every (gold, pred) pair of ``labels`` with its count, zeros included (long form)."""
+    counts = pd.crosstab(pd.Series(gold, name="gold"), pd.Series(pred, name="pred"))
+    counts = counts.reindex(index=labels, columns=labels, fill_value=0)
+    long = counts.stack().rename("count").reset_index()
+    long["count"] = long["count"].astype(int)
+    return long

@@ -1,0 +1,233 @@
+"""A wrapper for any Hugging Face sequence classifier (local folder or hub id).
+
+One batched, length-sorted forward pass returns probabilities, the pooled
+embeddings (CLS and mean) and the tokens; views read these from the cache and
+never call the model themselves.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+import transformers
+from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTokenizer
+
+from litcore import types
+from litcore.errors import ModelError
+from litcore.models.precision import autocast
+
+transformers.logging.set_verbosity_error()
+ProgressFn = Callable[[int, int], None]  # (done, total)
+DEFAULT_MAX_LENGTH = 128
+
+
+@dataclass
+class Predictions:
+    """Model outputs for a list of examples, in input order.
+
+    Attributes:
+        probas: ``<float32>[num_examples, num_labels]``.
+        cls_embedding: ``<float32>[num_examples, hidden]``, last layer at [CLS].
+        mean_embedding: ``<float32>[num_examples, hidden]``, masked mean of the last layer.
+        tokens: the model's tokens per example, special tokens included.
+        truncated: ``<bool>[num_examples]``, whether the input was cut to fit.
+    """
+
+    probas: np.ndarray
+    cls_embedding: np.ndarray
+    mean_embedding: np.ndarray
+    tokens: list[list[str]]
+    truncated: np.ndarray
+
+
+class SequenceClassifier:
+    """A text (or text-pair) classifier with its tokenizer.
+
+    Build with ``from_pretrained``; the object is read-only afterwards and safe to
+    share between sessions.
+    """
+
+    def __init__(self, model, tokenizer, source: str, max_length: int) -> None:
+        self.model = model.eval()
+        self.tokenizer = tokenizer
+        self.source = source
+        model_limit = getattr(model.config, "max_position_embeddings", max_length)
+        tokenizer_limit = (
+            getattr(tokenizer, "model_max_length", max_length) or max_length
+        )
+        self.max_length = int(min(max_length, model_limit, tokenizer_limit))
+        id2label = model.config.id2label
+        self.labels = tuple(str(id2label[i]) for i in range(model.config.num_labels))
+        self.fingerprint = _fingerprint(source, model, self.max_length)
+
+    @classmethod
+    def from_pretrained(
+        cls,
+        name_or_path: str | Path,
+        max_length: int = DEFAULT_MAX_LENGTH,
+        trust_remote_code: bool = False,
+    ) -> SequenceClassifier:
+        """Loads a fine-tuned classifier; a bare encoder is refused (train one first).
+
+        Raises:
+            ModelError: not found, or not a sequence classifier.
+        """
+        source = str(name_or_path)
+        try:
+            config = AutoConfig.from_pretrained(
+                source, trust_remote_code=trust_remote_code
+            )
+        except (OSError, ValueError) as error:
+            raise ModelError(
+                f"Could not load a model from '{source}': {str(error).splitlines()[0]} "
+                "Give a folder with config.json, or a hub id (online)."
+            ) from error
+        architectures = getattr(config, "architectures", None) or []
+        if not any(a.endswith("ForSequenceClassification") for a in architectures):
+            kind = ", ".join(architectures) or config.model_type
+            raise ModelError(
+                f"'{source}' is a {kind}, not a sequence classifier. Pick a fine-tuned "
+                "classifier, or use 'Train a model on this data' to fine-tune it."
+            )
+        try:
+            model = AutoModelForSequenceClassification.from_pretrained(
+                source, trust_remote_code=trust_remote_code
+            )
+            tokenizer = AutoTokenizer.from_pretrained(
+                source, trust_remote_code=trust_remote_code
+            )
+        except (OSError, ValueError) as error:
+            raise ModelError(f"Could not load '{source}': {error}") from error
+        if model.config.problem_type == "regression" or model.config.num_labels < 2:
+            raise ModelError(
+                f"'{source}' has {model.config.num_labels} output: a regression head, "
+                "not a classifier."
+            )
+        return cls(model, tokenizer, source, max_length)
+
+    # --- specs ---------------------------------------------------------------
+
+    def input_spec(self) -> types.Spec:
+        return {
+            "text": types.TextSegment(),
+            "text_b": types.TextSegment(required=False),
+            "label": types.CategoryLabel(vocab=self.labels, required=False),
+        }
+
+    def output_spec(self) -> types.Spec:
+        return {
+            "probas": types.MulticlassPreds(vocab=self.labels, parent="label"),
+            "cls_embedding": types.Embeddings(pooling="cls"),
+            "mean_embedding": types.Embeddings(pooling="mean"),
+            "tokens": types.Tokens(parent="text"),
+        }
+
+    # --- inference -----------------------------------------------------------
+
+    def tokenize(
+        self, texts: Sequence[str], texts_b: Sequence[str] | None = None
+    ) -> tuple[list[list[int]], list[list[int]], np.ndarray]:
+        """Token ids, token type ids and a truncated flag per example (no padding)."""
+        args = (list(texts),) if texts_b is None else (list(texts), list(texts_b))
+        encoded = self.tokenizer(
+            *args,
+            truncation=True,
+            max_length=self.max_length,
+            return_token_type_ids=True,
+        )
+        input_ids, type_ids = encoded["input_ids"], encoded["token_type_ids"]
+        truncated = np.zeros(len(input_ids), dtype=bool)
+        at_limit = [i for i, ids in enumerate(input_ids) if len(ids) >= self.max_length]
+        if at_limit:
+            pick = [texts[i] for i in at_limit]
+            pick_b = None if texts_b is None else [texts_b[i] for i in at_limit]
+            full = self.tokenizer(pick, pick_b, truncation=False, verbose=False)
+            for i, ids in zip(at_limit, full["input_ids"]):
+                truncated[i] = len(ids) > self.max_length
+        return input_ids, type_ids, truncated
+
+    def pad(
+        self, input_ids: list[list[int]], type_ids: list[list[int]]
+    ) -> dict[str, torch.Tensor]:
+        """Right-pads a batch: ``input_ids``, ``token_type_ids``, ``attention_mask``."""
+        width = max(len(ids) for ids in input_ids)
+        pad_id = self.tokenizer.pad_token_id or 0
+        batch = np.full((len(input_ids), width), pad_id, dtype=np.int64)
+        types_ = np.zeros_like(batch)
+        mask = np.zeros_like(batch)
+        for row, (ids, tids) in enumerate(zip(input_ids, type_ids)):
+            batch[row, : len(ids)] = ids
+            types_[row, : len(tids)] = tids
+            mask[row, : len(ids)] = 1
+        return {
+            "input_ids": torch.from_numpy(batch),
+            "token_type_ids": torch.from_numpy(types_),
+            "attention_mask": torch.from_numpy(mask),
+        }
+
+    def forward(self, batch: dict[str, torch.Tensor], **kwargs):
+        """The HF model's forward, dropping token types the model does not take."""
+        if getattr(self.model.config, "type_vocab_size", 2) < 2:
+            batch = {k: v for k, v in batch.items() if k != "token_type_ids"}
+        return self.model(**batch, **kwargs)
+
+    @torch.inference_mode()
+    def predict(
+        self,
+        texts: Sequence[str],
+        texts_b: Sequence[str] | None = None,
+        batch_size: int = 64,
+        progress: ProgressFn | None = None,
+        bf16: bool = True,
+    ) -> Predictions:
+        """Runs the model on every example in length-sorted batches.
+
+        Args:
+            texts: first segments.
+            texts_b: second segments for sentence pairs, or None.
+            batch_size: examples per forward pass.
+            progress: called with (done, total) after each batch.
+            bf16: use bf16 autocast where the CPU supports it.
+        """
+        if len(texts) == 0:
+            raise ModelError("Nothing to predict: the list of texts is empty.")
+        input_ids, type_ids, truncated = self.tokenize(texts, texts_b)
+        order = np.argsort([len(ids) for ids in input_ids], kind="stable")
+        hidden = self.model.config.hidden_size
+        probas = np.zeros((len(texts), len(self.labels)), dtype=np.float32)
+        cls_embedding = np.zeros((len(texts), hidden), dtype=np.float32)
+        mean_embedding = np.zeros((len(texts), hidden), dtype=np.float32)
+        for start in range(0, len(order), batch_size):
+            rows = order[start : start + batch_size]
+            batch = self.pad([input_ids[i] for i in rows], [type_ids[i] for i in rows])
+            with autocast(bf16):
+                output = self.forward(batch, output_hidden_states=True)
+            last = output.hidden_states[-1].float()  # <float32>[batch, tokens, hidden]
+            mask = batch["attention_mask"].unsqueeze(-1).float()
+            probas[rows] = torch.softmax(output.logits.float(), dim=-1).numpy()
+            cls_embedding[rows] = last[:, 0].numpy()
+            mean_embedding[rows] = ((last * mask).sum(1) / mask.sum(1)).numpy()
+            if progress:
+                progress(min(start + batch_size, len(order)), len(order))
+        tokens = [self.tokenizer.convert_ids_to_tokens(ids) for ids in input_ids]
+        return Predictions(probas, cls_embedding, mean_embedding, tokens, truncated)
+
+
+def _fingerprint(source: str, model, max_length: int) -> str:
+    """Identifies the weights: path, config and the weight files' sizes and times."""
+    parts = [source, json.dumps(model.config.to_dict(), sort_keys=True, default=str)]
+    folder = Path(source)
+    if folder.is_dir():
+        for weights in sorted(folder.glob("*.safetensors")) + sorted(
+            folder.glob("*.bin")
+        ):
+            stat = weights.stat()
+            parts.append(f"{weights.name}:{stat.st_size}:{stat.st_mtime_ns}")
+    parts.append(str(max_length))
+    return hashlib.sha1("\n".join(parts).encode("utf-8")).hexdigest()[:16]

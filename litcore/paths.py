@@ -1,0 +1,23 @@
+"""The one cache root for everything Lumen derives (data, models, predictions)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+CACHE_ENV_VAR = "LUMEN_CACHE_DIR"
+DEFAULT_CACHE_DIR = Path.home() / ".cache" / "lumen"
+
+
+def cache_root() -> Path:
+    """The cache root: ``$LUMEN_CACHE_DIR`` or ``~/.cache/lumen``; created if missing."""
+    root = Path(os.environ.get(CACHE_ENV_VAR) or DEFAULT_CACHE_DIR).expanduser()
+    root.mkdir(parents=True, exist_ok=True)
+    return root
+
+
+def cache_dir(*parts: str) -> Path:
+    """A sub-folder of the cache root, created if missing."""
+    path = cache_root().joinpath(*parts)
+    path.mkdir(parents=True, exist_ok=True)
+    return path

@@ -1,0 +1,50 @@
+"""The selection shared by every view: selected ids, the primary and the pinned id.
+
+Plain data, no Streamlit: ``litcore/ui/state.py`` keeps one of these per session.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Selected example ids (in order), the primary example and the pinned one."""
+
+    ids: tuple[str, ...] = ()
+    primary: str | None = None
+    pinned: str | None = None
+
+    def select(self, ids: Iterable[str]) -> Selection:
+        """Selects ``ids`` (deduplicated); the primary becomes the first unless kept."""
+        unique = tuple(dict.fromkeys(ids))
+        primary = (
+            self.primary if self.primary in unique else (unique[0] if unique else None)
+        )
+        return replace(self, ids=unique, primary=primary)
+
+    def with_primary(self, example_id: str | None) -> Selection:
+        return replace(self, primary=example_id)
+
+    def with_pinned(self, example_id: str | None) -> Selection:
+        return replace(self, pinned=example_id)
+
+    def clear(self) -> Selection:
+        return Selection(pinned=self.pinned)
+
+    def step_primary(self, offset: int) -> Selection:
+        """Moves the primary ``offset`` places through the selection, wrapping round."""
+        if not self.ids:
+            return self
+        current = self.ids.index(self.primary) if self.primary in self.ids else -offset
+        return replace(self, primary=self.ids[(current + offset) % len(self.ids)])
+
+    def restrict(self, known_ids: set[str]) -> Selection:
+        """Drops ids not in ``known_ids`` (after a dataset change or a stale link)."""
+        return Selection(
+            ids=tuple(i for i in self.ids if i in known_ids),
+            primary=self.primary if self.primary in known_ids else None,
+            pinned=self.pinned if self.pinned in known_ids else None,
+        )

@@ -1,0 +1,73 @@
+"""Cached accessors: models per process, data and predictions per fingerprint."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from litcore.cache import PredictionStore
+from litcore.data.dataset import ColumnMapping, Dataset, from_frame
+from litcore.data.demo import load_demo
+from litcore.data.loading import read_bytes
+from litcore.models.classifier import SequenceClassifier
+from litcore.models.training import TrainConfig, fine_tune
+from litcore.predictions import analysis_frame, predict_dataset
+
+
+@st.cache_resource(show_spinner=False)
+def prediction_store() -> PredictionStore:
+    """One store per process; SQLite connections are opened per call."""
+    return PredictionStore()
+
+
+@st.cache_resource(show_spinner="Loading the model…", max_entries=4)
+def load_model(source: str, trust_remote_code: bool = False) -> SequenceClassifier:
+    """A classifier shared by every session; never mutated after loading."""
+    return SequenceClassifier.from_pretrained(
+        source, trust_remote_code=trust_remote_code
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def demo_datasets(key: str) -> tuple[Dataset, Dataset]:
+    """(train, held-out) of a built-in dataset."""
+    return load_demo(key)
+
+
+@st.cache_data(show_spinner="Reading the file…", max_entries=8)
+def dataset_from_bytes(
+    content: bytes,
+    fmt: str,
+    mapping: ColumnMapping,
+    name: str,
+    delimiter: str | None,
+    encoding: str,
+) -> Dataset:
+    """A user file parsed and mapped; keyed by its content, so re-uploads are free."""
+    raw = read_bytes(content, fmt, delimiter=delimiter, encoding=encoding)
+    return from_frame(raw, mapping, name=name)
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def trained_model(
+    base: str,
+    _data: Dataset,
+    data_fingerprint: str,
+    config: TrainConfig,
+    _progress=None,
+) -> str:
+    """Fine-tunes ``base`` on the data once per process (and once on disk)."""
+    return str(fine_tune(base, _data, config, _progress))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def analysis(
+    model_fingerprint: str,
+    data_fingerprint: str,
+    _model: SequenceClassifier,
+    _data: Dataset,
+    _progress=None,
+) -> pd.DataFrame:
+    """The analysis frame of (model, data); filters are applied after this call."""
+    predictions = predict_dataset(_model, _data.frame, prediction_store(), _progress)
+    return analysis_frame(_data, predictions, _model.labels)

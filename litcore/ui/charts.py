@@ -1,0 +1,94 @@
+"""Altair chart builders shared by pages: titled, labelled, with legends."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+CELL_SELECTION = "cell"
+
+
+def confusion_heatmap(counts: pd.DataFrame, labels: list[str], title: str) -> alt.Chart:
+    """A gold × predicted heat map with counts; clicking a cell selects it.
+
+    Args:
+        counts: long form with columns gold, pred, count (``metrics.confusion_frame``).
+    """
+    cell = alt.selection_point(name=CELL_SELECTION, fields=["gold", "pred"])
+    base = alt.Chart(counts, title=title).encode(
+        x=alt.X(
+            "pred:N", sort=labels, title="Predicted label", axis=alt.Axis(labelAngle=0)
+        ),
+        y=alt.Y("gold:N", sort=labels, title="Gold label"),
+    )
+    heat = (
+        base.mark_rect(stroke="white", strokeWidth=2)
+        .encode(
+            color=alt.Color(
+                "count:Q", scale=alt.Scale(scheme="blues"), title="Examples"
+            ),
+            opacity=alt.condition(cell, alt.value(1.0), alt.value(0.45)),
+            tooltip=[
+                alt.Tooltip("gold:N", title="Gold"),
+                alt.Tooltip("pred:N", title="Predicted"),
+                alt.Tooltip("count:Q", title="Examples"),
+            ],
+        )
+        .add_params(cell)
+    )
+    text = base.mark_text(fontSize=14).encode(
+        text="count:Q",
+        color=alt.condition(
+            "datum.count > 0.5 * %d" % max(1, counts["count"].max()),
+            alt.value("white"),
+            alt.value("#1f2733"),
+        ),
+    )
+    return (heat + text).properties(height=max(180, 60 * len(labels)))
+
+
+def reliability_diagram(calibration: pd.DataFrame, title: str) -> alt.Chart:
+    """Accuracy vs mean confidence per bin, with the diagonal of perfect calibration."""
+    diagonal = (
+        alt.Chart(pd.DataFrame({"x": [0.0, 1.0], "y": [0.0, 1.0]}))
+        .mark_line(strokeDash=[4, 4], color="#888")
+        .encode(x="x:Q", y="y:Q")
+    )
+    bars = (
+        alt.Chart(calibration, title=title)
+        .mark_circle(size=90)
+        .encode(
+            x=alt.X(
+                "confidence:Q", title="Mean confidence", scale=alt.Scale(domain=[0, 1])
+            ),
+            y=alt.Y("accuracy:Q", title="Accuracy", scale=alt.Scale(domain=[0, 1])),
+            size=alt.Size("count:Q", title="Examples"),
+            color=alt.value("#3b6ea8"),
+            tooltip=[
+                "bin_start:Q",
+                "bin_end:Q",
+                "confidence:Q",
+                "accuracy:Q",
+                "count:Q",
+            ],
+        )
+    )
+    return (diagonal + bars).properties(height=280)
+
+
+def label_balance(frame: pd.DataFrame, column: str, title: str) -> alt.Chart:
+    """Counts per value of ``column`` as horizontal bars."""
+    counts = frame[column].value_counts().rename_axis(column).reset_index(name="count")
+    return (
+        alt.Chart(counts, title=title)
+        .mark_bar()
+        .encode(
+            x=alt.X("count:Q", title="Examples"),
+            y=alt.Y(f"{column}:N", sort="-x", title=column.capitalize()),
+            color=alt.Color(
+                f"{column}:N", legend=alt.Legend(title=column.capitalize())
+            ),
+            tooltip=[f"{column}:N", "count:Q"],
+        )
+        .properties(height=max(120, 28 * len(counts)))
+    )

@@ -1,0 +1,31 @@
+"""Small helpers that turn core results into display tables."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from litcore.metrics import ClassificationReport
+
+HEADLINE_NAMES = {
+    "accuracy": "Accuracy",
+    "macro_precision": "Macro precision",
+    "macro_recall": "Macro recall",
+    "macro_f1": "Macro F1",
+    "weighted_f1": "Weighted F1",
+    "roc_auc": "ROC-AUC",
+    "log_loss": "Log loss",
+    "ece": "ECE",
+}
+
+
+def headline_table(reports: dict[str, ClassificationReport | None]) -> pd.DataFrame:
+    """One column per subset (all, selection...), one row per headline metric."""
+    columns = {}
+    for name, report in reports.items():
+        values = report.headline if report else {}
+        column = {
+            HEADLINE_NAMES[k]: values.get(k) for k in HEADLINE_NAMES if k in values
+        }
+        column["Examples"] = report.n if report else 0
+        columns[name] = column
+    return pd.DataFrame(columns).round(4)

@@ -1,0 +1,332 @@
+"""The shared sidebar: data and model pickers, filters, the selection."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from litcore.data.dataset import LABEL, ColumnMapping
+from litcore.data.demo import DEMOS
+from litcore.data.loading import MAX_FILE_MB, format_for, read_bytes
+from litcore.errors import LumenError
+from litcore.filters import Filters, filter_mask
+from litcore.predictions import CONFIDENCE, CORRECT, LENGTH, PRED, PROBA_PREFIX
+from litcore.ui import state
+from litcore.ui.workspace import DEMO_MODEL, SourceChoice, Workspace, build_workspace
+
+_NONE = "(none)"
+_DELIMITERS = {"auto": None, "comma": ",", "tab": "\t", "semicolon": ";", "pipe": "|"}
+
+
+def _apply_choice(choice: SourceChoice, progress_area) -> None:
+    """Builds the workspace for ``choice``; on error keeps the previous one."""
+    try:
+        workspace = build_workspace(choice, progress_area)
+    except LumenError as error:
+        st.session_state[state.LOAD_ERROR] = str(error)
+        return
+    st.session_state[state.SOURCE] = choice
+    st.session_state[state.WORKSPACE] = workspace
+    st.session_state[state.LOAD_ERROR] = None
+    state.set_selection(state.selection().restrict(set(workspace.frame["id"])))
+
+
+def _demo_picker(current: SourceChoice) -> SourceChoice | None:
+    keys = list(DEMOS)
+    key = st.selectbox(
+        "Built-in dataset",
+        keys,
+        index=keys.index(current.demo_key) if current.demo_key in keys else 0,
+        format_func=lambda k: DEMOS[k].title,
+        key="pick_demo",
+    )
+    model_source = _model_picker(current, "demo")
+    if model_source is None:
+        return None
+    return SourceChoice(
+        demo_key=key, model_source=model_source[0], trust_remote_code=model_source[1]
+    )
+
+
+def _model_picker(current: SourceChoice, suffix: str) -> tuple[str, bool] | None:
+    options = ["MiniLM fine-tuned on this data", "My model (folder or hub id)"]
+    mode = st.radio(
+        "Model",
+        options,
+        key=f"pick_model_mode_{suffix}",
+        index=0 if current.model_source == DEMO_MODEL else 1,
+    )
+    if mode == options[0]:
+        return DEMO_MODEL, False
+    source = st.text_input(
+        "Model folder or hub id",
+        value="" if current.model_source == DEMO_MODEL else current.model_source,
+        key=f"pick_model_path_{suffix}",
+        placeholder="/path/to/model or org/name",
+    ).strip()
+    trust = st.checkbox(
+        "Trust remote code",
+        value=False,
+        key=f"pick_trust_{suffix}",
+        help="Runs the model repository's own Python code. Off by default.",
+    )
+    return (source, trust) if source else None
+
+
+def _file_picker(current: SourceChoice) -> SourceChoice | None:
+    st.caption(f"CSV, TSV, JSONL or Parquet, up to {MAX_FILE_MB} MB.")
+    upload = st.file_uploader(
+        "Upload a file",
+        type=["csv", "tsv", "txt", "jsonl", "json", "parquet"],
+        key="pick_upload",
+    )
+    path = st.text_input("…or a path on the server", key="pick_path").strip()
+    delimiter = _DELIMITERS[
+        st.selectbox("Delimiter", list(_DELIMITERS), key="pick_delim")
+    ]
+    encoding = st.selectbox(
+        "Encoding", ["utf-8", "latin-1", "cp1252", "utf-16"], key="pick_encoding"
+    )
+    if upload is None and not path:
+        return None
+    try:
+        if upload is not None:
+            name, content = upload.name, upload.getvalue()
+        else:
+            name, content = path, None
+        fmt = format_for(name)
+        content = content if content is not None else _read_server_file(path)
+        preview = read_bytes(content, fmt, delimiter=delimiter, encoding=encoding)
+    except LumenError as error:
+        st.error(str(error))
+        return None
+    mapping = _mapping_form(preview)
+    if mapping is None:
+        return None
+    model = _model_picker(current, "file")
+    if model is None:
+        return None
+    return SourceChoice(
+        demo_key=None,
+        file_name=name,
+        file_bytes=content,
+        file_format=fmt,
+        delimiter=delimiter,
+        encoding=encoding,
+        mapping=mapping,
+        model_source=model[0],
+        trust_remote_code=model[1],
+    )
+
+
+def _read_server_file(path: str) -> bytes:
+    file = Path(path).expanduser()
+    if not file.is_file():
+        raise LumenError(f"File not found on the server: {path}.")
+    if file.stat().st_size > MAX_FILE_MB * 2**20:
+        raise LumenError(f"{path} is over the {MAX_FILE_MB} MB limit.")
+    return file.read_bytes()
+
+
+def _guess(columns: list[str], names: tuple[str, ...]) -> int:
+    lowered = [c.lower() for c in columns]
+    return next((lowered.index(n) for n in names if n in lowered), 0)
+
+
+def _mapping_form(preview: pd.DataFrame) -> ColumnMapping | None:
+    columns = [str(c) for c in preview.columns]
+    st.caption(f"{len(preview):,} rows · {len(columns)} columns")
+    text = st.selectbox(
+        "Text column",
+        columns,
+        key="map_text",
+        index=_guess(columns, ("text", "sentence", "review", "question")),
+    )
+    optional = [_NONE, *columns]
+    text_b = st.selectbox("Second text (pairs)", optional, key="map_text_b")
+    label_index = _guess(optional, ("label", "labels", "class", "target", "gold"))
+    label = st.selectbox("Label column", optional, key="map_label", index=label_index)
+    used = {text, text_b, label}
+    metadata = st.multiselect(
+        "Metadata columns", [c for c in columns if c not in used], key="map_meta"
+    )
+    return ColumnMapping(
+        text=text,
+        text_b=None if text_b == _NONE else text_b,
+        label=None if label == _NONE else label,
+        metadata=tuple(metadata),
+    )
+
+
+def data_and_model_picker(progress_area) -> None:
+    """The "Data & model" section; loads on 'Load' and on the first run."""
+    current: SourceChoice = st.session_state.get(state.SOURCE) or SourceChoice()
+    if state.WORKSPACE not in st.session_state and state.SOURCE not in st.session_state:
+        _apply_choice(current, progress_area)
+    workspace: Workspace | None = st.session_state.get(state.WORKSPACE)
+    with st.expander("Data & model", expanded=workspace is None):
+        kind = st.radio(
+            "Data",
+            ["Built-in demo", "My file"],
+            horizontal=True,
+            key="pick_kind",
+            index=0 if current.is_demo else 1,
+        )
+        choice = (
+            _demo_picker(current) if kind == "Built-in demo" else _file_picker(current)
+        )
+        if st.button(
+            "Load",
+            key="pick_load",
+            type="primary",
+            disabled=choice is None,
+            use_container_width=True,
+        ):
+            _apply_choice(choice, progress_area)
+    if st.session_state.get(state.LOAD_ERROR):
+        st.error(st.session_state[state.LOAD_ERROR])
+    workspace = st.session_state.get(state.WORKSPACE)
+    if workspace is not None:
+        _label_mapping(workspace, progress_area)
+
+
+def _label_mapping(workspace: Workspace, progress_area) -> None:
+    unknown = workspace.unknown_labels
+    if not unknown:
+        return
+    st.warning(
+        f"The model does not know the label(s) {', '.join(unknown)} (its classes: "
+        f"{', '.join(workspace.labels)}). Those rows have no metrics until you map them."
+    )
+    with st.expander("Map data labels to model classes"):
+        choices = [_NONE, *workspace.labels]
+        mapping = {}
+        for label in unknown:
+            target = st.selectbox(label, choices, key=f"label_map_{label}")
+            if target != _NONE:
+                mapping[label] = target
+        if st.button("Apply mapping", key="label_map_apply", disabled=not mapping):
+            previous = dict(workspace.choice.label_map)
+            label_map = tuple({**previous, **mapping}.items())
+            choice = dataclasses.replace(workspace.choice, label_map=label_map)
+            _apply_choice(choice, progress_area)
+            st.rerun()
+
+
+def filter_widgets(workspace: Workspace) -> Filters:
+    """Filter widgets over the workspace's frame; returns the Filters they describe."""
+    frame = workspace.frame
+    suffix = workspace.data.fingerprint[:8]
+    labels = list(workspace.labels)
+    with st.expander("Filters", expanded=True):
+        misclassified = st.toggle(
+            "Only misclassified",
+            key=f"f_mis_{suffix}",
+            disabled=CORRECT not in frame.columns,
+        )
+        gold = ()
+        if LABEL in frame.columns:
+            gold_values = sorted(frame[LABEL].unique())
+            gold = tuple(
+                st.multiselect("Gold label", gold_values, key=f"f_gold_{suffix}")
+            )
+        pred = tuple(st.multiselect("Predicted label", labels, key=f"f_pred_{suffix}"))
+        confidence = st.slider(
+            "Confidence", 0.0, 1.0, (0.0, 1.0), step=0.01, key=f"f_conf_{suffix}"
+        )
+        search = st.text_input(
+            "Text search", key=f"f_search_{suffix}", placeholder="word or /regex/"
+        )
+        regex = st.checkbox("Regular expression", key=f"f_regex_{suffix}")
+        categorical, numeric = _metadata_filters(frame, workspace, suffix)
+    return Filters(
+        misclassified,
+        gold,
+        pred,
+        tuple(confidence),
+        search,
+        regex,
+        categorical,
+        numeric,
+    )
+
+
+def _metadata_filters(frame, workspace: Workspace, suffix: str):
+    categorical: dict[str, tuple[str, ...]] = {}
+    numeric: dict[str, tuple[float, float]] = {}
+    skip = {CONFIDENCE, PRED, CORRECT} | {
+        c for c in frame.columns if c.startswith(PROBA_PREFIX)
+    }
+    columns = [c for c in [*workspace.data.metadata_columns, LENGTH] if c not in skip]
+    for column in columns:
+        values = frame[column]
+        if pd.api.types.is_numeric_dtype(values) and values.nunique() > 12:
+            low, high = float(values.min()), float(values.max())
+            if low < high:
+                picked = st.slider(
+                    column, low, high, (low, high), key=f"f_num_{column}_{suffix}"
+                )
+                if picked != (low, high):
+                    numeric[column] = picked
+        else:
+            options = sorted(values.astype(str).unique())[:200]
+            picked = st.multiselect(column, options, key=f"f_cat_{column}_{suffix}")
+            if picked:
+                categorical[column] = tuple(picked)
+    return categorical, numeric
+
+
+def filtered_frame(workspace: Workspace) -> pd.DataFrame:
+    """The workspace's rows that pass the session's filters (a bad regex shows all)."""
+    try:
+        mask = filter_mask(workspace.frame, state.filters())
+    except LumenError as error:
+        st.sidebar.error(str(error))
+        return workspace.frame
+    return workspace.frame[mask]
+
+
+def selection_panel(workspace: Workspace, shown: pd.DataFrame) -> None:
+    """Selection count (and how many the filters hide), clear, previous / next."""
+    selection = state.selection()
+    st.markdown(f"**{len(shown):,} of {len(workspace.frame):,} examples** shown")
+    if not selection.ids:
+        st.caption("No selection. Click a confusion-matrix cell or table rows.")
+        return
+    hidden = len(set(selection.ids) - set(shown["id"]))
+    note = f" ({hidden:,} hidden by filters)" if hidden else ""
+    st.markdown(f"**{len(selection.ids):,} selected**{note}")
+    left, middle, right = st.columns(3)
+    left.button(
+        "◀",
+        key="sel_prev",
+        help="Previous selected example",
+        on_click=lambda: state.set_selection(state.selection().step_primary(-1)),
+    )
+    middle.button(
+        "▶",
+        key="sel_next",
+        help="Next selected example",
+        on_click=lambda: state.set_selection(state.selection().step_primary(1)),
+    )
+    right.button(
+        "Clear",
+        key="sel_clear",
+        on_click=lambda: state.set_selection(state.selection().clear()),
+    )
+    if selection.primary:
+        st.caption(f"Primary: `{selection.primary}`")
+
+
+def render_sidebar(progress_area) -> None:
+    """Draws the whole sidebar and updates the session's workspace and filters."""
+    with st.sidebar:
+        data_and_model_picker(progress_area)
+        workspace: Workspace | None = st.session_state.get(state.WORKSPACE)
+        if workspace is None:
+            return
+        state.set_filters(filter_widgets(workspace))
+        selection_panel(workspace, filtered_frame(workspace))

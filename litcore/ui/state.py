@@ -1,0 +1,49 @@
+"""Session-state keys (the only place they are spelled) and their initialiser."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from litcore.filters import Filters
+from litcore.selection import Selection
+
+# What the user chose as data and model: a ``SourceChoice``.
+SOURCE = "lumen_source"
+# The loaded dataset, model and analysis frame for ``SOURCE``: a ``Workspace``.
+WORKSPACE = "lumen_workspace"
+SELECTION = "lumen_selection"
+FILTERS = "lumen_filters"
+# User label name -> model label name, for data whose labels the model lacks.
+LABEL_MAP = "lumen_label_map"
+# The last error from loading data or a model, shown until the next success.
+LOAD_ERROR = "lumen_load_error"
+
+_DEFAULTS = {
+    SELECTION: Selection,
+    FILTERS: Filters,
+    LABEL_MAP: dict,
+    LOAD_ERROR: lambda: None,
+}
+
+
+def init_state() -> None:
+    """Fills in any missing key with its default; called at the top of every run."""
+    for key, make_default in _DEFAULTS.items():
+        if key not in st.session_state:
+            st.session_state[key] = make_default()
+
+
+def selection() -> Selection:
+    return st.session_state[SELECTION]
+
+
+def set_selection(value: Selection) -> None:
+    st.session_state[SELECTION] = value
+
+
+def filters() -> Filters:
+    return st.session_state[FILTERS]
+
+
+def set_filters(value: Filters) -> None:
+    st.session_state[FILTERS] = value

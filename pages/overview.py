@@ -1,0 +1,58 @@
+"""Overview: a card for the dataset and the model, with headline metrics."""
+
+import streamlit as st
+
+from litcore.predictions import TRUNCATED, frame_report
+from litcore.ui import charts
+from litcore.ui import workspace as ws
+from litcore.ui.formatting import headline_table
+
+workspace = ws.require()
+data, model = workspace.data, workspace.model
+st.title("Lumen")
+st.caption("Where does the model fail, and why? Pick a page on the left.")
+
+left, right = st.columns(2)
+with left:
+    st.subheader("Dataset")
+    st.markdown(f"**{data.name}**")
+    st.metric("Examples shown", f"{len(data):,}")
+    if workspace.train_size:
+        st.caption(
+            f"Trained on {workspace.train_size:,} other examples of the same data."
+        )
+    if data.report.messages:
+        st.info(" ".join(data.report.messages))
+    fields = ", ".join(
+        f"`{name}` ({type(spec).__name__})" for name, spec in data.spec().items()
+    )
+    st.markdown(f"Fields: {fields}")
+    if data.has_labels:
+        st.altair_chart(
+            charts.label_balance(data.frame, "label", "Label balance"),
+            use_container_width=True,
+        )
+with right:
+    st.subheader("Model")
+    st.markdown(f"`{model.source}`")
+    st.markdown(
+        f"Classes: {', '.join(model.labels)} · max length {model.max_length} tokens · "
+        f"fingerprint `{model.fingerprint}`"
+    )
+    info = workspace.training_info
+    if info:
+        config = info["config"]
+        st.markdown(
+            f"Fine-tuned by Lumen from `{info['base_model']}` on {info['n_train']:,} "
+            f"examples in {info['train_seconds']:.0f} s: {config['epochs']} epoch(s), "
+            f"lr {config['learning_rate']}, batch {config['batch_size']}, "
+            f"max length {config['max_length']}, bf16 {'on' if info['bf16'] else 'off'}."
+        )
+    n_truncated = int(workspace.frame[TRUNCATED].sum())
+    if n_truncated:
+        st.info(f"{n_truncated:,} texts were cut to {model.max_length} tokens.")
+    report = frame_report(workspace.frame, model.labels)
+    if report is None:
+        st.info("No gold labels the model knows: predictions only, no metrics.")
+    else:
+        st.dataframe(headline_table({"all": report}), use_container_width=True)

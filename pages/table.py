@@ -1,0 +1,86 @@
+"""Data table: every example with its prediction; row clicks set the selection."""
+
+import streamlit as st
+
+from litcore.data.dataset import LABEL, TEXT, TEXT_B
+from litcore.predictions import (
+    CONFIDENCE,
+    CORRECT,
+    LENGTH,
+    PRED,
+    TRUNCATED,
+    proba_column,
+)
+from litcore.ui import state
+from litcore.ui import workspace as ws
+from litcore.ui.sidebar import filtered_frame
+
+TABLE_KEY = "table_rows"
+SHOW_MODES = ["All", "Only selected", "Selected first"]
+
+workspace = ws.require()
+st.title("Data table")
+shown = filtered_frame(workspace)
+selection = state.selection()
+
+mode = (
+    st.segmented_control(
+        "Show",
+        SHOW_MODES,
+        default="All",
+        key="table_mode",
+        help="'Only selected' lists the current selection (from any page).",
+    )
+    or "All"
+)
+is_selected = shown["id"].isin(selection.ids)
+if mode == "Only selected":
+    shown = shown[is_selected]
+elif mode == "Selected first":
+    shown = shown.assign(_first=~is_selected).sort_values("_first", kind="stable")
+    shown = shown.drop(columns="_first")
+
+columns = [
+    c for c in ("id", TEXT, TEXT_B, LABEL, PRED, CONFIDENCE, CORRECT) if c in shown
+]
+columns += [proba_column(label) for label in workspace.labels]
+columns += [*workspace.data.metadata_columns, LENGTH, TRUNCATED]
+view = shown[list(dict.fromkeys(columns))].reset_index(drop=True)
+st.caption(
+    f"{len(view):,} rows. Click rows to select them (the first becomes the primary "
+    "example); sort by clicking a header."
+)
+
+
+def _select_rows() -> None:
+    rows = st.session_state[TABLE_KEY]["selection"]["rows"]
+    ids = view.loc[rows, "id"].tolist()
+    if ids:
+        state.set_selection(state.selection().select(ids).with_primary(ids[-1]))
+
+
+config = {
+    TEXT: st.column_config.TextColumn("Text", width="large"),
+    CONFIDENCE: st.column_config.ProgressColumn(
+        "Confidence", min_value=0.0, max_value=1.0, format="%.3f"
+    ),
+    CORRECT: st.column_config.CheckboxColumn("Correct"),
+    "id": st.column_config.TextColumn("id", width="small"),
+}
+st.dataframe(
+    view,
+    key=TABLE_KEY,
+    on_select=_select_rows,
+    selection_mode="multi-row",
+    column_config=config,
+    hide_index=True,
+    use_container_width=True,
+    height=560,
+)
+st.download_button(
+    "Download these rows as CSV",
+    view.to_csv(index=False).encode("utf-8"),
+    file_name="lumen_rows.csv",
+    mime="text/csv",
+    key="table_download",
+)
