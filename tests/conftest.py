@@ -1,0 +1,95 @@
+"""Shared fixtures: a cache root per run, tiny random models, the prepared demo.
+
+Set ``LUMEN_CACHE_DIR`` before running pytest to reuse a prepared demo between
+runs; otherwise the demo is prepared once per run under pytest's temp root.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+TINY_WORDS = (
+    "the a movie film is was good great bad awful not very plot acting fun boring "
+    "and but i it this of to love hate best worst he she his her man woman john mary "
+    "terrible wonderful"
+).split()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def cache_root(tmp_path_factory) -> Path:
+    """The run's cache root (``LUMEN_CACHE_DIR`` if set, else a temp folder)."""
+    if not os.environ.get("LUMEN_CACHE_DIR"):
+        os.environ["LUMEN_CACHE_DIR"] = str(tmp_path_factory.mktemp("lumen-cache"))
+    return Path(os.environ["LUMEN_CACHE_DIR"])
+
+
+def build_tiny_classifier(
+    folder: Path,
+    labels: tuple[str, ...] = ("negative", "positive"),
+    seed: int = 0,
+    architecture: str = "sequence",
+) -> Path:
+    """Saves a random-weight 2-layer BERT (hidden 32) and its tokenizer to ``folder``.
+
+    Args:
+        architecture: ``sequence`` for a classifier, ``base`` for a bare encoder,
+            ``masked`` for a masked LM (a wrong model type for classification).
+    """
+    import torch
+    from transformers import (
+        BertConfig,
+        BertForMaskedLM,
+        BertForSequenceClassification,
+        BertModel,
+        BertTokenizerFast,
+    )
+
+    folder.mkdir(parents=True, exist_ok=True)
+    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *TINY_WORDS, "##s", "##ing"]
+    (folder / "vocab.txt").write_text("\n".join(vocab) + "\n")
+    tokenizer = BertTokenizerFast(vocab_file=str(folder / "vocab.txt"), do_lower_case=True)
+    config = BertConfig(
+        vocab_size=len(vocab),
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=64,
+        num_labels=len(labels),
+        id2label=dict(enumerate(labels)),
+        label2id={label: i for i, label in enumerate(labels)},
+    )
+    torch.manual_seed(seed)
+    model_class = {
+        "sequence": BertForSequenceClassification,
+        "base": BertModel,
+        "masked": BertForMaskedLM,
+    }[architecture]
+    model = model_class(config)
+    model.save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dir(tmp_path_factory) -> Path:
+    """A tiny random binary classifier (negative/positive) saved with save_pretrained."""
+    return build_tiny_classifier(tmp_path_factory.mktemp("tiny") / "model")
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tiny_model_dir):
+    from litcore.models.classifier import SequenceClassifier
+
+    return SequenceClassifier.from_pretrained(tiny_model_dir)
+
+
+@pytest.fixture(scope="session")
+def demo_prepared(cache_root) -> dict:
+    """The movie demo prepared once per run (data, fine-tuned model, predictions)."""
+    from litcore.demo_model import prepare_demo
+
+    return prepare_demo("movies")
