@@ -1,0 +1,145 @@
+"""Browser fixtures: a Streamlit server on a free loopback port and headless Chromium.
+
+Tests here carry ``@pytest.mark.browser``. The server uses the run's cache root
+(the demo is prepared before it starts, so the first page is quick).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+SCREENSHOTS = REPO / "tests" / "screenshots"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@dataclass
+class AppServer:
+    """A running ``streamlit run app.py``; ``restart()`` keeps the port and cache."""
+
+    port: int
+    process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        command = [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "app.py",
+            "--server.headless",
+            "true",
+            "--server.port",
+            str(self.port),
+            "--server.address",
+            "127.0.0.1",
+            "--browser.gatherUsageStats",
+            "false",
+        ]
+        self.process = subprocess.Popen(
+            command,
+            cwd=REPO,
+            env=os.environ.copy(),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", self.port)) == 0:
+                    return
+            time.sleep(0.2)
+        self.stop()
+        raise RuntimeError("The Streamlit server did not start within 60 s.")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+            self.process = None
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+
+@pytest.fixture(scope="session")
+def app_server(demo_prepared) -> Iterator[AppServer]:
+    server = AppServer(free_port())
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    executable = shutil.which("chromium")
+    if executable is None:
+        pytest.fail("Debian chromium is not installed: apt-get install chromium")
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(
+            executable_path=executable, args=CHROMIUM_ARGS
+        )
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1440, "height": 1000})
+    tab = context.new_page()
+    tab.set_default_timeout(60_000)
+    yield tab
+    context.close()
+
+
+def wait_idle(tab, settle_ms: int = 400) -> None:
+    """Waits until Streamlit has finished running the script (no status widget)."""
+    tab.wait_for_selector("[data-testid='stApp']")
+    tab.wait_for_timeout(settle_ms)
+    tab.wait_for_function(
+        "() => !document.querySelector(\"[data-testid='stStatusWidget']\")",
+        timeout=120_000,
+    )
+    tab.wait_for_timeout(settle_ms)
+
+
+def open_page(tab, server: AppServer, title: str) -> None:
+    """Loads the app and clicks the sidebar navigation link called ``title``."""
+    if not tab.url.startswith(server.url):
+        tab.goto(server.url)
+        wait_idle(tab)
+    tab.locator("[data-testid='stSidebarNav'] a", has_text=title).first.click()
+    wait_idle(tab)
+
+
+def screenshot(tab, name: str) -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    tab.screenshot(path=str(path), full_page=True)
+    return path
