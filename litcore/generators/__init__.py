@@ -1,0 +1,1 @@
+"""Counterfactual generators: one module each, registered by display name."""
