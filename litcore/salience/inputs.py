@@ -1,0 +1,220 @@
+"""Glue between texts, token ids and the model, shared by every method.
+
+All forward passes here run in fp32 (no autocast), so that exactness checks
+hold, and never change the model: no training mode, no hooks, gradients only
+inside ``torch.enable_grad`` with respect to fresh input tensors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from litcore.errors import LumenError
+from litcore.models.classifier import SequenceClassifier
+
+# Rows per forward pass when scoring many perturbed copies of a text.
+FORWARD_BATCH = 256
+BASELINES = ("pad", "mask", "zeros")
+REMOVALS = ("delete", "mask")
+
+
+@dataclass
+class EncodedText:
+    """One text as the model reads it.
+
+    Attributes:
+        token_ids: input ids, special tokens included.
+        type_ids: token type ids.
+        tokens: the tokens as strings.
+        special: ``<bool>[num_tokens]``, True at special tokens ([CLS], [SEP]).
+        truncated: whether the text was cut to the model's maximum length.
+    """
+
+    token_ids: list[int]
+    type_ids: list[int]
+    tokens: list[str]
+    special: np.ndarray
+    truncated: bool
+
+    @property
+    def content_positions(self) -> np.ndarray:
+        """``<int64>[num_content]``: positions of the non-special tokens."""
+        return np.flatnonzero(~self.special)
+
+
+def special_mask(model: SequenceClassifier, token_ids: Sequence[int]) -> np.ndarray:
+    """``<bool>[num_tokens]``: special tokens, not counting [UNK] (a real word)."""
+    tokenizer = model.tokenizer
+    special_ids = set(tokenizer.all_special_ids) - {tokenizer.unk_token_id}
+    return np.array([i in special_ids for i in token_ids], dtype=bool)
+
+
+def encode(
+    model: SequenceClassifier,
+    texts: Sequence[str],
+    texts_b: Sequence[str] | None = None,
+) -> list[EncodedText]:
+    """Tokenizes texts (truncated to the model's maximum length).
+
+    Raises:
+        LumenError: no texts, or a text with no tokens besides special ones.
+    """
+    if len(texts) == 0:
+        raise LumenError("Nothing to explain: give at least one text.")
+    if texts_b is not None and len(texts_b) != len(texts):
+        raise LumenError("Give one second segment per text, or none.")
+    input_ids, type_ids, truncated = model.tokenize(texts, texts_b)
+    encoded = []
+    for row, (ids, tids) in enumerate(zip(input_ids, type_ids)):
+        special = special_mask(model, ids)
+        if special.all():
+            raise LumenError(
+                f"Text {row + 1} is empty: nothing to explain. Type or pick a text "
+                "with at least one word."
+            )
+        tokens = model.tokenizer.convert_ids_to_tokens(ids)
+        encoded.append(EncodedText(ids, tids, tokens, special, bool(truncated[row])))
+    return encoded
+
+
+def batch_of(
+    model: SequenceClassifier, rows: Sequence[tuple[list[int], list[int]]]
+) -> dict[str, torch.Tensor]:
+    """Right-padded tensors for (input ids, type ids) rows."""
+    return model.pad([ids for ids, _ in rows], [tids for _, tids in rows])
+
+
+def probabilities(
+    model: SequenceClassifier, batch: dict[str, torch.Tensor]
+) -> torch.Tensor:
+    """``<float32>[batch, num_labels]``: class probabilities in fp32."""
+    with torch.inference_mode():
+        logits = model.forward(batch).logits.float()
+    return torch.softmax(logits, dim=-1)
+
+
+def probabilities_of_rows(
+    model: SequenceClassifier,
+    rows: Sequence[tuple[list[int], list[int]]],
+    targets: Sequence[int],
+) -> np.ndarray:
+    """``<float32>[num_rows]``: each row's target probability (length-sorted batches).
+
+    Args:
+        rows: (input ids, type ids) of each (perturbed) text.
+        targets: the class to read for each row.
+    """
+    order = np.argsort([len(ids) for ids, _ in rows], kind="stable")
+    result = np.zeros(len(rows), dtype=np.float32)
+    for start in range(0, len(order), FORWARD_BATCH):
+        chosen = order[start : start + FORWARD_BATCH]
+        probas = probabilities(model, batch_of(model, [rows[i] for i in chosen]))
+        picked = torch.as_tensor([targets[i] for i in chosen])
+        result[chosen] = probas.gather(1, picked[:, None])[:, 0].numpy()
+    return result
+
+
+def target_probabilities(
+    model: SequenceClassifier,
+    encoded: list[EncodedText],
+    targets: Sequence[int | None],
+) -> tuple[list[int], list[float]]:
+    """Resolves each target (None: the predicted class) and its probability.
+
+    Raises:
+        LumenError: a target index the model does not have.
+    """
+    for target in targets:
+        if target is not None and not 0 <= target < len(model.labels):
+            raise LumenError(
+                f"Class {target} does not exist: the model has classes 0 to "
+                f"{len(model.labels) - 1} ({', '.join(model.labels)})."
+            )
+    rows = [(item.token_ids, item.type_ids) for item in encoded]
+    probas = probabilities(model, batch_of(model, rows)).numpy()
+    classes = [
+        int(probas[row].argmax()) if target is None else int(target)
+        for row, target in enumerate(targets)
+    ]
+    return classes, [float(probas[row, c]) for row, c in enumerate(classes)]
+
+
+def replacement_id(model: SequenceClassifier) -> int:
+    """The id that stands for a removed token: [MASK], else [PAD], else [UNK]."""
+    tokenizer = model.tokenizer
+    for candidate in (
+        tokenizer.mask_token_id,
+        tokenizer.pad_token_id,
+        tokenizer.unk_token_id,
+    ):
+        if candidate is not None:
+            return int(candidate)
+    raise LumenError("The tokenizer has no [MASK], [PAD] or [UNK] token to mask with.")
+
+
+def baseline_id(model: SequenceClassifier, baseline: str) -> int | None:
+    """Token id of an IG baseline (``pad`` or ``mask``); None for ``zeros``.
+
+    Raises:
+        LumenError: an unknown baseline, or one the tokenizer lacks.
+    """
+    if baseline not in BASELINES:
+        raise LumenError(f"Unknown baseline '{baseline}': use one of {BASELINES}.")
+    if baseline == "zeros":
+        return None
+    token_id = getattr(model.tokenizer, f"{baseline}_token_id")
+    if token_id is None:
+        raise LumenError(
+            f"The tokenizer has no {baseline.upper()} token: pick another baseline."
+        )
+    return int(token_id)
+
+
+def remove(
+    item: EncodedText, positions: Sequence[int], mode: str, mask_id: int
+) -> tuple[list[int], list[int]]:
+    """The text with the tokens at ``positions`` deleted or replaced by ``mask_id``.
+
+    Args:
+        mode: ``delete`` or ``mask``.
+
+    Raises:
+        LumenError: an unknown mode.
+    """
+    if mode not in REMOVALS:
+        raise LumenError(f"Unknown removal '{mode}': use one of {REMOVALS}.")
+    drop = set(int(p) for p in positions)
+    if mode == "mask":
+        ids = [mask_id if i in drop else t for i, t in enumerate(item.token_ids)]
+        return ids, list(item.type_ids)
+    keep = [i for i in range(len(item.token_ids)) if i not in drop]
+    return [item.token_ids[i] for i in keep], [item.type_ids[i] for i in keep]
+
+
+def word_embeddings(model: SequenceClassifier, input_ids: torch.Tensor) -> torch.Tensor:
+    """``<float32>[batch, num_tokens, hidden]``: the input-embedding layer's output."""
+    with torch.no_grad():
+        return model.model.get_input_embeddings()(input_ids).float()
+
+
+def probabilities_from_embeddings(
+    model: SequenceClassifier,
+    embeddings: torch.Tensor,
+    attention_mask: torch.Tensor,
+    token_type_ids: torch.Tensor,
+) -> torch.Tensor:
+    """``<float32>[batch, num_labels]`` from word embeddings (differentiable).
+
+    The model adds position and type embeddings itself, so this equals the
+    forward pass on the ids whose word embeddings ``embeddings`` are.
+    """
+    batch = {
+        "inputs_embeds": embeddings,
+        "attention_mask": attention_mask,
+        "token_type_ids": token_type_ids,
+    }
+    return torch.softmax(model.forward(batch).logits.float(), dim=-1)

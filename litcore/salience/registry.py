@@ -1,0 +1,50 @@
+"""Salience methods by display name. Adding a method: one module, one line here."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litcore.errors import LumenError
+from litcore.models.classifier import SequenceClassifier
+from litcore.salience.attention import Attention, AttentionRollout
+from litcore.salience.base import SalienceMethod
+from litcore.salience.gradients import GradientNorm, GradientTimesInput
+from litcore.salience.integrated_gradients import IntegratedGradients
+from litcore.salience.kernel_shap import KernelShap
+from litcore.salience.lime import Lime
+from litcore.salience.occlusion import LeaveOneOut
+
+METHODS: dict[str, type[SalienceMethod]] = {
+    method.name: method
+    for method in (
+        GradientNorm,
+        GradientTimesInput,
+        IntegratedGradients,
+        Lime,
+        KernelShap,
+        LeaveOneOut,
+        Attention,
+        AttentionRollout,
+    )
+}
+
+
+def build(name: str, config: dict[str, Any] | None = None) -> SalienceMethod:
+    """The method registered as ``name``, configured with ``config``.
+
+    Raises:
+        LumenError: an unknown name or configuration field.
+    """
+    if name not in METHODS:
+        raise LumenError(
+            f"Unknown salience method '{name}': use one of {list(METHODS)}."
+        )
+    try:
+        return METHODS[name](**(config or {}))
+    except TypeError as error:
+        raise LumenError(f"Bad settings for {name}: {error}") from error
+
+
+def compatible(model: SequenceClassifier) -> list[str]:
+    """Names of the methods that can explain ``model``, in registry order."""
+    return [name for name, method in METHODS.items() if method().is_compatible(model)]
