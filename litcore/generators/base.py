@@ -114,18 +114,27 @@ class Generator:
         Raises:
             LumenError: an empty text.
         """
-        check_example(example)
+        perturbations, message = self.perturb(example, model)
         texts_b = None if example.text_b is None else [example.text_b]
-        original = model.predict([example.text], texts_b)
-        original_probas = original.probas[0]
+        original_probas = model.predict([example.text], texts_b).probas[0]
         original_pred = model.labels[int(original_probas.argmax())]
-        perturbations, message = self._perturb(example, model)
         result = GeneratorResult(original_probas, original_pred, message=message)
         if not perturbations:
             result.message = message or f"{self.name} produced no counterfactual."
             return result
         result.candidates = score(perturbations, original_pred, model)
         return result
+
+    def perturb(
+        self, example: Example, model: SequenceClassifier
+    ) -> tuple[list[Perturbation], str]:
+        """Proposed counterfactuals (not yet scored) and a note.
+
+        Raises:
+            LumenError: an empty text.
+        """
+        check_example(example)
+        return self._perturb(example, model)
 
     def _perturb(
         self, example: Example, model: SequenceClassifier

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
@@ -29,22 +28,6 @@ def keep_case(source: str, replacement: str) -> str:
 
 
 def whole_word_pattern(phrase: str) -> re.Pattern:
-    """Matches ``phrase`` case-insensitively, not inside a longer word."""
-    return re.compile(rf"(?<!\w){re.escape(phrase)}(?!\w)", re.IGNORECASE)
+    """Matches ``phrase`` case-insensitively, not inside a longer or hyphenated word."""
+    return re.compile(rf"(?<![\w-]){re.escape(phrase)}(?![\w-])", re.IGNORECASE)
 
-
-def substitute_words(
-    text: str, replace: Callable[[re.Match], str | None]
-) -> tuple[str, int]:
-    """Replaces each word for which ``replace`` returns a string; counts changes."""
-    changes = 0
-
-    def swap(match: re.Match) -> str:
-        nonlocal changes
-        new = replace(match)
-        if new is None or new == match.group(0):
-            return match.group(0)
-        changes += 1
-        return new
-
-    return WORD.sub(swap, text), changes

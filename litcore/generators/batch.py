@@ -1,0 +1,164 @@
+"""Batch mode: generators over many examples, flip rates and invariance failures."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from litcore.data.dataset import ID, LABEL, TEXT, TEXT_B
+from litcore.errors import LumenError
+from litcore.generators.base import Example, Generator, Perturbation, score
+from litcore.models.classifier import ProgressFn, SequenceClassifier
+from litcore.predictions import PRED
+from litcore.textdiff import diff_markup
+
+# Batches above this many examples need an explicit confirmation in the UI.
+CONFIRM_ABOVE = 2000
+RESULT_COLUMNS = [
+    "generator",
+    "parent_id",
+    "gold",
+    "original",
+    "counterfactual",
+    "counterfactual_b",
+    "diff",
+    "description",
+    "old_pred",
+    "new_pred",
+    "new_confidence",
+    "flipped",
+    "label_preserving",
+]
+
+
+@dataclass
+class BatchResult:
+    """Every candidate of every generator, and per generator what it covered.
+
+    Attributes:
+        candidates: one row per counterfactual, columns ``RESULT_COLUMNS``.
+        coverage: one row per (generator, example): ``generator``, ``parent_id``,
+            ``gold``, ``n_candidates``, ``message``, ``label_preserving``.
+    """
+
+    candidates: pd.DataFrame
+    coverage: pd.DataFrame
+
+
+def run_batch(
+    generators: list[Generator],
+    examples: pd.DataFrame,
+    model: SequenceClassifier,
+    progress: ProgressFn | None = None,
+) -> BatchResult:
+    """Runs each generator on each row of ``examples`` (an analysis frame).
+
+    The originals' predictions are read from the frame's ``pred`` column; each
+    generator's candidates are scored with one batched model call.
+
+    Raises:
+        LumenError: no examples or no generator.
+    """
+    if examples.empty or not generators:
+        raise LumenError("Pick at least one generator and one example.")
+    has_b = TEXT_B in examples.columns
+    records = examples.to_dict("records")
+    total, done = len(records) * len(generators), 0
+    candidate_rows, coverage_rows = [], []
+    for generator in generators:
+        proposals: list[tuple[dict, Perturbation]] = []
+        for record in records:
+            example = Example(record[TEXT], record[TEXT_B] if has_b else None)
+            found, message = generator.perturb(example, model)
+            proposals += [(record, p) for p in found]
+            coverage_rows.append(
+                {
+                    "generator": generator.name,
+                    "parent_id": record[ID],
+                    "gold": record.get(LABEL),
+                    "n_candidates": len(found),
+                    "message": message,
+                    "label_preserving": generator.label_preserving,
+                }
+            )
+            done += 1
+            if progress:
+                progress(done, total)
+        candidate_rows += _scored_rows(generator, proposals, model)
+    return BatchResult(
+        pd.DataFrame(candidate_rows, columns=RESULT_COLUMNS),
+        pd.DataFrame(coverage_rows),
+    )
+
+
+def _scored_rows(
+    generator: Generator,
+    proposals: list[tuple[dict, Perturbation]],
+    model: SequenceClassifier,
+) -> list[dict]:
+    rows = []
+    by_pred: dict[str, list[tuple[dict, Perturbation]]] = {}
+    for record, perturbation in proposals:
+        by_pred.setdefault(record[PRED], []).append((record, perturbation))
+    for old_pred, group in by_pred.items():
+        candidates = score([p for _, p in group], old_pred, model)
+        for (record, _), candidate in zip(group, candidates):
+            rows.append(
+                {
+                    "generator": generator.name,
+                    "parent_id": record[ID],
+                    "gold": record.get(LABEL),
+                    "original": record[TEXT],
+                    "counterfactual": candidate.text,
+                    "counterfactual_b": candidate.text_b,
+                    "diff": diff_markup(record[TEXT], candidate.text),
+                    "description": candidate.description,
+                    "old_pred": old_pred,
+                    "new_pred": candidate.pred,
+                    "new_confidence": float(candidate.probas.max()),
+                    "flipped": candidate.flipped,
+                    "label_preserving": generator.label_preserving,
+                }
+            )
+    return rows
+
+
+def flip_rates(result: BatchResult, by: str = "generator") -> pd.DataFrame:
+    """Per ``by`` (``generator`` or ``gold``): examples tried, examples with a
+    candidate, examples with at least one flip, and the flip rate among those
+    with a candidate.
+    """
+    keys = ["generator", "gold"] if by == "gold" else ["generator"]
+    flipped = (
+        result.candidates.groupby(["generator", "parent_id"])["flipped"].any()
+        if not result.candidates.empty
+        else pd.Series(dtype=bool)
+    )
+    coverage = result.coverage.copy()
+    index = pd.MultiIndex.from_frame(coverage[["generator", "parent_id"]])
+    coverage["any_flip"] = flipped.reindex(index, fill_value=False).to_numpy()
+    coverage["has_candidate"] = coverage["n_candidates"] > 0
+    table = coverage.groupby(keys, dropna=False).agg(
+        examples=("parent_id", "size"),
+        with_candidates=("has_candidate", "sum"),
+        flipped=("any_flip", "sum"),
+    )
+    table["flip_rate"] = table["flipped"] / table["with_candidates"].where(
+        table["with_candidates"] > 0
+    )
+    return table.reset_index()
+
+
+def invariance_failures(result: BatchResult) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """CheckList INV tests: for label-preserving generators, the share of examples
+    whose prediction any candidate changed; and the failing candidates.
+    """
+    preserving = result.candidates[result.candidates["label_preserving"]]
+    rates = flip_rates(
+        BatchResult(
+            preserving,
+            result.coverage[result.coverage["label_preserving"]],
+        )
+    ).rename(columns={"flipped": "failures", "flip_rate": "failure_rate"})
+    return rates, preserving[preserving["flipped"]].reset_index(drop=True)
