@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from litcore.filters import Filters
+from litcore.overlay import Overlay
 from litcore.selection import Selection
 
 # What the user chose as data and model: a ``SourceChoice``.
@@ -17,6 +18,10 @@ FILTERS = "lumen_filters"
 LABEL_MAP = "lumen_label_map"
 # The last error from loading data or a model, shown until the next success.
 LOAD_ERROR = "lumen_load_error"
+# This session's edited and generated datapoints: an ``Overlay`` (never shared).
+OVERLAY = "lumen_overlay"
+# The last batch-mode run of the counterfactuals page: a ``BatchResult``.
+COUNTERFACTUAL_BATCH = "lumen_counterfactual_batch"
 
 _DEFAULTS = {
     SELECTION: Selection,
@@ -47,3 +52,15 @@ def filters() -> Filters:
 
 def set_filters(value: Filters) -> None:
     st.session_state[FILTERS] = value
+
+
+def overlay(dataset_fingerprint: str) -> Overlay:
+    """This session's overlay for the dataset (empty after a dataset change)."""
+    current = st.session_state.get(OVERLAY)
+    if current is None or current.dataset_fingerprint != dataset_fingerprint:
+        return Overlay(dataset_fingerprint)
+    return current
+
+
+def set_overlay(value: Overlay) -> None:
+    st.session_state[OVERLAY] = value
