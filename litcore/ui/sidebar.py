@@ -13,9 +13,16 @@ from litcore.data.demo import DEMOS
 from litcore.data.loading import MAX_FILE_MB, format_for, read_bytes
 from litcore.errors import LumenError
 from litcore.filters import Filters, filter_mask
+from litcore.overlay import ORIGIN
 from litcore.predictions import CONFIDENCE, CORRECT, LENGTH, PRED, PROBA_PREFIX
 from litcore.ui import state
-from litcore.ui.workspace import DEMO_MODEL, SourceChoice, Workspace, build_workspace
+from litcore.ui.workspace import (
+    DEMO_MODEL,
+    SourceChoice,
+    Workspace,
+    build_workspace,
+    session_frame,
+)
 
 _NONE = "(none)"
 _DELIMITERS = {"auto": None, "comma": ",", "tab": "\t", "semicolon": ";", "pipe": "|"}
@@ -242,6 +249,12 @@ def filter_widgets(workspace: Workspace) -> Filters:
         )
         regex = st.checkbox("Regular expression", key=f"f_regex_{suffix}")
         categorical, numeric = _metadata_filters(frame, workspace, suffix)
+        origins = sorted(session_frame(workspace)[ORIGIN].unique())
+        picked_origins = st.multiselect(
+            "Origin", origins, key=f"f_origin_{suffix}", help="Edited or generated rows"
+        )
+        if picked_origins:
+            categorical[ORIGIN] = tuple(picked_origins)
     return Filters(
         misclassified,
         gold,
@@ -280,13 +293,14 @@ def _metadata_filters(frame, workspace: Workspace, suffix: str):
 
 
 def filtered_frame(workspace: Workspace) -> pd.DataFrame:
-    """The workspace's rows that pass the session's filters (a bad regex shows all)."""
+    """The session's rows (overlay included) that pass the filters (bad regex: all)."""
+    frame = session_frame(workspace)
     try:
-        mask = filter_mask(workspace.frame, state.filters())
+        mask = filter_mask(frame, state.filters())
     except LumenError as error:
         st.sidebar.error(str(error))
-        return workspace.frame
-    return workspace.frame[mask]
+        return frame
+    return frame[mask]
 
 
 def selection_panel(workspace: Workspace, shown: pd.DataFrame) -> None:

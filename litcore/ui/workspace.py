@@ -13,6 +13,7 @@ from litcore.demo_model import DEMO_CONFIG
 from litcore.errors import LumenError, ModelError
 from litcore.models.classifier import SequenceClassifier
 from litcore.models.training import TrainConfig, base_model_dir, read_training_info
+from litcore.overlay import ORIGIN, ORIGINAL, PARENT_ID
 from litcore.ui import cached, state
 
 DEMO_MODEL = "demo"  # model_source meaning "MiniLM fine-tuned on this data"
@@ -148,6 +149,25 @@ def require() -> Workspace:
         st.info("Choose a dataset and a model in the sidebar to begin.")
         st.stop()
     return workspace
+
+
+def session_frame(workspace: Workspace) -> pd.DataFrame:
+    """``workspace.frame`` plus this session's edited and generated rows.
+
+    Adds ``origin`` ("original", "edited", "generated:<name>") and ``parent_id``
+    columns; the overlay's predictions go through the cached prediction store.
+    """
+    frame = workspace.frame.assign(**{ORIGIN: ORIGINAL, PARENT_ID: None})
+    overlay = state.overlay(workspace.data.fingerprint)
+    if not len(overlay):
+        return frame
+    extra = cached.analysis(
+        workspace.model.fingerprint,
+        overlay.fingerprint,
+        workspace.model,
+        overlay.dataset(workspace.data),
+    )
+    return pd.concat([frame, extra], ignore_index=True)
 
 
 def demo_title(key: str) -> str:
