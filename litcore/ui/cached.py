@@ -9,6 +9,9 @@ from litcore.cache import PredictionStore
 from litcore.data.dataset import ColumnMapping, Dataset, from_frame
 from litcore.data.demo import load_demo
 from litcore.data.loading import read_bytes
+from litcore.generators import registry as generator_registry
+from litcore.generators.base import Example, GeneratorResult
+from litcore.generators.batch import BatchResult, run_batch
 from litcore.models.classifier import SequenceClassifier
 from litcore.models.training import TrainConfig, fine_tune
 from litcore.predictions import analysis_frame, predict_dataset
@@ -71,3 +74,34 @@ def analysis(
     """The analysis frame of (model, data); filters are applied after this call."""
     predictions = predict_dataset(_model, _data.frame, prediction_store(), _progress)
     return analysis_frame(_data, predictions, _model.labels)
+
+
+# --- counterfactuals (issue 5) --------------------------------------------------
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def counterfactuals(
+    model_fingerprint: str,
+    generator_name: str,
+    config: tuple[tuple[str, object], ...],
+    text: str,
+    text_b: str | None,
+    _model: SequenceClassifier,
+) -> GeneratorResult:
+    """One generator's candidates for one example, with their predictions."""
+    generator = generator_registry.build(generator_name, **dict(config))
+    return generator.generate(Example(text, text_b), _model)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def counterfactual_batch(
+    model_fingerprint: str,
+    generators: tuple[tuple[str, tuple[tuple[str, object], ...]], ...],
+    example_ids: tuple[str, ...],
+    _examples: pd.DataFrame,
+    _model: SequenceClassifier,
+    _progress=None,
+) -> BatchResult:
+    """Batch mode over ``_examples`` (whose ids are ``example_ids``)."""
+    built = [generator_registry.build(name, **dict(c)) for name, c in generators]
+    return run_batch(built, _examples, _model, _progress)
