@@ -44,13 +44,12 @@ def build_tiny_classifier(
         BertForMaskedLM,
         BertForSequenceClassification,
         BertModel,
-        BertTokenizerFast,
+        BertTokenizer,
     )
 
     folder.mkdir(parents=True, exist_ok=True)
     vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *TINY_WORDS, "##s", "##ing"]
-    (folder / "vocab.txt").write_text("\n".join(vocab) + "\n")
-    tokenizer = BertTokenizerFast(vocab_file=str(folder / "vocab.txt"), do_lower_case=True)
+    tokenizer = BertTokenizer(vocab={word: i for i, word in enumerate(vocab)})
     config = BertConfig(
         vocab_size=len(vocab),
         hidden_size=32,

@@ -175,7 +175,8 @@ def bucketed_batches(
     """
     rng = np.random.default_rng(seed)
     lengths_array = np.asarray(lengths)
-    total = max(1, int(round(epochs * len(lengths) / batch_size)))
+    per_epoch = -(-len(lengths) // batch_size)
+    total = max(1, round(epochs * per_epoch))
     batches: list[np.ndarray] = []
     chunk = batch_size * 50
     while len(batches) < total:

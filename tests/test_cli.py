@@ -1,0 +1,152 @@
+"""``python -m litcore``: train and predict on files, clear one-line errors."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "litcore", *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+@pytest.fixture(scope="module")
+def reviews_csv(tmp_path_factory) -> Path:
+    rows = [("the great film", "good"), ("the awful film", "bad")] * 8
+    path = tmp_path_factory.mktemp("cli") / "reviews.csv"
+    pd.DataFrame(rows, columns=["review", "sentiment"]).assign(year=2000).to_csv(
+        path, index=False
+    )
+    return path
+
+
+def test_train_then_predict(reviews_csv, tiny_model_dir, tmp_path):
+    out_model = tmp_path / "model"
+    trained = run_cli(
+        "train",
+        "--data",
+        str(reviews_csv),
+        "--text",
+        "review",
+        "--label",
+        "sentiment",
+        "--base",
+        str(tiny_model_dir),
+        "--epochs",
+        "2",
+        "--out",
+        str(out_model),
+    )
+    assert trained.returncode == 0, trained.stderr
+    assert json.loads(trained.stdout.strip().splitlines()[-1])["labels"] == [
+        "bad",
+        "good",
+    ]
+    out_file = tmp_path / "predictions.parquet"
+    predicted = run_cli(
+        "predict",
+        "--model",
+        str(out_model),
+        "--data",
+        str(reviews_csv),
+        "--text",
+        "review",
+        "--label",
+        "sentiment",
+        "--out",
+        str(out_file),
+    )
+    assert predicted.returncode == 0, predicted.stderr
+    metrics = json.loads(predicted.stdout.strip().splitlines()[-1])
+    assert set(metrics) >= {"accuracy", "macro_f1", "n"} and metrics["n"] == 16
+    table = pd.read_parquet(out_file)
+    assert table.columns.tolist() == [
+        "review",
+        "sentiment",
+        "year",
+        "predicted_label",
+        "p_bad",
+        "p_good",
+    ]
+    assert ((table["p_bad"] + table["p_good"]).round(5) == 1).all()
+
+
+def test_predict_without_labels_writes_csv(reviews_csv, tiny_model_dir, tmp_path):
+    out_file = tmp_path / "out.csv"
+    result = run_cli(
+        "predict",
+        "--model",
+        str(tiny_model_dir),
+        "--data",
+        str(reviews_csv),
+        "--text",
+        "review",
+        "--out",
+        str(out_file),
+    )
+    assert result.returncode == 0, result.stderr
+    assert len(pd.read_csv(out_file)) == 16
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--text", "nope"], "Column(s) nope not found"),
+        (["--text", "review", "--data", "/no/such.csv"], "File not found"),
+    ],
+)
+def test_bad_input_exits_non_zero_with_one_line(
+    reviews_csv, tiny_model_dir, tmp_path, args, message
+):
+    base = [
+        "predict",
+        "--model",
+        str(tiny_model_dir),
+        "--data",
+        str(reviews_csv),
+        "--out",
+        str(tmp_path / "o.csv"),
+    ]
+    result = run_cli(*base, *args)
+    assert result.returncode != 0
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("error:") and message in last
+
+
+def test_not_a_classifier_is_refused(reviews_csv, tmp_path):
+    from conftest import build_tiny_classifier
+
+    bare = build_tiny_classifier(tmp_path / "bare", architecture="base")
+    result = run_cli(
+        "predict",
+        "--model",
+        str(bare),
+        "--data",
+        str(reviews_csv),
+        "--text",
+        "review",
+        "--out",
+        str(tmp_path / "o.csv"),
+    )
+    assert result.returncode == 2
+    assert "not a sequence classifier" in result.stderr
+
+
+def test_prepare_demo_prints_the_figures_last(demo_prepared):
+    result = run_cli("prepare-demo", "--dataset", "movies")
+    assert result.returncode == 0, result.stderr
+    figures = json.loads(result.stdout.strip().splitlines()[-1])
+    assert {"accuracy", "macro_f1", "n_train", "n_eval", "seconds"} <= set(figures)
+    assert figures["n_eval"] == 2000 and figures["n_train"] == 8568
+    assert figures["accuracy"] == demo_prepared["accuracy"]

@@ -1,0 +1,70 @@
+"""Filters and the selection: plain data, exact behaviour."""
+
+import pandas as pd
+import pytest
+
+from litcore.errors import LumenError
+from litcore.filters import Filters, filter_mask
+from litcore.selection import Selection
+
+FRAME = pd.DataFrame(
+    {
+        "id": ["a", "b", "c", "d"],
+        "text": ["Great film", "awful plot", "great acting (really)", "fine"],
+        "label": ["pos", "neg", "pos", "neg"],
+        "pred": ["pos", "pos", "neg", "neg"],
+        "confidence": [0.9, 0.6, 0.55, 0.99],
+        "correct": pd.array([True, False, False, True], dtype="boolean"),
+        "genre": ["drama", "comedy", "drama", "comedy"],
+        "year": [2000, 2001, 2002, 2003],
+    }
+)
+
+
+def ids(filters: Filters) -> list[str]:
+    return FRAME.loc[filter_mask(FRAME, filters), "id"].tolist()
+
+
+def test_each_filter():
+    assert ids(Filters()) == ["a", "b", "c", "d"]
+    assert ids(Filters(misclassified_only=True)) == ["b", "c"]
+    assert ids(Filters(gold=("pos",))) == ["a", "c"]
+    assert ids(Filters(pred=("neg",))) == ["c", "d"]
+    assert ids(Filters(confidence=(0.5, 0.7))) == ["b", "c"]
+    assert ids(Filters(search="great")) == ["a", "c"]
+    assert ids(Filters(search=r"\(really\)", regex=True)) == ["c"]
+    assert ids(Filters(search="(really)")) == ["c"]  # plain search is literal
+    assert ids(Filters(categorical={"genre": ("comedy",)})) == ["b", "d"]
+    assert ids(Filters(numeric={"year": (2001, 2002)})) == ["b", "c"]
+
+
+def test_filters_combine():
+    assert ids(Filters(misclassified_only=True, gold=("pos",))) == ["c"]
+
+
+def test_bad_regex_is_a_user_error():
+    with pytest.raises(LumenError, match="Invalid regular expression"):
+        ids(Filters(search="(", regex=True))
+
+
+def test_unknown_gold_is_never_misclassified():
+    frame = FRAME.assign(correct=pd.array([True, pd.NA, False, True], dtype="boolean"))
+    assert frame.loc[
+        filter_mask(frame, Filters(misclassified_only=True)), "id"
+    ].tolist() == ["c"]
+
+
+def test_selection_keeps_primary_and_steps_round():
+    selection = Selection().select(["x", "y", "x", "z"])
+    assert selection.ids == ("x", "y", "z") and selection.primary == "x"
+    assert selection.select(["z", "y"]).primary == "z"
+    kept = selection.with_primary("y").select(["z", "y"])
+    assert kept.primary == "y"
+    assert selection.step_primary(1).primary == "y"
+    assert selection.step_primary(-1).primary == "z"
+    assert selection.with_pinned("p").clear() == Selection(pinned="p")
+
+
+def test_restrict_drops_unknown_ids():
+    selection = Selection(ids=("a", "gone"), primary="gone", pinned="a")
+    assert selection.restrict({"a"}) == Selection(ids=("a",), primary=None, pinned="a")

@@ -1,0 +1,70 @@
+"""Metrics: exact values on tiny hand-checked inputs."""
+
+import math
+
+import numpy as np
+import pytest
+
+from litcore.metrics import (
+    classification_report,
+    confusion_frame,
+    expected_calibration_error,
+)
+
+LABELS = ("neg", "pos")
+GOLD = ["neg", "neg", "pos", "pos"]
+PROBAS = np.array([[0.9, 0.1], [0.4, 0.6], [0.3, 0.7], [0.2, 0.8]])
+
+
+def test_headline_and_per_class():
+    report = classification_report(GOLD, PROBAS, LABELS)
+    assert report.n == 4
+    assert report.headline["accuracy"] == 0.75
+    # neg: precision 1/1, recall 1/2; pos: precision 2/3, recall 2/2
+    assert report.per_class.loc["neg", "precision"] == 1.0
+    assert report.per_class.loc["neg", "recall"] == 0.5
+    assert report.per_class.loc["pos", "precision"] == pytest.approx(2 / 3)
+    assert report.per_class["support"].tolist() == [2, 2]
+    f1_neg, f1_pos = 2 / 3, 0.8
+    assert report.headline["macro_f1"] == pytest.approx((f1_neg + f1_pos) / 2)
+    expected_loss = -np.mean(np.log([0.9, 0.4, 0.7, 0.8]))
+    assert report.headline["log_loss"] == pytest.approx(expected_loss)
+    # positives score 0.7 and 0.8, negatives 0.1 and 0.6: every pair ordered right
+    assert report.headline["roc_auc"] == 1.0
+
+
+def test_ece_by_hand():
+    confidence = np.array([0.95, 0.95, 0.55, 0.55])
+    correct = np.array([True, False, True, True])
+    ece, bins = expected_calibration_error(confidence, correct, n_bins=10)
+    # bin (0.9, 1]: conf 0.95, acc 0.5; bin (0.5, 0.6]: conf 0.55, acc 1.0
+    assert ece == pytest.approx(0.5 * 0.45 + 0.5 * 0.45)
+    assert bins["count"].tolist() == [2, 2]
+
+
+def test_unknown_gold_labels_are_left_out():
+    report = classification_report(["neg", "other"], PROBAS[:2], LABELS)
+    assert report.n == 1
+    assert classification_report(["other"], PROBAS[:1], LABELS) is None
+
+
+def test_single_class_subset_has_nan_auc():
+    report = classification_report(["pos", "pos"], PROBAS[2:], LABELS)
+    assert report.headline["accuracy"] == 1.0
+    assert math.isnan(report.headline["roc_auc"])
+
+
+def test_multiclass_has_no_auc():
+    probas = np.eye(3)
+    report = classification_report(["a", "b", "c"], probas, ("a", "b", "c"))
+    assert report.headline["accuracy"] == 1.0 and "roc_auc" not in report.headline
+
+
+def test_confusion_frame_has_every_cell():
+    cells = confusion_frame(["neg", "neg", "pos"], ["neg", "pos", "pos"], list(LABELS))
+    assert cells.to_dict("records") == [
+        {"gold": "neg", "pred": "neg", "count": 1},
+        {"gold": "neg", "pred": "pos", "count": 1},
+        {"gold": "pos", "pred": "neg", "count": 0},
+        {"gold": "pos", "pred": "pos", "count": 1},
+    ]
