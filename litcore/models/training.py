@@ -40,8 +40,6 @@ class TrainConfig:
     warmup_fraction: float = 0.06
     weight_decay: float = 0.01
     freeze_embeddings: bool = True
-    dropout: float | None = None  # None keeps the base model's dropout
-    head_lr_multiplier: float = 1.0
     seed: int = 0
 
 
@@ -125,7 +123,6 @@ def fine_tune(
             num_labels=len(labels),
             id2label=dict(enumerate(labels)),
             label2id={label: i for i, label in enumerate(labels)},
-            **_dropout_overrides(config.dropout),
         )
         tokenizer = AutoTokenizer.from_pretrained(str(base))
     except (OSError, ValueError) as error:
@@ -140,7 +137,9 @@ def fine_tune(
         [len(ids) for ids in input_ids], config.batch_size, config.epochs, config.seed
     )
     optimizer = torch.optim.AdamW(
-        _parameter_groups(model, config), weight_decay=config.weight_decay
+        [p for p in model.parameters() if p.requires_grad],
+        lr=config.learning_rate,
+        weight_decay=config.weight_decay,
     )
     schedule = torch.optim.lr_scheduler.LambdaLR(
         optimizer, _warmup_then_linear(len(batches), config.warmup_fraction)
@@ -191,26 +190,6 @@ def bucketed_batches(
         rng.shuffle(epoch_batches)
         batches += epoch_batches
     return batches[:total]
-
-
-def _dropout_overrides(dropout: float | None) -> dict:
-    if dropout is None:
-        return {}
-    return {"hidden_dropout_prob": dropout, "attention_probs_dropout_prob": dropout}
-
-
-def _parameter_groups(model, config: TrainConfig) -> list[dict]:
-    """The new head (pooler, classifier) may learn faster than the pretrained body."""
-    head, body = [], []
-    for name, parameter in model.named_parameters():
-        if parameter.requires_grad:
-            is_head = "classifier" in name or "pooler" in name
-            (head if is_head else body).append(parameter)
-    head_lr = config.learning_rate * config.head_lr_multiplier
-    return [
-        {"params": body, "lr": config.learning_rate},
-        {"params": head, "lr": head_lr},
-    ]
 
 
 def _warmup_then_linear(total_steps: int, warmup_fraction: float):
