@@ -174,6 +174,12 @@ def baseline_id(model: SequenceClassifier, baseline: str) -> int | None:
     return int(token_id)
 
 
+def check_removal(mode: str) -> None:
+    """Raises LumenError unless ``mode`` is one of ``REMOVALS``."""
+    if mode not in REMOVALS:
+        raise LumenError(f"Unknown removal '{mode}': use one of {REMOVALS}.")
+
+
 def remove(
     item: EncodedText, positions: Sequence[int], mode: str, mask_id: int
 ) -> tuple[list[int], list[int]]:
@@ -185,8 +191,7 @@ def remove(
     Raises:
         LumenError: an unknown mode.
     """
-    if mode not in REMOVALS:
-        raise LumenError(f"Unknown removal '{mode}': use one of {REMOVALS}.")
+    check_removal(mode)
     drop = set(int(p) for p in positions)
     if mode == "mask":
         ids = [mask_id if i in drop else t for i, t in enumerate(item.token_ids)]
