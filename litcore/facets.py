@@ -1,0 +1,107 @@
+"""Metrics broken down by a metadata field: one row per value or quantile bin."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from litcore.errors import LumenError
+from litcore.predictions import frame_report
+
+# A numeric field with at most this many distinct values is treated as categorical.
+MAX_NUMERIC_VALUES_AS_CATEGORIES = 6
+# Categorical fields keep their most frequent values; the rest become "other".
+MAX_CATEGORIES = 20
+OTHER = "(other)"
+MISSING = "(missing)"
+
+
+def facet_buckets(values: pd.Series, n_bins: int = 4) -> pd.Series:
+    """The bucket of each value: itself for categories, a quantile bin for numbers.
+
+    Numeric fields with more than ``MAX_NUMERIC_VALUES_AS_CATEGORIES`` distinct
+    values get up to ``n_bins`` quantile bins labelled ``[low, high)`` (fewer
+    when quantiles coincide); missing values get ``(missing)``.
+
+    Returns:
+        An ordered categorical Series aligned with ``values``.
+    """
+    if n_bins < 2:
+        raise LumenError(f"Use at least 2 bins, got {n_bins}.")
+    numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(
+        values
+    )
+    if numeric and values.nunique() > MAX_NUMERIC_VALUES_AS_CATEGORIES:
+        return _quantile_bins(values.astype(float), n_bins)
+    as_text = values.astype("string").fillna(MISSING)
+    counts = as_text.value_counts()
+    keep = counts.index[:MAX_CATEGORIES]
+    as_text = as_text.where(as_text.isin(keep), OTHER)
+    order = sorted(keep, key=_natural_key)
+    if (as_text == OTHER).any():
+        order.append(OTHER)
+    return pd.Series(
+        pd.Categorical(as_text, categories=order, ordered=True), index=values.index
+    )
+
+
+def _natural_key(value: str) -> tuple[int, float, str]:
+    try:
+        return (0, float(value), value)
+    except ValueError:
+        return (1, 0.0, value)
+
+
+def _quantile_bins(values: pd.Series, n_bins: int) -> pd.Series:
+    edges = np.unique(np.nanquantile(values, np.linspace(0, 1, n_bins + 1)))
+    labels = [f"[{low:g}, {high:g})" for low, high in zip(edges[:-1], edges[1:])]
+    labels[-1] = labels[-1][:-1] + "]"
+    which = np.clip(
+        np.searchsorted(edges, values, side="right") - 1, 0, len(labels) - 1
+    )
+    buckets = pd.Series(np.asarray(labels, dtype=object)[which], index=values.index)
+    buckets[values.isna()] = MISSING
+    categories = labels + ([MISSING] if values.isna().any() else [])
+    return pd.Series(
+        pd.Categorical(buckets, categories=categories, ordered=True),
+        index=values.index,
+    )
+
+
+def facet_table(
+    frame: pd.DataFrame, field: str, labels: tuple[str, ...], n_bins: int = 4
+) -> pd.DataFrame:
+    """Headline metrics per bucket of ``field`` over an analysis frame.
+
+    Args:
+        frame: an analysis frame (``predictions.analysis_frame``).
+        field: the column to break down by (metadata, ``length``, ``confidence``).
+        labels: the model's classes.
+        n_bins: quantile bins for numeric fields.
+
+    Returns:
+        One row per bucket in order: ``bucket``, ``examples`` (rows in the
+        bucket), ``scored`` (rows with a known gold label) and one column per
+        headline metric (NaN where nothing is scored).
+
+    Raises:
+        LumenError: ``field`` is not a column of ``frame``.
+    """
+    if field not in frame.columns:
+        raise LumenError(f"No field '{field}' to break down by.")
+    buckets = facet_buckets(frame[field], n_bins)
+    rows = []
+    for bucket in buckets.cat.categories:
+        members = frame[(buckets == bucket).to_numpy()]
+        if members.empty:
+            continue
+        report = frame_report(members, labels)
+        rows.append(
+            {
+                "bucket": str(bucket),
+                "examples": len(members),
+                "scored": report.n if report else 0,
+                **(report.headline if report else {}),
+            }
+        )
+    return pd.DataFrame(rows)

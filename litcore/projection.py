@@ -1,0 +1,258 @@
+"""2-D projections of pooled embeddings (PCA, UMAP), scikit-learn style, cached.
+
+Constructors only store parameters, ``fit`` returns ``self``, fitted attributes
+end in ``_`` and ``transform`` places points added later (edited or generated
+examples) with the fitted projection instead of refitting. Projections of a
+whole dataset are stored in the prediction store under a key made of the
+model fingerprint, the dataset fingerprint, the embedding field and the
+parameters, so each is computed once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import ClassVar
+
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+from litcore.cache import PredictionStore
+from litcore.errors import LumenError
+
+EMBEDDING_FIELDS = {"cls_embedding": "CLS token", "mean_embedding": "Mean of tokens"}
+UMAP_METRICS = ("cosine", "euclidean", "manhattan", "correlation")
+
+
+class Projector:
+    """A fitted map from embeddings ``<float32>[n, dim]`` to ``<float32>[n, 2]``."""
+
+    display_name: ClassVar[str]
+    embedding_: np.ndarray  # <float32>[n, 2] coordinates of the fitted points
+    note_: str | None  # why the result differs from what was asked (or None)
+
+    def get_params(self) -> dict[str, object]:
+        """The constructor parameters (they key the stored projection)."""
+        raise NotImplementedError
+
+    def fit(self, embeddings: np.ndarray) -> Projector:
+        raise NotImplementedError
+
+    def transform(self, embeddings: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def fit_transform(self, embeddings: np.ndarray) -> np.ndarray:
+        return self.fit(embeddings).embedding_
+
+
+def _check_embeddings(embeddings: np.ndarray, minimum: int) -> np.ndarray:
+    embeddings = np.asarray(embeddings, dtype=np.float32)
+    if embeddings.ndim != 2:
+        raise LumenError(
+            f"Embeddings must be a 2-D array (examples × dimensions), got shape "
+            f"{embeddings.shape}."
+        )
+    if len(embeddings) < minimum:
+        raise LumenError(
+            f"A projection needs at least {minimum} examples; there are "
+            f"{len(embeddings)}. Clear the filters or pick more data."
+        )
+    if not np.isfinite(embeddings).all():
+        raise LumenError("The embeddings contain NaN or infinite values.")
+    return embeddings
+
+
+class PCAProjection(Projector):
+    """Principal component analysis onto the first two components (exact SVD)."""
+
+    display_name = "PCA"
+
+    def get_params(self) -> dict[str, object]:
+        return {}
+
+    def fit(self, embeddings: np.ndarray) -> PCAProjection:
+        """Fits on ``<float32>[n, dim]`` (n ≥ 2); sets ``mean_``, ``components_``."""
+        from sklearn.decomposition import PCA
+
+        embeddings = _check_embeddings(embeddings, minimum=2)
+        n_components = min(2, embeddings.shape[1], len(embeddings))
+        with threadpool_limits(limits=1):  # many BLAS threads thrash on shared cores
+            pca = PCA(n_components=n_components, svd_solver="full").fit(embeddings)
+        components = np.zeros((2, embeddings.shape[1]), dtype=np.float32)
+        components[:n_components] = pca.components_
+        self.mean_ = pca.mean_.astype(np.float32)
+        self.components_ = components  # <float32>[2, dim]
+        self.explained_variance_ratio_ = np.zeros(2)
+        self.explained_variance_ratio_[:n_components] = pca.explained_variance_ratio_
+        self.note_ = None
+        self.embedding_ = self.transform(embeddings)
+        return self
+
+    def transform(self, embeddings: np.ndarray) -> np.ndarray:
+        """Coordinates ``<float32>[n, 2]`` of new points on the fitted components."""
+        embeddings = np.asarray(embeddings, dtype=np.float32)
+        return ((embeddings - self.mean_) @ self.components_.T).astype(np.float32)
+
+
+class UMAPProjection(Projector):
+    """UMAP (McInnes, Healy & Melville 2018, arXiv:1802.03426) with a fixed seed.
+
+    With fewer points than UMAP needs (``n_neighbors`` + 2), it falls back to PCA
+    and says so in ``note_``.
+    """
+
+    display_name = "UMAP"
+
+    def __init__(
+        self,
+        n_neighbors: int = 15,
+        min_dist: float = 0.1,
+        metric: str = "cosine",
+        random_state: int = 0,
+    ) -> None:
+        self.n_neighbors = n_neighbors
+        self.min_dist = min_dist
+        self.metric = metric
+        self.random_state = random_state
+
+    def get_params(self) -> dict[str, object]:
+        return {
+            "n_neighbors": self.n_neighbors,
+            "min_dist": self.min_dist,
+            "metric": self.metric,
+            "random_state": self.random_state,
+        }
+
+    def _validate(self) -> None:
+        if not 2 <= self.n_neighbors <= 200:
+            raise LumenError(f"n_neighbors must be 2 to 200, got {self.n_neighbors}.")
+        if not 0.0 <= self.min_dist <= 1.0:
+            raise LumenError(f"min_dist must be 0 to 1, got {self.min_dist}.")
+        if self.metric not in UMAP_METRICS:
+            raise LumenError(
+                f"Unknown metric '{self.metric}'. Choose: {', '.join(UMAP_METRICS)}."
+            )
+
+    def fit(self, embeddings: np.ndarray) -> UMAPProjection:
+        """Fits on ``<float32>[n, dim]``; sets ``embedding_``, ``note_``, ``umap_``."""
+        self._validate()
+        embeddings = _check_embeddings(embeddings, minimum=2)
+        if len(embeddings) < self.n_neighbors + 2:
+            self.fallback_ = PCAProjection().fit(embeddings)
+            self.umap_ = None
+            self.embedding_ = self.fallback_.embedding_
+            self.note_ = (
+                f"UMAP needs at least {self.n_neighbors + 2} points with n_neighbors="
+                f"{self.n_neighbors}; these {len(embeddings)} are shown with PCA."
+            )
+            return self
+        import umap
+
+        self.fallback_ = None
+        with threadpool_limits(limits=1):
+            self.umap_ = umap.UMAP(
+                n_neighbors=self.n_neighbors,
+                min_dist=self.min_dist,
+                metric=self.metric,
+                random_state=self.random_state,
+                n_components=2,
+                n_jobs=1,
+            ).fit(embeddings)
+        self.embedding_ = self.umap_.embedding_.astype(np.float32)
+        self.note_ = None
+        return self
+
+    def transform(self, embeddings: np.ndarray) -> np.ndarray:
+        """Places new points ``<float32>[n, dim]`` in the fitted map (no refit)."""
+        embeddings = _check_embeddings(embeddings, minimum=1)
+        if self.fallback_ is not None:
+            return self.fallback_.transform(embeddings)
+        with threadpool_limits(limits=1):
+            return self.umap_.transform(embeddings).astype(np.float32)
+
+
+PROJECTORS: dict[str, type[Projector]] = {
+    PCAProjection.display_name: PCAProjection,
+    UMAPProjection.display_name: UMAPProjection,
+}
+
+
+def make_projector(name: str, params: dict[str, object] | None = None) -> Projector:
+    """The projector registered as ``name``, built with ``params``.
+
+    Raises:
+        LumenError: unknown name or parameters.
+    """
+    if name not in PROJECTORS:
+        raise LumenError(
+            f"Unknown projection '{name}'. Choose: {', '.join(PROJECTORS)}."
+        )
+    try:
+        return PROJECTORS[name](**(params or {}))
+    except TypeError as error:
+        raise LumenError(f"Bad parameters for {name}: {error}.") from error
+
+
+@dataclass(frozen=True)
+class StoredProjection:
+    """Coordinates of a whole dataset and the note of the fit that made them."""
+
+    coords: np.ndarray  # <float32>[n, 2]
+    note: str | None
+
+
+def projection_key(
+    model_fingerprint: str,
+    data_fingerprint: str,
+    embedding_field: str,
+    projector: Projector,
+) -> str:
+    """The store key of a projection: model, data, field, method and parameters."""
+    config = json.dumps(
+        [embedding_field, projector.display_name, projector.get_params()],
+        sort_keys=True,
+    )
+    digest = hashlib.sha1(config.encode("utf-8")).hexdigest()[:16]
+    return f"projection/{model_fingerprint}/{data_fingerprint}/{digest}"
+
+
+def stored_projection(
+    store: PredictionStore, key: str, embeddings: np.ndarray, projector: Projector
+) -> StoredProjection:
+    """The projection under ``key``, fitted with ``projector`` and stored if missing."""
+    arrays = store.get_arrays(key)
+    if arrays is not None and len(arrays["coords"]) == len(embeddings):
+        note = str(arrays["note"]) or None
+        return StoredProjection(arrays["coords"], note)
+    projector.fit(embeddings)
+    store.put_arrays(
+        key, {"coords": projector.embedding_, "note": np.array(projector.note_ or "")}
+    )
+    return StoredProjection(projector.embedding_, projector.note_)
+
+
+def nearest_neighbors(
+    embeddings: np.ndarray, index: int, k: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The ``k`` rows most cosine-similar to row ``index`` (itself excluded).
+
+    Args:
+        embeddings: ``<float32>[n, dim]``.
+        index: the query row.
+        k: how many neighbours (fewer if there are fewer other rows).
+
+    Returns:
+        (row indices ``<int>[k]``, cosine similarities ``<float32>[k]``), most
+        similar first; ties keep row order.
+    """
+    if k < 1:
+        raise LumenError(f"k must be at least 1, got {k}.")
+    embeddings = np.asarray(embeddings, dtype=np.float32)
+    norms = np.linalg.norm(embeddings, axis=1)
+    norms[norms == 0] = 1.0
+    unit = embeddings / norms[:, None]
+    similarity = unit @ unit[index]
+    similarity[index] = -np.inf
+    order = np.argsort(-similarity, kind="stable")[: min(k, len(embeddings) - 1)]
+    return order, similarity[order].astype(np.float32)

@@ -1,0 +1,135 @@
+"""PCA / UMAP projections, their store cache and cosine nearest neighbours."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from litcore.cache import PredictionStore
+from litcore.errors import LumenError
+from litcore.projection import (
+    PROJECTORS,
+    PCAProjection,
+    UMAPProjection,
+    make_projector,
+    nearest_neighbors,
+    projection_key,
+    stored_projection,
+)
+
+
+def clusters(n_per: int = 30, dim: int = 8, seed: int = 0) -> np.ndarray:
+    """Two blobs far apart in angle: rows [0, n_per) and [n_per, 2 n_per)."""
+    rng = np.random.default_rng(seed)
+    centres = np.zeros((2, dim), dtype=np.float32)
+    centres[0, 0] = centres[1, 1] = 20.0
+    blobs = [c + rng.normal(size=(n_per, dim)).astype(np.float32) for c in centres]
+    return np.concatenate(blobs)
+
+
+def test_pca_matches_the_exact_principal_axis():
+    points = np.array([[0, 0, 1], [2, 0, 1], [4, 0, 1], [6, 0, 1]], dtype=np.float32)
+    pca = PCAProjection().fit(points)
+    # All variance lies along x: coordinates are x minus its mean, up to sign.
+    assert np.allclose(np.abs(pca.embedding_[:, 0]), [3, 1, 1, 3], atol=1e-5)
+    assert np.allclose(pca.embedding_[:, 1], 0, atol=1e-5)
+    assert pca.explained_variance_ratio_[0] == pytest.approx(1.0)
+    assert pca.note_ is None
+
+
+@pytest.mark.parametrize("name", list(PROJECTORS))
+def test_every_projector_separates_two_clusters_and_transforms_new_points(name):
+    points = clusters()
+    projector = make_projector(name).fit(points)
+    coords = projector.embedding_
+    assert coords.shape == (60, 2) and coords.dtype == np.float32
+    first, second = coords[:30].mean(axis=0), coords[30:].mean(axis=0)
+    to_first = np.linalg.norm(coords - first, axis=1)
+    to_second = np.linalg.norm(coords - second, axis=1)
+    assert (to_first[:30] < to_second[:30]).all()
+    assert (to_second[30:] < to_first[30:]).all()
+    # A point added later lands next to its own cluster, without a refit.
+    placed = projector.transform(points[30:31] + 0.01)
+    assert placed.shape == (1, 2)
+    assert np.linalg.norm(placed[0] - second) < np.linalg.norm(placed[0] - first)
+    assert np.array_equal(projector.embedding_, coords)
+
+
+def test_umap_constructor_only_stores_parameters_and_fit_returns_self():
+    umap = UMAPProjection(n_neighbors=5, min_dist=0.3, metric="euclidean")
+    assert umap.get_params() == {
+        "n_neighbors": 5,
+        "min_dist": 0.3,
+        "metric": "euclidean",
+        "random_state": 0,
+    }
+    assert not [name for name in vars(umap) if name.endswith("_")]
+    assert umap.fit(clusters(10)) is umap
+
+
+def test_umap_falls_back_to_pca_with_a_note_when_points_are_too_few():
+    points = clusters(n_per=4)
+    umap = UMAPProjection(n_neighbors=15).fit(points)
+    assert umap.note_ is not None and "PCA" in umap.note_ and "8" in umap.note_
+    assert np.allclose(umap.embedding_, PCAProjection().fit(points).embedding_)
+    assert umap.transform(points[:2]).shape == (2, 2)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"n_neighbors": 1}, {"min_dist": 2.0}, {"metric": "hamming-ish"}],
+)
+def test_bad_umap_parameters_raise_a_lumen_error(params):
+    with pytest.raises(LumenError):
+        UMAPProjection(**params).fit(clusters())
+
+
+def test_bad_input_raises_lumen_errors():
+    with pytest.raises(LumenError, match="Unknown projection"):
+        make_projector("t-SNE")
+    with pytest.raises(LumenError, match="Bad parameters"):
+        make_projector("PCA", {"n_neighbors": 3})
+    with pytest.raises(LumenError, match="at least 2"):
+        PCAProjection().fit(np.ones((1, 4)))
+    with pytest.raises(LumenError, match="NaN"):
+        PCAProjection().fit(np.array([[0.0, np.nan], [1.0, 2.0]]))
+
+
+def test_stored_projection_is_fitted_once_then_read_from_the_store(tmp_path):
+    store = PredictionStore(tmp_path / "store.sqlite")
+    points = clusters()
+    umap = UMAPProjection(n_neighbors=5)
+    key = projection_key("model", "data", "mean_embedding", umap)
+    first = stored_projection(store, key, points, umap)
+    assert first.note is None
+    # A fresh projector with a broken fit proves the second call reads the store.
+    unfit = UMAPProjection(n_neighbors=5)
+    unfit.fit = None
+    again = stored_projection(PredictionStore(store.path), key, points, unfit)
+    assert np.array_equal(again.coords, first.coords)
+    small = PCAProjection()
+    note = stored_projection(store, "k2", points[:3], UMAPProjection())
+    assert note.note and "PCA" in note.note
+    assert stored_projection(store, "k2", points[:3], small).note == note.note
+
+
+def test_projection_keys_differ_by_every_part():
+    base = projection_key("m", "d", "cls_embedding", UMAPProjection())
+    assert base != projection_key("m2", "d", "cls_embedding", UMAPProjection())
+    assert base != projection_key("m", "d2", "cls_embedding", UMAPProjection())
+    assert base != projection_key("m", "d", "mean_embedding", UMAPProjection())
+    assert base != projection_key(
+        "m", "d", "cls_embedding", UMAPProjection(min_dist=0.5)
+    )
+    assert base != projection_key("m", "d", "cls_embedding", PCAProjection())
+    assert base == projection_key("m", "d", "cls_embedding", UMAPProjection())
+
+
+def test_nearest_neighbors_by_cosine_exclude_the_query():
+    vectors = np.array([[1, 0], [10, 1], [0, 1], [-1, 0], [1, 1]], dtype=np.float32)
+    order, similarity = nearest_neighbors(vectors, 0, 3)
+    assert order.tolist() == [1, 4, 2]
+    assert similarity == pytest.approx([10 / np.sqrt(101), 1 / np.sqrt(2), 0.0])
+    assert nearest_neighbors(vectors, 0, 99)[0].tolist() == [1, 4, 2, 3]
+    with pytest.raises(LumenError):
+        nearest_neighbors(vectors, 0, 0)
