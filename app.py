@@ -16,6 +16,10 @@ PAGES = {
     "Data": [
         st.Page("pages/table.py", title="Data table", icon="📋"),
     ],
+    "What if": [
+        st.Page("pages/editor.py", title="Datapoint editor", icon="✏️"),
+        st.Page("pages/counterfactuals.py", title="Counterfactuals", icon="🔀"),
+    ],
 }
 
 navigation = st.navigation(PAGES)

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from litcore.data.dataset import LABEL, TEXT, TEXT_B
+from litcore.overlay import ORIGIN, PARENT_ID
 from litcore.predictions import (
     CONFIDENCE,
     CORRECT,
@@ -45,6 +46,7 @@ columns = [
 ]
 columns += [proba_column(label) for label in workspace.labels]
 columns += [*workspace.data.metadata_columns, LENGTH, TRUNCATED]
+columns += [ORIGIN, PARENT_ID]  # edited/generated rows of this session (issue 5)
 view = shown[list(dict.fromkeys(columns))].reset_index(drop=True)
 st.caption(
     f"{len(view):,} rows. Click rows to select them (the first becomes the primary "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -10,11 +11,19 @@ from litcore.data.dataset import ColumnMapping, Dataset, from_frame
 from litcore.data.demo import load_demo
 from litcore.data.loading import read_bytes
 from litcore.generators import registry as generator_registry
-from litcore.generators.base import Example, GeneratorResult
 from litcore.generators.batch import BatchResult, run_batch
 from litcore.models.classifier import SequenceClassifier
 from litcore.models.training import TrainConfig, fine_tune
 from litcore.predictions import analysis_frame, predict_dataset
+from litcore.projection import (
+    Projector,
+    StoredProjection,
+    make_projector,
+    projection_key,
+    stored_projection,
+)
+from litcore.salience import registry as salience_registry
+from litcore.salience.base import TokenSalience
 
 
 @st.cache_resource(show_spinner=False)
@@ -79,20 +88,6 @@ def analysis(
 # --- counterfactuals (issue 5) --------------------------------------------------
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
-def counterfactuals(
-    model_fingerprint: str,
-    generator_name: str,
-    config: tuple[tuple[str, object], ...],
-    text: str,
-    text_b: str | None,
-    _model: SequenceClassifier,
-) -> GeneratorResult:
-    """One generator's candidates for one example, with their predictions."""
-    generator = generator_registry.build(generator_name, **dict(config))
-    return generator.generate(Example(text, text_b), _model)
-
-
 @st.cache_data(show_spinner=False, max_entries=8)
 def counterfactual_batch(
     model_fingerprint: str,
@@ -105,3 +100,63 @@ def counterfactual_batch(
     """Batch mode over ``_examples`` (whose ids are ``example_ids``)."""
     built = [generator_registry.build(name, **dict(c)) for name, c in generators]
     return run_batch(built, _examples, _model, _progress)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def text_salience(
+    model_fingerprint: str,
+    method_name: str,
+    text: str,
+    text_b: str | None,
+    target: int,
+    _model: SequenceClassifier,
+) -> TokenSalience:
+    """Token salience of any text (edited ones too) for class ``target``."""
+    method = salience_registry.build(method_name)
+    return method.explain(_model, text, text_b, target)
+
+
+# --- projections (issue 3) ------------------------------------------------------
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def embeddings(
+    model_fingerprint: str,
+    frame_fingerprint: str,
+    field: str,
+    _model: SequenceClassifier,
+    _frame: pd.DataFrame,
+) -> np.ndarray:
+    """``<float32>[n, dim]`` pooled embeddings (``field``) of ``_frame``'s rows."""
+    return getattr(predict_dataset(_model, _frame, prediction_store()), field)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def projection(
+    model_fingerprint: str,
+    data_fingerprint: str,
+    field: str,
+    method: str,
+    params: tuple[tuple[str, object], ...],
+    _embeddings: np.ndarray,
+) -> StoredProjection:
+    """The dataset's 2-D projection, computed once and kept in the prediction store."""
+    projector = make_projector(method, dict(params))
+    key = projection_key(model_fingerprint, data_fingerprint, field, projector)
+    return stored_projection(prediction_store(), key, _embeddings, projector)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def fitted_projector(
+    model_fingerprint: str,
+    data_fingerprint: str,
+    field: str,
+    method: str,
+    params: tuple[tuple[str, object], ...],
+    _embeddings: np.ndarray,
+) -> Projector:
+    """A fitted projector shared by sessions, to ``transform`` points added later.
+
+    Only ``transform`` is called on it, which leaves it unchanged.
+    """
+    return make_projector(method, dict(params)).fit(_embeddings)

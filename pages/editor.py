@@ -1,0 +1,203 @@
+"""Datapoint editor: edit the primary example, analyse it as a new one, compare."""
+
+import html
+
+import pandas as pd
+import streamlit as st
+
+from litcore.data.dataset import LABEL, TEXT, TEXT_B
+from litcore.errors import LumenError
+from litcore.overlay import EDITED, ORIGIN, ORIGINAL, PARENT_ID, NewExample
+from litcore.predictions import PRED, TRUNCATED, proba_column
+from litcore.salience import registry as salience_registry
+from litcore.textdiff import diff_html
+from litcore.ui import cached, state
+from litcore.ui import workspace as ws
+from litcore.ui.sidebar import filtered_frame
+
+PICK_KEY = "editor_pick"
+SALIENCE_KEY = "editor_salience_method"
+DEFAULT_SALIENCE = "Gradient × input"
+
+workspace = ws.require()
+data = workspace.data
+frame = ws.session_frame(workspace).set_index("id", drop=False)
+selection = state.selection()
+st.title("Datapoint editor")
+st.caption(
+    "Edit the primary example and press Analyze: the edit becomes a new datapoint "
+    "of this session (the original stays as it is), the primary example, and is "
+    "compared with the original, which is pinned."
+)
+
+
+def _pick_primary() -> None:
+    picked = st.session_state[PICK_KEY]
+    if picked:
+        state.set_selection(state.selection().with_primary(picked))
+
+
+primary = selection.primary if selection.primary in frame.index else None
+if primary is None:
+    choices = filtered_frame(workspace)["id"].head(500).tolist()
+    st.info("No primary example yet: pick one here, or click a row in the Data table.")
+    st.selectbox(
+        "Example to edit",
+        choices,
+        index=None,
+        key=PICK_KEY,
+        format_func=lambda i: f"{i} · {frame.at[i, TEXT][:90]}",
+        on_change=_pick_primary,
+    )
+    st.stop()
+
+row = frame.loc[primary]
+labels = list(data.labels)
+
+
+def _metadata_input(column: str, value):
+    key = f"edit_meta_{column}_{primary}"
+    if pd.api.types.is_numeric_dtype(data.frame[column]):
+        number = None if pd.isna(value) else float(value)
+        return st.number_input(column, value=number, key=key)
+    return st.text_input(column, value="" if pd.isna(value) else str(value), key=key)
+
+
+with st.form(f"editor_form_{primary}"):
+    st.markdown(f"Editing `{primary}` ({row[ORIGIN]})")
+    text = st.text_area("Text", value=row[TEXT], key=f"edit_text_{primary}")
+    text_b = None
+    if data.has_text_b:
+        text_b = st.text_area(
+            "Second text", value=row[TEXT_B], key=f"edit_text_b_{primary}"
+        )
+    label = None
+    if data.has_labels:
+        label = st.selectbox(
+            "Gold label",
+            labels,
+            index=labels.index(row[LABEL]) if row[LABEL] in labels else 0,
+            key=f"edit_label_{primary}",
+        )
+    metadata = {c: _metadata_input(c, row[c]) for c in data.metadata_columns}
+    analyze = st.form_submit_button(
+        "Analyze new datapoint", type="primary", key="editor_analyze"
+    )
+
+if analyze:
+    example = NewExample(text, text_b, label, metadata, primary, EDITED)
+    try:
+        overlay, (added,) = state.overlay(data.fingerprint).add(data, [example])
+    except LumenError as error:
+        st.error(str(error))
+    else:
+        if added.is_new:
+            state.set_overlay(overlay)
+            for note in added.notes:
+                st.toast(note)
+            state.set_selection(selection.with_primary(added.id).with_pinned(primary))
+            st.rerun()
+        st.info(f"Nothing new: this datapoint already exists as `{added.id}`.")
+
+pinned = selection.pinned if selection.pinned in frame.index else None
+if pinned is None or pinned == primary:
+    st.caption("Edit the text and press Analyze to compare before and after.")
+    st.stop()
+
+before, after = frame.loc[pinned], frame.loc[primary]
+flipped = before[PRED] != after[PRED]
+st.subheader("Before and after")
+columns = st.columns(2)
+for column, title, item in zip(columns, ("Before", "After"), (before, after)):
+    with column:
+        st.markdown(f"**{title}** · `{item['id']}` · {item[ORIGIN]}")
+        st.text(item[TEXT] if TEXT_B not in item else f"{item[TEXT]}\n{item[TEXT_B]}")
+        st.metric(
+            "Predicted label",
+            item[PRED],
+            f"{item['confidence']:.1%} confidence",
+            delta_color="off",
+        )
+        if title == "After" and flipped:
+            st.badge("flipped", color="red", icon=":material/swap_horiz:")
+        if item[TRUNCATED]:
+            st.warning(
+                f"Longer than the model's {workspace.model.max_length} tokens: it "
+                "saw only the start (salience shows what it saw)."
+            )
+
+probabilities = pd.DataFrame(
+    {
+        "class": list(workspace.labels),
+        "before": [before[proba_column(c)] for c in workspace.labels],
+        "after": [after[proba_column(c)] for c in workspace.labels],
+    }
+)
+probabilities["change"] = probabilities["after"] - probabilities["before"]
+st.dataframe(
+    probabilities,
+    hide_index=True,
+    key="editor_probabilities",
+    column_config={
+        name: st.column_config.NumberColumn(name.capitalize(), format="%.4f")
+        for name in ("before", "after", "change")
+    },
+)
+st.markdown("**Token diff**")
+st.markdown(diff_html(before[TEXT], after[TEXT]), unsafe_allow_html=True)
+
+
+def _heatmap(scores: pd.DataFrame) -> str:
+    """Words coloured by salience: green toward the explained class, red against."""
+    scale = max(scores["score"].abs().max(), 1e-12)
+    spans = []
+    for token, score in zip(scores["token"], scores["score"]):
+        alpha = min(abs(score) / scale, 1.0) * 0.8
+        colour = "0,150,60" if score >= 0 else "200,30,30"
+        spans.append(
+            f'<span title="{score:.4f}" style="background:rgba({colour},{alpha:.2f});'
+            f'padding:1px 3px;border-radius:3px">{html.escape(token)}</span>'
+        )
+    return " ".join(spans)
+
+
+methods = salience_registry.compatible(workspace.model)
+if methods:
+    method = st.selectbox(
+        "Salience method",
+        methods,
+        index=methods.index(DEFAULT_SALIENCE) if DEFAULT_SALIENCE in methods else 0,
+        key=SALIENCE_KEY,
+    )
+    target = list(workspace.labels).index(before[PRED])
+    st.caption(
+        f"Both explain the class the original was predicted as ({before[PRED]}): "
+        "green pushes toward it, red away."
+    )
+    for column, item in zip(st.columns(2), (before, after)):
+        with column, st.spinner(f"{method}…"):
+            salience = cached.text_salience(
+                workspace.model.fingerprint,
+                method,
+                item[TEXT],
+                item[TEXT_B] if TEXT_B in item else None,
+                target,
+                workspace.model,
+            )
+            st.markdown(_heatmap(salience.table()), unsafe_allow_html=True)
+
+st.subheader("This session's new datapoints")
+added_rows = frame[frame[ORIGIN] != ORIGINAL].reset_index(drop=True)
+shown_columns = ["id", PARENT_ID, ORIGIN, TEXT, LABEL, PRED, "confidence"]
+st.dataframe(
+    added_rows[[c for c in shown_columns if c in added_rows]],
+    hide_index=True,
+    key="editor_overlay_table",
+)
+st.download_button(
+    "Export them as CSV",
+    added_rows.to_csv(index=False).encode("utf-8"),
+    file_name="lumen_new_datapoints.csv",
+    mime="text/csv",
+    key="editor_export",
+)
