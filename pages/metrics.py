@@ -4,6 +4,7 @@ import streamlit as st
 
 from litcore.data.dataset import LABEL
 from litcore.metrics import confusion_frame
+from litcore.overlay import ORIGIN, ORIGINAL
 from litcore.predictions import PRED, frame_report
 from litcore.ui import charts, state
 from litcore.ui import workspace as ws
@@ -23,6 +24,10 @@ st.caption(
     "On the examples the sidebar filters show, and on the current selection. "
     "Click a confusion-matrix cell to select those examples on every page."
 )
+# --- edited/generated datapoints of this session (issue 5): counted on request.
+if not st.toggle("Include edited/generated examples", key="metrics_with_overlay"):
+    shown = shown[shown[ORIGIN] == ORIGINAL]
+# ---
 reports = {
     "filtered": frame_report(shown, workspace.labels),
     "selection": frame_report(selected, workspace.labels),
