@@ -135,7 +135,9 @@ def test_bad_settings_are_clear_errors(tiny_model):
 def test_configs_are_hashable_and_carry_widget_specs():
     for name, method_class in METHODS.items():
         method = method_class()
-        assert hash(method.config()) == hash(build(name, dict(method.config())).config())
+        assert hash(method.config()) == hash(
+            build(name, dict(method.config())).config()
+        )
         for field_name, (spec, default) in params_of(method_class).items():
             assert spec.label
             assert getattr(method, field_name) == default
@@ -192,8 +194,8 @@ def one_word_detector(folder, word: str = "good") -> SequenceClassifier:
         if "LayerNorm.weight" in key:
             weights[key].fill_(1.0)
     layer = "bert.encoder.layer.0."
-    weights["bert.embeddings.word_embeddings.weight"][word_id] = (
-        torch.tensor([1.0, -1.0, 0, 0, 0, 0, 0, 0])
+    weights["bert.embeddings.word_embeddings.weight"][word_id] = torch.tensor(
+        [1.0, -1.0, 0, 0, 0, 0, 0, 0]
     )
     weights[layer + "attention.self.query.bias"][0] = 80.0
     weights[layer + "attention.self.key.weight"][0, 0] = 1.0

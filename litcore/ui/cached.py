@@ -9,6 +9,7 @@ from litcore.cache import PredictionStore
 from litcore.data.dataset import ColumnMapping, Dataset, from_frame
 from litcore.data.demo import load_demo
 from litcore.data.loading import read_bytes
+from litcore.faithfulness import Faithfulness, faithfulness, score_selection
 from litcore.generators import registry as generator_registry
 from litcore.generators.batch import BatchResult, run_batch
 from litcore.models.classifier import SequenceClassifier
@@ -106,3 +107,54 @@ def text_salience(
     """Token salience of any text (edited ones too) for class ``target``."""
     method = salience_registry.build(method_name)
     return method.explain(_model, text, text_b, target)
+
+# --- explanations (issue 4) -----------------------------------------------------
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def explanation(
+    model_fingerprint: str,
+    method_name: str,
+    config: tuple[tuple[str, object], ...],
+    text: str,
+    text_b: str | None,
+    target: int,
+    _model: SequenceClassifier,
+) -> TokenSalience:
+    """Token salience per (model, method, config, example text, class)."""
+    method = salience_registry.build(method_name, dict(config))
+    return method.explain(_model, text, text_b, target)
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def explanation_faithfulness(
+    model_fingerprint: str,
+    method_name: str,
+    config: tuple[tuple[str, object], ...],
+    text: str,
+    text_b: str | None,
+    target: int,
+    removal: str,
+    _model: SequenceClassifier,
+) -> Faithfulness:
+    """Comprehensiveness, sufficiency and deletion curve of one explanation."""
+    salience = explanation(
+        model_fingerprint, method_name, config, text, text_b, target, _model
+    )
+    return faithfulness(_model, salience, removal)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def selection_faithfulness(
+    model_fingerprint: str,
+    example_ids: tuple[str, ...],
+    methods: tuple[tuple[str, tuple[tuple[str, object], ...]], ...],
+    removal: str,
+    _texts: list[str],
+    _texts_b: list[str] | None,
+    _model: SequenceClassifier,
+    _progress=None,
+) -> pd.DataFrame:
+    """Faithfulness per (example, method) of the examples ``example_ids``."""
+    built = [salience_registry.build(name, dict(config)) for name, config in methods]
+    return score_selection(_model, _texts, _texts_b, built, removal, progress=_progress)

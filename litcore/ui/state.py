@@ -22,12 +22,21 @@ LOAD_ERROR = "lumen_load_error"
 OVERLAY = "lumen_overlay"
 # The last batch-mode run of the counterfactuals page: a ``BatchResult``.
 COUNTERFACTUAL_BATCH = "lumen_counterfactual_batch"
+# Explanation page: (example id, class label) explained; None = the prediction.
+EXPLAIN_TARGET = "lumen_explain_target"
+# Explanation page: the salience methods chosen (display names), kept across pages.
+EXPLAIN_METHODS = "lumen_explain_methods"
+# Explanation page: expensive runs the user asked for, as (method, config, id, class).
+EXPLAIN_RUNS = "lumen_explain_runs"
+# Explanation page: the last faithfulness run on the selection: (key, scores frame).
+EXPLAIN_SELECTION_SCORES = "lumen_explain_selection_scores"
 
 _DEFAULTS = {
     SELECTION: Selection,
     FILTERS: Filters,
     LABEL_MAP: dict,
     LOAD_ERROR: lambda: None,
+    EXPLAIN_RUNS: set,
 }
 
 
