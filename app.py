@@ -16,6 +16,7 @@ PAGES = {
     "Data": [
         st.Page("pages/table.py", title="Data table", icon="📋"),
     ],
+    "Explain": [st.Page("pages/explain.py", title="Explanations", icon="🔍")],
     "What if": [
         st.Page("pages/editor.py", title="Datapoint editor", icon="✏️"),
         st.Page("pages/counterfactuals.py", title="Counterfactuals", icon="🔀"),
