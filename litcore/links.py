@@ -88,7 +88,7 @@ def unpack_ids(token: str, ordered_ids: Sequence[str]) -> tuple[str, ...]:
     return tuple(np.asarray(ordered_ids, dtype=object)[bits.astype(bool)])
 
 
-def _filters_to_json(filters: Filters) -> str:
+def filters_to_json(filters: Filters) -> str:
     default = Filters()
     changed = {
         f.name: getattr(filters, f.name)
@@ -173,7 +173,7 @@ def encode_link(
     if page:
         params[PAGE] = page
     if filters.is_active():
-        params[FILTERS] = _filters_to_json(filters)
+        params[FILTERS] = filters_to_json(filters)
     if selection.ids:
         params[FINGERPRINT] = data_fingerprint
         params[SELECTED] = pack_ids(selection.ids, ordered_ids)

@@ -118,3 +118,30 @@ def confusion_frame(
     long = counts.stack().rename("count").reset_index()
     long["count"] = long["count"].astype(int)
     return long
+
+
+ALL_CLASSES = "(all)"
+
+
+def confusion_with_totals(
+    gold: Sequence[str], pred: Sequence[str], labels: Sequence[str]
+) -> pd.DataFrame:
+    """``confusion_frame`` plus row and column totals, marked ``kind="total"``.
+
+    A gold row's total has ``pred == ALL_CLASSES``, a predicted column's total
+    has ``gold == ALL_CLASSES``; the corner counts every example.
+    """
+    cells = confusion_frame(gold, pred, labels).assign(kind="cell")
+    rows = cells.groupby("gold", sort=False)["count"].sum().reset_index()
+    columns = cells.groupby("pred", sort=False)["count"].sum().reset_index()
+    totals = pd.concat(
+        [
+            rows.assign(pred=ALL_CLASSES),
+            columns.assign(gold=ALL_CLASSES),
+            pd.DataFrame(
+                {"gold": [ALL_CLASSES], "pred": [ALL_CLASSES], "count": [len(gold)]}
+            ),
+        ],
+        ignore_index=True,
+    ).assign(kind="total")
+    return pd.concat([cells, totals[cells.columns]], ignore_index=True)

@@ -49,16 +49,22 @@ columns += [*workspace.data.metadata_columns, LENGTH, TRUNCATED]
 columns += [ORIGIN, PARENT_ID]  # edited/generated rows of this session (issue 5)
 view = shown[list(dict.fromkeys(columns))].reset_index(drop=True)
 st.caption(
-    f"{len(view):,} rows. Click rows to select them (the first becomes the primary "
-    "example); sort by clicking a header."
+    f"{len(view):,} rows. Click rows to select them (the last clicked becomes the "
+    "primary example); sort by clicking a header."
 )
 
 
 def _select_rows() -> None:
+    """The last clicked row becomes the primary; the clicked rows become the
+    selection, except in "Only selected", which keeps the listed selection."""
     rows = st.session_state[TABLE_KEY]["selection"]["rows"]
     ids = view.loc[rows, "id"].tolist()
-    if ids:
-        state.set_selection(state.selection().select(ids).with_primary(ids[-1]))
+    if not ids:
+        return
+    current = state.selection()
+    if mode != "Only selected":
+        current = current.select(ids)
+    state.set_selection(current.with_primary(ids[-1]))
 
 
 config = {
@@ -76,7 +82,7 @@ st.dataframe(
     selection_mode="multi-row",
     column_config=config,
     hide_index=True,
-    use_container_width=True,
+    width="stretch",
     height=560,
 )
 st.download_button(

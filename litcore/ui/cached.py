@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -15,6 +16,13 @@ from litcore.generators.batch import BatchResult, run_batch
 from litcore.models.classifier import SequenceClassifier
 from litcore.models.training import TrainConfig, fine_tune
 from litcore.predictions import analysis_frame, predict_dataset
+from litcore.projection import (
+    Projector,
+    StoredProjection,
+    make_projector,
+    projection_key,
+    stored_projection,
+)
 from litcore.salience import registry as salience_registry
 from litcore.salience.base import TokenSalience
 
@@ -107,6 +115,53 @@ def text_salience(
     """Token salience of any text (edited ones too) for class ``target``."""
     method = salience_registry.build(method_name)
     return method.explain(_model, text, text_b, target)
+
+
+# --- projections (issue 3) ------------------------------------------------------
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def embeddings(
+    model_fingerprint: str,
+    frame_fingerprint: str,
+    field: str,
+    _model: SequenceClassifier,
+    _frame: pd.DataFrame,
+) -> np.ndarray:
+    """``<float32>[n, dim]`` pooled embeddings (``field``) of ``_frame``'s rows."""
+    return getattr(predict_dataset(_model, _frame, prediction_store()), field)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def projection(
+    model_fingerprint: str,
+    data_fingerprint: str,
+    field: str,
+    method: str,
+    params: tuple[tuple[str, object], ...],
+    _embeddings: np.ndarray,
+) -> StoredProjection:
+    """The dataset's 2-D projection, computed once and kept in the prediction store."""
+    projector = make_projector(method, dict(params))
+    key = projection_key(model_fingerprint, data_fingerprint, field, projector)
+    return stored_projection(prediction_store(), key, _embeddings, projector)
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def fitted_projector(
+    model_fingerprint: str,
+    data_fingerprint: str,
+    field: str,
+    method: str,
+    params: tuple[tuple[str, object], ...],
+    _embeddings: np.ndarray,
+) -> Projector:
+    """A fitted projector shared by sessions, to ``transform`` points added later.
+
+    Only ``transform`` is called on it, which leaves it unchanged.
+    """
+    return make_projector(method, dict(params)).fit(_embeddings)
+
 
 # --- explanations (issue 4) -----------------------------------------------------
 

@@ -15,6 +15,8 @@ def confusion_heatmap(counts: pd.DataFrame, labels: list[str], title: str) -> al
         counts: long form with columns gold, pred, count (``metrics.confusion_frame``).
     """
     cell = alt.selection_point(name=CELL_SELECTION, fields=["gold", "pred"])
+    cells = counts[counts["kind"] != "total"] if "kind" in counts else counts
+    cell_max = int(cells["count"].max()) if len(cells) else 1
     base = alt.Chart(counts, title=title).encode(
         x=alt.X(
             "pred:N", sort=labels, title="Predicted label", axis=alt.Axis(labelAngle=0)
@@ -24,8 +26,10 @@ def confusion_heatmap(counts: pd.DataFrame, labels: list[str], title: str) -> al
     heat = (
         base.mark_rect(stroke="white", strokeWidth=2)
         .encode(
-            color=alt.Color(
-                "count:Q", scale=alt.Scale(scheme="blues"), title="Examples"
+            color=alt.condition(  # row / column totals, when given, in grey
+                "datum.kind == 'total'",
+                alt.value("#e4e8ef"),
+                alt.Color("count:Q", scale=alt.Scale(scheme="blues"), title="Examples"),
             ),
             opacity=alt.condition(cell, alt.value(1.0), alt.value(0.45)),
             tooltip=[
@@ -39,7 +43,7 @@ def confusion_heatmap(counts: pd.DataFrame, labels: list[str], title: str) -> al
     text = base.mark_text(fontSize=14).encode(
         text="count:Q",
         color=alt.condition(
-            "datum.count > 0.5 * %d" % max(1, counts["count"].max()),
+            f"datum.kind != 'total' && datum.count > {0.5 * max(1, cell_max)}",
             alt.value("white"),
             alt.value("#1f2733"),
         ),
@@ -92,3 +96,24 @@ def label_balance(frame: pd.DataFrame, column: str, title: str) -> alt.Chart:
         )
         .properties(height=max(120, 28 * len(counts)))
     )
+
+
+def facet_bars(facets: pd.DataFrame, field: str, title: str) -> alt.Chart:
+    """Accuracy per bucket of ``field`` (``facets.facet_table``) with counts."""
+    order = facets["bucket"].tolist()
+    base = alt.Chart(facets, title=title).encode(
+        x=alt.X("bucket:N", sort=order, title=field, axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("accuracy:Q", title="Accuracy", scale=alt.Scale(domain=[0, 1])),
+    )
+    bars = base.mark_bar(color="#3b6ea8").encode(
+        tooltip=[
+            alt.Tooltip("bucket:N", title=field),
+            alt.Tooltip("examples:Q", title="Examples"),
+            alt.Tooltip("accuracy:Q", title="Accuracy", format=".3f"),
+            alt.Tooltip("macro_f1:Q", title="Macro F1", format=".3f"),
+        ]
+    )
+    counts = base.mark_text(dy=-8, color="#1f2733").encode(
+        text=alt.Text("examples:Q", format=",")
+    )
+    return (bars + counts).properties(height=260)

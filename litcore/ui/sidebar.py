@@ -13,8 +13,10 @@ from litcore.data.demo import DEMOS
 from litcore.data.loading import MAX_FILE_MB, format_for, read_bytes
 from litcore.errors import LumenError
 from litcore.filters import Filters, filter_mask
+from litcore.links import filters_to_json
 from litcore.overlay import ORIGIN
 from litcore.predictions import CONFIDENCE, CORRECT, LENGTH, PRED, PROBA_PREFIX
+from litcore.slices import SliceStore
 from litcore.ui import state
 from litcore.ui.workspace import (
     DEMO_MODEL,
@@ -190,7 +192,7 @@ def data_and_model_picker(progress_area) -> None:
             key="pick_load",
             type="primary",
             disabled=choice is None,
-            use_container_width=True,
+            width="stretch",
         ):
             _apply_choice(choice, progress_area)
     if st.session_state.get(state.LOAD_ERROR):
@@ -292,6 +294,50 @@ def _metadata_filters(frame, workspace: Workspace, suffix: str):
     return categorical, numeric
 
 
+def seed_filter_widgets(workspace: Workspace, filters: Filters) -> list[str]:
+    """Sets the filter widgets' state to ``filters`` before they are drawn (links).
+
+    Values this data lacks are dropped; returns a message naming what was dropped.
+    """
+    frame = workspace.frame
+    suffix = workspace.data.fingerprint[:8]
+    dropped: list[str] = []
+
+    def keep(key: str, wanted: tuple[str, ...], options: set[str], what: str):
+        kept = [value for value in wanted if value in options]
+        if len(kept) < len(wanted):
+            dropped.append(what)
+        if kept:
+            st.session_state[key] = kept
+
+    st.session_state[f"f_mis_{suffix}"] = filters.misclassified_only
+    if LABEL in frame.columns:
+        keep(f"f_gold_{suffix}", filters.gold, set(frame[LABEL]), "gold label")
+    keep(f"f_pred_{suffix}", filters.pred, set(workspace.labels), "predicted label")
+    st.session_state[f"f_conf_{suffix}"] = filters.confidence
+    st.session_state[f"f_search_{suffix}"] = filters.search
+    st.session_state[f"f_regex_{suffix}"] = filters.regex
+    for column, values in filters.categorical.items():
+        source = session_frame(workspace) if column == ORIGIN else frame
+        key = f"f_origin_{suffix}" if column == ORIGIN else f"f_cat_{column}_{suffix}"
+        if column not in source.columns:
+            dropped.append(column)
+            continue
+        keep(key, values, set(source[column].astype(str)), column)
+    for column, (low, high) in filters.numeric.items():
+        if column not in frame.columns or frame[column].nunique() <= 12:
+            dropped.append(column)
+            continue
+        least, most = float(frame[column].min()), float(frame[column].max())
+        st.session_state[f"f_num_{column}_{suffix}"] = (
+            min(max(least, low), most),
+            max(min(most, high), least),
+        )
+    if not dropped:
+        return []
+    return [f"Filters this data cannot apply were dropped: {', '.join(dropped)}."]
+
+
 def filtered_frame(workspace: Workspace) -> pd.DataFrame:
     """The session's rows (overlay included) that pass the filters (bad regex: all)."""
     frame = session_frame(workspace)
@@ -304,35 +350,124 @@ def filtered_frame(workspace: Workspace) -> pd.DataFrame:
 
 
 def selection_panel(workspace: Workspace, shown: pd.DataFrame) -> None:
-    """Selection count (and how many the filters hide), clear, previous / next."""
+    """Selection count (and how many filters hide), clear, previous / next, slices."""
     selection = state.selection()
     st.markdown(f"**{len(shown):,} of {len(workspace.frame):,} examples** shown")
     if not selection.ids:
         st.caption("No selection. Click a confusion-matrix cell or table rows.")
-        return
-    hidden = len(set(selection.ids) - set(shown["id"]))
-    note = f" ({hidden:,} hidden by filters)" if hidden else ""
-    st.markdown(f"**{len(selection.ids):,} selected**{note}")
-    left, middle, right = st.columns(3)
-    left.button(
-        "◀",
-        key="sel_prev",
-        help="Previous selected example",
-        on_click=lambda: state.set_selection(state.selection().step_primary(-1)),
-    )
-    middle.button(
-        "▶",
-        key="sel_next",
-        help="Next selected example",
-        on_click=lambda: state.set_selection(state.selection().step_primary(1)),
-    )
-    right.button(
-        "Clear",
-        key="sel_clear",
-        on_click=lambda: state.set_selection(state.selection().clear()),
-    )
+    else:
+        hidden = len(set(selection.ids) - set(shown["id"]))
+        note = f" ({hidden:,} hidden by filters)" if hidden else ""
+        st.markdown(f"**{len(selection.ids):,} selected**{note}")
+        left, middle, right = st.columns(3)
+        left.button(
+            "◀",
+            key="sel_prev",
+            help="Previous selected example",
+            on_click=lambda: state.set_selection(state.selection().step_primary(-1)),
+        )
+        middle.button(
+            "▶",
+            key="sel_next",
+            help="Next selected example",
+            on_click=lambda: state.set_selection(state.selection().step_primary(1)),
+        )
+        right.button(
+            "Clear",
+            key="sel_clear",
+            on_click=lambda: state.set_selection(state.selection().clear()),
+        )
     if selection.primary:
         st.caption(f"Primary: `{selection.primary}`")
+    if selection.pinned:
+        st.caption(f"Pinned: `{selection.pinned}`")
+    slice_panel(workspace)
+
+
+def _select_slice(workspace: Workspace, ids: tuple[str, ...]) -> None:
+    known = set(session_frame(workspace)["id"])
+    state.set_selection(state.selection().select(i for i in ids if i in known))
+
+
+def _delete_slice(store: SliceStore, name: str) -> None:
+    store.delete(name)
+    st.session_state[state.SLICE_MESSAGE] = (True, f"Deleted slice '{name}'.")
+
+
+def _save_slice(workspace: Workspace, source: str) -> None:
+    """Saves the selection or the filtered rows under the typed name (a callback)."""
+    store = SliceStore(workspace.data.fingerprint)
+    name = st.session_state.get("slice_name", "")
+    if source == "selection":
+        ids, description = state.selection().ids, "Saved selection"
+    else:
+        ids = tuple(filtered_frame(workspace)["id"])
+        description = f"Filter {filters_to_json(state.filters())}"
+    try:
+        saved = store.save(name, ids, source=source, description=description)
+    except LumenError as error:
+        st.session_state[state.SLICE_MESSAGE] = (False, str(error))
+        return
+    st.session_state["slice_name"] = ""
+    st.session_state[state.SLICE_MESSAGE] = (
+        True,
+        f"Saved slice '{saved.name}' ({len(saved.ids):,} examples).",
+    )
+
+
+def slice_panel(workspace: Workspace) -> None:
+    """Saved slices of this dataset: click to select, delete, save new ones."""
+    store = SliceStore(workspace.data.fingerprint)
+    try:
+        slices = store.list()
+    except LumenError as error:
+        st.error(str(error))
+        return
+    with st.expander(f"Slices ({len(slices)})", expanded=True):
+        if not slices:
+            st.caption("No slices yet. Name the selection or the filter to save one.")
+        for index, saved in enumerate(slices):
+            pick, delete = st.columns([5, 1], vertical_alignment="center")
+            pick.button(
+                f"{saved.name} ({len(saved.ids):,})",
+                key=f"slice_pick_{index}",
+                help=f"Select these examples. {saved.description}",
+                on_click=_select_slice,
+                args=(workspace, saved.ids),
+                width="stretch",
+            )
+            delete.button(
+                "✕",
+                key=f"slice_delete_{index}",
+                help=f"Delete slice '{saved.name}'",
+                on_click=_delete_slice,
+                args=(store, saved.name),
+            )
+        st.text_input(
+            "New slice name", key="slice_name", placeholder="e.g. sarcasm misses"
+        )
+        left, right = st.columns(2)
+        left.button(
+            "Save selection",
+            key="slice_save_selection",
+            disabled=not state.selection().ids,
+            on_click=_save_slice,
+            args=(workspace, "selection"),
+            width="stretch",
+        )
+        right.button(
+            "Save filter",
+            key="slice_save_filter",
+            disabled=not state.filters().is_active(),
+            help="Saves the examples the current filters show",
+            on_click=_save_slice,
+            args=(workspace, "filter"),
+            width="stretch",
+        )
+        outcome = st.session_state.get(state.SLICE_MESSAGE)
+        if outcome:
+            (st.success if outcome[0] else st.error)(outcome[1])
+            st.session_state[state.SLICE_MESSAGE] = None
 
 
 def render_sidebar(progress_area) -> None:

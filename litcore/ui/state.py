@@ -22,6 +22,12 @@ LOAD_ERROR = "lumen_load_error"
 OVERLAY = "lumen_overlay"
 # The last batch-mode run of the counterfactuals page: a ``BatchResult``.
 COUNTERFACTUAL_BATCH = "lumen_counterfactual_batch"
+# Whether this session has applied the view in its URL (done on the first run only).
+LINK_APPLIED = "lumen_link_applied"
+# Messages about a shared link that could not be fully restored: a list of str.
+LINK_MESSAGES = "lumen_link_messages"
+# The last slice action's outcome for the sidebar: (ok, message) or None.
+SLICE_MESSAGE = "lumen_slice_message"
 # Explanation page: (example id, class label) explained; None = the prediction.
 EXPLAIN_TARGET = "lumen_explain_target"
 # Explanation page: the salience methods chosen (display names), kept across pages.
@@ -36,6 +42,8 @@ _DEFAULTS = {
     FILTERS: Filters,
     LABEL_MAP: dict,
     LOAD_ERROR: lambda: None,
+    LINK_MESSAGES: list,
+    SLICE_MESSAGE: lambda: None,
     EXPLAIN_RUNS: set,
 }
 

@@ -1,0 +1,128 @@
+"""Shareable links in the UI: restore the URL's view once, rewrite the URL each run.
+
+``restore_from_url`` runs before the sidebar on a session's first run (so the
+filter widgets start from the link); ``write_url`` runs after it on every run,
+because Streamlit clears the query string when the user changes pages.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode, urlsplit
+
+import streamlit as st
+
+from litcore.data.demo import DEMOS
+from litcore.errors import LumenError
+from litcore.filters import Filters
+from litcore.links import FILE_PREFIX, ViewLink, decode_link, encode_link
+from litcore.links import resolve_selection as resolve_link_selection
+from litcore.ui import state
+from litcore.ui.sidebar import seed_filter_widgets
+from litcore.ui.workspace import SourceChoice, Workspace, build_workspace
+
+
+def _choice_for(link: ViewLink) -> SourceChoice:
+    if link.dataset.startswith(FILE_PREFIX):
+        name = link.dataset[len(FILE_PREFIX) :]
+        raise LumenError(
+            f"This link was made on an uploaded file ('{name}'). Upload it again in "
+            "'Data & model'; the demo is shown meanwhile."
+        )
+    if link.dataset not in DEMOS:
+        raise LumenError(
+            f"The link names an unknown dataset '{link.dataset}'; the demo is shown."
+        )
+    return SourceChoice(demo_key=link.dataset, model_source=link.model)
+
+
+def _apply(link: ViewLink, progress_area) -> list[str]:
+    """Loads the link's data and model, seeds filters and selection; returns notes."""
+    choice = _choice_for(link)
+    workspace = build_workspace(choice, progress_area)
+    st.session_state[state.SOURCE] = choice
+    st.session_state[state.WORKSPACE] = workspace
+    ids = workspace.frame["id"].tolist()
+    selection, messages = resolve_link_selection(link, workspace.data.fingerprint, ids)
+    state.set_selection(selection)
+    return messages + seed_filter_widgets(workspace, link.filters)
+
+
+def restore_from_url(navigation, progress_area) -> None:
+    """Applies the view a shared link describes, once per session; notes problems.
+
+    Args:
+        navigation: the current page (what ``st.navigation`` returned).
+        progress_area: where loading shows its progress.
+    """
+    if st.session_state.get(state.LINK_APPLIED):
+        return
+    st.session_state[state.LINK_APPLIED] = True
+    messages: list[str] = []
+    link = None
+    try:
+        link = decode_link(st.query_params.to_dict())
+        if link is not None:
+            messages = _apply(link, progress_area)
+    except LumenError as error:
+        messages = [str(error)]
+    st.session_state[state.LINK_MESSAGES] = messages
+    if link is not None and link.page and link.page != navigation.url_path:
+        try:
+            st.switch_page(f"pages/{link.page}.py")
+        except st.errors.StreamlitAPIException:
+            messages.append(f"The link's page '{link.page}' does not exist.")
+
+
+def show_link_messages() -> None:
+    """What could not be restored from a link, until the user dismisses it."""
+    messages = st.session_state.get(state.LINK_MESSAGES) or []
+    if not messages:
+        return
+    box = st.warning("Shared link: " + " ".join(messages), icon="🔗")
+    if st.button("Dismiss", key="link_dismiss"):
+        st.session_state[state.LINK_MESSAGES] = []
+        box.empty()
+        st.rerun()
+
+
+def current_params(workspace: Workspace, page: str) -> dict[str, str]:
+    """The query parameters describing this session's view on ``page``."""
+    choice = workspace.choice
+    dataset = choice.demo_key or f"{FILE_PREFIX}{choice.file_name or 'data'}"
+    filters: Filters = state.filters()
+    return encode_link(
+        dataset,
+        choice.model_source,
+        page,
+        workspace.data.fingerprint,
+        filters,
+        state.selection(),
+        workspace.frame["id"].tolist(),
+    )
+
+
+def write_url(navigation) -> None:
+    """Rewrites the query string with the current view (page switches clear it).
+
+    Also draws the sidebar's copy-link box and any message about the link the
+    session was opened with.
+    """
+    show_link_messages()
+    workspace: Workspace | None = st.session_state.get(state.WORKSPACE)
+    if workspace is None:
+        return
+    params = current_params(workspace, navigation.url_path)
+    if st.query_params.to_dict() != params:
+        st.query_params.from_dict(params)
+    with st.sidebar.popover("🔗 Copy link", width="stretch"):
+        st.caption("A link to this page, its filters and selection:")
+        st.code(
+            share_url(workspace, navigation.url_path), language=None, wrap_lines=True
+        )
+
+
+def share_url(workspace: Workspace, page: str) -> str:
+    """The full link to ``page`` with this session's view."""
+    parts = urlsplit(st.context.url or "")
+    base = f"{parts.scheme}://{parts.netloc}" if parts.netloc else ""
+    return f"{base}/{page}?{urlencode(current_params(workspace, page))}"

@@ -1,0 +1,289 @@
+"""Embeddings: a 2-D map of the model's pooled embeddings, linked to the selection.
+
+Plotly (WebGL scatter) rather than Altair: it has lasso as well as box
+selection, and stays smooth with thousands of points.
+"""
+
+import html
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from litcore.data.dataset import LABEL, TEXT
+from litcore.errors import LumenError
+from litcore.overlay import ORIGIN, ORIGINAL
+from litcore.predictions import CONFIDENCE, CORRECT, PRED
+from litcore.projection import (
+    EMBEDDING_FIELDS,
+    PROJECTORS,
+    UMAP_METRICS,
+    nearest_neighbors,
+)
+from litcore.ui import cached, state
+from litcore.ui import workspace as ws
+from litcore.ui.sidebar import filtered_frame
+
+CHART_KEY = "projection_chart"
+NEIGHBOURS_KEY = "projection_neighbours"
+PALETTE = ["#3b6ea8", "#e07b39", "#4a9c5d", "#c44e52", "#8172b2", "#937860"]
+CORRECTNESS_COLOURS = {"correct": "#4a9c5d", "wrong": "#c44e52", "no gold": "#9aa3ad"}
+SNIPPET_CHARS = 140
+
+
+def colour_fields(frame: pd.DataFrame, metadata: list[str]) -> dict[str, str]:
+    """Display name -> column for the colour picker (only what the data has)."""
+    fields = {"Gold label": LABEL, "Prediction": PRED, "Correct / wrong": CORRECT}
+    fields |= {"Confidence": CONFIDENCE}
+    fields |= {column: column for column in [*metadata, "length"]}
+    return {name: column for name, column in fields.items() if column in frame}
+
+
+def hover_text(rows: pd.DataFrame) -> list[str]:
+    """Escaped hover labels: snippet, gold, prediction, confidence."""
+    snippets = rows[TEXT].str.slice(0, SNIPPET_CHARS)
+    gold = rows[LABEL] if LABEL in rows else pd.Series("—", index=rows.index)
+    return [
+        f"{html.escape(text)}<br>gold <b>{html.escape(str(g))}</b> · predicted "
+        f"<b>{html.escape(str(p))}</b> ({c:.2f})"
+        for text, g, p, c in zip(snippets, gold, rows[PRED], rows[CONFIDENCE])
+    ]
+
+
+def scatter_traces(points: pd.DataFrame, column: str, title: str) -> list[go.Scattergl]:
+    """One trace per category (a legend entry each) or one with a colour bar."""
+    marker = {"size": 6, "opacity": 0.75}
+    common = {"mode": "markers", "hovertemplate": "%{text}<extra></extra>"}
+    values = points[column]
+    if column == CORRECT:
+        values = values.map({True: "correct", False: "wrong"}).fillna("no gold")
+    numeric = pd.api.types.is_numeric_dtype(values) and values.nunique() > 12
+    if numeric:
+        return [
+            go.Scattergl(
+                x=points["x"],
+                y=points["y"],
+                customdata=points["id"],
+                text=points["hover"],
+                name=title,
+                showlegend=False,
+                marker=marker
+                | {
+                    "color": values,
+                    "colorscale": "Viridis",
+                    "colorbar": {"title": {"text": title}},
+                },
+                **common,
+            )
+        ]
+    traces = []
+    for index, category in enumerate(sorted(values.astype(str).unique())):
+        members = points[(values.astype(str) == category).to_numpy()]
+        colour = CORRECTNESS_COLOURS.get(category, PALETTE[index % len(PALETTE)])
+        traces.append(
+            go.Scattergl(
+                x=members["x"],
+                y=members["y"],
+                customdata=members["id"],
+                text=members["hover"],
+                name=f"{category} ({len(members):,})",
+                marker=marker | {"color": colour},
+                **common,
+            )
+        )
+    return traces
+
+
+def marker_trace(points: pd.DataFrame, name: str, symbol: str, size: int, colour):
+    return go.Scattergl(
+        x=points["x"],
+        y=points["y"],
+        customdata=points["id"],
+        text=points["hover"],
+        name=name,
+        mode="markers",
+        hovertemplate="%{text}<extra></extra>",
+        marker={
+            "symbol": symbol,
+            "size": size,
+            "color": "rgba(0,0,0,0)" if symbol.endswith("open") else colour,
+            "line": {"width": 2, "color": colour},
+        },
+    )
+
+
+def _select_points() -> None:
+    """Copies the box / lasso / clicked points into the shared selection."""
+    chosen = st.session_state[CHART_KEY]["selection"]["points"]
+    ids = [point["customdata"] for point in chosen if point.get("customdata")]
+    if ids:
+        state.set_selection(state.selection().select(ids))
+
+
+workspace = ws.require()
+st.title("Embeddings")
+st.caption(
+    "Each point is an example, placed by the model's pooled embedding. Drag a box or "
+    "a lasso (toolbar, top right) to select points on every page."
+)
+
+frame = workspace.frame
+controls = st.columns([1, 1, 1, 1])
+field = controls[0].selectbox(
+    "Embedding",
+    list(EMBEDDING_FIELDS),
+    format_func=EMBEDDING_FIELDS.get,
+    index=1,
+    key="proj_field",
+)
+method = controls[1].radio(
+    "Projection", list(PROJECTORS), horizontal=True, key="proj_method"
+)
+colours = colour_fields(frame, workspace.data.metadata_columns)
+colour_name = controls[2].selectbox("Colour by", list(colours), key="proj_colour")
+only_shown = controls[3].toggle(
+    "Only filtered examples",
+    value=False,
+    key="proj_only_shown",
+    help="Hide the points the sidebar filters leave out (the map stays the same).",
+)
+params: dict[str, object] = {}
+if method == "UMAP":
+    with st.expander("UMAP parameters"):
+        left, middle, right = st.columns(3)
+        params = {
+            "n_neighbors": left.slider("n_neighbors", 2, 100, 15, key="umap_nn"),
+            "min_dist": middle.slider(
+                "min_dist", 0.0, 0.99, 0.1, step=0.01, key="umap_min_dist"
+            ),
+            "metric": right.selectbox("metric", UMAP_METRICS, key="umap_metric"),
+        }
+
+model, data = workspace.model, workspace.data
+vectors = cached.embeddings(model.fingerprint, data.fingerprint, field, model, frame)
+config = tuple(sorted(params.items()))
+try:
+    with st.spinner(f"Computing the {method} projection (once, then cached)…"):
+        projected = cached.projection(
+            model.fingerprint, data.fingerprint, field, method, config, vectors
+        )
+except LumenError as error:
+    st.error(str(error))
+    st.stop()
+if projected.note:
+    st.info(projected.note)
+
+points = frame.assign(x=projected.coords[:, 0], y=projected.coords[:, 1])
+session = ws.session_frame(workspace)
+added = session[session[ORIGIN] != ORIGINAL]
+if len(added):
+    added_vectors = cached.embeddings(
+        model.fingerprint, "added:" + ",".join(added["id"]), field, model, added
+    )
+    projector = cached.fitted_projector(
+        model.fingerprint, data.fingerprint, field, method, config, vectors
+    )
+    placed = projector.transform(added_vectors)
+    added = added.assign(x=placed[:, 0], y=placed[:, 1])
+    points = pd.concat([points, added], ignore_index=True)
+if only_shown:
+    points = points[points["id"].isin(filtered_frame(workspace)["id"])]
+points = points.assign(hover=hover_text(points))
+
+selection = state.selection()
+selected = points[points["id"].isin(selection.ids)]
+figure = go.Figure(scatter_traces(points, colours[colour_name], colour_name))
+if len(added):
+    new_points = points[points[ORIGIN].fillna(ORIGINAL) != ORIGINAL]
+    figure.add_trace(
+        marker_trace(
+            new_points, f"Edited / generated ({len(new_points)})", "x", 9, "#222"
+        )
+    )
+if len(selected):
+    figure.add_trace(
+        marker_trace(
+            selected, f"Selected ({len(selected):,})", "circle-open", 11, "#111"
+        )
+    )
+for role, example, symbol, colour in (
+    ("Primary", selection.primary, "star", "#f2b701"),
+    ("Pinned", selection.pinned, "diamond", "#d6336c"),
+):
+    row = points[points["id"] == example]
+    if len(row):
+        figure.add_trace(marker_trace(row, role, symbol, 18, colour))
+axis = "PC" if projected.note or method == "PCA" else "UMAP "
+figure.update_layout(
+    title=f"{method} of the {EMBEDDING_FIELDS[field].lower()} embedding "
+    f"({len(points):,} examples)",
+    xaxis_title=f"{axis}1",
+    yaxis_title=f"{axis}2",
+    legend_title_text=colour_name,
+    dragmode="select",
+    height=620,
+    margin={"l": 40, "r": 20, "t": 60, "b": 40},
+)
+st.plotly_chart(
+    figure,
+    key=CHART_KEY,
+    on_select=_select_points,
+    selection_mode=("points", "box", "lasso"),
+    width="stretch",
+)
+hidden = len(set(selection.ids) - set(points["id"]))
+st.caption(
+    f"{len(selected):,} selected points highlighted"
+    + (f"; {hidden:,} selected examples are not plotted" if hidden else "")
+    + ". ★ primary, ◆ pinned."
+)
+
+st.subheader("Nearest neighbours of the primary example")
+if selection.primary not in set(frame["id"]):
+    st.caption("Pick a primary example (click a point, or a table row) to see these.")
+    st.stop()
+k = st.slider("Neighbours (k)", 1, 50, 10, key="proj_k")
+primary_row = int(np.flatnonzero(frame["id"].to_numpy() == selection.primary)[0])
+order, similarity = nearest_neighbors(vectors, primary_row, k)
+neighbours = frame.iloc[order][["id", TEXT, PRED, CONFIDENCE]].assign(cosine=similarity)
+if LABEL in frame:
+    neighbours.insert(2, LABEL, frame.iloc[order][LABEL].to_numpy())
+neighbours = neighbours.reset_index(drop=True)
+st.markdown(f"Primary: {html.escape(frame.iloc[primary_row][TEXT][:300])}")
+
+
+def _select_neighbours() -> None:
+    primary = state.selection().primary
+    state.set_selection(
+        state.selection().select([primary, *neighbours["id"]]).with_primary(primary)
+    )
+
+
+def _neighbour_primary() -> None:
+    rows = st.session_state[NEIGHBOURS_KEY]["selection"]["rows"]
+    if rows:
+        state.set_selection(
+            state.selection().with_primary(neighbours.loc[rows[0], "id"])
+        )
+
+
+st.button(
+    f"Select the primary and these {len(neighbours)} neighbours",
+    key="proj_select_neighbours",
+    on_click=_select_neighbours,
+)
+st.dataframe(
+    neighbours,
+    key=NEIGHBOURS_KEY,
+    on_select=_neighbour_primary,
+    selection_mode="single-row",
+    hide_index=True,
+    width="stretch",
+    column_config={
+        TEXT: st.column_config.TextColumn("Text", width="large"),
+        "cosine": st.column_config.NumberColumn("Cosine", format="%.3f"),
+        CONFIDENCE: st.column_config.NumberColumn("Confidence", format="%.3f"),
+    },
+)
+st.caption("Click a neighbour's row to make it the primary example.")

@@ -1,0 +1,189 @@
+"""Scalars: a class score against any numeric field, with a decision threshold.
+
+Plotly, like the projection, for box and lasso selection on a dense strip plot.
+"""
+
+import html
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from litcore.data.dataset import LABEL, TEXT
+from litcore.errors import LumenError
+from litcore.predictions import CONFIDENCE, LENGTH, PRED, proba_column
+from litcore.scalars import jitter, threshold_metrics
+from litcore.ui import state
+from litcore.ui import workspace as ws
+from litcore.ui.sidebar import filtered_frame
+
+CHART_KEY = "scalars_chart"
+INDEX = "(example index)"
+PALETTE = ["#3b6ea8", "#e07b39", "#4a9c5d", "#c44e52", "#8172b2", "#937860"]
+
+
+def _select_points() -> None:
+    """Copies the chart's box / lasso / clicked points into the shared selection."""
+    chosen = st.session_state[CHART_KEY]["selection"]["points"]
+    ids = [point["customdata"] for point in chosen if point.get("customdata")]
+    if ids:
+        state.set_selection(state.selection().select(ids))
+
+
+workspace = ws.require()
+labels = list(workspace.labels)
+st.title("Scalars")
+st.caption(
+    "The y-axis is the model's probability for the class you pick; the x-axis is a "
+    "numeric field of the data (or the row number). Drag a box or lasso to select."
+)
+shown = filtered_frame(workspace).reset_index(drop=True)
+if shown.empty:
+    st.info("The sidebar filters leave no examples.")
+    st.stop()
+numeric = [
+    column
+    for column in [*workspace.data.metadata_columns, LENGTH, CONFIDENCE]
+    if column in shown and pd.api.types.is_numeric_dtype(shown[column])
+]
+left, middle, right = st.columns(3)
+score_label = left.selectbox(
+    "Score of class", labels, index=len(labels) - 1, key="scalars_class"
+)
+x_field = middle.selectbox("Against", [INDEX, *numeric], key="scalars_x")
+spread = right.slider(
+    "Jitter",
+    0.0,
+    0.5,
+    0.15,
+    step=0.05,
+    key="scalars_jitter",
+    help="Random horizontal spread (as a fraction of the field's step) so stacked "
+    "points show.",
+)
+score = shown[proba_column(score_label)]
+x_values = (
+    pd.Series(range(len(shown)), dtype=float)
+    if x_field == INDEX
+    else shown[x_field].astype(float)
+)
+unique = x_values.dropna().sort_values().unique()
+step = float(pd.Series(unique).diff().min()) if len(unique) > 1 else 1.0
+x_plot = x_values + jitter(len(shown), spread * step)
+
+threshold = None
+if len(labels) == 2:
+    threshold = st.slider(
+        f"Decision threshold: predict '{labels[1]}' when its score ≥",
+        0.0,
+        1.0,
+        0.5,
+        step=0.01,
+        key="scalars_threshold",
+    )
+
+selection = state.selection()
+gold = shown[LABEL] if LABEL in shown else pd.Series("(no gold)", index=shown.index)
+hover = [
+    f"{html.escape(t[:140])}<br>gold <b>{html.escape(str(g))}</b> · predicted "
+    f"<b>{html.escape(str(p))}</b> · score {s:.3f}"
+    for t, g, p, s in zip(shown[TEXT], gold, shown[PRED], score)
+]
+points = shown.assign(x=x_plot, y=score, hover=hover, gold=gold.astype(str))
+figure = go.Figure()
+for index, value in enumerate(sorted(points["gold"].unique())):
+    members = points[points["gold"] == value]
+    figure.add_trace(
+        go.Scattergl(
+            x=members["x"],
+            y=members["y"],
+            customdata=members["id"],
+            text=members["hover"],
+            mode="markers",
+            name=f"{value} ({len(members):,})",
+            hovertemplate="%{text}<extra></extra>",
+            marker={"size": 6, "opacity": 0.7, "color": PALETTE[index % len(PALETTE)]},
+        )
+    )
+chosen = points[points["id"].isin(selection.ids)]
+if len(chosen):
+    figure.add_trace(
+        go.Scattergl(
+            x=chosen["x"],
+            y=chosen["y"],
+            customdata=chosen["id"],
+            text=chosen["hover"],
+            mode="markers",
+            name=f"Selected ({len(chosen):,})",
+            hovertemplate="%{text}<extra></extra>",
+            marker={
+                "size": 11,
+                "color": "rgba(0,0,0,0)",
+                "line": {"width": 2, "color": "#111"},
+            },
+        )
+    )
+primary = points[points["id"] == selection.primary]
+if len(primary):
+    figure.add_trace(
+        go.Scattergl(
+            x=primary["x"],
+            y=primary["y"],
+            customdata=primary["id"],
+            text=primary["hover"],
+            mode="markers",
+            name="Primary",
+            hovertemplate="%{text}<extra></extra>",
+            marker={"size": 18, "symbol": "star", "color": "#f2b701"},
+        )
+    )
+if threshold is not None and score_label == labels[1]:
+    figure.add_hline(
+        y=threshold,
+        line_dash="dash",
+        line_color="#c44e52",
+        annotation_text=f"threshold {threshold:.2f}",
+    )
+figure.update_layout(
+    title=f"P({score_label}) by {x_field.strip('()')} ({len(points):,} examples)",
+    xaxis_title=x_field.strip("()").capitalize(),
+    yaxis_title=f"Model probability of '{score_label}'",
+    yaxis_range=[-0.03, 1.03],
+    legend_title_text="Gold label",
+    dragmode="select",
+    height=520,
+)
+st.plotly_chart(
+    figure,
+    key=CHART_KEY,
+    on_select=_select_points,
+    selection_mode=("points", "box", "lasso"),
+    width="stretch",
+)
+st.caption(f"{len(chosen):,} selected points highlighted; ★ primary.")
+
+if threshold is not None:
+    st.subheader(f"Metrics at threshold {threshold:.2f} (filtered examples)")
+    try:
+        at_threshold = threshold_metrics(
+            gold, shown[proba_column(labels[1])].to_numpy(), labels, threshold
+        )
+    except LumenError as error:
+        st.info(str(error))
+        st.stop()
+    at_default = threshold_metrics(
+        gold, shown[proba_column(labels[1])].to_numpy(), labels, 0.5
+    )
+    table = pd.DataFrame(
+        {f"at {threshold:.2f}": at_threshold, "at 0.50": at_default}
+    ).rename(
+        index={
+            "tp": f"true {labels[1]}",
+            "fp": f"false {labels[1]}",
+            "fn": f"false {labels[0]}",
+            "tn": f"true {labels[0]}",
+            "n": "examples scored",
+        }
+    )
+    st.dataframe(table.round(4), width="stretch")
+    st.caption(f"Precision, recall and F1 are for '{labels[1]}'.")
