@@ -147,9 +147,8 @@ st.markdown("**Token diff**")
 st.markdown(diff_html(before[TEXT], after[TEXT]), unsafe_allow_html=True)
 
 
-def _heatmap(scores: pd.DataFrame) -> str:
+def _heatmap(scores: pd.DataFrame, scale: float) -> str:
     """Words coloured by salience: green toward the explained class, red against."""
-    scale = max(scores["score"].abs().max(), 1e-12)
     spans = []
     for token, score in zip(scores["token"], scores["score"]):
         alpha = min(abs(score) / scale, 1.0) * 0.8
@@ -171,20 +170,24 @@ if methods:
     )
     target = list(workspace.labels).index(before[PRED])
     st.caption(
-        f"Both explain the class the original was predicted as ({before[PRED]}): "
-        "green pushes toward it, red away."
+        f"Both explain the class the original was predicted as ({before[PRED]}), "
+        "on one colour scale: green pushes toward it, red away."
     )
-    for column, item in zip(st.columns(2), (before, after)):
-        with column, st.spinner(f"{method}…"):
-            salience = cached.text_salience(
+    with st.spinner(f"{method}…"):
+        tables = [
+            cached.text_salience(
                 workspace.model.fingerprint,
                 method,
                 item[TEXT],
                 item[TEXT_B] if TEXT_B in item else None,
                 target,
                 workspace.model,
-            )
-            st.markdown(_heatmap(salience.table()), unsafe_allow_html=True)
+            ).table()
+            for item in (before, after)
+        ]
+    scale = max(max(t["score"].abs().max() for t in tables), 1e-12)
+    for column, table in zip(st.columns(2), tables):
+        column.markdown(_heatmap(table, scale), unsafe_allow_html=True)
 
 st.subheader("This session's new datapoints")
 added_rows = frame[frame[ORIGIN] != ORIGINAL].reset_index(drop=True)
