@@ -138,6 +138,14 @@ class SalienceMethod:
         """The configuration as a hashable tuple (for cache keys)."""
         return tuple(dataclasses.asdict(self).items())
 
+    def expected_seconds(self, num_tokens: int) -> float:
+        """Rough time for one text of ``num_tokens`` tokens, to show before running."""
+        return self.seconds_per_example * max(num_tokens, 1) / 40 * self._work()
+
+    def _work(self) -> float:
+        """Work relative to the default configuration (e.g. steps / 32)."""
+        return 1.0
+
     def is_compatible(self, model: SequenceClassifier) -> bool:
         """Whether this method can explain ``model``; the UI offers only these."""
         return model.model.get_input_embeddings() is not None

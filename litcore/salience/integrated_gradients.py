@@ -52,6 +52,9 @@ class IntegratedGradients(SalienceMethod):
         "Baseline", "pad", "What the path starts from.", options=BASELINES
     )
 
+    def _work(self) -> float:
+        return self.steps / 32
+
     def _scores(self, model, encoded, targets):
         if not MIN_STEPS <= self.steps <= MAX_STEPS:
             raise LumenError(

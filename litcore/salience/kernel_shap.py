@@ -46,6 +46,9 @@ class KernelShap(SalienceMethod):
     )
     seed: int = param("Seed", 0, "Same seed, same result.", low=0, high=2**31 - 1)
 
+    def _work(self) -> float:
+        return self.samples / 256
+
     def _scores(self, model, encoded, targets):
         if not MIN_SAMPLES <= self.samples <= MAX_SAMPLES:
             raise LumenError(
