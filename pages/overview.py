@@ -30,7 +30,7 @@ with left:
     if data.has_labels:
         st.altair_chart(
             charts.label_balance(data.frame, "label", "Label balance"),
-            use_container_width=True,
+            width="stretch",
         )
 with right:
     st.subheader("Model")
@@ -55,4 +55,4 @@ with right:
     if report is None:
         st.info("No gold labels the model knows: predictions only, no metrics.")
     else:
-        st.dataframe(headline_table({"all": report}), use_container_width=True)
+        st.dataframe(headline_table({"all": report}), width="stretch")

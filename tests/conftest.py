@@ -92,3 +92,23 @@ def demo_prepared(cache_root) -> dict:
     from litcore.demo_model import prepare_demo
 
     return prepare_demo("movies")
+
+
+@pytest.fixture(autouse=True)
+def navigation_mode_as_in_a_server(monkeypatch):
+    """Makes AppTest run app.py on every run, as a real server does.
+
+    AppTest resets ``PagesManager.uses_pages_directory`` before each run; with a
+    ``pages/`` folder that selects Streamlit's old file-based mode, which runs
+    the page file alone (no app.py, no sidebar) from the second run on. A server
+    leaves the flag False once ``st.navigation`` has run, as here.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    original_init = PagesManager.__init__
+
+    def init_then_use_navigation(self, *args, **kwargs):
+        original_init(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(PagesManager, "__init__", init_then_use_navigation)

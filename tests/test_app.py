@@ -1,0 +1,209 @@
+"""AppTest: the shell and the foundation pages on the real demo, and bad input in the UI.
+
+Each bad input shows ``st.error`` with what to do, and the app keeps running with
+the selection and the filters it had.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from conftest import build_tiny_classifier
+from litcore.filters import Filters
+from litcore.selection import Selection
+from litcore.ui import state
+
+TIMEOUT = 240
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+
+
+@pytest.fixture
+def app(demo_prepared) -> AppTest:
+    """The app after its first run on the movie demo."""
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def sidebar_text(at: AppTest) -> str:
+    return " ".join(m.value for m in at.sidebar.markdown)
+
+
+def test_overview_shows_the_demo_card(app, demo_prepared):
+    assert app.title[0].value == "Lumen"
+    body = " ".join(m.value for m in app.markdown)
+    assert "Movie review snippets" in body and "negative, positive" in body
+    assert "2,000 of 2,000 examples" in sidebar_text(app)
+    headline = app.dataframe[0].value
+    assert headline.loc["Accuracy", "all"] == pytest.approx(
+        demo_prepared["accuracy"], abs=1e-4
+    )
+
+
+def test_metrics_page(app):
+    app.switch_page("pages/metrics.py").run()
+    assert not app.exception
+    assert app.title[0].value == "Metrics"
+    headline = app.dataframe[0].value
+    assert {"filtered", "selection"} <= set(headline.columns)
+    assert len(app.get("vega_lite_chart")) >= 2  # confusion matrix + reliability
+
+
+def test_table_page_lists_and_filters(app):
+    app.switch_page("pages/table.py").run()
+    table = app.dataframe[0].value
+    assert len(table) == 2000
+    assert {"text", "label", "pred", "confidence", "correct", "rating"} <= set(
+        table.columns
+    )
+    app.sidebar.toggle(key=filter_key(app, "mis")).set_value(True).run()
+    table = app.dataframe[0].value
+    assert 0 < len(table) < 2000 and not table["correct"].any()
+
+
+def test_sidebar_filter_widgets_set_the_filters(app):
+    app.sidebar.toggle(key=filter_key(app, "mis")).set_value(True).run()
+    assert app.session_state[state.FILTERS].misclassified_only
+    shown = app.session_state[state.WORKSPACE].frame["correct"].eq(False).sum()
+    assert f"{shown:,} of 2,000 examples" in sidebar_text(app)
+
+
+def filter_key(app: AppTest, name: str) -> str:
+    """The session key of a sidebar filter widget (suffixed per dataset)."""
+    return f"f_{name}_{app.session_state[state.WORKSPACE].data.fingerprint[:8]}"
+
+
+def test_selection_shows_only_selected_and_counts_hidden(app):
+    frame = app.session_state[state.WORKSPACE].frame
+    chosen = frame["id"].iloc[:3].tolist()
+    app.session_state[state.SELECTION] = Selection().select(chosen)
+    app.run()
+    assert "3 selected" in sidebar_text(app)
+    wrong_label = "negative" if frame["label"].iloc[0] == "positive" else "positive"
+    app.sidebar.multiselect(key=filter_key(app, "gold")).set_value([wrong_label]).run()
+    assert "hidden by filters" in sidebar_text(app)
+    app.sidebar.multiselect(key=filter_key(app, "gold")).set_value([]).run()
+    app.switch_page("pages/table.py").run()
+    app.segmented_control(key="table_mode").set_value("Only selected").run()
+    assert app.dataframe[0].value["id"].tolist() == chosen
+
+
+def test_filters_and_selection_survive_page_switches(app):
+    frame = app.session_state[state.WORKSPACE].frame
+    app.session_state[state.SELECTION] = Selection().select(frame["id"].iloc[:5])
+    app.sidebar.text_input(key=filter_key(app, "search")).input("film").run()
+    app.switch_page("pages/metrics.py").run()
+    app.switch_page("pages/table.py").run()
+    assert len(app.session_state[state.SELECTION].ids) == 5
+    assert app.session_state[state.FILTERS].search == "film"
+    assert app.dataframe[0].value["text"].str.contains("film", case=False).all()
+
+
+# --- bad input --------------------------------------------------------------
+
+
+def load_file(at: AppTest, path: str, **mapping) -> AppTest:
+    """Picks "My file", types a server path, maps columns, and presses Load."""
+    at.radio(key="pick_kind").set_value("My file").run()
+    at.text_input(key="pick_path").input(path).run()
+    for key, value in mapping.items():
+        at.selectbox(key=f"map_{key}").set_value(value).run()
+    if at.button(key="pick_load").disabled:
+        return at
+    at.button(key="pick_load").click().run()
+    return at
+
+
+def with_state(app: AppTest) -> tuple[Selection, Filters]:
+    frame = app.session_state[state.WORKSPACE].frame
+    selection = Selection().select(frame["id"].iloc[:4])
+    app.session_state[state.SELECTION] = selection
+    app.sidebar.text_input(key=filter_key(app, "search")).input("good").run()
+    return selection, app.session_state[state.FILTERS]
+
+
+def assert_kept(app: AppTest, selection: Selection, filters: Filters) -> None:
+    assert not app.exception, app.exception
+    assert app.session_state[state.SELECTION] == selection
+    assert app.session_state[state.FILTERS] == filters
+    assert "Movie review snippets" in app.session_state[state.WORKSPACE].data.name
+
+
+def errors(at: AppTest) -> str:
+    return " ".join(e.value for e in at.error)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "The file is empty"),
+        (b"text;label\ngood;pos\n", "delimiter looks like ';'"),
+        ("text,label\ncaf\xe9,pos\n".encode("latin-1"), "not valid utf-8"),
+    ],
+    ids=["empty", "wrong-delimiter", "not-utf8"],
+)
+def test_unreadable_files(app, tmp_path, content, message):
+    selection, filters = with_state(app)
+    path = tmp_path / "bad.csv"
+    path.write_bytes(content)
+    load_file(app, str(path))
+    assert message in errors(app)
+    assert_kept(app, selection, filters)
+
+
+def test_missing_file(app):
+    selection, filters = with_state(app)
+    load_file(app, "/no/such/file.csv")
+    assert "File not found" in errors(app)
+    assert_kept(app, selection, filters)
+
+
+def test_all_texts_empty(app, tmp_path):
+    selection, filters = with_state(app)
+    path = tmp_path / "empty_texts.csv"
+    pd.DataFrame({"text": ["", None], "label": ["a", "b"]}).to_csv(path, index=False)
+    load_file(app, str(path))
+    assert "No usable rows" in errors(app)
+    assert_kept(app, selection, filters)
+
+
+def test_model_folder_that_is_not_a_classifier(app, tmp_path):
+    selection, filters = with_state(app)
+    bare = build_tiny_classifier(tmp_path / "bare", architecture="masked")
+    app.radio(key="pick_model_mode_demo").set_value("My model (folder or hub id)").run()
+    app.text_input(key="pick_model_path_demo").input(str(bare)).run()
+    app.button(key="pick_load").click().run()
+    assert "not a sequence classifier" in errors(app)
+    assert_kept(app, selection, filters)
+
+
+def test_own_file_and_model_with_unknown_labels_and_mapping(app, tmp_path):
+    """A 3-class file on a 2-class model: a warning, metrics only after mapping."""
+    model_dir = build_tiny_classifier(tmp_path / "tiny")
+    path = tmp_path / "reviews.csv"
+    rows = [("good film", "pos"), ("bad film", "neg"), ("a film", "neutral")] * 4
+    pd.DataFrame(rows, columns=["review", "gold"]).to_csv(path, index=False)
+    app.radio(key="pick_kind").set_value("My file").run()
+    app.text_input(key="pick_path").input(str(path)).run()
+    app.selectbox(key="map_text").set_value("review").run()
+    app.selectbox(key="map_label").set_value("gold").run()
+    app.radio(key="pick_model_mode_file").set_value("My model (folder or hub id)").run()
+    app.text_input(key="pick_model_path_file").input(str(model_dir)).run()
+    app.button(key="pick_load").click().run()
+    assert not app.exception, app.exception
+    workspace = app.session_state[state.WORKSPACE]
+    assert workspace.data.name == str(path) and len(workspace.frame) == 12
+    warning = " ".join(w.value for w in app.sidebar.warning)
+    assert "neg, neutral, pos" in warning and "negative, positive" in warning
+    assert workspace.frame["correct"].isna().all()  # no known gold: no metrics
+    app.selectbox(key="label_map_neg").set_value("negative").run()
+    app.selectbox(key="label_map_pos").set_value("positive").run()
+    app.button(key="label_map_apply").click().run()
+    workspace = app.session_state[state.WORKSPACE]
+    assert workspace.frame["correct"].notna().sum() == 8  # neutral stays unscored
+    assert workspace.unknown_labels == ["neutral"]
