@@ -1,0 +1,71 @@
+"""Inference speed on the 2,000 held-out movie snippets, three ways, in one run.
+
+1. Lumen: ``SequenceClassifier.predict`` (length-sorted batches, bf16 where the
+   CPU has it, probabilities and both pooled embeddings from one pass).
+2. A plain padded batch loop over ``model(**batch)`` in data order (fp32).
+3. A per-example loop (fp32).
+
+Usage: ``python benchmarks/inference.py`` (prepares the demo first if needed).
+The last line holds the two ratios.
+"""
+
+from __future__ import annotations
+
+import time
+
+import torch
+
+from litcore.data.demo import load_demo
+from litcore.demo_model import demo_model_dir
+from litcore.models.classifier import SequenceClassifier
+
+BATCH_SIZE = 64
+
+
+def plain_padded_loop(model: SequenceClassifier, texts: list[str]) -> None:
+    with torch.inference_mode():
+        for start in range(0, len(texts), BATCH_SIZE):
+            batch = model.tokenizer(
+                texts[start : start + BATCH_SIZE],
+                padding=True,
+                truncation=True,
+                max_length=model.max_length,
+                return_tensors="pt",
+            )
+            model.model(**batch)
+
+
+def per_example_loop(model: SequenceClassifier, texts: list[str]) -> None:
+    with torch.inference_mode():
+        for text in texts:
+            batch = model.tokenizer(
+                text, truncation=True, max_length=model.max_length, return_tensors="pt"
+            )
+            model.model(**batch)
+
+
+def examples_per_second(run, texts: list[str]) -> float:
+    started = time.perf_counter()
+    run(texts)
+    return len(texts) / (time.perf_counter() - started)
+
+
+def main() -> None:
+    model = SequenceClassifier.from_pretrained(demo_model_dir("movies"))
+    texts = load_demo("movies")[1].texts()
+    model.predict(texts[:64])  # warm-up
+    lumen = examples_per_second(lambda t: model.predict(t, batch_size=BATCH_SIZE), texts)
+    plain = examples_per_second(lambda t: plain_padded_loop(model, t), texts)
+    single = examples_per_second(lambda t: per_example_loop(model, t), texts)
+    print(f"threads: {torch.get_num_threads()}, examples: {len(texts)}")
+    print(f"lumen predict (sorted, bf16, probas+embeddings): {lumen:8.1f} ex/s")
+    print(f"plain padded batch loop (fp32):                  {plain:8.1f} ex/s")
+    print(f"per-example loop (fp32):                         {single:8.1f} ex/s")
+    print(
+        f"ratio vs plain padded loop: {lumen / plain:.2f}x; "
+        f"ratio vs per-example loop: {lumen / single:.2f}x"
+    )
+
+
+if __name__ == "__main__":
+    main()
