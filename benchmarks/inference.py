@@ -54,7 +54,9 @@ def main() -> None:
     model = SequenceClassifier.from_pretrained(demo_model_dir("movies"))
     texts = load_demo("movies")[1].texts()
     model.predict(texts[:64])  # warm-up
-    lumen = examples_per_second(lambda t: model.predict(t, batch_size=BATCH_SIZE), texts)
+    lumen = examples_per_second(
+        lambda t: model.predict(t, batch_size=BATCH_SIZE), texts
+    )
     plain = examples_per_second(lambda t: plain_padded_loop(model, t), texts)
     single = examples_per_second(lambda t: per_example_loop(model, t), texts)
     print(f"threads: {torch.get_num_threads()}, examples: {len(texts)}")
