@@ -90,7 +90,8 @@ def main() -> None:
     print(
         f"cold {cold:.1f} s = {cold / COLD_BAR_S:.2f}x the 150 s bar, "
         f"{cold / LIT_STARTUP_S:.2f}x LIT's start-up; warm {warm:.1f} s = "
-        f"{warm / WARM_BAR_S:.2f}x the 10 s bar, {LIT_STARTUP_S / warm:.1f}x faster than LIT"
+        f"{warm / WARM_BAR_S:.2f}x the 10 s bar, "
+        f"{LIT_STARTUP_S / warm:.1f}x faster than LIT"
     )
 
 
