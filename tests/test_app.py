@@ -207,3 +207,20 @@ def test_own_file_and_model_with_unknown_labels_and_mapping(app, tmp_path):
     workspace = app.session_state[state.WORKSPACE]
     assert workspace.frame["correct"].notna().sum() == 8  # neutral stays unscored
     assert workspace.unknown_labels == ["neutral"]
+
+
+def test_train_a_model_on_my_file(app, tmp_path):
+    """A labelled file and no model: MiniLM is fine-tuned on 80%, shown on 20%."""
+    path = tmp_path / "mine.jsonl"
+    rows = [
+        {"sentence": f"film number {i} was {w}", "y": w}
+        for i in range(10)
+        for w in ("good", "bad")
+    ]
+    pd.DataFrame(rows).to_json(path, orient="records", lines=True)
+    load_file(app, str(path), text="sentence", label="y")
+    assert not app.exception, app.exception
+    workspace = app.session_state[state.WORKSPACE]
+    assert len(workspace.frame) == 4 and workspace.train_size == 16
+    assert workspace.model.labels == ("bad", "good")
+    assert workspace.training_info["n_train"] == 16

@@ -10,6 +10,7 @@ from litcore.data.dataset import (
     ColumnMapping,
     example_ids,
     from_frame,
+    held_out_split,
     relabel,
 )
 from litcore.errors import DataError
@@ -85,3 +86,14 @@ def test_fingerprint_changes_with_labels_and_relabel_keeps_the_original():
     assert mapped.labels == ("neg", "positive")
     assert (mapped.frame["original_label"] == data.frame["label"]).all()
     assert np.array_equal(mapped.frame["id"], data.frame["id"])
+
+
+def test_held_out_split_is_disjoint_stable_and_never_empty():
+    data = from_frame(RAW, MAPPING)
+    held, train = held_out_split(data, eval_fraction=0.25)
+    assert len(held) == 1 and len(train) == 3
+    assert not set(held.frame["id"]) & set(train.frame["id"])
+    assert held_out_split(data, 0.25)[0].frame.equals(held.frame)
+    tiny = from_frame(RAW.iloc[:1], MAPPING)
+    with pytest.raises(DataError, match="at least two"):
+        held_out_split(tiny)

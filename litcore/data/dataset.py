@@ -189,3 +189,26 @@ def relabel(data: Dataset, label_map: dict[str, str]) -> Dataset:
     frame[LABEL] = frame[LABEL].map(lambda v: label_map.get(v, v))
     labels = tuple(sorted(set(frame[LABEL])))
     return Dataset(data.name, frame, labels, data.report)
+
+
+def held_out_split(
+    data: Dataset, eval_fraction: float = 0.2, seed: int = 13
+) -> tuple[Dataset, Dataset]:
+    """(held-out, train) parts of labelled data, for a model trained on the rest.
+
+    At least one example goes to each part; the split is seeded and stable.
+
+    Raises:
+        DataError: fewer than two examples.
+    """
+    if len(data) < 2:
+        raise DataError("Training needs at least two labelled examples.")
+    order = np.random.default_rng(seed).permutation(len(data))
+    n_eval = min(max(1, round(eval_fraction * len(data))), len(data) - 1)
+    held, rest = np.sort(order[:n_eval]), np.sort(order[n_eval:])
+
+    def part(rows: np.ndarray, suffix: str) -> Dataset:
+        frame = data.frame.iloc[rows].reset_index(drop=True)
+        return Dataset(f"{data.name}{suffix}", frame, data.labels, data.report)
+
+    return part(held, ""), part(rest, " (train)")

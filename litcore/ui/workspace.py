@@ -7,12 +7,12 @@ from dataclasses import dataclass, field
 import pandas as pd
 import streamlit as st
 
-from litcore.data.dataset import ColumnMapping, Dataset, relabel
+from litcore.data.dataset import ColumnMapping, Dataset, held_out_split, relabel
 from litcore.data.demo import DEMOS
 from litcore.demo_model import DEMO_CONFIG
 from litcore.errors import LumenError, ModelError
 from litcore.models.classifier import SequenceClassifier
-from litcore.models.training import TrainConfig, base_model_dir, read_training_info
+from litcore.models.training import base_model_dir, read_training_info
 from litcore.overlay import ORIGIN, ORIGINAL, PARENT_ID
 from litcore.ui import cached, state
 
@@ -81,7 +81,9 @@ def _data_for(choice: SourceChoice) -> tuple[Dataset, Dataset | None]:
         choice.delimiter,
         choice.encoding,
     )
-    return data, data
+    if choice.model_source == DEMO_MODEL and data.has_labels:
+        return held_out_split(data)
+    return data, None
 
 
 def _model_dir(choice: SourceChoice, train: Dataset | None, progress_area) -> str:
@@ -89,7 +91,6 @@ def _model_dir(choice: SourceChoice, train: Dataset | None, progress_area) -> st
         return choice.model_source
     if train is None or not train.has_labels:
         raise ModelError("Training a model needs labelled data: map a label column.")
-    config = DEMO_CONFIG if choice.is_demo else TrainConfig()
     with progress_area.status("Fine-tuning MiniLM on this data…", expanded=True) as box:
         bar = st.progress(0.0, text="Preparing…")
 
@@ -97,7 +98,11 @@ def _model_dir(choice: SourceChoice, train: Dataset | None, progress_area) -> st
             bar.progress(progress.step / progress.total_steps, text=progress.describe())
 
         model_dir = cached.trained_model(
-            str(base_model_dir()), train, train.fingerprint, config, _progress=report
+            str(base_model_dir()),
+            train,
+            train.fingerprint,
+            DEMO_CONFIG,
+            _progress=report,
         )
         box.update(label="Model ready", state="complete", expanded=False)
     return model_dir
