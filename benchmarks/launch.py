@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -24,42 +23,20 @@ from playwright.sync_api import sync_playwright
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests" / "e2e"))
-from conftest import CHROMIUM_ARGS, free_port  # noqa: E402
+from conftest import CHROMIUM_ARGS, AppServer, free_port  # noqa: E402
 
 COLD_BAR_S, WARM_BAR_S, LIT_STARTUP_S = 150.0, 10.0, 40.0
 
 
 def time_to_first_page(cache: Path, browser) -> float:
-    port = free_port()
-    env = {**os.environ, "LUMEN_CACHE_DIR": str(cache)}
+    server = AppServer(free_port())
+    previous = os.environ.get("LUMEN_CACHE_DIR")
+    os.environ["LUMEN_CACHE_DIR"] = str(cache)
     started = time.perf_counter()
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "app.py",
-            "--server.headless",
-            "true",
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-        ],
-        cwd=REPO,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
     try:
+        server.start()
         page = browser.new_page()
-        while True:
-            try:
-                page.goto(f"http://127.0.0.1:{port}", timeout=2000)
-                break
-            except Exception:  # the server is not listening yet
-                time.sleep(0.1)
+        page.goto(server.url)
         page.wait_for_selector("[data-testid='stDataFrame']", timeout=600_000)
         page.wait_for_function(
             "() => !document.querySelector(\"[data-testid='stStatusWidget']\")",
@@ -69,8 +46,11 @@ def time_to_first_page(cache: Path, browser) -> float:
         page.close()
         return elapsed
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        server.stop()
+        if previous is None:
+            os.environ.pop("LUMEN_CACHE_DIR")
+        else:
+            os.environ["LUMEN_CACHE_DIR"] = previous
 
 
 def main() -> None:
