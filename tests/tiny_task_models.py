@@ -1,0 +1,94 @@
+"""Tiny random-weight task models saved with save_pretrained (tests only)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from conftest import TINY_WORDS
+
+NER_LABELS = ("O", "B-PER", "I-PER", "B-LOC", "I-LOC")
+SPECIALS = ["<pad>", "</s>", "<unk>"]
+
+
+def _word_level_tokenizer(**special_tokens):
+    """A whitespace WordLevel tokenizer over the specials and ``TINY_WORDS``."""
+    from tokenizers import Tokenizer, models, pre_tokenizers
+    from transformers import PreTrainedTokenizerFast
+
+    vocab = {word: i for i, word in enumerate([*SPECIALS, *TINY_WORDS])}
+    backend = Tokenizer(models.WordLevel(vocab=vocab, unk_token="<unk>"))
+    backend.pre_tokenizer = pre_tokenizers.Whitespace()
+    return PreTrainedTokenizerFast(tokenizer_object=backend, **special_tokens)
+
+
+def build_tiny_causal_lm(folder: Path, seed: int = 0) -> Path:
+    """A 2-layer GPT-2 (hidden 32) with a word-level tokenizer."""
+    import torch
+    from transformers import GPT2Config, GPT2LMHeadModel
+
+    tokenizer = _word_level_tokenizer(
+        eos_token="</s>", pad_token="<pad>", unk_token="<unk>"
+    )
+    config = GPT2Config(
+        vocab_size=len(tokenizer),
+        n_positions=64,
+        n_embd=32,
+        n_layer=2,
+        n_head=2,
+        bos_token_id=1,
+        eos_token_id=1,
+        pad_token_id=0,
+    )
+    torch.manual_seed(seed)
+    GPT2LMHeadModel(config).save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return folder
+
+
+def build_tiny_seq2seq(folder: Path, seed: int = 0) -> Path:
+    """A 2-layer T5 (d_model 32) with a word-level tokenizer."""
+    import torch
+    from transformers import T5Config, T5ForConditionalGeneration
+
+    tokenizer = _word_level_tokenizer(
+        eos_token="</s>", pad_token="<pad>", unk_token="<unk>"
+    )
+    config = T5Config(
+        vocab_size=len(tokenizer),
+        d_model=32,
+        d_kv=16,
+        d_ff=64,
+        num_layers=2,
+        num_heads=2,
+        pad_token_id=0,
+        eos_token_id=1,
+        decoder_start_token_id=0,
+    )
+    torch.manual_seed(seed)
+    T5ForConditionalGeneration(config).save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return folder
+
+
+def build_tiny_token_classifier(folder: Path, seed: int = 0) -> Path:
+    """A 2-layer BERT token classifier over ``NER_LABELS``."""
+    import torch
+    from transformers import BertConfig, BertForTokenClassification, BertTokenizer
+
+    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *TINY_WORDS, "##s"]
+    tokenizer = BertTokenizer(vocab={word: i for i, word in enumerate(vocab)})
+    config = BertConfig(
+        vocab_size=len(vocab),
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=64,
+        num_labels=len(NER_LABELS),
+        id2label=dict(enumerate(NER_LABELS)),
+        label2id={label: i for i, label in enumerate(NER_LABELS)},
+    )
+    torch.manual_seed(seed)
+    BertForTokenClassification(config).save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return folder
