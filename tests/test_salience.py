@@ -21,6 +21,7 @@ TEXTS = [
 ]
 SEEDED = [name for name in NAMES if "seed" in params_of(METHODS[name])]
 SIGNED = [name for name in NAMES if METHODS[name].signed]
+BF16 = [name for name in NAMES if "precision" in params_of(METHODS[name])]
 # Methods that explain a class (attention does not depend on the target).
 TARGETED = [name for name in NAMES if not name.startswith("Attention")]
 
@@ -122,9 +123,9 @@ def test_bad_settings_are_clear_errors(tiny_model):
         build("Magic")
     with pytest.raises(LumenError, match="Bad settings"):
         build("LIME", {"temperature": 2})
-    with pytest.raises(LumenError, match="steps"):
+    with pytest.raises(LumenError, match="Steps must be between 8 and 256"):
         build("Integrated gradients", {"steps": 4}).explain(tiny_model, TEXTS[0])
-    with pytest.raises(LumenError, match="baseline"):
+    with pytest.raises(LumenError, match="Baseline must be one of"):
         build("Integrated gradients", {"baseline": "noise"}).explain(
             tiny_model, TEXTS[0]
         )
@@ -230,6 +231,20 @@ def test_each_method_ranks_the_decisive_token_first(detector, name):
         detector, "the plot was boring but the acting was good and fun", target=1
     )
     assert salience.top_tokens(1)["token"].tolist() == ["good"]
+
+
+@pytest.mark.parametrize("name", BF16)
+def test_bf16_precision_keeps_the_answer(detector, name):
+    text = "the plot was boring but the acting was good and fun"
+    fast = build(name, {"precision": "bf16"}).explain(detector, text, target=1)
+    exact = build(name).explain(detector, text, target=1)
+    assert fast.top_tokens(1)["token"].tolist() == ["good"]
+    np.testing.assert_allclose(fast.scores, exact.scores, atol=0.02)
+
+
+def test_unknown_precision_is_a_clear_error(tiny_model):
+    with pytest.raises(LumenError, match="Precision must be one of"):
+        build("LIME", {"precision": "fp8"}).explain(tiny_model, TEXTS[0])
 
 
 def test_dataclass_fields_are_the_whole_config():

@@ -15,8 +15,7 @@ from typing import ClassVar
 import torch
 from captum.attr import IntegratedGradients as CaptumIntegratedGradients
 
-from litcore.errors import LumenError
-from litcore.salience.base import SalienceMethod, param
+from litcore.salience.base import SalienceMethod, param, precision_param
 from litcore.salience.inputs import (
     BASELINES,
     baseline_id,
@@ -51,17 +50,14 @@ class IntegratedGradients(SalienceMethod):
     baseline: str = param(
         "Baseline", "pad", "What the path starts from.", options=BASELINES
     )
+    precision: str = precision_param()
 
     def _work(self) -> float:
         return self.steps / 32
 
     def _scores(self, model, encoded, targets):
-        if not MIN_STEPS <= self.steps <= MAX_STEPS:
-            raise LumenError(
-                f"Integrated gradients needs {MIN_STEPS} to {MAX_STEPS} steps, "
-                f"not {self.steps}."
-            )
         replacement = baseline_id(model, self.baseline)
+        bf16 = self.precision == "bf16"
         batch = batch_of(model, [(item.token_ids, item.type_ids) for item in encoded])
         inputs = word_embeddings(model, batch["input_ids"])
         baseline_ids = batch["input_ids"].clone()
@@ -76,7 +72,7 @@ class IntegratedGradients(SalienceMethod):
 
         def forward(embeddings, attention_mask, token_type_ids):
             return probabilities_from_embeddings(
-                model, embeddings, attention_mask, token_type_ids
+                model, embeddings, attention_mask, token_type_ids, bf16
             )
 
         rows_per_pass = max(1, TOKENS_PER_PASS // inputs.shape[1])

@@ -14,8 +14,7 @@ from typing import ClassVar
 import torch
 from captum.attr import KernelShap as CaptumKernelShap
 
-from litcore.errors import LumenError
-from litcore.salience.base import SalienceMethod, param
+from litcore.salience.base import SalienceMethod, param, precision_param
 from litcore.salience.inputs import FORWARD_BATCH, replacement_id
 from litcore.salience.perturbation import (
     content_forward,
@@ -45,20 +44,16 @@ class KernelShap(SalienceMethod):
         "Samples", 256, "Coalitions scored.", low=MIN_SAMPLES, high=MAX_SAMPLES
     )
     seed: int = param("Seed", 0, "Same seed, same result.", low=0, high=2**31 - 1)
+    precision: str = precision_param()
 
     def _work(self) -> float:
         return self.samples / 256
 
     def _scores(self, model, encoded, targets):
-        if not MIN_SAMPLES <= self.samples <= MAX_SAMPLES:
-            raise LumenError(
-                f"Kernel SHAP needs {MIN_SAMPLES} to {MAX_SAMPLES} samples, "
-                f"not {self.samples}."
-            )
         mask_id = replacement_id(model)
         scores = []
         for item, target in zip(encoded, targets):
-            forward = content_forward(model, item, target)
+            forward = content_forward(model, item, target, self.precision == "bf16")
             inputs = content_ids(item)
             if inputs.shape[1] == 1:
                 change = forward(inputs) - forward(torch.full_like(inputs, mask_id))

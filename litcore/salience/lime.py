@@ -16,8 +16,7 @@ import torch
 from captum._utils.models.linear_model import SkLearnRidge
 from captum.attr import Lime as CaptumLime
 
-from litcore.errors import LumenError
-from litcore.salience.base import SalienceMethod, param
+from litcore.salience.base import SalienceMethod, param, precision_param
 from litcore.salience.inputs import FORWARD_BATCH, replacement_id
 from litcore.salience.perturbation import (
     content_forward,
@@ -65,21 +64,17 @@ class Lime(SalienceMethod):
         "Samples", 256, "Masked copies scored.", low=MIN_SAMPLES, high=MAX_SAMPLES
     )
     seed: int = param("Seed", 0, "Same seed, same result.", low=0, high=2**31 - 1)
+    precision: str = precision_param()
 
     def _work(self) -> float:
         return self.samples / 256
 
     def _scores(self, model, encoded, targets):
-        if not MIN_SAMPLES <= self.samples <= MAX_SAMPLES:
-            raise LumenError(
-                f"LIME needs {MIN_SAMPLES} to {MAX_SAMPLES} samples, "
-                f"not {self.samples}."
-            )
         mask_id = replacement_id(model)
         scores = []
         for item, target in zip(encoded, targets):
             lime = CaptumLime(
-                content_forward(model, item, target),
+                content_forward(model, item, target, self.precision == "bf16"),
                 interpretable_model=SkLearnRidge(alpha=1.0),
                 similarity_func=cosine_kernel,
                 perturb_func=coin_flips(self.seed),

@@ -14,7 +14,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from litcore.salience.base import SalienceMethod, param
+from litcore.salience.base import SalienceMethod, param, precision_param
 from litcore.salience.inputs import (
     REMOVALS,
     probabilities_of_rows,
@@ -37,6 +37,7 @@ class LeaveOneOut(SalienceMethod):
         "Delete the token, or replace it by [MASK].",
         options=REMOVALS,
     )
+    precision: str = precision_param()
 
     def _scores(self, model, encoded, targets):
         mask_id = replacement_id(model)
@@ -45,9 +46,10 @@ class LeaveOneOut(SalienceMethod):
             for position in item.content_positions:
                 rows.append(remove(item, [position], self.removal, mask_id))
                 row_targets.append(target)
-        removed = probabilities_of_rows(model, rows, row_targets)
+        bf16 = self.precision == "bf16"
+        removed = probabilities_of_rows(model, rows, row_targets, bf16)
         full = probabilities_of_rows(
-            model, [(item.token_ids, item.type_ids) for item in encoded], targets
+            model, [(item.token_ids, item.type_ids) for item in encoded], targets, bf16
         )
         scores, start = [], 0
         for row, item in enumerate(encoded):

@@ -34,7 +34,7 @@ def feature_mask(item: EncodedText) -> torch.Tensor:
 
 
 def content_forward(
-    model: SequenceClassifier, item: EncodedText, target: int
+    model: SequenceClassifier, item: EncodedText, target: int, bf16: bool = False
 ) -> Callable[[torch.Tensor], torch.Tensor]:
     """A captum forward function: ``<int64>[rows, num_content]`` -> target probability.
 
@@ -50,7 +50,7 @@ def content_forward(
                 ids[position] = token_id
             rows.append((ids, item.type_ids))
         return torch.from_numpy(
-            probabilities_of_rows(model, rows, [target] * len(rows))
+            probabilities_of_rows(model, rows, [target] * len(rows), bf16)
         )
 
     return forward
