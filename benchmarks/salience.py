@@ -1,0 +1,143 @@
+"""Salience speed on the demo model: median seconds per example, one at a time.
+
+Run: ``LUMEN_CACHE_DIR=/tmp/lumen-cache python -m benchmarks.salience [--examples N]``
+
+Prints the median time of every registered method (default settings, fp32) on N
+held-out movie snippets, IG with 30 steps and LIME with 256 samples for the
+comparison with LIT 1.3 (published figures measured on this machine), plain
+captum ``LayerIntegratedGradients`` with its defaults as the in-run baseline,
+occlusion on the snippets closest to 40 tokens, and the bf16 option of IG,
+LIME and occlusion. The last line holds the
+ratios: below 1 means faster than the figure compared with.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import time
+from collections.abc import Callable
+
+import torch
+from captum.attr import LayerIntegratedGradients
+
+from litcore.data.demo import load_demo
+from litcore.demo_model import demo_model_dir
+from litcore.models.classifier import SequenceClassifier
+from litcore.salience import METHODS, build
+
+LIT_SECONDS = {"IG 30 steps": 0.27, "LIME 256 samples": 2.25}
+TARGET_SECONDS = {
+    "Gradient L2 norm": 0.030,
+    "Gradient × input": 0.030,
+    "IG 32 steps": 0.15,
+    "IG 32 steps bf16": 0.15,
+    "LIME 256 samples": 1.0,
+    "LIME 256 samples bf16": 1.0,
+    "Occlusion, 40 tokens": 0.5,
+    "Occlusion, 40 tokens bf16": 0.5,
+}
+
+
+def median_seconds(run: Callable[[str], object], texts: list[str]) -> float:
+    """Median wall time of ``run(text)`` over ``texts``, after one warm-up call."""
+    run(texts[0])
+    times = []
+    for text in texts:
+        started = time.perf_counter()
+        run(text)
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def captum_default_ig(model_dir: str) -> Callable[[str], object]:
+    """Plain captum LayerIntegratedGradients with its defaults (50 steps), on its own
+    copy of the model (captum hooks the layer it explains)."""
+    own = SequenceClassifier.from_pretrained(model_dir)
+    layer = own.model.get_input_embeddings()
+
+    def run(text: str):
+        encoded = own.tokenizer([text], return_tensors="pt")
+        baseline = encoded["input_ids"].clone()
+        baseline[0, 1:-1] = own.tokenizer.pad_token_id
+
+        def forward(input_ids):
+            repeat = len(input_ids)
+            logits = own.model(
+                input_ids=input_ids,
+                attention_mask=encoded["attention_mask"].expand(repeat, -1),
+            ).logits
+            return torch.softmax(logits, dim=-1)
+
+        target = int(forward(encoded["input_ids"]).argmax())
+        return LayerIntegratedGradients(forward, layer).attribute(
+            encoded["input_ids"], baselines=baseline, target=target
+        )
+
+    return run
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--examples", type=int, default=20)
+    args = parser.parse_args()
+    torch.manual_seed(0)
+    model_dir = str(demo_model_dir("movies"))
+    model = SequenceClassifier.from_pretrained(model_dir)
+    _, held_out = load_demo("movies")
+    texts = held_out.frame["text"].head(args.examples).tolist()
+    lengths = [len(ids) for ids in model.tokenize(texts)[0]]
+    all_texts = held_out.frame["text"].tolist()
+    all_lengths = [len(ids) for ids in model.tokenize(all_texts)[0]]
+    near_40 = sorted(range(len(all_texts)), key=lambda i: abs(all_lengths[i] - 40))
+    texts_40 = [all_texts[i] for i in near_40[: args.examples]]
+    lengths_40 = [all_lengths[i] for i in near_40[: args.examples]]
+    print(
+        f"{len(texts)} demo snippets, median {statistics.median(lengths)} tokens; "
+        f"torch threads {torch.get_num_threads()}, load average "
+        f"{os.getloadavg()[0]:.1f}"
+    )
+
+    figures: dict[str, float] = {}
+    for name in METHODS:
+        method = build(name)
+        figures[name] = median_seconds(lambda t, m=method: m.explain(model, t), texts)
+    figures["IG 30 steps"] = median_seconds(
+        lambda t: build("Integrated gradients", {"steps": 30}).explain(model, t), texts
+    )
+    figures["IG 32 steps"] = figures["Integrated gradients"]
+    figures["LIME 256 samples"] = figures["LIME"]
+    for name, label in [
+        ("Integrated gradients", "IG 32 steps"),
+        ("LIME", "LIME 256 samples"),
+    ]:
+        fast = build(name, {"precision": "bf16"})
+        figures[f"{label} bf16"] = median_seconds(
+            lambda t, m=fast: m.explain(model, t), texts
+        )
+    figures["captum LIG defaults (50 steps)"] = median_seconds(
+        captum_default_ig(model_dir), texts
+    )
+    for suffix, precision in [("", "fp32"), (" bf16", "bf16")]:
+        occlusion = build("Occlusion (leave one out)", {"precision": precision})
+        figures[f"Occlusion, 40 tokens{suffix}"] = median_seconds(
+            lambda t, m=occlusion: m.explain(model, t), texts_40
+        )
+    print(f"(occlusion on snippets of {min(lengths_40)}-{max(lengths_40)} tokens)")
+    for name, seconds in figures.items():
+        print(f"{name:34s} {seconds * 1000:9.1f} ms")
+
+    ratios = [
+        f"{name} vs LIT {figures[name] / lit:.2f}" for name, lit in LIT_SECONDS.items()
+    ] + [
+        f"{name} vs target {figures[name] / goal:.2f}"
+        for name, goal in TARGET_SECONDS.items()
+    ]
+    ig_vs_captum = figures["IG 32 steps"] / figures["captum LIG defaults (50 steps)"]
+    ratios.append(f"IG 32 steps vs captum LIG defaults {ig_vs_captum:.2f}")
+    print("ratios: " + "; ".join(ratios))
+
+
+if __name__ == "__main__":
+    main()
