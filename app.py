@@ -19,6 +19,11 @@ PAGES = {
         st.Page("pages/editor.py", title="Datapoint editor", icon=":material/edit_note:"),
         st.Page("pages/counterfactuals.py", title="Counterfactuals", icon=":material/shuffle:"),
     ],
+    "Tasks": [
+        st.Page("pages/generation.py", title="Generation", icon=":material/edit:"),
+        st.Page("pages/masked_lm.py", title="Fill in the blank", icon=":material/text_fields:"),
+        st.Page("pages/ner.py", title="NER", icon=":material/label:"),
+    ],
 }
 
 # Navigation first: until it runs, Streamlit shows a file-name menu of pages/.

@@ -36,6 +36,10 @@ EXPLAIN_METHODS = "lumen_explain_methods"
 EXPLAIN_RUNS = "lumen_explain_runs"
 # Explanation page: the last faithfulness run on the selection: (key, scores frame).
 EXPLAIN_SELECTION_SCORES = "lumen_explain_selection_scores"
+# Masked LM page: token positions the user clicked to mask, as (text, positions).
+MLM_MASKED = "lumen_mlm_masked"
+# Generation page: output token ids to force, as (prompt, ids); () = greedy.
+GENERATION_PREFIX = "lumen_generation_prefix"
 
 _DEFAULTS = {
     SELECTION: Selection,

@@ -1,0 +1,210 @@
+"""Cached loaders and computations for the task pages (masked LM, generation, NER).
+
+Models are ``st.cache_resource`` (one per process, keyed by path, never
+mutated); results are ``st.cache_data`` keyed by the model's fingerprint and
+the inputs, so reruns and other sessions asking the same thing are free.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from html import escape
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from litcore.data.loading import format_for, read_bytes
+from litcore.data.ner import Span, read_ner, spans, to_iob2
+from litcore.errors import DataError
+from litcore.models.generation import Generation, Generator, SequenceSalience
+from litcore.models.masked_lm import MaskedLM, MaskFill
+from litcore.models.token_classifier import TokenClassifier
+from litcore.task_metrics import corpus_bleu, rouge_l
+
+
+@st.cache_resource(show_spinner="Loading the masked LM…", max_entries=2)
+def masked_lm(source: str) -> MaskedLM:
+    return MaskedLM.from_pretrained(source.strip())
+
+
+@st.cache_resource(show_spinner="Loading the generator…", max_entries=2)
+def generator(source: str) -> Generator:
+    return Generator.from_pretrained(source.strip())
+
+
+@st.cache_resource(show_spinner="Loading the token classifier…", max_entries=2)
+def token_classifier(source: str) -> TokenClassifier:
+    return TokenClassifier.from_pretrained(source.strip())
+
+
+# --- masked LM ------------------------------------------------------------------
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def mask_fill(
+    fingerprint: str, text: str, top_k: int, masked: tuple[int, ...], _model: MaskedLM
+) -> MaskFill:
+    return _model.fill(text, top_k, masked)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def tokens_of(fingerprint: str, text: str, _model: MaskedLM) -> list[str]:
+    return _model.tokenizer.convert_ids_to_tokens(_model.encode(text))
+
+
+@st.cache_data(show_spinner="Scoring every token…", max_entries=8)
+def surprisal(
+    fingerprint: str, texts: tuple[str, ...], _model: MaskedLM
+) -> pd.DataFrame:
+    return _model.surprisal(list(texts))
+
+
+# --- generation -----------------------------------------------------------------
+
+
+@st.cache_data(show_spinner="Generating…", max_entries=64)
+def generation(
+    fingerprint: str,
+    prompt: str,
+    max_new_tokens: int,
+    top_k: int,
+    forced_prefix: tuple[int, ...],
+    _model: Generator,
+) -> Generation:
+    return _model.generate(prompt, max_new_tokens, top_k, forced_prefix)
+
+
+@st.cache_data(show_spinner="Computing gradients…", max_entries=64)
+def generation_salience(
+    fingerprint: str,
+    prompt: str,
+    output_ids: tuple[int, ...],
+    position: int,
+    _model: Generator,
+) -> SequenceSalience:
+    return _model.salience(prompt, list(output_ids), position)
+
+
+@st.cache_data(show_spinner="Generating for every row…", max_entries=8)
+def corpus_scores(
+    fingerprint: str,
+    prompts: tuple[str, ...],
+    targets: tuple[str, ...],
+    max_new_tokens: int,
+    _model: Generator,
+) -> tuple[pd.DataFrame, float]:
+    """(per-row frame with output and ROUGE-L, corpus BLEU)."""
+    outputs = _model.generate_batch(prompts, max_new_tokens)
+    frame = pd.DataFrame(
+        {
+            "text": prompts,
+            "target": targets,
+            "generated": outputs,
+            "rouge_l": rouge_l(outputs, targets),
+        }
+    )
+    return frame, corpus_bleu(outputs, targets)
+
+
+# --- NER ------------------------------------------------------------------------
+
+
+@st.cache_data(show_spinner="Reading the file…", max_entries=8)
+def ner_file(content: bytes, filename: str) -> pd.DataFrame:
+    return read_ner(content, filename)
+
+
+@st.cache_data(show_spinner="Tagging…", max_entries=8)
+def ner_analysis(
+    fingerprint: str, data_key: str, _frame: pd.DataFrame, _model: TokenClassifier
+) -> pd.DataFrame:
+    """The file's frame plus IOB2 gold/pred tags and spans (``data_key``: its ids)."""
+    predictions = _model.predict(list(_frame["tokens"]))
+    frame = _frame.copy()
+    scheme = frame["scheme"].iloc[0]
+    pred_scheme = _prediction_scheme(_model)
+    frame["gold_tags"] = [to_iob2(tags, scheme) for tags in frame["tags"]]
+    frame["pred_tags"] = [to_iob2(tags, pred_scheme) for tags in predictions.tags]
+    frame["gold_spans"] = [spans(tags) for tags in frame["gold_tags"]]
+    frame["pred_spans"] = [spans(tags) for tags in frame["pred_tags"]]
+    frame["truncated"] = predictions.truncated
+    return frame
+
+
+# --- files and rendering shared by the task pages -------------------------------
+
+
+@st.cache_data(show_spinner="Reading the file…", max_entries=8)
+def table_file(content: bytes, filename: str, columns: tuple[str, ...]) -> pd.DataFrame:
+    """A CSV/TSV/JSONL/Parquet table that must have ``columns`` (text kept as str).
+
+    Raises:
+        DataError: unknown format, unreadable, or a column is missing.
+    """
+    raw = read_bytes(content, format_for(filename))
+    missing = [c for c in columns if c not in raw.columns]
+    if missing:
+        raise DataError(
+            f"'{filename}' has no column {', '.join(repr(c) for c in missing)}; "
+            f"its columns are {', '.join(map(str, raw.columns))}."
+        )
+    return raw[list(columns)].dropna().astype(str).reset_index(drop=True)
+
+
+def file_from_widgets(uploaded, path: str) -> tuple[bytes, str] | None:
+    """(content, name) of an uploaded file, else of the file at ``path``, else None."""
+    if uploaded is not None:
+        return uploaded.getvalue(), uploaded.name
+    if path.strip():
+        file = Path(path.strip()).expanduser()
+        if not file.is_file():
+            raise DataError(f"No file at '{path}'.")
+        return file.read_bytes(), file.name
+    return None
+
+
+PALETTE = ("#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#b07aa1", "#76b7b2", "#edc948")
+
+
+def entity_colours(labels: Sequence[str]) -> dict[str, str]:
+    """One colour per entity type, stable for a given set of types."""
+    return {label: PALETTE[i % len(PALETTE)] for i, label in enumerate(sorted(labels))}
+
+
+def spans_html(
+    tokens: Sequence[str], spans_: Sequence[Span], colours: dict[str, str], title: str
+) -> str:
+    """Tokens inline with each span highlighted in its type's colour; all escaped."""
+    starts = {span.start: span for span in spans_}
+    parts, position = [f"<b>{escape(title)}</b>&nbsp; "], 0
+    while position < len(tokens):
+        span = starts.get(position)
+        if span is None:
+            parts.append(escape(tokens[position]) + " ")
+            position += 1
+            continue
+        words = escape(" ".join(tokens[span.start : span.end]))
+        colour = colours.get(span.label, "#999999")
+        parts.append(
+            f'<span style="background:{colour}33;border:1px solid {colour};'
+            f'border-radius:4px;padding:1px 4px;margin:0 2px">{words} '
+            f'<sub style="color:{colour};font-weight:600">{escape(span.label)}</sub>'
+            "</span> "
+        )
+        position = span.end
+    return '<div style="line-height:2.1;margin:2px 0">' + "".join(parts) + "</div>"
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def ner_typed(
+    fingerprint: str, words: tuple[str, ...], _model: TokenClassifier
+) -> list[Span]:
+    """Predicted spans of one typed sentence."""
+    tags = _model.predict([list(words)]).tags[0]
+    return spans(to_iob2(tags, _prediction_scheme(_model)))
+
+
+def _prediction_scheme(model: TokenClassifier) -> str:
+    """BIOES when the model has E-/S- labels; else IOB1, which also reads IOB2."""
+    return "BIOES" if any(t[:2] in {"E-", "S-"} for t in model.labels) else "IOB1"

@@ -1,0 +1,147 @@
+"""Fill in the blank: a masked LM's top-k predictions at each masked token, and
+per-token surprisal over a file of texts."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from litcore.errors import LumenError
+from litcore.ui import state, task_models
+
+MODEL_KEY = "mlm_model"
+TEXT_KEY = "mlm_text"
+TOP_K_KEY = "mlm_top_k"
+FILE_KEY = "mlm_file"
+PATH_KEY = "mlm_path"
+ROWS_KEY = "mlm_rows"
+TOKENS_PER_ROW = 10
+
+st.title("Fill in the blank")
+st.caption(
+    "Type [MASK] in the text or click a token to mask it: the model's top "
+    "predictions, with probabilities, for every masked position."
+)
+source = st.text_input(
+    "Model folder or hub id (masked LM)", key=MODEL_KEY, placeholder="/path/to/bert"
+)
+if not source.strip():
+    st.info("Enter the folder of a masked language model (hub ids work when online).")
+    st.stop()
+try:
+    model = task_models.masked_lm(source)
+except LumenError as error:
+    st.error(str(error))
+    st.stop()
+
+text = st.text_input("Text", key=TEXT_KEY, value="the movie was [MASK] .")
+top_k = st.slider("Predictions per position", 1, 20, 5, key=TOP_K_KEY)
+masked_for, clicked = st.session_state.get(state.MLM_MASKED, ("", frozenset()))
+if masked_for != text:
+    clicked = frozenset()
+
+
+def _toggle(position: int) -> None:
+    current = clicked ^ {position}
+    st.session_state[state.MLM_MASKED] = (text, frozenset(current))
+
+
+tokens = task_models.tokens_of(model.fingerprint, text, model)
+special = set(model.special_positions(model.encode(text)))
+st.markdown("**Click a token to mask or unmask it**")
+for start in range(0, len(tokens), TOKENS_PER_ROW):
+    columns = st.columns(TOKENS_PER_ROW)
+    for column, position in zip(columns, range(start, start + TOKENS_PER_ROW)):
+        if position >= len(tokens):
+            break
+        label = f"{'🟨 ' if position in clicked else ''}{tokens[position]}"
+        column.button(
+            label,
+            key=f"mlm_token_{position}",
+            on_click=_toggle,
+            args=(position,),
+            disabled=position in special,
+        )
+
+try:
+    fill = task_models.mask_fill(
+        model.fingerprint, text, top_k, tuple(sorted(clicked)), model
+    )
+except LumenError as error:
+    st.info(str(error))
+else:
+    rows = [
+        {
+            "position": f"{position}: {original}",
+            "rank": rank + 1,
+            "prediction": token,
+            "probability": probability,
+        }
+        for position, original, predictions in zip(
+            fill.masked_positions, fill.original, fill.predictions
+        )
+        for rank, (token, probability) in enumerate(predictions)
+    ]
+    table = pd.DataFrame(rows)
+    chart = (
+        alt.Chart(table, title="Top predictions per masked position")
+        .mark_bar()
+        .encode(
+            x=alt.X("probability:Q", title="Model probability"),
+            y=alt.Y("prediction:N", title="Predicted token", sort="-x"),
+            color=alt.Color("position:N", title="Masked position (original)"),
+            row=alt.Row("position:N", title="Masked position"),
+            tooltip=[
+                "position",
+                "prediction",
+                alt.Tooltip("probability:Q", format=".4f"),
+            ],
+        )
+        .resolve_scale(y="independent")
+    )
+    st.altair_chart(chart, key="mlm_chart")
+    st.dataframe(table, hide_index=True, key="mlm_predictions")
+
+
+# --- surprisal over a dataset ----------------------------------------------------
+
+st.subheader("Surprisal over a file")
+st.caption(
+    "Each token is masked in turn; surprisal is −log₂ p(token | the rest), in bits."
+)
+uploaded = st.file_uploader(
+    "A file with a 'text' column", type=["csv", "tsv", "jsonl", "parquet"], key=FILE_KEY
+)
+path = st.text_input("…or its path", key=PATH_KEY)
+try:
+    file = task_models.file_from_widgets(uploaded, path)
+    if file is not None:
+        texts = task_models.table_file(*file, columns=("text",))["text"]
+        limit = st.number_input(
+            "Rows to score", 1, len(texts), min(50, len(texts)), key=ROWS_KEY
+        )
+        texts = tuple(texts.head(int(limit)))
+        scores = task_models.surprisal(model.fingerprint, texts, model)
+        scores.insert(1, "text", [texts[i] for i in scores["example"]])
+        st.metric(
+            "Mean surprisal (bits per token)", f"{scores['surprisal'].mean():.2f}"
+        )
+        histogram = (
+            alt.Chart(scores, title="Surprisal of every token")
+            .mark_bar()
+            .encode(
+                x=alt.X(
+                    "surprisal:Q", bin=alt.Bin(maxbins=40), title="Surprisal (bits)"
+                ),
+                y=alt.Y("count():Q", title="Tokens"),
+                color=alt.value("#4e79a7"),
+            )
+        )
+        st.altair_chart(histogram, width="stretch", key="mlm_histogram")
+        st.markdown("**Most surprising tokens**")
+        st.dataframe(
+            scores.nlargest(20, "surprisal"), hide_index=True, key="mlm_surprising"
+        )
+except LumenError as error:
+    st.error(str(error))

@@ -1,0 +1,116 @@
+"""NER: gold and predicted entity spans inline, entity-level metrics per type
+(seqeval), a confusion of entity types and a filter for span errors."""
+
+from __future__ import annotations
+
+import altair as alt
+import streamlit as st
+
+from litcore.errors import LumenError
+from litcore.task_metrics import entity_metrics, entity_type_confusion, has_span_error
+from litcore.ui import task_models
+
+MODEL_KEY = "ner_model"
+FILE_KEY = "ner_file"
+PATH_KEY = "ner_path"
+ERRORS_KEY = "ner_errors_only"
+PICK_KEY = "ner_pick"
+TEXT_KEY = "ner_text"
+PICK_LIMIT = 500
+
+st.title("NER")
+st.caption(
+    "Entity spans of a token classifier against the gold ones: CoNLL token-per-line "
+    "files or JSONL with 'tokens' and 'tags' (IOB1, IOB2 or BIOES)."
+)
+source = st.text_input(
+    "Model folder or hub id (token classifier)",
+    key=MODEL_KEY,
+    placeholder="/path/to/ner",
+)
+if not source.strip():
+    st.info("Enter the folder of a token classification model (hub ids work online).")
+    st.stop()
+try:
+    model = task_models.token_classifier(source)
+except LumenError as error:
+    st.error(str(error))
+    st.stop()
+
+typed = st.text_input("Tag a sentence (words split on spaces)", key=TEXT_KEY)
+if typed.strip():
+    words = typed.split()
+    predicted = task_models.ner_typed(model.fingerprint, tuple(words), model)
+    colours = task_models.entity_colours({s.label for s in predicted})
+    st.html(task_models.spans_html(words, predicted, colours, "Predicted"))
+
+uploaded = st.file_uploader(
+    "A CoNLL or JSONL file with gold tags",
+    type=["conll", "txt", "tsv", "iob", "bio", "jsonl", "json"],
+    key=FILE_KEY,
+)
+path = st.text_input("…or its path", key=PATH_KEY)
+try:
+    file = task_models.file_from_widgets(uploaded, path)
+    if file is None:
+        st.stop()
+    data = task_models.ner_file(*file)
+    frame = task_models.ner_analysis(
+        model.fingerprint, "|".join(data["id"]), data, model
+    )
+except LumenError as error:
+    st.error(str(error))
+    st.stop()
+
+st.caption(
+    f"{len(frame)} sentences, gold scheme {frame['scheme'].iloc[0]}; "
+    f"{int(frame['truncated'].sum())} cut to the model's length (the rest tagged O)."
+)
+metrics_column, confusion_column = st.columns(2)
+metrics = entity_metrics(list(frame["gold_tags"]), list(frame["pred_tags"]))
+metrics_column.markdown("**Entity-level metrics (exact span and type)**")
+metrics_column.dataframe(metrics.style.format(precision=3), key="ner_metrics")
+
+confusion = entity_type_confusion(list(frame["gold_spans"]), list(frame["pred_spans"]))
+heatmap = (
+    alt.Chart(confusion, title="Entity types: gold vs predicted (same boundaries)")
+    .mark_rect()
+    .encode(
+        x=alt.X("pred:N", title="Predicted type"),
+        y=alt.Y("gold:N", title="Gold type"),
+        color=alt.Color("count:Q", title="Spans", scale=alt.Scale(scheme="blues")),
+        tooltip=["gold", "pred", "count"],
+    )
+)
+text = heatmap.mark_text().encode(text="count:Q", color=alt.value("black"))
+confusion_column.altair_chart(heatmap + text, width="stretch", key="ner_cm")
+
+errors = [
+    has_span_error(g, p) for g, p in zip(frame["gold_spans"], frame["pred_spans"])
+]
+frame = frame.assign(span_error=errors)
+only_errors = st.checkbox(
+    f"Only examples with span errors ({sum(errors)} of {len(frame)})", key=ERRORS_KEY
+)
+shown = frame[frame["span_error"]] if only_errors else frame
+if shown.empty:
+    st.info("No example matches the filter.")
+    st.stop()
+pick_ids = list(shown["id"].head(PICK_LIMIT))
+texts = dict(zip(shown["id"], shown["text"]))
+picked = st.selectbox(
+    "Example",
+    options=pick_ids,
+    format_func=lambda i: texts[i][:100],
+    key=PICK_KEY,
+)
+row = shown.set_index("id").loc[picked]
+types_ = {s.label for s in row["gold_spans"]} | {s.label for s in row["pred_spans"]}
+colours = task_models.entity_colours(types_)
+st.html(task_models.spans_html(row["tokens"], row["gold_spans"], colours, "Gold"))
+st.html(task_models.spans_html(row["tokens"], row["pred_spans"], colours, "Predicted"))
+st.dataframe(
+    shown[["text", "span_error", "truncated"]],
+    hide_index=True,
+    key="ner_examples",
+)
