@@ -21,7 +21,7 @@ PAGES = {
     ],
     "Tasks": [
         st.Page("pages/generation.py", title="Generation", icon=":material/edit:"),
-        st.Page("pages/masked_lm.py", title="Fill in the blank", icon=":material/text_fields:"),
+        st.Page("pages/masked_lm.py", title="Fill in the blank", icon=":material/abc:"),
         st.Page("pages/ner.py", title="NER", icon=":material/label:"),
     ],
 }
