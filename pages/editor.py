@@ -10,6 +10,7 @@ from litcore.errors import LumenError
 from litcore.overlay import EDITED, ORIGIN, ORIGINAL, PARENT_ID, NewExample
 from litcore.predictions import PRED, TRUNCATED, proba_column
 from litcore.salience import registry as salience_registry
+from litcore.slices import SliceStore
 from litcore.textdiff import diff_html
 from litcore.ui import cached, state
 from litcore.ui import workspace as ws
@@ -204,3 +205,21 @@ st.download_button(
     mime="text/csv",
     key="editor_export",
 )
+slice_name = st.text_input(
+    "Save them as a slice",
+    key="editor_slice_name",
+    placeholder="slice name",
+    help="Their ids resolve in this session only: the rows live in its overlay.",
+)
+if st.button("Save slice", key="editor_slice_save", disabled=added_rows.empty):
+    try:
+        saved = SliceStore(data.fingerprint).save(
+            slice_name,
+            added_rows["id"].tolist(),
+            source="overlay",
+            description="Edited/generated datapoints of one session",
+        )
+    except LumenError as error:
+        st.error(str(error))
+    else:
+        st.success(f"Saved the slice '{saved.name}' ({len(saved.ids):,} examples).")

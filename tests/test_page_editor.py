@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from litcore.selection import Selection
+from litcore.slices import SliceStore
 
 NEGATIVE_TEXT = "Awful, boring, terrible: the worst film ever 😴 (ünïcode)"
 
@@ -47,6 +48,12 @@ def test_analyze_adds_a_datapoint_and_compares(editor):
     assert ":red-badge[:material/swap_horiz: flipped]" in markdown
     assert any("<ins" in m and "worst film ever" in m for m in markdown)
     assert sum("<span title=" in m for m in markdown) == 2  # salience, both sides
+    name = f"test overlay {selection.primary}"
+    app.text_input(key="editor_slice_name").input(name)
+    app.button(key="editor_slice_save").click().run()
+    store = SliceStore(workspace.data.fingerprint)
+    assert store.get(name).ids == (selection.primary,)
+    store.delete(name)
 
 
 def test_empty_text_is_refused(editor):
