@@ -95,7 +95,9 @@ def classification_report(
         "weighted_f1": float((f1 * weights).sum()),
         "log_loss": float(
             skm.log_loss(
-                gold_index, np.clip(probas, 1e-7, 1), labels=range(len(labels))
+                gold_index,
+                probas / probas.sum(axis=1, keepdims=True),
+                labels=range(len(labels)),
             )
         ),
         "ece": ece,

@@ -224,3 +224,20 @@ def test_train_a_model_on_my_file(app, tmp_path):
     assert len(workspace.frame) == 4 and workspace.train_size == 16
     assert workspace.model.labels == ("bad", "good")
     assert workspace.training_info["n_train"] == 16
+
+
+def test_empty_and_overlong_texts_are_counted_on_the_overview(app, tmp_path):
+    model_dir = build_tiny_classifier(tmp_path / "tiny")
+    path = tmp_path / "messy.csv"
+    texts = ["good film", None, "", "bad " * 5000, "great plot"]
+    pd.DataFrame({"text": texts, "label": ["positive"] * 5}).to_csv(path, index=False)
+    app.radio(key="pick_kind").set_value("My file").run()
+    app.text_input(key="pick_path").input(str(path)).run()
+    app.radio(key="pick_model_mode_file").set_value("My model (folder or hub id)").run()
+    app.text_input(key="pick_model_path_file").input(str(model_dir)).run()
+    app.button(key="pick_load").click().run()
+    assert not app.exception, app.exception
+    notes = " ".join(i.value for i in app.info)
+    assert "2 empty rows skipped" in notes
+    assert "1 texts over 10,000 characters cut" in notes
+    assert "1 texts were cut to 64 tokens" in notes
