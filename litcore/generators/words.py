@@ -30,4 +30,3 @@ def keep_case(source: str, replacement: str) -> str:
 def whole_word_pattern(phrase: str) -> re.Pattern:
     """Matches ``phrase`` case-insensitively, not inside a longer or hyphenated word."""
     return re.compile(rf"(?<![\w-]){re.escape(phrase)}(?![\w-])", re.IGNORECASE)
-
