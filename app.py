@@ -2,22 +2,36 @@
 
 import streamlit as st
 
-st.set_page_config(page_title="Lumen", page_icon=":material/flashlight_on:", layout="wide")
+st.set_page_config(
+    page_title="Lumen", page_icon=":material/flashlight_on:", layout="wide"
+)
 
 PAGES = {
     "Model": [
-        st.Page("pages/overview.py", title="Overview", icon=":material/home:", default=True),
+        st.Page(
+            "pages/overview.py", title="Overview", icon=":material/home:", default=True
+        ),
         st.Page("pages/metrics.py", title="Metrics", icon=":material/grid_on:"),
         st.Page("pages/scalars.py", title="Scalars", icon=":material/scatter_plot:"),
     ],
     "Data": [
         st.Page("pages/table.py", title="Data table", icon=":material/table_rows:"),
-        st.Page("pages/projection.py", title="Embeddings", icon=":material/bubble_chart:"),
+        st.Page(
+            "pages/projection.py", title="Embeddings", icon=":material/bubble_chart:"
+        ),
     ],
-    "Explain": [st.Page("pages/explain.py", title="Explanations", icon=":material/highlight:")],
+    "Explain": [
+        st.Page("pages/explain.py", title="Explanations", icon=":material/highlight:")
+    ],
     "What if": [
-        st.Page("pages/editor.py", title="Datapoint editor", icon=":material/edit_note:"),
-        st.Page("pages/counterfactuals.py", title="Counterfactuals", icon=":material/shuffle:"),
+        st.Page(
+            "pages/editor.py", title="Datapoint editor", icon=":material/edit_note:"
+        ),
+        st.Page(
+            "pages/counterfactuals.py",
+            title="Counterfactuals",
+            icon=":material/shuffle:",
+        ),
     ],
     "Tasks": [
         st.Page("pages/generation.py", title="Generation", icon=":material/edit:"),

@@ -84,7 +84,8 @@ def _predict(args, bars: _Bars) -> dict | None:
     data = from_frame(raw, mapping, name=Path(args.data).name)
     if len(data) != len(raw):
         raise LumenError(
-            f"{len(raw) - len(data)} rows have an empty text or label; clean them first."
+            f"{len(raw) - len(data)} rows have an empty text or label; "
+            "clean them first."
         )
     store = PredictionStore()
     predictions = predict_dataset(model, data.frame, store, bars.predict)

@@ -38,7 +38,8 @@ def prepare_demo(
     """Prepares data, model and held-out predictions; returns the headline figures.
 
     Returns:
-        ``accuracy``, ``macro_f1``, ``n_train``, ``n_eval``, ``seconds`` and ``model_dir``.
+        ``accuracy``, ``macro_f1``, ``n_train``, ``n_eval``, ``seconds``,
+        ``model_dir``.
     """
     started = time.perf_counter()
     train, held_out = load_demo(key)
@@ -59,6 +60,6 @@ def prepare_demo(
 def evaluate(
     model: SequenceClassifier, data: Dataset, store: PredictionStore, progress=None
 ):
-    """The classification report of ``model`` on labelled ``data`` (cached predictions)."""
+    """The classification report of ``model`` on labelled ``data`` (cached)."""
     predictions = predict_dataset(model, data.frame, store, progress)
     return classification_report(data.frame["label"], predictions.probas, model.labels)

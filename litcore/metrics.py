@@ -114,7 +114,7 @@ def classification_report(
 def confusion_frame(
     gold: Sequence[str], pred: Sequence[str], labels: Sequence[str]
 ) -> pd.DataFrame:
-    """Every (gold, pred) pair of ``labels`` with its count, zeros included (long form)."""
+    """Every (gold, pred) pair of ``labels`` with its count, zeros too (long form)."""
     counts = pd.crosstab(pd.Series(gold, name="gold"), pd.Series(pred, name="pred"))
     counts = counts.reindex(index=labels, columns=labels, fill_value=0)
     long = counts.stack().rename("count").reset_index()

@@ -10,7 +10,7 @@ DEFAULT_CACHE_DIR = Path.home() / ".cache" / "lumen"
 
 
 def cache_root() -> Path:
-    """The cache root: ``$LUMEN_CACHE_DIR`` or ``~/.cache/lumen``; created if missing."""
+    """The cache root, ``$LUMEN_CACHE_DIR`` or ``~/.cache/lumen``; made if missing."""
     root = Path(os.environ.get(CACHE_ENV_VAR) or DEFAULT_CACHE_DIR).expanduser()
     root.mkdir(parents=True, exist_ok=True)
     return root

@@ -21,7 +21,7 @@ def predict_dataset(
     store: PredictionStore,
     progress: ProgressFn | None = None,
 ) -> Predictions:
-    """Predictions for every row of ``frame`` (by id), computing only what is missing."""
+    """Predictions for the rows of ``frame`` (by id); computes only what is missing."""
     ids = frame[ID].tolist()
     cached, missing = store.get(model.fingerprint, ids)
     if cached is not None:

@@ -110,7 +110,7 @@ class TokenGradients(FieldSpec):
 
 @dataclass(frozen=True)
 class AttentionHeads(FieldSpec):
-    """Attention weights of one layer: ``<float>[num_heads, num_tokens, num_tokens]``."""
+    """Attention of one layer: ``<float>[num_heads, num_tokens, num_tokens]``."""
 
     align: str = "tokens"
 

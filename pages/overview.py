@@ -46,7 +46,8 @@ with right:
             f"Fine-tuned by Lumen from `{info['base_model']}` on {info['n_train']:,} "
             f"examples in {info['train_seconds']:.0f} s: {config['epochs']} epoch(s), "
             f"lr {config['learning_rate']}, batch {config['batch_size']}, "
-            f"max length {config['max_length']}, bf16 {'on' if info['bf16'] else 'off'}."
+            f"max length {config['max_length']}, "
+            f"bf16 {'on' if info['bf16'] else 'off'}."
         )
     n_truncated = int(workspace.frame[TRUNCATED].sum())
     if n_truncated:

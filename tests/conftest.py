@@ -75,7 +75,7 @@ def build_tiny_classifier(
 
 @pytest.fixture(scope="session")
 def tiny_model_dir(tmp_path_factory) -> Path:
-    """A tiny random binary classifier (negative/positive) saved with save_pretrained."""
+    """A tiny random negative/positive classifier saved with save_pretrained."""
     return build_tiny_classifier(tmp_path_factory.mktemp("tiny") / "model")
 
 

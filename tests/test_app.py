@@ -1,4 +1,4 @@
-"""AppTest: the shell and the foundation pages on the real demo, and bad input in the UI.
+"""AppTest: the shell and foundation pages on the real demo, and bad input in the UI.
 
 Each bad input shows ``st.error`` with what to do, and the app keeps running with
 the selection and the filters it had.
@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import build_tiny_classifier
 from streamlit.testing.v1 import AppTest
 
-from conftest import build_tiny_classifier
 from litcore.filters import Filters
 from litcore.selection import Selection
 from litcore.ui import state

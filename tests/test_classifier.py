@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 import torch
-
 from conftest import build_tiny_classifier
+
 from litcore.errors import ModelError
 from litcore.models.classifier import SequenceClassifier
 

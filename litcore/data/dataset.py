@@ -35,7 +35,7 @@ class ColumnMapping:
 
 @dataclass
 class Dataset:
-    """Examples as a frame with columns ``id``, ``text`` [, ``text_b``, ``label``, meta].
+    """Examples as a frame: ``id``, ``text`` [, ``text_b``, ``label``, metadata].
 
     Attributes:
         name: display name.
@@ -80,7 +80,7 @@ class Dataset:
 
     @property
     def fingerprint(self) -> str:
-        """A hash of the ids and gold labels, in order: equal data, equal fingerprint."""
+        """A hash of the ids and gold labels in order: equal data, equal hash."""
         parts = list(self.frame[ID]) + list(self.frame.get(LABEL, []))
         digest = hashlib.sha1("\n".join(parts).encode("utf-8"))
         return digest.hexdigest()[:16]
@@ -100,7 +100,7 @@ class Dataset:
 
 
 def example_ids(frame: pd.DataFrame) -> list[str]:
-    """Content hashes of (text, text_b, label); repeats get ``-2``, ``-3``... suffixes."""
+    """Content hashes of (text, text_b, label); repeats get ``-2``, ``-3``..."""
     columns = [c for c in (TEXT, TEXT_B, LABEL) if c in frame.columns]
     joined = frame[columns].astype(str).agg("\x1f".join, axis=1)
     seen: dict[str, int] = {}
@@ -181,7 +181,7 @@ def text_length_words(frame: pd.DataFrame) -> np.ndarray:
 
 
 def relabel(data: Dataset, label_map: dict[str, str]) -> Dataset:
-    """Renames gold labels (data label -> model label); the old one stays as metadata."""
+    """Renames gold labels (data -> model label); the old one stays as metadata."""
     if not label_map or not data.has_labels:
         return data
     frame = data.frame.copy()

@@ -34,7 +34,8 @@ class Predictions:
     Attributes:
         probas: ``<float32>[num_examples, num_labels]``.
         cls_embedding: ``<float32>[num_examples, hidden]``, last layer at [CLS].
-        mean_embedding: ``<float32>[num_examples, hidden]``, masked mean of the last layer.
+        mean_embedding: ``<float32>[num_examples, hidden]``, masked mean of the
+            last layer.
         tokens: the model's tokens per example, special tokens included.
         truncated: ``<bool>[num_examples]``, whether the input was cut to fit.
     """

@@ -102,7 +102,7 @@ def fine_tune(
     config: TrainConfig = TrainConfig(),
     progress: ProgressFn | None = None,
 ) -> Path:
-    """Fine-tunes ``base`` on ``data`` (text [, text_b], label); returns the model folder.
+    """Fine-tunes ``base`` on ``data`` (text [, text_b], label); returns its folder.
 
     Cached: if this (base, data, config) was trained before, returns at once.
 

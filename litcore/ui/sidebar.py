@@ -208,7 +208,8 @@ def _label_mapping(workspace: Workspace, progress_area) -> None:
         return
     st.warning(
         f"The model does not know the label(s) {', '.join(unknown)} (its classes: "
-        f"{', '.join(workspace.labels)}). Those rows have no metrics until you map them."
+        f"{', '.join(workspace.labels)}). Those rows have no metrics until you "
+        "map them."
     )
     with st.expander("Map data labels to model classes"):
         choices = [_NONE, *workspace.labels]
