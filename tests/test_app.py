@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import build_tiny_classifier
+from tiny_models import build_tiny_classifier
 from streamlit.testing.v1 import AppTest
 
 from litcore.filters import Filters

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 import torch
-from conftest import build_tiny_classifier
+from tiny_models import build_tiny_classifier
 
 from litcore.errors import ModelError
 from litcore.models.classifier import SequenceClassifier

@@ -125,7 +125,7 @@ def test_bad_input_exits_non_zero_with_one_line(
 
 
 def test_not_a_classifier_is_refused(reviews_csv, tmp_path):
-    from conftest import build_tiny_classifier
+    from tiny_models import build_tiny_classifier
 
     bare = build_tiny_classifier(tmp_path / "bare", architecture="base")
     result = run_cli(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 import torch
-from conftest import build_tiny_classifier
+from tiny_models import build_tiny_classifier
 from tiny_task_models import build_tiny_causal_lm, build_tiny_seq2seq
 
 from litcore.errors import LumenError, ModelError

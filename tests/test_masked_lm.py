@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from conftest import build_tiny_classifier
+from tiny_models import build_tiny_classifier
 
 from litcore.errors import LumenError, ModelError
 from litcore.models.masked_lm import MaskedLM

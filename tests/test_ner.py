@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 import torch
-from conftest import build_tiny_classifier
+from tiny_models import build_tiny_classifier
 from tiny_task_models import NER_LABELS, build_tiny_token_classifier
 
 from litcore.data.ner import Span, detect_scheme, read_conll, read_ner, spans, to_iob2

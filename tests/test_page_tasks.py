@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import build_tiny_classifier
+from tiny_models import build_tiny_classifier
 from streamlit.testing.v1 import AppTest
 from tiny_task_models import build_tiny_causal_lm, build_tiny_token_classifier
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import TINY_WORDS
+from tiny_models import TINY_WORDS
 
 NER_LABELS = ("O", "B-PER", "I-PER", "B-LOC", "I-LOC")
 SPECIALS = ["<pad>", "</s>", "<unk>"]
