@@ -109,33 +109,84 @@ def browser():
         instance.close()
 
 
-@pytest.fixture
-def page(browser):
+# Counts finished script runs: the app root's data-test-script-state goes
+# "initial" / "running" -> "notRunning" at the end of each run.
+COUNT_RUNS_JS = """
+window.__lumenRuns = 0;
+new MutationObserver((changes) => {
+  for (const change of changes) {
+    if (change.target.getAttribute("data-test-script-state") === "notRunning"
+        && change.oldValue !== "notRunning") window.__lumenRuns += 1;
+  }
+}).observe(document, {subtree: true, attributes: true, attributeOldValue: true,
+                      attributeFilter: ["data-test-script-state"]});
+"""
+IDLE_APP = (
+    "[data-testid='stApp'][data-test-connection-state='CONNECTED']"
+    "[data-test-script-state='notRunning']"
+)
+RUN_TIMEOUT_MS = 120_000
+
+
+def new_tab(browser):
+    """A fresh browser context (own cookies, own Streamlit session) and its tab."""
     context = browser.new_context(viewport={"width": 1440, "height": 1000})
+    context.add_init_script(COUNT_RUNS_JS)
     tab = context.new_page()
     tab.set_default_timeout(60_000)
+    return context, tab
+
+
+@pytest.fixture
+def page(browser):
+    context, tab = new_tab(browser)
     yield tab
     context.close()
 
 
 def wait_idle(tab, settle_ms: int = 400) -> None:
-    """Waits until Streamlit has finished running the script (no status widget)."""
-    tab.wait_for_selector("[data-testid='stApp']")
+    """Waits until the app is connected and no script run is in progress.
+
+    After an action that triggers a rerun, prefer ``rerun_after``: a run that has
+    not started yet looks idle here once ``settle_ms`` has passed.
+    """
     tab.wait_for_timeout(settle_ms)
+    tab.wait_for_selector(IDLE_APP, timeout=RUN_TIMEOUT_MS)
+
+
+def runs(tab) -> int:
+    """How many script runs this tab has seen finish (since its last load)."""
+    return tab.evaluate("() => window.__lumenRuns")
+
+
+def wait_runs(tab, more_than: int) -> None:
+    """Waits until over ``more_than`` runs have finished and the app is idle."""
     tab.wait_for_function(
-        "() => !document.querySelector(\"[data-testid='stStatusWidget']\")",
-        timeout=120_000,
+        f"""n => window.__lumenRuns > n && document.querySelector("{IDLE_APP}")""",
+        arg=more_than,
+        timeout=RUN_TIMEOUT_MS,
     )
-    tab.wait_for_timeout(settle_ms)
+
+
+def rerun_after(tab, action) -> None:
+    """Does ``action()`` (a click, a key press), then waits for the rerun it causes."""
+    before = runs(tab)
+    action()
+    wait_runs(tab, before)
+
+
+def goto(tab, url: str) -> None:
+    """Loads ``url`` and waits for its first script run to finish."""
+    tab.goto(url)
+    wait_runs(tab, 0)
 
 
 def open_page(tab, server: AppServer, title: str) -> None:
     """Loads the app and clicks the sidebar navigation link called ``title``."""
     if not tab.url.startswith(server.url):
-        tab.goto(server.url)
-        wait_idle(tab)
-    tab.locator("[data-testid='stSidebarNav'] a", has_text=title).first.click()
-    wait_idle(tab)
+        goto(tab, server.url)
+    link = tab.locator("[data-testid='stSidebarNav'] a", has_text=title).first
+    rerun_after(tab, link.click)
 
 
 def screenshot(tab, name: str) -> Path:

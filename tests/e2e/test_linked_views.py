@@ -1,4 +1,8 @@
-"""Browser flows over linked views: one selection across pages, slices, links."""
+"""Browser flows over linked views: one selection across pages, slices, links.
+
+One server serves every test (the slice test restarts it); each test has its own
+browser context, so its own Streamlit session and selection.
+"""
 
 from __future__ import annotations
 
@@ -8,32 +12,44 @@ import time
 
 import pandas as pd
 import pytest
-from conftest import open_page, screenshot, wait_idle
+from conftest import goto, new_tab, open_page, rerun_after, screenshot
 
 pytestmark = pytest.mark.browser
 
-SELECTED_TRACE_JS = """() => {
-  const plot = document.querySelector("[data-testid='stPlotlyChart'] .js-plotly-plot");
-  const trace = plot.data.find(t => String(t.name).startsWith("Selected"));
+PLOT = "[data-testid='stPlotlyChart'] .js-plotly-plot"
+TRACE_IDS_JS = """([plotSelector, prefix]) => {
+  const plot = document.querySelector(plotSelector);
+  const trace = plot.data.find(t => String(t.name).startsWith(prefix));
   return trace ? Array.from(trace.customdata) : [];
 }"""
-PRIMARY_TRACE_JS = """() => {
-  const plot = document.querySelector("[data-testid='stPlotlyChart'] .js-plotly-plot");
-  const trace = plot.data.find(t => t.name === "Primary");
-  return trace ? Array.from(trace.customdata) : [];
-}"""
-POINTS_IN_BOX_JS = """([x0, y0, x1, y1]) => {
-  const plot = document.querySelector("[data-testid='stPlotlyChart'] .js-plotly-plot");
-  const box = plot.querySelector(".nsewdrag").getBoundingClientRect();
+UNAMBIGUOUS_BOX_JS = """([plotSelector, margin]) => {
+  // A box (page pixels) over some points, none of them within `margin` px of
+  // its edges, with the number of distinct examples inside.
+  const plot = document.querySelector(plotSelector);
+  const area = plot.querySelector(".nsewdrag").getBoundingClientRect();
   const xa = plot._fullLayout.xaxis, ya = plot._fullLayout.yaxis;
-  const inside = new Set();
-  for (const trace of plot.data) {
+  const points = [];
+  for (const trace of plot._fullData) {  // decoded (data holds base64 arrays)
     for (let i = 0; i < trace.x.length; i++) {
-      const px = box.left + xa.l2p(trace.x[i]), py = box.top + ya.l2p(trace.y[i]);
-      if (px >= x0 && px <= x1 && py >= y0 && py <= y1) inside.add(trace.customdata[i]);
+      points.push([area.left + xa.l2p(trace.x[i]), area.top + ya.l2p(trace.y[i]),
+                   trace.customdata[i]]);
     }
   }
-  return inside.size;
+  const count = (x0, y0, x1, y1, m) => new Set(points.filter(([x, y]) =>
+    x >= x0 - m && x <= x1 + m && y >= y0 - m && y <= y1 + m).map(p => p[2])).size;
+  for (let fy = 0.2; fy < 0.7; fy += 0.05) {
+    for (let fx = 0.2; fx < 0.7; fx += 0.025) {
+      const x0 = Math.round(area.left + area.width * fx);
+      const y0 = Math.round(area.top + area.height * fy);
+      const x1 = Math.round(x0 + area.width * 0.15);
+      const y1 = Math.round(y0 + area.height * 0.2);
+      const inner = count(x0, y0, x1, y1, -margin);
+      if (inner > 0 && inner === count(x0, y0, x1, y1, margin)) {
+        return {box: [x0, y0, x1, y1], count: inner};
+      }
+    }
+  }
+  return null;
 }"""
 
 
@@ -41,151 +57,182 @@ def sidebar(tab) -> str:
     return tab.locator("[data-testid='stSidebar']").inner_text()
 
 
+def main_text(tab) -> str:
+    return tab.locator("[data-testid='stMain']").inner_text()
+
+
 def selected_count(tab) -> int:
     found = re.search(r"([\d,]+) selected", sidebar(tab))
     return int(found.group(1).replace(",", "")) if found else 0
 
 
+def shown_count(tab) -> str:
+    """The sidebar's "N of M examples" line."""
+    return re.search(r"[\d,]+ of [\d,]+ examples", sidebar(tab)).group(0)
+
+
 def primary_id(tab) -> str | None:
     found = re.search(r"Primary: (\S+)", sidebar(tab))
-    return found.group(1) if found else None
+    return found.group(1).strip("`") if found else None
 
 
-def table_ids(tab) -> list[str]:
-    """The ids the Data table lists, from its CSV download."""
+def table_rows(tab) -> pd.DataFrame:
+    """The rows the Data table lists, from its CSV download."""
     with tab.expect_download() as download:
-        tab.get_by_text("Download these rows as CSV").click()
-    content = open(download.value.path(), encoding="utf-8").read()
-    return pd.read_csv(io.StringIO(content))["id"].tolist()
+        tab.get_by_role("button", name="Download these rows as CSV").click()
+    with open(download.value.path(), encoding="utf-8") as file:
+        return pd.read_csv(io.StringIO(file.read()))
 
 
 def only_selected(tab) -> None:
-    tab.locator("[data-testid='stMain'] button", has_text="Only selected").click()
-    wait_idle(tab)
+    button = tab.locator("[data-testid='stMain'] button", has_text="Only selected")
+    rerun_after(tab, button.click)
 
 
-def click_confusion_cell(tab, row: int, column: int) -> None:
-    """Clicks cell (row, column) of the 3 × 3 matrix (with totals) on Metrics."""
-    chart = tab.locator("[data-testid='stVegaLiteChart']").first
-    box = chart.bounding_box()
-    # Calibrated on the rendered chart: the grid spans these fractions of the box.
-    left, right, top, bottom = 0.154, 0.843, 0.235, 0.565
-    x = box["x"] + box["width"] * (left + (right - left) * (column + 0.5) / 3)
-    y = box["y"] + box["height"] * (top + (bottom - top) * (row + 0.5) / 3)
-    tab.mouse.click(x, y)
-    wait_idle(tab, 1000)
+def projection(tab):
+    """The Embeddings page's Plotly chart, once drawn."""
+    tab.locator(f"{PLOT} .nsewdrag").first.wait_for()
+    return tab.locator(PLOT).first
+
+
+def click_first_table_row(tab) -> None:
+    """Ticks the first row's checkbox (a canvas grid: header and rows 35 px)."""
+    grid = tab.locator("[data-testid='stDataFrame']").first.bounding_box()
+    rerun_after(tab, lambda: tab.mouse.click(grid["x"] + 18, grid["y"] + 35 + 17))
+
+
+def click_confusion_cell(tab, gold: str, pred: str) -> int:
+    """Clicks the matrix cell (gold, pred) on Metrics; returns its count.
+
+    The cell is found by the ARIA label Vega gives each mark, so the click
+    follows the rendered layout, whatever the chart's size.
+    """
+    cell = tab.locator(
+        "[data-testid='stVegaLiteChart'] .mark-rect path"
+        f"[aria-label*='Gold: {gold}; Predicted: {pred}']"
+    ).first
+    label = cell.get_attribute("aria-label")
+    box = cell.bounding_box()
+    # Left of the centre: the count's text mark sits in the middle of the cell.
+    x, y = box["x"] + box["width"] * 0.2, box["y"] + box["height"] * 0.5
+    rerun_after(tab, lambda: tab.mouse.click(x, y))
+    return int(re.search(r"Examples: ([\d,]+)", label).group(1).replace(",", ""))
 
 
 def test_confusion_cell_selects_table_rows_and_projection_points(page, app_server):
     open_page(page, app_server, "Metrics")
-    click_confusion_cell(page, row=0, column=1)  # gold negative, predicted positive
-    count = selected_count(page)
+    count = click_confusion_cell(page, gold="negative", pred="positive")
     assert count > 0
+    assert selected_count(page) == count
     screenshot(page, "metrics_cell_selected")
     open_page(page, app_server, "Data table")
     only_selected(page)
-    ids = table_ids(page)
-    assert f"{count:,} rows" in page.locator("[data-testid='stMain']").inner_text()
-    assert len(ids) == count
+    rows = table_rows(page)
+    assert f"{count:,} rows" in main_text(page)
+    assert len(rows) == count and rows["id"].is_unique
+    assert set(rows["label"]) == {"negative"} and set(rows["pred"]) == {"positive"}
     screenshot(page, "table_only_selected")
     open_page(page, app_server, "Embeddings")
-    highlighted = page.evaluate(SELECTED_TRACE_JS)
-    assert sorted(highlighted) == sorted(ids)
+    projection(page)
+    highlighted = page.evaluate(TRACE_IDS_JS, [PLOT, "Selected"])
+    assert sorted(highlighted) == sorted(rows["id"])
+    assert f"{count:,} selected points highlighted" in main_text(page)
     screenshot(page, "projection_selected")
 
 
 def test_box_in_projection_sets_the_selection(page, app_server):
     open_page(page, app_server, "Embeddings")
-    drag = page.locator("[data-testid='stPlotlyChart'] .nsewdrag").first.bounding_box()
-    x0, y0 = drag["x"] + drag["width"] * 0.3, drag["y"] + drag["height"] * 0.3
-    x1, y1 = drag["x"] + drag["width"] * 0.5, drag["y"] + drag["height"] * 0.6
-    expected = page.evaluate(POINTS_IN_BOX_JS, [x0, y0, x1, y1])
-    assert expected > 0
-    page.mouse.move(x0, y0)
-    page.mouse.down()
-    page.mouse.move((x0 + x1) / 2, (y0 + y1) / 2, steps=5)
-    page.mouse.move(x1, y1, steps=5)
-    page.mouse.up()
-    wait_idle(page, 1500)
+    projection(page)
+    found = page.evaluate(UNAMBIGUOUS_BOX_JS, [PLOT, 2])
+    assert found, "no box over the points without points on its edges"
+    (x0, y0, x1, y1), expected = found["box"], found["count"]
+
+    def drag() -> None:
+        page.mouse.move(x0, y0)
+        page.mouse.down()
+        page.mouse.move((x0 + x1) / 2, (y0 + y1) / 2, steps=5)
+        page.mouse.move(x1, y1, steps=5)
+        page.mouse.up()
+
+    rerun_after(page, drag)
     assert selected_count(page) == expected
+    projection(page)
+    assert len(page.evaluate(TRACE_IDS_JS, [PLOT, "Selected"])) == expected
     screenshot(page, "projection_box")
     open_page(page, app_server, "Data table")
     only_selected(page)
-    assert len(table_ids(page)) == expected
+    assert f"{expected:,} rows" in main_text(page)
+    assert len(table_rows(page)) == expected
 
 
 def test_table_row_sets_the_primary_on_every_page(page, app_server):
+    """Also screenshots every page (with a primary, so each has content)."""
     open_page(page, app_server, "Data table")
-    grid = page.locator("[data-testid='stDataFrame']").first.bounding_box()
-    page.mouse.click(grid["x"] + 18, grid["y"] + 35 + 17)  # first row's checkbox
-    wait_idle(page, 1000)
+    click_first_table_row(page)
     primary = primary_id(page)
     assert primary
-    for title in ("Metrics", "Scalars", "Overview", "Embeddings"):
+    links = page.locator("[data-testid='stSidebarNav'] a").all_inner_texts()
+    titles = [text.split("\n")[-1].strip() for text in links]  # after the icon
+    assert {"Overview", "Metrics", "Embeddings", "Explanations"} <= set(titles)
+    for title in titles:
         open_page(page, app_server, title)
         assert primary_id(page) == primary, title
-    assert page.evaluate(PRIMARY_TRACE_JS) == [primary.strip("`")]
-    screenshot(page, "projection_primary")
+        assert page.locator("[data-testid='stException']").count() == 0, title
+        if title == "Embeddings":
+            projection(page)
+            assert page.evaluate(TRACE_IDS_JS, [PLOT, "Primary"]) == [primary]
+        screenshot(page, "page_" + re.sub(r"\W+", "_", title).strip("_"))
 
 
 def test_a_saved_slice_survives_a_restart(page, app_server):
     name = f"misses {int(time.time())}"
     open_page(page, app_server, "Metrics")
-    page.get_by_text("Only misclassified").click()
-    wait_idle(page)
-    page.get_by_label("New slice name").fill(name)
-    page.get_by_label("New slice name").press("Enter")
-    wait_idle(page)
-    page.locator("[data-testid='stSidebar'] button", has_text="Save filter").click()
-    wait_idle(page)
-    label = re.search(re.escape(name) + r" \(([\d,]+)\)", sidebar(page))
-    assert label and int(label.group(1).replace(",", "")) > 0
+    rerun_after(page, page.get_by_text("Only misclassified").click)
+    misclassified = int(shown_count(page).split()[0].replace(",", ""))
+    name_box = page.get_by_label("New slice name")
+    name_box.fill(name)
+    rerun_after(page, lambda: name_box.press("Enter"))
+    save = page.get_by_role("button", name="Save filter", exact=True)
+    rerun_after(page, save.click)
+    label = f"{name} ({misclassified:,})"
+    assert label in sidebar(page)
+    assert f"slice: {name} ({misclassified:,})" in main_text(page)  # its tab
     screenshot(page, "metrics_with_slice")
     app_server.restart()
-    page.goto(app_server.url)
-    wait_idle(page, 1500)
-    assert label.group(0) in sidebar(page)
-    row = page.locator("[data-testid='stSidebar'] [data-testid='stHorizontalBlock']")
-    row.filter(has_text=name).locator("button", has_text="✕").click()
-    wait_idle(page)
-    assert name not in sidebar(page)
+    # A deep link as the restarted server's first request.
+    goto(page, f"{app_server.url}/metrics")
+    assert page.locator("h1").first.inner_text() == "Metrics"
+    assert label in sidebar(page)
+    assert f"slice: {name} ({misclassified:,})" in main_text(page)
+    slice_row = page.locator(
+        "[data-testid='stSidebar'] [data-testid='stHorizontalBlock']"
+    ).filter(has_text=name)
+    rerun_after(page, slice_row.get_by_role("button", name="✕").click)
+    assert f"Deleted slice '{name}'" in sidebar(page)
+    assert label not in sidebar(page)
 
 
 def test_a_shared_link_opens_the_same_view(page, app_server, browser):
     open_page(page, app_server, "Data table")
-    page.get_by_text("Only misclassified").click()
-    wait_idle(page)
-    grid = page.locator("[data-testid='stDataFrame']").first.bounding_box()
-    page.mouse.click(grid["x"] + 18, grid["y"] + 35 + 17)
-    wait_idle(page, 1000)
-    primary, shown = primary_id(page), re.search(r"[\d,]+ of [\d,]+", sidebar(page))
+    rerun_after(page, page.get_by_text("Only misclassified").click)
+    click_first_table_row(page)
+    primary, shown = primary_id(page), shown_count(page)
+    assert primary and not shown.startswith("2,000 ")
     page.get_by_text("Copy link").click()
     link = page.locator("[data-testid='stPopoverBody'] code").inner_text().strip()
     assert "/table?" in link
-    fresh = browser.new_context(viewport={"width": 1440, "height": 1000})
-    other = fresh.new_page()
-    other.set_default_timeout(60_000)
-    other.goto(link)
-    wait_idle(other, 1500)
-    assert other.locator("h1").first.inner_text() == "Data table"
-    assert primary_id(other) == primary
-    assert shown.group(0) in sidebar(other)
-    toggle = other.get_by_role("checkbox", name="Only misclassified")
-    assert toggle.is_checked()
-    screenshot(other, "table_from_link")
-    other.goto(f"{app_server.url}/?data=nope&f=%7Bbad")
-    wait_idle(other, 1500)
-    assert "Shared link" in other.locator("[data-testid='stMain']").inner_text()
-    assert other.locator("[data-testid='stException']").count() == 0
-    screenshot(other, "bad_link")
-    fresh.close()
-
-
-def test_screenshots_of_every_page(page, app_server):
-    page.goto(app_server.url)
-    wait_idle(page)
-    titles = page.locator("[data-testid='stSidebarNav'] a").all_inner_texts()
-    for title in titles:
-        open_page(page, app_server, title.strip())
-        assert page.locator("[data-testid='stException']").count() == 0, title
-        screenshot(page, "page_" + re.sub(r"\W+", "_", title.strip()).strip("_"))
+    context, other = new_tab(browser)
+    try:
+        goto(other, link)
+        assert other.locator("h1").first.inner_text() == "Data table"
+        assert primary_id(other) == primary
+        assert shown in sidebar(other)
+        toggle = other.get_by_role("switch", name="Only misclassified")
+        assert toggle.is_checked()
+        screenshot(other, "table_from_link")
+        goto(other, f"{app_server.url}/?data=nope&f=%7Bbad")
+        assert "Shared link" in main_text(other)
+        assert other.locator("[data-testid='stException']").count() == 0
+        screenshot(other, "bad_link")
+    finally:
+        context.close()
