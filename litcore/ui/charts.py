@@ -13,6 +13,7 @@ def confusion_heatmap(counts: pd.DataFrame, labels: list[str], title: str) -> al
 
     Args:
         counts: long form with columns gold, pred, count (``metrics.confusion_frame``).
+        labels: the axis values in order (with ``(all)`` when totals are given).
     """
     cell = alt.selection_point(name=CELL_SELECTION, fields=["gold", "pred"])
     cells = counts[counts["kind"] != "total"] if "kind" in counts else counts
@@ -48,7 +49,12 @@ def confusion_heatmap(counts: pd.DataFrame, labels: list[str], title: str) -> al
             alt.value("#1f2733"),
         ),
     )
-    return (heat + text).properties(height=max(180, 60 * len(labels)))
+    # fit-x: the height is the grid's own (Streamlit's default "fit" would squeeze
+    # the grid into it along with the title, axis and legend).
+    return (heat + text).properties(
+        height=max(240, 70 * len(labels)),
+        autosize=alt.AutoSizeParams(type="fit-x", contains="padding"),
+    )
 
 
 def reliability_diagram(calibration: pd.DataFrame, title: str) -> alt.Chart:
