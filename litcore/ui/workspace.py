@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
 
 from litcore.data.dataset import ColumnMapping, Dataset, held_out_split, relabel
 from litcore.data.demo import DEMOS
@@ -149,6 +150,11 @@ def current() -> Workspace | None:
 
 def require() -> Workspace:
     """The active workspace; stops the page with a hint when there is none."""
+    if PagesManager.uses_pages_directory:
+        # A deep link was a fresh server's first request: Streamlit's pages/-folder
+        # mode ran this page without app.py. Switch that mode off, run app.py.
+        PagesManager.uses_pages_directory = False
+        st.rerun()
     workspace = current()
     if workspace is None:
         st.info("Choose a dataset and a model in the sidebar to begin.")
