@@ -6,6 +6,9 @@ import altair as alt
 import pandas as pd
 
 CELL_SELECTION = "cell"
+# Heights below are the plot area's: Streamlit's default autosize ("fit") squeezes
+# the plot into the height along with the title, axes and legend.
+FIT_WIDTH = alt.AutoSizeParams(type="fit-x", contains="padding")
 
 
 def confusion_heatmap(counts: pd.DataFrame, labels: list[str], title: str) -> alt.Chart:
@@ -49,11 +52,8 @@ def confusion_heatmap(counts: pd.DataFrame, labels: list[str], title: str) -> al
             alt.value("#1f2733"),
         ),
     )
-    # fit-x: the height is the grid's own (Streamlit's default "fit" would squeeze
-    # the grid into it along with the title, axis and legend).
     return (heat + text).properties(
-        height=max(240, 70 * len(labels)),
-        autosize=alt.AutoSizeParams(type="fit-x", contains="padding"),
+        height=max(240, 70 * len(labels)), autosize=FIT_WIDTH
     )
 
 
@@ -83,7 +83,7 @@ def reliability_diagram(calibration: pd.DataFrame, title: str) -> alt.Chart:
             ],
         )
     )
-    return (diagonal + bars).properties(height=280)
+    return (diagonal + bars).properties(height=280, autosize=FIT_WIDTH)
 
 
 def label_balance(frame: pd.DataFrame, column: str, title: str) -> alt.Chart:
@@ -100,7 +100,7 @@ def label_balance(frame: pd.DataFrame, column: str, title: str) -> alt.Chart:
             ),
             tooltip=[f"{column}:N", "count:Q"],
         )
-        .properties(height=max(120, 28 * len(counts)))
+        .properties(height=max(120, 28 * len(counts)), autosize=FIT_WIDTH)
     )
 
 
@@ -122,4 +122,4 @@ def facet_bars(facets: pd.DataFrame, field: str, title: str) -> alt.Chart:
     counts = base.mark_text(dy=-8, color="#1f2733").encode(
         text=alt.Text("examples:Q", format=",")
     )
-    return (bars + counts).properties(height=260)
+    return (bars + counts).properties(height=260, autosize=FIT_WIDTH)
