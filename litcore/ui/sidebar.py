@@ -447,8 +447,7 @@ def slice_panel(workspace: Workspace) -> None:
         st.text_input(
             "New slice name", key="slice_name", placeholder="e.g. sarcasm misses"
         )
-        left, right = st.columns(2)
-        left.button(
+        st.button(  # one per row: side by side, the sidebar cuts the labels
             "Save selection",
             key="slice_save_selection",
             disabled=not state.selection().ids,
@@ -456,7 +455,7 @@ def slice_panel(workspace: Workspace) -> None:
             args=(workspace, "selection"),
             width="stretch",
         )
-        right.button(
+        st.button(
             "Save filter",
             key="slice_save_filter",
             disabled=not state.filters().is_active(),
