@@ -185,12 +185,26 @@ def open_page(tab, server: AppServer, title: str) -> None:
     """Loads the app and clicks the sidebar navigation link called ``title``."""
     if not tab.url.startswith(server.url):
         goto(tab, server.url)
-    link = tab.locator("[data-testid='stSidebarNav'] a", has_text=title).first
+    # Exact: a substring match would take "Generation" for "NER".
+    named = tab.get_by_text(title, exact=True)
+    link = tab.locator("[data-testid='stSidebarNav'] a").filter(has=named).first
     rerun_after(tab, link.click)
 
 
 def screenshot(tab, name: str) -> Path:
+    """Saves the whole page: the main area scrolls inside the window, so the window
+    is made as tall as the page's content for the shot, then put back."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
-    tab.screenshot(path=str(path), full_page=True)
+    window = tab.viewport_size
+    content = tab.evaluate(
+        "() => Math.max(...['stMain', 'stSidebarContent'].map(id => "
+        "document.querySelector(`[data-testid='${id}']`)?.scrollHeight || 0))"
+    )
+    tab.set_viewport_size({"width": window["width"], "height": min(content, 6000)})
+    try:
+        tab.wait_for_timeout(300)  # charts re-lay out to the new size
+        tab.screenshot(path=str(path), full_page=True)
+    finally:
+        tab.set_viewport_size(window)
     return path
