@@ -28,10 +28,9 @@ st.caption(
     "Click a confusion-matrix cell, or a row / column total, to select those "
     "examples on every page; saved slices get a column each."
 )
-# --- edited/generated datapoints of this session (issue 5): counted on request.
+# This session's edited and generated datapoints count only on request.
 if not st.toggle("Include edited/generated examples", key="metrics_with_overlay"):
     shown = shown[shown[ORIGIN] == ORIGINAL]
-# ---
 reports = {
     "filtered": frame_report(shown, workspace.labels),
     "selection": frame_report(selected, workspace.labels),
@@ -77,7 +76,7 @@ with left:
     )
     if selection.ids:
         st.caption(
-            f"{len(selection.ids):,} examples selected; see the Data table page."
+            f"Selected: {len(selection.ids):,}; see them on the Data table page."
         )
 with right:
     report = reports["filtered"]
