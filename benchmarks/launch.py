@@ -23,7 +23,7 @@ from playwright.sync_api import sync_playwright
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests" / "e2e"))
-from conftest import CHROMIUM_ARGS, AppServer, free_port  # noqa: E402
+from e2e_support import CHROMIUM_ARGS, AppServer, free_port  # noqa: E402
 
 COLD_BAR_S, WARM_BAR_S, LIT_STARTUP_S = 150.0, 10.0, 40.0
 

@@ -6,84 +6,11 @@ Tests here carry ``@pytest.mark.browser``. The server uses the run's cache root
 
 from __future__ import annotations
 
-import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
-
-REPO = Path(__file__).resolve().parents[2]
-SCREENSHOTS = REPO / "tests" / "screenshots"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@dataclass
-class AppServer:
-    """A running ``streamlit run app.py``; ``restart()`` keeps the port and cache."""
-
-    port: int
-    process: subprocess.Popen | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def start(self) -> None:
-        command = [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "app.py",
-            "--server.headless",
-            "true",
-            "--server.port",
-            str(self.port),
-            "--server.address",
-            "127.0.0.1",
-            "--browser.gatherUsageStats",
-            "false",
-        ]
-        self.process = subprocess.Popen(
-            command,
-            cwd=REPO,
-            env=os.environ.copy(),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            with socket.socket() as probe:
-                if probe.connect_ex(("127.0.0.1", self.port)) == 0:
-                    return
-            time.sleep(0.2)
-        self.stop()
-        raise RuntimeError("The Streamlit server did not start within 60 s.")
-
-    def stop(self) -> None:
-        if self.process is not None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-            self.process = None
-
-    def restart(self) -> None:
-        self.stop()
-        self.start()
+from e2e_support import CHROMIUM_ARGS, AppServer, free_port, new_tab
 
 
 @pytest.fixture(scope="session")
@@ -109,102 +36,8 @@ def browser():
         instance.close()
 
 
-# Counts finished script runs: the app root's data-test-script-state goes
-# "initial" / "running" -> "notRunning" at the end of each run.
-COUNT_RUNS_JS = """
-window.__lumenRuns = 0;
-new MutationObserver((changes) => {
-  for (const change of changes) {
-    if (change.target.getAttribute("data-test-script-state") === "notRunning"
-        && change.oldValue !== "notRunning") window.__lumenRuns += 1;
-  }
-}).observe(document, {subtree: true, attributes: true, attributeOldValue: true,
-                      attributeFilter: ["data-test-script-state"]});
-"""
-IDLE_APP = (
-    "[data-testid='stApp'][data-test-connection-state='CONNECTED']"
-    "[data-test-script-state='notRunning']"
-)
-RUN_TIMEOUT_MS = 120_000
-
-
-def new_tab(browser):
-    """A fresh browser context (own cookies, own Streamlit session) and its tab."""
-    context = browser.new_context(viewport={"width": 1440, "height": 1000})
-    context.add_init_script(COUNT_RUNS_JS)
-    tab = context.new_page()
-    tab.set_default_timeout(60_000)
-    return context, tab
-
-
 @pytest.fixture
 def page(browser):
     context, tab = new_tab(browser)
     yield tab
     context.close()
-
-
-def wait_idle(tab, settle_ms: int = 400) -> None:
-    """Waits until the app is connected and no script run is in progress.
-
-    After an action that triggers a rerun, prefer ``rerun_after``: a run that has
-    not started yet looks idle here once ``settle_ms`` has passed.
-    """
-    tab.wait_for_timeout(settle_ms)
-    tab.wait_for_selector(IDLE_APP, timeout=RUN_TIMEOUT_MS)
-
-
-def runs(tab) -> int:
-    """How many script runs this tab has seen finish (since its last load)."""
-    return tab.evaluate("() => window.__lumenRuns")
-
-
-def wait_runs(tab, more_than: int) -> None:
-    """Waits until over ``more_than`` runs have finished and the app is idle."""
-    tab.wait_for_function(
-        f"""n => window.__lumenRuns > n && document.querySelector("{IDLE_APP}")""",
-        arg=more_than,
-        timeout=RUN_TIMEOUT_MS,
-    )
-
-
-def rerun_after(tab, action) -> None:
-    """Does ``action()`` (a click, a key press), then waits for the rerun it causes."""
-    before = runs(tab)
-    action()
-    wait_runs(tab, before)
-
-
-def goto(tab, url: str) -> None:
-    """Loads ``url`` and waits for its first script run to finish."""
-    tab.goto(url)
-    wait_runs(tab, 0)
-
-
-def open_page(tab, server: AppServer, title: str) -> None:
-    """Loads the app and clicks the sidebar navigation link called ``title``."""
-    if not tab.url.startswith(server.url):
-        goto(tab, server.url)
-    # Exact: a substring match would take "Generation" for "NER".
-    named = tab.get_by_text(title, exact=True)
-    link = tab.locator("[data-testid='stSidebarNav'] a").filter(has=named).first
-    rerun_after(tab, link.click)
-
-
-def screenshot(tab, name: str) -> Path:
-    """Saves the whole page: the main area scrolls inside the window, so the window
-    is made as tall as the page's content for the shot, then put back."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    path = SCREENSHOTS / f"{name}.png"
-    window = tab.viewport_size
-    content = tab.evaluate(
-        "() => Math.max(...['stMain', 'stSidebarContent'].map(id => "
-        "document.querySelector(`[data-testid='${id}']`)?.scrollHeight || 0))"
-    )
-    tab.set_viewport_size({"width": window["width"], "height": min(content, 6000)})
-    try:
-        tab.wait_for_timeout(300)  # charts re-lay out to the new size
-        tab.screenshot(path=str(path), full_page=True)
-    finally:
-        tab.set_viewport_size(window)
-    return path

@@ -5,8 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-
-from tests.e2e.conftest import open_page, screenshot, wait_idle
+from e2e_support import open_page, screenshot, wait_idle
 
 EDITED_TEXT = "A dull, lifeless and awful film 🎬"
 

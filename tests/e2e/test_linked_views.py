@@ -12,7 +12,7 @@ import time
 
 import pandas as pd
 import pytest
-from conftest import goto, new_tab, open_page, rerun_after, screenshot
+from e2e_support import goto, new_tab, open_page, rerun_after, screenshot
 
 pytestmark = pytest.mark.browser
 
