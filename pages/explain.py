@@ -14,6 +14,7 @@ from litcore.predictions import LENGTH, PRED, proba_column
 from litcore.salience import METHODS, TokenSalience, build, compatible, params_of
 from litcore.ui import cached, state
 from litcore.ui import workspace as ws
+from litcore.ui.charts import FIT_WIDTH
 from litcore.ui.heatmap import token_heatmap_html
 from litcore.ui.sidebar import filtered_frame
 
@@ -82,41 +83,48 @@ predicted = str(row[PRED])
 
 
 def _probability_chart() -> alt.Chart:
-    """Class probabilities as bars; the gold class outlined and labelled."""
+    """Class probabilities as bars, coloured by gold / predicted / other."""
+
+    def kind(label: str) -> str:
+        kinds = [
+            name
+            for name, hit in (("gold", gold), ("predicted", predicted))
+            if label == hit
+        ]
+        return " and ".join(kinds) or "other"
+
     bars = pd.DataFrame(
         {
-            "class": labels,
+            "class_name": labels,
             "probability": [float(row[proba_column(label)]) for label in labels],
-            "role": [
-                "gold"
-                if label == gold
-                else ("predicted" if label == predicted else "other")
-                for label in labels
-            ],
+            "kind": [kind(label) for label in labels],
         }
     )
-    base = alt.Chart(bars, title="Class probabilities (gold class outlined)").encode(
-        y=alt.Y("class:N", sort=labels, title="Class"),
-        x=alt.X("probability:Q", title="Probability", scale=alt.Scale(domain=[0, 1])),
-    )
-    marks = base.mark_bar(strokeWidth=3).encode(
-        color=alt.Color(
-            "role:N",
-            title="Class",
-            scale=alt.Scale(
-                domain=["gold", "predicted", "other"],
-                range=["#1a9641", "#3b6ea8", "#b0b7c3"],
+    return (
+        alt.Chart(bars, title="Class probabilities (gold class marked)")
+        .mark_bar()
+        .encode(
+            y=alt.Y("class_name:N", sort=labels, title="Class"),
+            x=alt.X(
+                "probability:Q", title="Probability", scale=alt.Scale(domain=[0, 1])
             ),
-        ),
-        stroke=alt.condition(
-            "datum.role == 'gold'", alt.value("#111"), alt.value(None)
-        ),
-        tooltip=["class:N", alt.Tooltip("probability:Q", format=".4f"), "role:N"],
+            color=alt.Color(
+                "kind:N",
+                title="Class is",
+                legend=alt.Legend(orient="bottom"),
+                scale=alt.Scale(
+                    domain=["gold and predicted", "gold", "predicted", "other"],
+                    range=["#1a9641", "#a6d96a", "#3b6ea8", "#b0b7c3"],
+                ),
+            ),
+            tooltip=[
+                alt.Tooltip("class_name:N", title="Class"),
+                alt.Tooltip("probability:Q", format=".4f", title="Probability"),
+                alt.Tooltip("kind:N", title="Class is"),
+            ],
+        )
+        .properties(height=max(90, 40 * len(labels)), autosize=FIT_WIDTH)
     )
-    text_marks = base.mark_text(align="left", dx=4).encode(
-        text=alt.Text("probability:Q", format=".3f")
-    )
-    return (marks + text_marks).properties(height=max(90, 36 * len(labels)))
 
 
 left, right = st.columns([3, 2])
@@ -376,7 +384,7 @@ def attention_grid(saliences: dict[str, TokenSalience]) -> None:
             ),
             tooltip=["layer:O", "head:O", alt.Tooltip("attention:Q", format=".4f")],
         )
-        .properties(height=max(160, 28 * maps.shape[0]))
+        .properties(height=max(160, 28 * maps.shape[0]), autosize=FIT_WIDTH)
     )
     st.altair_chart(chart, width="stretch")
 
@@ -421,7 +429,7 @@ def _deletion_chart(rows: list[Faithfulness]) -> alt.Chart:
                 alt.Tooltip("probability:Q", format=".4f"),
             ],
         )
-        .properties(height=300)
+        .properties(height=260, autosize=FIT_WIDTH)
     )
 
 
@@ -451,7 +459,7 @@ def faithfulness_panel(names: list[str]) -> None:
         )
         for name in names
     ]
-    table_column, chart_column = st.columns([2, 3])
+    table_column, chart_column = st.columns(2)
     table_column.markdown("**This example**")
     table_column.dataframe(_faithfulness_table(rows), hide_index=True, width="stretch")
     chart_column.altair_chart(_deletion_chart(rows), width="stretch")
