@@ -11,7 +11,7 @@ import torch
 from litcore.errors import LumenError
 from litcore.models.classifier import SequenceClassifier
 from litcore.salience import METHODS, build, compatible, params_of
-from tests.conftest import build_tiny_classifier
+from tests.tiny_models import build_tiny_classifier
 
 NAMES = list(METHODS)
 TEXTS = [
