@@ -46,7 +46,7 @@ with right:
             f"Fine-tuned by Lumen from `{info['base_model']}` on {info['n_train']:,} "
             f"examples in {info['train_seconds']:.0f} s: {config['epochs']} epoch(s), "
             f"lr {config['learning_rate']}, batch {config['batch_size']}, "
-            f"max length {config['max_length']}, "
+            f"max length {config['max_length']}, dropout {config.get('dropout')}, "
             f"bf16 {'on' if info['bf16'] else 'off'}."
         )
     n_truncated = int(workspace.frame[TRUNCATED].sum())

@@ -40,6 +40,7 @@ class TrainConfig:
     warmup_fraction: float = 0.06
     weight_decay: float = 0.01
     freeze_embeddings: bool = True
+    dropout: float | None = None  # None keeps the base model's own dropout
     seed: int = 0
 
 
@@ -123,6 +124,7 @@ def fine_tune(
             num_labels=len(labels),
             id2label=dict(enumerate(labels)),
             label2id={label: i for i, label in enumerate(labels)},
+            **_dropout_overrides(config.dropout),
         )
         tokenizer = AutoTokenizer.from_pretrained(str(base))
     except (OSError, ValueError) as error:
@@ -190,6 +192,13 @@ def bucketed_batches(
         rng.shuffle(epoch_batches)
         batches += epoch_batches
     return batches[:total]
+
+
+def _dropout_overrides(dropout: float | None) -> dict[str, float]:
+    """Config overrides that set a BERT-style model's dropout (none: keep it)."""
+    if dropout is None:
+        return {}
+    return {"hidden_dropout_prob": dropout, "attention_probs_dropout_prob": dropout}
 
 
 def _warmup_then_linear(total_steps: int, warmup_fraction: float):
