@@ -5,7 +5,7 @@
 2. A plain padded batch loop over ``model(**batch)`` in data order (fp32).
 3. A per-example loop (fp32).
 
-Usage: ``python benchmarks/inference.py`` (prepares the demo first if needed).
+Usage: ``python -m benchmarks.inference`` (prepares the demo first if needed).
 The last line holds the two ratios.
 """
 
@@ -54,9 +54,7 @@ def main() -> None:
     model = SequenceClassifier.from_pretrained(demo_model_dir("movies"))
     texts = load_demo("movies")[1].texts()
     model.predict(texts[:64])  # warm-up
-    lumen = examples_per_second(
-        lambda t: model.predict(t, batch_size=BATCH_SIZE), texts
-    )
+    lumen = examples_per_second(model.predict, texts)
     plain = examples_per_second(lambda t: plain_padded_loop(model, t), texts)
     single = examples_per_second(lambda t: per_example_loop(model, t), texts)
     print(f"threads: {torch.get_num_threads()}, examples: {len(texts)}")

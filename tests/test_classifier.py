@@ -6,7 +6,7 @@ import torch
 from tiny_models import build_tiny_classifier
 
 from litcore.errors import ModelError
-from litcore.models.classifier import SequenceClassifier
+from litcore.models.classifier import SequenceClassifier, token_budget_batches
 
 TEXTS = ["good film", "a very very bad boring film and plot", "great", "i love it"]
 
@@ -27,7 +27,7 @@ def test_predict_shapes_and_tokens(tiny_model):
 
 
 def test_sorted_batches_restore_the_order(tiny_model):
-    batched = tiny_model.predict(TEXTS, batch_size=2, bf16=False)
+    batched = tiny_model.predict(TEXTS, batch_tokens=12, bf16=False)
     for i, text in enumerate(TEXTS):
         single = tiny_model.predict([text], bf16=False)
         assert np.allclose(batched.probas[i], single.probas[0], atol=1e-5)
@@ -94,3 +94,10 @@ def test_wrong_model_types_are_refused(tmp_path, architecture):
 def test_missing_folder_is_refused(tmp_path):
     with pytest.raises(ModelError, match="Could not load a model"):
         SequenceClassifier.from_pretrained(tmp_path / "nothing-here")
+
+
+def test_token_budget_batches():
+    lengths = [5, 3, 9, 3, 20]
+    order = np.argsort(lengths, kind="stable")
+    batches = token_budget_batches(lengths, order, batch_tokens=10)
+    assert [b.tolist() for b in batches] == [[1, 3], [0], [2], [4]]

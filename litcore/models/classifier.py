@@ -7,8 +7,10 @@ never call the model themselves.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +22,7 @@ from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTok
 
 from litcore import types
 from litcore.errors import ModelError
-from litcore.models.precision import autocast
+from litcore.models.precision import bf16_supported
 
 transformers.logging.set_verbosity_error()
 ProgressFn = Callable[[int, int], None]  # (done, total)
@@ -66,6 +68,8 @@ class SequenceClassifier:
         id2label = model.config.id2label
         self.labels = tuple(str(id2label[i]) for i in range(model.config.num_labels))
         self.fingerprint = _fingerprint(source, model, self.max_length)
+        self._bf16_model = None  # a bf16 copy for batch inference, made on first use
+        self._bf16_lock = threading.Lock()
 
     @classmethod
     def from_pretrained(
@@ -172,18 +176,36 @@ class SequenceClassifier:
             "attention_mask": torch.from_numpy(mask),
         }
 
-    def forward(self, batch: dict[str, torch.Tensor], **kwargs):
-        """The HF model's forward, dropping token types the model does not take."""
+    def forward(self, batch: dict[str, torch.Tensor], model=None, **kwargs):
+        """The HF model's forward, dropping token types the model does not take.
+
+        Args:
+            batch: ``pad`` output.
+            model: the module to run; default ``self.model`` (fp32).
+        """
         if getattr(self.model.config, "type_vocab_size", 2) < 2:
             batch = {k: v for k, v in batch.items() if k != "token_type_ids"}
-        return self.model(**batch, **kwargs)
+        return (model or self.model)(**batch, **kwargs)
+
+    def _inference_model(self, bf16: bool):
+        """A bf16 copy of the weights where the CPU has bf16 (1.3x autocast's speed).
+
+        Made once, on first use, and never trained: ``self.model`` stays fp32 for
+        gradients and exact salience.
+        """
+        if not (bf16 and bf16_supported()):
+            return self.model
+        with self._bf16_lock:
+            if self._bf16_model is None:
+                self._bf16_model = copy.deepcopy(self.model).to(torch.bfloat16).eval()
+        return self._bf16_model
 
     @torch.inference_mode()
     def predict(
         self,
         texts: Sequence[str],
         texts_b: Sequence[str] | None = None,
-        batch_size: int = 64,
+        batch_tokens: int = 2048,
         progress: ProgressFn | None = None,
         bf16: bool = True,
     ) -> Predictions:
@@ -192,32 +214,56 @@ class SequenceClassifier:
         Args:
             texts: first segments.
             texts_b: second segments for sentence pairs, or None.
-            batch_size: examples per forward pass.
+            batch_tokens: padded tokens per forward pass (short texts share big
+                batches, long ones small).
             progress: called with (done, total) after each batch.
-            bf16: use bf16 autocast where the CPU supports it.
+            bf16: use bf16 weights where the CPU supports them.
         """
         if len(texts) == 0:
             raise ModelError("Nothing to predict: the list of texts is empty.")
         input_ids, type_ids, truncated = self.tokenize(texts, texts_b)
-        order = np.argsort([len(ids) for ids in input_ids], kind="stable")
+        lengths = [len(ids) for ids in input_ids]
+        order = np.argsort(lengths, kind="stable")
         hidden = self.model.config.hidden_size
         probas = np.zeros((len(texts), len(self.labels)), dtype=np.float32)
         cls_embedding = np.zeros((len(texts), hidden), dtype=np.float32)
         mean_embedding = np.zeros((len(texts), hidden), dtype=np.float32)
-        for start in range(0, len(order), batch_size):
-            rows = order[start : start + batch_size]
+        model = self._inference_model(bf16)
+        done = 0
+        for rows in token_budget_batches(lengths, order, batch_tokens):
             batch = self.pad([input_ids[i] for i in rows], [type_ids[i] for i in rows])
-            with autocast(bf16):
-                output = self.forward(batch, output_hidden_states=True)
+            output = self.forward(batch, model, output_hidden_states=True)
             last = output.hidden_states[-1].float()  # <float32>[batch, tokens, hidden]
             mask = batch["attention_mask"].unsqueeze(-1).float()
             probas[rows] = torch.softmax(output.logits.float(), dim=-1).numpy()
             cls_embedding[rows] = last[:, 0].numpy()
             mean_embedding[rows] = ((last * mask).sum(1) / mask.sum(1)).numpy()
+            done += len(rows)
             if progress:
-                progress(min(start + batch_size, len(order)), len(order))
+                progress(done, len(order))
         tokens = [self.tokenizer.convert_ids_to_tokens(ids) for ids in input_ids]
         return Predictions(probas, cls_embedding, mean_embedding, tokens, truncated)
+
+
+def token_budget_batches(
+    lengths: Sequence[int], order: np.ndarray, batch_tokens: int
+) -> list[np.ndarray]:
+    """Cuts ``order`` (by length) into batches of at most ``batch_tokens`` tokens.
+
+    Every batch holds at least one example, so a text longer than the budget
+    still gets a batch of its own.
+    """
+    batches, current, width = [], [], 0
+    for row in order:
+        width_if_added = max(width, lengths[row])
+        if current and width_if_added * (len(current) + 1) > batch_tokens:
+            batches.append(np.array(current))
+            current, width_if_added = [], lengths[row]
+        current.append(row)
+        width = width_if_added
+    if current:
+        batches.append(np.array(current))
+    return batches
 
 
 def _fingerprint(source: str, model, max_length: int) -> str:
