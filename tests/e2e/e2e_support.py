@@ -98,6 +98,8 @@ IDLE_APP = (
     "[data-test-script-state='notRunning']"
 )
 RUN_TIMEOUT_MS = 120_000
+# The "Data & model" expander: app.py has drawn the shared sidebar.
+SIDEBAR_DRAWN = "[data-testid='stSidebarUserContent'] [data-testid='stExpander']"
 
 
 def new_tab(browser):
@@ -141,9 +143,16 @@ def rerun_after(tab, action) -> None:
 
 
 def goto(tab, url: str) -> None:
-    """Loads ``url`` and waits for its first script run to finish."""
+    """Loads ``url`` and waits until app.py's sidebar is drawn and the app is idle.
+
+    A deep link as a fresh server's first request runs the page alone once,
+    then reruns with app.py (see ``workspace.require``): one finished run is
+    not enough.
+    """
     tab.goto(url)
     wait_runs(tab, 0)
+    tab.wait_for_selector(SIDEBAR_DRAWN, timeout=RUN_TIMEOUT_MS)
+    wait_idle(tab)
 
 
 def open_page(tab, server: AppServer, title: str) -> None:
