@@ -5,7 +5,7 @@ MiniLM and predicts the 2,000 held-out snippets. Warm: a new server on the
 same cache. Each is timed from the server's start until headless Chromium shows
 the Overview page with its headline table and Streamlit has stopped running.
 
-Usage: ``python benchmarks/launch.py`` (needs Debian chromium and playwright).
+Usage: ``python -m benchmarks.launch`` (needs Debian chromium and playwright).
 The last line compares both with the bars (150 s cold, 10 s warm) and with
 LIT's 40 s start-up on the same data.
 """
