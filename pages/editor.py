@@ -176,9 +176,10 @@ if methods:
     )
     with st.spinner(f"{method}…"):
         tables = [
-            cached.text_salience(
+            cached.explanation(
                 workspace.model.fingerprint,
                 method,
+                (),  # the method's default settings
                 item[TEXT],
                 item[TEXT_B] if TEXT_B in item else None,
                 target,

@@ -103,20 +103,6 @@ def counterfactual_batch(
     return run_batch(built, _examples, _model, _progress)
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
-def text_salience(
-    model_fingerprint: str,
-    method_name: str,
-    text: str,
-    text_b: str | None,
-    target: int,
-    _model: SequenceClassifier,
-) -> TokenSalience:
-    """Token salience of any text (edited ones too) for class ``target``."""
-    method = salience_registry.build(method_name)
-    return method.explain(_model, text, text_b, target)
-
-
 # --- projections (issue 3) ------------------------------------------------------
 
 
