@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from tiny_models import build_tiny_classifier
 from streamlit.testing.v1 import AppTest
+from tiny_models import build_tiny_classifier
 
 from litcore.filters import Filters
 from litcore.selection import Selection

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tiny_models import build_tiny_classifier
 from streamlit.testing.v1 import AppTest
+from tiny_models import build_tiny_classifier
 from tiny_task_models import build_tiny_causal_lm, build_tiny_token_classifier
 
 from litcore.ui import state

@@ -21,13 +21,15 @@ def build_tiny_classifier(
 
     Args:
         architecture: ``sequence`` for a classifier, ``base`` for a bare encoder,
-            ``masked`` for a masked LM (a wrong model type for classification).
+            ``masked`` for a masked LM (a wrong model type for classification),
+            ``token`` for a token classifier (NER tags as ``labels``).
     """
     import torch
     from transformers import (
         BertConfig,
         BertForMaskedLM,
         BertForSequenceClassification,
+        BertForTokenClassification,
         BertModel,
         BertTokenizer,
     )
@@ -51,6 +53,7 @@ def build_tiny_classifier(
         "sequence": BertForSequenceClassification,
         "base": BertModel,
         "masked": BertForMaskedLM,
+        "token": BertForTokenClassification,
     }[architecture]
     model = model_class(config)
     model.save_pretrained(folder)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tiny_models import TINY_WORDS
+from tiny_models import TINY_WORDS, build_tiny_classifier
 
 NER_LABELS = ("O", "B-PER", "I-PER", "B-LOC", "I-LOC")
 SPECIALS = ["<pad>", "</s>", "<unk>"]
@@ -72,23 +72,4 @@ def build_tiny_seq2seq(folder: Path, seed: int = 0) -> Path:
 
 def build_tiny_token_classifier(folder: Path, seed: int = 0) -> Path:
     """A 2-layer BERT token classifier over ``NER_LABELS``."""
-    import torch
-    from transformers import BertConfig, BertForTokenClassification, BertTokenizer
-
-    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *TINY_WORDS, "##s"]
-    tokenizer = BertTokenizer(vocab={word: i for i, word in enumerate(vocab)})
-    config = BertConfig(
-        vocab_size=len(vocab),
-        hidden_size=32,
-        num_hidden_layers=2,
-        num_attention_heads=2,
-        intermediate_size=64,
-        max_position_embeddings=64,
-        num_labels=len(NER_LABELS),
-        id2label=dict(enumerate(NER_LABELS)),
-        label2id={label: i for i, label in enumerate(NER_LABELS)},
-    )
-    torch.manual_seed(seed)
-    BertForTokenClassification(config).save_pretrained(folder)
-    tokenizer.save_pretrained(folder)
-    return folder
+    return build_tiny_classifier(folder, NER_LABELS, seed, architecture="token")
