@@ -5,6 +5,7 @@ selection, and stays smooth with thousands of points.
 """
 
 import html
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -111,14 +112,6 @@ def marker_trace(points: pd.DataFrame, name: str, symbol: str, size: int, colour
             "line": {"width": 2, "color": colour},
         },
     )
-
-
-def _select_points() -> None:
-    """Copies the box / lasso / clicked points into the shared selection."""
-    chosen = st.session_state[CHART_KEY]["selection"]["points"]
-    ids = [point["customdata"] for point in chosen if point.get("customdata")]
-    if ids:
-        state.set_selection(state.selection().select(ids))
 
 
 workspace = ws.require()
@@ -228,7 +221,7 @@ figure.update_layout(
 st.plotly_chart(
     figure,
     key=CHART_KEY,
-    on_select=_select_points,
+    on_select=partial(state.select_chart_points, CHART_KEY),
     selection_mode=("points", "box", "lasso"),
     width="stretch",
 )

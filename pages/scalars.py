@@ -4,6 +4,7 @@ Plotly, like the projection, for box and lasso selection on a dense strip plot.
 """
 
 import html
+from functools import partial
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -20,14 +21,6 @@ from litcore.ui.sidebar import filtered_frame
 CHART_KEY = "scalars_chart"
 INDEX = "(example index)"
 PALETTE = ["#3b6ea8", "#e07b39", "#4a9c5d", "#c44e52", "#8172b2", "#937860"]
-
-
-def _select_points() -> None:
-    """Copies the chart's box / lasso / clicked points into the shared selection."""
-    chosen = st.session_state[CHART_KEY]["selection"]["points"]
-    ids = [point["customdata"] for point in chosen if point.get("customdata")]
-    if ids:
-        state.set_selection(state.selection().select(ids))
 
 
 workspace = ws.require()
@@ -156,7 +149,7 @@ figure.update_layout(
 st.plotly_chart(
     figure,
     key=CHART_KEY,
-    on_select=_select_points,
+    on_select=partial(state.select_chart_points, CHART_KEY),
     selection_mode=("points", "box", "lasso"),
     width="stretch",
 )

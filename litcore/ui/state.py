@@ -85,3 +85,14 @@ def overlay(dataset_fingerprint: str) -> Overlay:
 
 def set_overlay(value: Overlay) -> None:
     st.session_state[OVERLAY] = value
+
+
+def select_chart_points(chart_key: str) -> None:
+    """``on_select`` callback: a Plotly chart's chosen points become the selection.
+
+    The chart must carry each point's example id as ``customdata``.
+    """
+    chosen = st.session_state[chart_key]["selection"]["points"]
+    ids = [point["customdata"] for point in chosen if point.get("customdata")]
+    if ids:
+        set_selection(selection().select(ids))
