@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from litcore.comparison import AGREE
 from litcore.data.dataset import LABEL, TEXT, TEXT_B
 from litcore.errors import LumenError
 from litcore.predictions import CONFIDENCE, CORRECT, PRED
@@ -25,6 +26,7 @@ class Filters:
         regex: treat ``search`` as a regular expression.
         categorical: metadata column -> values to keep.
         numeric: metadata column -> [low, high] to keep.
+        disagree_only: keep rows where two compared models predict differently.
     """
 
     misclassified_only: bool = False
@@ -35,6 +37,7 @@ class Filters:
     regex: bool = False
     categorical: dict[str, tuple[str, ...]] = field(default_factory=dict)
     numeric: dict[str, tuple[float, float]] = field(default_factory=dict)
+    disagree_only: bool = False
 
     def is_active(self) -> bool:
         return self != Filters()
@@ -49,6 +52,8 @@ def filter_mask(frame: pd.DataFrame, filters: Filters) -> pd.Series:
     mask = pd.Series(True, index=frame.index)
     if filters.misclassified_only and CORRECT in frame.columns:
         mask &= frame[CORRECT].eq(False).fillna(False).astype(bool)
+    if filters.disagree_only and AGREE in frame.columns:
+        mask &= ~frame[AGREE].astype(bool)
     if filters.gold and LABEL in frame.columns:
         mask &= frame[LABEL].isin(filters.gold)
     if filters.pred:

@@ -1,0 +1,148 @@
+"""Comparing two models: merged columns, agreement matrix, reports, McNemar."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from litcore.comparison import (
+    AGREE,
+    CORRECT_B,
+    PRED_B,
+    ComparisonError,
+    agreement,
+    agreement_matrix,
+    as_model_b,
+    check_same_labels,
+    mcnemar_exact,
+    reports,
+    with_model_b,
+)
+from litcore.data.dataset import Dataset
+from litcore.filters import Filters, filter_mask
+from litcore.metrics import ALL_CLASSES
+from litcore.models.classifier import Predictions
+from litcore.predictions import analysis_frame
+
+LABELS = ("neg", "pos")
+GOLD = ["neg", "neg", "pos", "pos", "pos", "other"]
+# Model A predicts neg, neg, pos, neg, pos, pos; model B neg, pos, pos, pos, neg, pos.
+PROBAS_A = [[0.9, 0.1], [0.6, 0.4], [0.2, 0.8], [0.7, 0.3], [0.4, 0.6], [0.1, 0.9]]
+PROBAS_B = [[0.8, 0.2], [0.3, 0.7], [0.1, 0.9], [0.45, 0.55], [0.9, 0.1], [0.2, 0.8]]
+
+
+def frame_for(probas: list[list[float]], labels=LABELS, rows=None) -> pd.DataFrame:
+    """The analysis frame of a model with these probabilities on the six rows."""
+    data = pd.DataFrame(
+        {"id": [f"e{i}" for i in range(6)], "text": list("abcdef"), "label": GOLD}
+    )
+    rows = list(range(6)) if rows is None else rows
+    probas = np.asarray(probas, dtype=np.float32)[rows]
+    predictions = Predictions(
+        probas=probas,
+        cls_embedding=np.zeros((len(rows), 2), np.float32),
+        mean_embedding=np.zeros((len(rows), 2), np.float32),
+        tokens=[[] for _ in rows],
+        truncated=np.zeros(len(rows), bool),
+    )
+    dataset = Dataset("tiny", data.iloc[rows].reset_index(drop=True), LABELS)
+    return analysis_frame(dataset, predictions, labels)
+
+
+@pytest.fixture
+def merged() -> pd.DataFrame:
+    return with_model_b(frame_for(PROBAS_A), frame_for(PROBAS_B), LABELS)
+
+
+def test_model_b_columns_sit_beside_model_a(merged):
+    assert merged["pred"].tolist() == ["neg", "neg", "pos", "neg", "pos", "pos"]
+    assert merged[PRED_B].tolist() == ["neg", "pos", "pos", "pos", "neg", "pos"]
+    assert merged["confidence_b"].round(2).tolist() == [0.8, 0.7, 0.9, 0.55, 0.9, 0.8]
+    assert merged["p_b_pos"].round(2).tolist() == [0.2, 0.7, 0.9, 0.55, 0.1, 0.8]
+    assert merged["p_pos"].round(2).tolist() == [0.1, 0.4, 0.8, 0.3, 0.6, 0.9]
+    assert merged[AGREE].tolist() == [True, False, True, False, False, True]
+    # "other" is a gold label neither model has: no correctness for it.
+    assert merged[CORRECT_B].tolist()[:5] == [True, False, True, True, False]
+    assert pd.isna(merged[CORRECT_B].iloc[5])
+
+
+def test_model_b_rows_are_matched_by_id_not_position():
+    shuffled = frame_for(PROBAS_B, rows=[5, 3, 1, 0, 2, 4])
+    merged = with_model_b(frame_for(PROBAS_A), shuffled, LABELS)
+    assert merged[PRED_B].tolist() == ["neg", "pos", "pos", "pos", "neg", "pos"]
+
+
+def test_model_b_missing_rows_or_a_taken_column_raise():
+    with pytest.raises(ComparisonError, match="no predictions for 2 of the"):
+        with_model_b(
+            frame_for(PROBAS_A), frame_for(PROBAS_B, rows=[0, 1, 2, 3]), LABELS
+        )
+    taken = frame_for(PROBAS_A).assign(pred_b="x")
+    with pytest.raises(ComparisonError, match="already has column"):
+        with_model_b(taken, frame_for(PROBAS_B), LABELS)
+
+
+def test_same_labels_in_any_order_pass_other_labels_raise():
+    check_same_labels(("neg", "pos"), ("pos", "neg"))
+    with pytest.raises(ComparisonError, match=r"classes \(a, b, c\) differ"):
+        check_same_labels(("neg", "pos"), ("a", "b", "c"))
+
+
+def test_a_model_b_with_its_labels_in_another_order(merged):
+    reordered = frame_for([row[::-1] for row in PROBAS_B], labels=("pos", "neg"))
+    merged_reordered = with_model_b(frame_for(PROBAS_A), reordered, LABELS)
+    columns = [PRED_B, "confidence_b", "p_b_neg", "p_b_pos", AGREE]
+    pd.testing.assert_frame_equal(merged_reordered[columns], merged[columns])
+
+
+def test_agreement_matrix_counts_with_totals(merged):
+    counts = agreement_matrix(merged, LABELS)
+    cells = counts[counts["kind"] == "cell"].set_index(["pred", PRED_B])["count"]
+    assert cells.to_dict() == {
+        ("neg", "neg"): 1,
+        ("neg", "pos"): 2,
+        ("pos", "neg"): 1,
+        ("pos", "pos"): 2,
+    }
+    totals = counts[counts["kind"] == "total"].set_index(["pred", PRED_B])["count"]
+    assert totals[("neg", ALL_CLASSES)] == 3 and totals[(ALL_CLASSES, "pos")] == 4
+    assert totals[(ALL_CLASSES, ALL_CLASSES)] == 6
+
+
+def test_reports_side_by_side_score_each_model_on_the_same_rows(merged):
+    report_a, report_b = reports(merged, LABELS)
+    assert report_a.n == report_b.n == 5  # "other" is not scored
+    assert report_a.headline["accuracy"] == pytest.approx(4 / 5)
+    assert report_b.headline["accuracy"] == pytest.approx(3 / 5)
+    # B: neg precision 1/2, recall 1/2; pos precision 2/3, recall 2/3.
+    assert report_b.headline["macro_f1"] == pytest.approx((1 / 2 + 2 / 3) / 2)
+    swapped = as_model_b(merged)
+    assert swapped["pred"].tolist() == merged[PRED_B].tolist()
+    assert swapped["p_neg"].tolist() == merged["p_b_neg"].tolist()
+    assert PRED_B not in swapped and "p_b_neg" not in swapped
+
+
+def test_agreement_counts_who_is_right(merged):
+    summary = agreement(merged)
+    assert (summary.n, summary.agree, summary.scored) == (6, 3, 5)
+    assert summary.agreement_rate == pytest.approx(0.5)
+    # Scored rows e0..e4: A right on e0 e1 e2 e4, B right on e0 e2 e3.
+    assert (summary.both_correct, summary.only_a_correct) == (2, 2)
+    assert (summary.only_b_correct, summary.both_wrong) == (1, 0)
+    assert summary.mcnemar_p == pytest.approx(1.0)
+
+
+def test_mcnemar_exact_is_the_two_sided_binomial_tail():
+    assert mcnemar_exact(0, 0) == 1.0
+    assert mcnemar_exact(10, 0) == pytest.approx(2 / 2**10)
+    # 2 * (C(10,0) + C(10,1) + C(10,2)) / 2^10 = 2 * 56 / 1024
+    assert mcnemar_exact(2, 8) == pytest.approx(0.109375)
+    assert mcnemar_exact(8, 2) == mcnemar_exact(2, 8)
+
+
+def test_disagree_filter_keeps_the_rows_where_the_models_differ(merged):
+    kept = merged[filter_mask(merged, Filters(disagree_only=True))]
+    assert kept["id"].tolist() == ["e1", "e3", "e4"]
+    single = frame_for(PROBAS_A)  # one model: the filter has nothing to act on
+    assert filter_mask(single, Filters(disagree_only=True)).all()
