@@ -1,0 +1,199 @@
+"""Cached accessors, threshold state and display tables for the multi-label page.
+
+The model is ``st.cache_resource`` (one per process, never mutated); the file,
+its examples and the probabilities are ``st.cache_data``, and the
+probabilities are also kept on disk in the prediction store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import altair as alt
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from litcore.data.loading import format_for, read_bytes
+from litcore.data.multilabel import MultiLabelMapping, multilabel_frame
+from litcore.models.multilabel import (
+    MultiLabelClassifier,
+    probabilities_key,
+    stored_probabilities,
+)
+from litcore.multilabel_metrics import CELLS
+from litcore.ui import state
+from litcore.ui.cached import prediction_store
+from litcore.ui.charts import FIT_WIDTH
+
+DEFAULT_THRESHOLD = 0.5
+CELL_SELECTION = "cell"
+
+
+@st.cache_resource(show_spinner="Loading the multi-label classifier…", max_entries=2)
+def multilabel_classifier(source: str) -> MultiLabelClassifier:
+    return MultiLabelClassifier.from_pretrained(source.strip())
+
+
+@st.cache_data(show_spinner="Reading the file…", max_entries=8)
+def raw_table(content: bytes, filename: str) -> pd.DataFrame:
+    """A CSV/TSV/JSONL/Parquet file as read, before the column mapping."""
+    return read_bytes(content, format_for(filename))
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def examples(content: bytes, filename: str, mapping: MultiLabelMapping) -> pd.DataFrame:
+    """The file's ``id``, ``text`` and ``labels`` under ``mapping``."""
+    return multilabel_frame(raw_table(content, filename), mapping)
+
+
+@st.cache_data(show_spinner="Running the model on every example…", max_entries=8)
+def probabilities(
+    key: str, _texts: Sequence[str], _model: MultiLabelClassifier
+) -> np.ndarray:
+    """``<float32>[num_examples, num_labels]``; ``key`` is ``probabilities_key``."""
+    return stored_probabilities(_model, list(_texts), prediction_store())
+
+
+def probabilities_for(model: MultiLabelClassifier, texts: Sequence[str]) -> np.ndarray:
+    """The model's probabilities on ``texts``, from the caches when there."""
+    return probabilities(probabilities_key(model, texts), tuple(texts), model)
+
+
+# --- thresholds -------------------------------------------------------------------
+
+
+def threshold_key(label: str) -> str:
+    """The slider key of one label's threshold."""
+    return f"multilabel_threshold::{label}"
+
+
+def thresholds(labels: Sequence[str]) -> list[float]:
+    """The session's threshold per label (``DEFAULT_THRESHOLD`` until moved)."""
+    stored = st.session_state.get(state.MULTILABEL_THRESHOLDS, {})
+    return [float(stored.get(label, DEFAULT_THRESHOLD)) for label in labels]
+
+
+def prepare_threshold_sliders(labels: Sequence[str]) -> None:
+    """Gives each label's slider its stored value before it is drawn (a page's
+    widget state is dropped when the user leaves it; the stored value is not)."""
+    for label, value in zip(labels, thresholds(labels)):
+        st.session_state.setdefault(threshold_key(label), value)
+
+
+def remember_threshold(label: str) -> None:
+    """``on_change`` of a label's slider: keep its value across pages."""
+    stored = dict(st.session_state.get(state.MULTILABEL_THRESHOLDS, {}))
+    stored[label] = float(st.session_state[threshold_key(label)])
+    st.session_state[state.MULTILABEL_THRESHOLDS] = stored
+
+
+def set_all_thresholds(labels: Sequence[str], value: float) -> None:
+    """``on_click`` of "set all": every label's threshold (and slider) to ``value``."""
+    for label in labels:
+        st.session_state[threshold_key(label)] = float(value)
+    stored = dict(st.session_state.get(state.MULTILABEL_THRESHOLDS, {}))
+    stored.update({label: float(value) for label in labels})
+    st.session_state[state.MULTILABEL_THRESHOLDS] = stored
+
+
+# --- the confusion cell -----------------------------------------------------------
+
+
+def chosen_cell(labels: Sequence[str]) -> tuple[str, str] | None:
+    """The clicked (label, cell), if its label is one of ``labels``."""
+    cell = st.session_state.get(state.MULTILABEL_CELL)
+    return cell if cell and cell[0] in labels else None
+
+
+def select_cell(chart_key: str) -> None:
+    """``on_select`` of the confusion heat map: the clicked cell filters the table."""
+    points = st.session_state[chart_key]["selection"].get(CELL_SELECTION) or []
+    st.session_state[state.MULTILABEL_CELL] = (
+        (points[0]["label"], points[0]["cell"]) if points else None
+    )
+
+
+def clear_cell() -> None:
+    st.session_state[state.MULTILABEL_CELL] = None
+
+
+def confusion_chart(long: pd.DataFrame, labels: Sequence[str]) -> alt.Chart:
+    """Labels as rows, TP/FP/FN/TN as columns, coloured by share; cells clickable.
+
+    Args:
+        long: ``multilabel_metrics.confusion_long`` output.
+        labels: the row order.
+    """
+    cell = alt.selection_point(name=CELL_SELECTION, fields=["label", "cell"])
+    base = alt.Chart(long, title="Per-label confusion (click a cell)").encode(
+        x=alt.X(
+            "cell:N",
+            sort=list(CELLS),
+            title="Cell (T/F = right/wrong, P/N = predicted or not)",
+            axis=alt.Axis(labelAngle=0, orient="top"),
+        ),
+        y=alt.Y("label:N", sort=list(labels), title="Label"),
+    )
+    heat = (
+        base.mark_rect(stroke="white", strokeWidth=2)
+        .encode(
+            color=alt.Color(
+                "share:Q",
+                title="Share of examples",
+                scale=alt.Scale(scheme="blues", domain=[0, 1]),
+                legend=alt.Legend(format=".0%"),
+            ),
+            opacity=alt.condition(cell, alt.value(1.0), alt.value(0.45)),
+            tooltip=[
+                alt.Tooltip("label:N", title="Label"),
+                alt.Tooltip("cell:N", title="Cell"),
+                alt.Tooltip("meaning:N", title="Meaning"),
+                alt.Tooltip("count:Q", title="Examples"),
+                alt.Tooltip("share:Q", title="Share", format=".1%"),
+            ],
+        )
+        .add_params(cell)
+    )
+    text = base.mark_text(fontSize=13).encode(
+        text="count:Q",
+        color=alt.condition(
+            "datum.share > 0.5", alt.value("white"), alt.value("#1f2733")
+        ),
+    )
+    return (heat + text).properties(
+        height=max(120, 32 * len(labels)), autosize=FIT_WIDTH
+    )
+
+
+# --- the examples table -----------------------------------------------------------
+
+
+def example_table(
+    frame: pd.DataFrame,
+    gold: np.ndarray,
+    predicted: np.ndarray,
+    probas: np.ndarray,
+    labels: Sequence[str],
+) -> pd.DataFrame:
+    """One row per example: text, gold and predicted labels, the labels missed
+    and the extra ones, whether all are right, and ``p_<label>`` per label."""
+    names = np.asarray(labels, dtype=object)
+
+    def named(rows: np.ndarray) -> list[str]:
+        return [", ".join(names[row]) for row in rows]
+
+    table = pd.DataFrame(
+        {
+            "id": frame["id"].to_numpy(),
+            "text": frame["text"].to_numpy(),
+            "gold": named(gold),
+            "predicted": named(predicted),
+            "missed": named(gold & ~predicted),
+            "extra": named(~gold & predicted),
+            "exact": (gold == predicted).all(axis=1),
+        }
+    )
+    for column, label in enumerate(labels):
+        table[f"p_{label}"] = probas[:, column]
+    return table
