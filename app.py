@@ -37,6 +37,7 @@ PAGES = {
         st.Page("pages/generation.py", title="Generation", icon=":material/edit:"),
         st.Page("pages/masked_lm.py", title="Fill in the blank", icon=":material/abc:"),
         st.Page("pages/ner.py", title="NER", icon=":material/label:"),
+        st.Page("pages/multilabel.py", title="Multi-label", icon=":material/sell:"),
     ],
 }
 

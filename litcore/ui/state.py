@@ -40,6 +40,10 @@ EXPLAIN_SELECTION_SCORES = "lumen_explain_selection_scores"
 MLM_MASKED = "lumen_mlm_masked"
 # Generation page: output token ids to force, as (prompt, ids); () = greedy.
 GENERATION_PREFIX = "lumen_generation_prefix"
+# Multi-label page: label name -> threshold, kept across pages.
+MULTILABEL_THRESHOLDS = "lumen_multilabel_thresholds"
+# Multi-label page: the confusion cell clicked, as (label, "TP"|"FP"|"FN"|"TN").
+MULTILABEL_CELL = "lumen_multilabel_cell"
 
 _DEFAULTS = {
     SELECTION: Selection,
