@@ -1,12 +1,12 @@
 """Shareable links: the view state as a dict of strings for the URL's query string.
 
-A link names the dataset, the model, the page, the filters, the selection,
-the primary and the pinned example. The selection is compact: a zlib-packed
-bitmap over the dataset's id order, base64url-encoded (a few hundred
-characters for thousands of ids), checked against the dataset fingerprint so a
-link made for other data is reported as stale instead of selecting the wrong
-rows. Decoding never trusts the input: anything malformed raises
-``LumenError`` with a message for the user.
+A link names the dataset, the model (and a second model compared with it),
+the page, the filters, the selection, the primary and the pinned example. The
+selection is compact: a zlib-packed bitmap over the dataset's id order,
+base64url-encoded (a few hundred characters for thousands of ids), checked
+against the dataset fingerprint so a link made for other data is reported as
+stale instead of selecting the wrong rows. Decoding never trusts the input:
+anything malformed raises ``LumenError`` with a message for the user.
 """
 
 from __future__ import annotations
@@ -26,7 +26,18 @@ from litcore.selection import Selection
 
 DATASET, MODEL, PAGE, FINGERPRINT = "data", "model", "page", "fp"
 FILTERS, SELECTED, PRIMARY, PINNED = "f", "sel", "primary", "pinned"
-LINK_KEYS = (DATASET, MODEL, PAGE, FINGERPRINT, FILTERS, SELECTED, PRIMARY, PINNED)
+MODEL_B = "model_b"
+LINK_KEYS = (
+    DATASET,
+    MODEL,
+    MODEL_B,
+    PAGE,
+    FINGERPRINT,
+    FILTERS,
+    SELECTED,
+    PRIMARY,
+    PINNED,
+)
 FILE_PREFIX = "file:"
 MAX_PARAM_CHARS = 20_000
 
@@ -44,6 +55,7 @@ class ViewLink:
         selected: the packed selection bitmap (``pack_ids``), or empty.
         primary: the primary example id, or None.
         pinned: the pinned example id, or None.
+        compare_model: the second model compared with ``model``, or None.
     """
 
     dataset: str
@@ -54,6 +66,7 @@ class ViewLink:
     selected: str = ""
     primary: str | None = None
     pinned: str | None = None
+    compare_model: str | None = None
 
 
 def pack_ids(ids: Sequence[str], ordered_ids: Sequence[str]) -> str:
@@ -137,7 +150,7 @@ def _filters_from_json(text: str) -> Filters:
         )
     values: dict[str, object] = {}
     for name, value in raw.items():
-        if name in ("misclassified_only", "regex"):
+        if name in ("misclassified_only", "regex", "disagree_only"):
             values[name] = _flag(value, name)
         elif name in ("gold", "pred"):
             values[name] = _strings(value, name)
@@ -167,9 +180,12 @@ def encode_link(
     filters: Filters,
     selection: Selection,
     ordered_ids: Sequence[str],
+    compare_model: str | None = None,
 ) -> dict[str, str]:
     """The query parameters of a view (defaults and empty values left out)."""
     params = {DATASET: dataset, MODEL: model}
+    if compare_model:
+        params[MODEL_B] = compare_model
     if page:
         params[PAGE] = page
     if filters.is_active():
@@ -213,6 +229,7 @@ def decode_link(params: Mapping[str, str]) -> ViewLink | None:
         selected=params.get(SELECTED, ""),
         primary=params.get(PRIMARY) or None,
         pinned=params.get(PINNED) or None,
+        compare_model=params.get(MODEL_B, "").strip() or None,
     )
 
 

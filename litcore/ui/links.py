@@ -7,10 +7,12 @@ because Streamlit clears the query string when the user changes pages.
 
 from __future__ import annotations
 
+import dataclasses
 from urllib.parse import urlencode, urlsplit
 
 import streamlit as st
 
+from litcore.comparison import ComparisonError
 from litcore.data.demo import DEMOS
 from litcore.errors import LumenError
 from litcore.filters import Filters
@@ -32,19 +34,32 @@ def _choice_for(link: ViewLink) -> SourceChoice:
         raise LumenError(
             f"The link names an unknown dataset '{link.dataset}'; the demo is shown."
         )
-    return SourceChoice(demo_key=link.dataset, model_source=link.model)
+    return SourceChoice(
+        demo_key=link.dataset,
+        model_source=link.model,
+        compare_source=link.compare_model,
+    )
 
 
 def _apply(link: ViewLink, progress_area) -> list[str]:
-    """Loads the link's data and model, seeds filters and selection; returns notes."""
+    """Loads the link's data and model(s), seeds filters and selection; returns notes.
+
+    A second model that cannot be loaded is left out, with a note.
+    """
     choice = _choice_for(link)
-    workspace = build_workspace(choice, progress_area)
+    notes: list[str] = []
+    try:
+        workspace = build_workspace(choice, progress_area)
+    except ComparisonError as error:
+        notes.append(f"{error} The link is shown without model B.")
+        choice = dataclasses.replace(choice, compare_source=None)
+        workspace = build_workspace(choice, progress_area)
     st.session_state[state.SOURCE] = choice
     st.session_state[state.WORKSPACE] = workspace
     ids = workspace.frame["id"].tolist()
     selection, messages = resolve_link_selection(link, workspace.data.fingerprint, ids)
     state.set_selection(selection)
-    return messages + seed_filter_widgets(workspace, link.filters)
+    return notes + messages + seed_filter_widgets(workspace, link.filters)
 
 
 def restore_from_url(navigation, progress_area) -> None:
@@ -98,6 +113,7 @@ def current_params(workspace: Workspace, page: str) -> dict[str, str]:
         filters,
         state.selection(),
         workspace.frame["id"].tolist(),
+        choice.compare_source,
     )
 
 

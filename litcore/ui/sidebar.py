@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
+from litcore.comparison import has_model_b
 from litcore.data.dataset import LABEL, ColumnMapping
 from litcore.data.demo import DEMOS
 from litcore.data.loading import MAX_FILE_MB, format_for, read_bytes
@@ -20,14 +21,23 @@ from litcore.slices import SliceStore
 from litcore.ui import state
 from litcore.ui.workspace import (
     DEMO_MODEL,
+    DEMO_OTHER_SEED,
     SourceChoice,
     Workspace,
     build_workspace,
+    model_title,
     session_frame,
 )
 
 _NONE = "(none)"
 _DELIMITERS = {"auto": None, "comma": ",", "tab": "\t", "semicolon": ";", "pipe": "|"}
+# The second model's radio: no model B, MiniLM with another seed, the user's own.
+_NO_MODEL_B, _OWN_MODEL_B = "none", "own"
+_MODEL_B_OPTIONS = {
+    _NO_MODEL_B: "None",
+    DEMO_OTHER_SEED: "MiniLM fine-tuned with another seed",
+    _OWN_MODEL_B: "My model (folder or hub id)",
+}
 
 
 def _apply_choice(choice: SourceChoice, progress_area) -> None:
@@ -195,11 +205,57 @@ def data_and_model_picker(progress_area) -> None:
             width="stretch",
         ):
             _apply_choice(choice, progress_area)
+    workspace = st.session_state.get(state.WORKSPACE)
+    if workspace is not None:
+        _compare_picker(workspace, progress_area)
     if st.session_state.get(state.LOAD_ERROR):
         st.error(st.session_state[state.LOAD_ERROR])
     workspace = st.session_state.get(state.WORKSPACE)
     if workspace is not None:
         _label_mapping(workspace, progress_area)
+
+
+def _compare_picker(workspace: Workspace, progress_area) -> None:
+    """The "Compare with a second model" section: pick, load or drop model B."""
+    choice = workspace.choice
+    loaded = choice.compare_source
+    options = [
+        option
+        for option in _MODEL_B_OPTIONS
+        if option != DEMO_OTHER_SEED or choice.can_train_second_model
+    ]
+    loaded_option = loaded if loaded in options else _OWN_MODEL_B
+    with st.expander("Compare with a second model", expanded=loaded is not None):
+        mode = st.radio(
+            "Model B",
+            options,
+            index=options.index(loaded_option) if loaded else 0,
+            format_func=_MODEL_B_OPTIONS.get,
+            key="pick_compare_mode",
+            help="Model B predicts on the same data; it needs model A's classes.",
+        )
+        source = None if mode == _NO_MODEL_B else mode
+        if mode == _OWN_MODEL_B:
+            typed = st.text_input(
+                "Model B folder or hub id",
+                value=loaded if loaded_option == _OWN_MODEL_B and loaded else "",
+                key="pick_compare_path",
+                placeholder="/path/to/model or org/name",
+            ).strip()
+            source = typed or None
+        if st.button(
+            "Stop comparing" if source is None else "Load model B",
+            key="pick_compare_load",
+            disabled=source == loaded or (mode == _OWN_MODEL_B and source is None),
+            width="stretch",
+        ):
+            _apply_choice(
+                dataclasses.replace(choice, compare_source=source), progress_area
+            )
+        current = st.session_state[state.WORKSPACE].choice.compare_source
+        st.caption(
+            f"Model B: {model_title(current)}" if current else "No second model."
+        )
 
 
 def _label_mapping(workspace: Workspace, progress_area) -> None:
@@ -237,6 +293,9 @@ def filter_widgets(workspace: Workspace) -> Filters:
             key=f"f_mis_{suffix}",
             disabled=CORRECT not in frame.columns,
         )
+        disagree = has_model_b(frame) and st.toggle(
+            "Only where the models disagree", key=f"f_disagree_{suffix}"
+        )
         gold = ()
         if LABEL in frame.columns:
             gold_values = sorted(frame[LABEL].unique())
@@ -267,6 +326,7 @@ def filter_widgets(workspace: Workspace) -> Filters:
         regex,
         categorical,
         numeric,
+        disagree_only=disagree,
     )
 
 
@@ -312,6 +372,10 @@ def seed_filter_widgets(workspace: Workspace, filters: Filters) -> list[str]:
             st.session_state[key] = kept
 
     st.session_state[f"f_mis_{suffix}"] = filters.misclassified_only
+    if has_model_b(frame):
+        st.session_state[f"f_disagree_{suffix}"] = filters.disagree_only
+    elif filters.disagree_only:
+        dropped.append("models disagree (no second model)")
     if LABEL in frame.columns:
         keep(f"f_gold_{suffix}", filters.gold, set(frame[LABEL]), "gold label")
     keep(f"f_pred_{suffix}", filters.pred, set(workspace.labels), "predicted label")

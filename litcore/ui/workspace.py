@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
+from litcore.comparison import ComparisonError, check_same_labels, with_model_b
 from litcore.data.dataset import ColumnMapping, Dataset, held_out_split, relabel
 from litcore.data.demo import DEMOS
 from litcore.demo_model import DEMO_CONFIG
@@ -18,6 +19,9 @@ from litcore.overlay import ORIGIN, ORIGINAL, PARENT_ID
 from litcore.ui import cached, state
 
 DEMO_MODEL = "demo"  # model_source meaning "MiniLM fine-tuned on this data"
+# compare_source meaning "the same fine-tune with another seed" (a second model).
+DEMO_OTHER_SEED = "demo-seed-1"
+TRAIN_CONFIGS = {DEMO_MODEL: DEMO_CONFIG, DEMO_OTHER_SEED: replace(DEMO_CONFIG, seed=1)}
 
 
 @dataclass(frozen=True)
@@ -25,7 +29,8 @@ class SourceChoice:
     """What the user picked in the sidebar: data, column mapping and model.
 
     ``model_source`` is ``DEMO_MODEL`` (MiniLM fine-tuned on the training part
-    of the data), a folder, or a hub id.
+    of the data), a folder, or a hub id. ``compare_source``, a second model to
+    compare with it, is None, ``DEMO_OTHER_SEED``, a folder or a hub id.
     """
 
     demo_key: str | None = "movies"
@@ -38,15 +43,25 @@ class SourceChoice:
     model_source: str = DEMO_MODEL
     trust_remote_code: bool = False
     label_map: tuple[tuple[str, str], ...] = ()
+    compare_source: str | None = None
 
     @property
     def is_demo(self) -> bool:
         return self.demo_key is not None
 
+    @property
+    def can_train_second_model(self) -> bool:
+        """Whether there is a training split to fine-tune ``DEMO_OTHER_SEED`` on."""
+        return self.is_demo or self.model_source == DEMO_MODEL
+
 
 @dataclass
 class Workspace:
-    """Everything a page needs: the data, the model and the analysis frame."""
+    """Everything a page needs: the data, the model(s) and the analysis frame.
+
+    With a second model (``model_b``), ``frame`` also has its columns and
+    ``agree`` (``litcore.comparison.with_model_b``).
+    """
 
     choice: SourceChoice
     data: Dataset
@@ -54,6 +69,7 @@ class Workspace:
     frame: pd.DataFrame
     train_size: int | None = None
     training_info: dict | None = None
+    model_b: SequenceClassifier | None = None
 
     @property
     def labels(self) -> tuple[str, ...]:
@@ -87,12 +103,24 @@ def _data_for(choice: SourceChoice) -> tuple[Dataset, Dataset | None]:
     return data, None
 
 
-def _model_dir(choice: SourceChoice, train: Dataset | None, progress_area) -> str:
-    if choice.model_source != DEMO_MODEL:
-        return choice.model_source
+def model_title(source: str) -> str:
+    """How the sidebar and pages name a model source."""
+    titles = {
+        DEMO_MODEL: "MiniLM fine-tuned on this data",
+        DEMO_OTHER_SEED: "MiniLM fine-tuned with seed 1",
+    }
+    return titles.get(source, source)
+
+
+def _model_dir(source: str, train: Dataset | None, progress_area) -> str:
+    """The folder of ``source``; fine-tunes MiniLM first for the built-in sources."""
+    if source not in TRAIN_CONFIGS:
+        return source
     if train is None or not train.has_labels:
         raise ModelError("Training a model needs labelled data: map a label column.")
-    with progress_area.status("Fine-tuning MiniLM on this data…", expanded=True) as box:
+    config = TRAIN_CONFIGS[source]
+    status = f"Fine-tuning MiniLM on this data (seed {config.seed})…"
+    with progress_area.status(status, expanded=True) as box:
         bar = st.progress(0.0, text="Preparing…")
 
         def report(progress) -> None:
@@ -102,36 +130,67 @@ def _model_dir(choice: SourceChoice, train: Dataset | None, progress_area) -> st
             str(base_model_dir()),
             train,
             train.fingerprint,
-            DEMO_CONFIG,
+            config,
             _progress=report,
         )
         box.update(label="Model ready", state="complete", expanded=False)
     return model_dir
 
 
+def _analysis(
+    model: SequenceClassifier, data: Dataset, progress_area, what: str
+) -> pd.DataFrame:
+    """``cached.analysis`` of (model, data) with a progress bar named ``what``."""
+    bar = progress_area.empty()
+
+    def report(done: int, total: int) -> None:
+        bar.progress(done / total, text=f"{what}: {done:,} of {total:,} examples")
+
+    frame = cached.analysis(
+        model.fingerprint, data.fingerprint, model, data, _progress=report
+    )
+    bar.empty()
+    return frame
+
+
+def _model_b(
+    choice: SourceChoice, model: SequenceClassifier, train: Dataset | None, area
+) -> SequenceClassifier:
+    """The second model, checked against the first.
+
+    Raises:
+        ComparisonError: it cannot be loaded, trained, or has other classes.
+    """
+    try:
+        model_b_dir = _model_dir(choice.compare_source, train, area)
+        model_b = cached.load_model(model_b_dir, False)
+    except LumenError as error:
+        raise ComparisonError(f"Model B: {error}") from error
+    check_same_labels(model.labels, model_b.labels)
+    return model_b
+
+
 def build_workspace(choice: SourceChoice, progress_area) -> Workspace:
-    """Loads data and model, trains and predicts as needed (all cached).
+    """Loads data and model(s), trains and predicts as needed (all cached).
 
     Args:
         choice: what to load.
         progress_area: a container for progress bars (training, predictions).
 
     Raises:
+        ComparisonError: only the second model is wrong; the rest would load.
         LumenError: anything the user can fix; the message says what.
     """
     data, train = _data_for(choice)
     data = relabel(data, dict(choice.label_map))
-    model_dir = _model_dir(choice, train, progress_area)
+    model_dir = _model_dir(choice.model_source, train, progress_area)
     model = cached.load_model(model_dir, choice.trust_remote_code)
-    bar = progress_area.empty()
-
-    def report(done: int, total: int) -> None:
-        bar.progress(done / total, text=f"Predicting: {done:,} of {total:,} examples")
-
-    frame = cached.analysis(
-        model.fingerprint, data.fingerprint, model, data, _progress=report
-    )
-    bar.empty()
+    frame = _analysis(model, data, progress_area, "Predicting")
+    model_b = None
+    if choice.compare_source:
+        model_b = _model_b(choice, model, train, progress_area)
+        frame_b = _analysis(model_b, data, progress_area, "Predicting with model B")
+        frame = with_model_b(frame, frame_b, model.labels)
     return Workspace(
         choice=choice,
         data=data,
@@ -141,6 +200,7 @@ def build_workspace(choice: SourceChoice, progress_area) -> Workspace:
         if train is not None and choice.model_source == DEMO_MODEL
         else None,
         training_info=read_training_info(model_dir),
+        model_b=model_b,
     )
 
 
@@ -166,18 +226,22 @@ def session_frame(workspace: Workspace) -> pd.DataFrame:
     """``workspace.frame`` plus this session's edited and generated rows.
 
     Adds ``origin`` ("original", "edited", "generated:<name>") and ``parent_id``
-    columns; the overlay's predictions go through the cached prediction store.
+    columns; the overlay's predictions (both models' when comparing) go through
+    the cached prediction store.
     """
     frame = workspace.frame.assign(**{ORIGIN: ORIGINAL, PARENT_ID: None})
     overlay = state.overlay(workspace.data.fingerprint)
     if not len(overlay):
         return frame
-    extra = cached.analysis(
-        workspace.model.fingerprint,
-        overlay.fingerprint,
-        workspace.model,
-        overlay.dataset(workspace.data),
-    )
+    added = overlay.dataset(workspace.data)
+    model = workspace.model
+    extra = cached.analysis(model.fingerprint, overlay.fingerprint, model, added)
+    if workspace.model_b is not None:
+        model_b = workspace.model_b
+        extra_b = cached.analysis(
+            model_b.fingerprint, overlay.fingerprint, model_b, added
+        )
+        extra = with_model_b(extra, extra_b, model.labels)
     return pd.concat([frame, extra], ignore_index=True)
 
 
