@@ -1,8 +1,16 @@
-"""Metrics: headline numbers, per class, calibration, confusion matrix, facets."""
+"""Metrics: headline numbers, per class, calibration, confusion matrix, facets.
+
+With a second model loaded: both models' metrics side by side and their
+agreement matrix, whose cells select examples like the confusion matrix's.
+"""
+
+from functools import partial
 
 import pandas as pd
 import streamlit as st
 
+from litcore import comparison
+from litcore.comparison import PRED_B
 from litcore.data.dataset import LABEL
 from litcore.facets import facet_table
 from litcore.metrics import ALL_CLASSES, confusion_with_totals
@@ -15,6 +23,12 @@ from litcore.ui.formatting import headline_table
 from litcore.ui.sidebar import filtered_frame
 
 CHART_KEY = "metrics_confusion"
+AGREEMENT_KEY = "metrics_agreement"
+# Count-matrix field -> analysis-frame column, per clickable matrix.
+CONFUSION_FIELDS = {"gold": LABEL, "pred": PRED}
+AGREEMENT_FIELDS = {PRED: PRED, PRED_B: PRED_B}
+MODEL_A_AXIS = charts.MatrixAxis(PRED, "Model A's prediction", "Model A")
+MODEL_B_AXIS = charts.MatrixAxis(PRED_B, "Model B's prediction", "Model B")
 
 workspace = ws.require()
 labels = list(workspace.labels)
@@ -42,13 +56,19 @@ if reports["filtered"] is None:
     st.info("No gold labels the model knows among these examples: nothing to score.")
     st.stop()
 
-st.subheader("Headline")
+st.subheader("Headline (model A)" if workspace.model_b else "Headline")
 st.dataframe(headline_table(reports), width="stretch")
 
 
-def _select_cell() -> None:
-    """Copies the clicked cell into the shared selection (runs before the sidebar)."""
-    points = st.session_state[CHART_KEY]["selection"].get(charts.CELL_SELECTION, [])
+def _select_cells(chart_key: str, fields: dict[str, str]) -> None:
+    """Copies the clicked matrix cells into the shared selection (an on_select
+    callback: runs before the sidebar).
+
+    Args:
+        chart_key: the matrix chart's key.
+        fields: the matrix's two fields -> the analysis-frame columns they count.
+    """
+    points = st.session_state[chart_key]["selection"].get(charts.CELL_SELECTION, [])
     frame = filtered_frame(workspace)
     if not st.session_state.get("metrics_with_overlay"):
         frame = frame[frame[ORIGIN] == ORIGINAL]
@@ -56,21 +76,81 @@ def _select_cell() -> None:
         return
     mask = pd.Series(False, index=frame.index)
     for point in points:  # a total's "(all)" matches the whole row or column
-        in_row = (frame[LABEL] == point["gold"]) | (point["gold"] == ALL_CLASSES)
-        in_column = (frame[PRED] == point["pred"]) | (point["pred"] == ALL_CLASSES)
-        mask |= in_row & in_column
+        in_cell = pd.Series(True, index=frame.index)
+        for field, column in fields.items():
+            in_cell &= (frame[column] == point[field]) | (point[field] == ALL_CLASSES)
+        mask |= in_cell
     state.set_selection(state.selection().select(frame.loc[mask, "id"]))
 
+
+def _agreement_text(summary: comparison.Agreement) -> str:
+    """The agreement rate and, on scored rows, who is right where they differ."""
+    text = (
+        f"The models agree on **{summary.agree:,} of {summary.n:,}** examples "
+        f"({summary.agreement_rate:.1%})."
+    )
+    if summary.mcnemar_p is None:
+        return text
+    return (
+        f"{text} Of {summary.scored:,} with a gold label: both right "
+        f"{summary.both_correct:,}, only A right **{summary.only_a_correct:,}**, "
+        f"only B right **{summary.only_b_correct:,}**, both wrong "
+        f"{summary.both_wrong:,}. Exact McNemar test of that split: "
+        f"p = {summary.mcnemar_p:.3g} (under 0.05: one model is right more often "
+        "than chance explains)."
+    )
+
+
+def _comparison_section() -> None:
+    """Model A vs model B on the filtered rows, and their agreement matrix."""
+    st.subheader("Model A vs model B")
+    st.caption(
+        f"A: {ws.model_title(workspace.choice.model_source)} · "
+        f"B: {ws.model_title(workspace.choice.compare_source)}. On the examples "
+        "the sidebar filters show. Click a cell of the agreement matrix, or a "
+        "total, to select those examples."
+    )
+    report_a, report_b = comparison.reports(shown, workspace.labels)
+    side_by_side = headline_table({"model A": report_a, "model B": report_b})
+    side_by_side["B − A"] = side_by_side["model B"] - side_by_side["model A"]
+    side_by_side.loc["Examples", "B − A"] = None
+    summary = comparison.agreement(shown)
+    left, right = st.columns([2, 3])
+    with left:
+        st.dataframe(side_by_side, width="stretch")
+        st.markdown(_agreement_text(summary))
+    with right:
+        counts = comparison.agreement_matrix(shown, labels)
+        st.altair_chart(
+            charts.confusion_heatmap(
+                counts,
+                [*labels, ALL_CLASSES],
+                "Agreement matrix (filtered examples)",
+                rows=MODEL_A_AXIS,
+                columns=MODEL_B_AXIS,
+            ),
+            key=AGREEMENT_KEY,
+            on_select=partial(_select_cells, AGREEMENT_KEY, AGREEMENT_FIELDS),
+            selection_mode=[charts.CELL_SELECTION],
+            width="stretch",
+        )
+
+
+if workspace.model_b is not None:
+    _comparison_section()
 
 left, right = st.columns([3, 2])
 with left:
     counts = confusion_with_totals(shown[LABEL], shown[PRED], labels)
+    whose = " of model A" if workspace.model_b else ""
     st.altair_chart(
         charts.confusion_heatmap(
-            counts, [*labels, ALL_CLASSES], "Confusion matrix (filtered examples)"
+            counts,
+            [*labels, ALL_CLASSES],
+            f"Confusion matrix{whose} (filtered examples)",
         ),
         key=CHART_KEY,
-        on_select=_select_cell,
+        on_select=partial(_select_cells, CHART_KEY, CONFUSION_FIELDS),
         selection_mode=[charts.CELL_SELECTION],
         width="stretch",
     )

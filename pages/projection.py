@@ -12,6 +12,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from litcore.comparison import AGREE
 from litcore.data.dataset import LABEL, TEXT
 from litcore.errors import LumenError
 from litcore.overlay import ORIGIN, ORIGINAL
@@ -36,7 +37,7 @@ SNIPPET_CHARS = 140
 def colour_fields(frame: pd.DataFrame, metadata: list[str]) -> dict[str, str]:
     """Display name -> column for the colour picker (only what the data has)."""
     fields = {"Gold label": LABEL, "Prediction": PRED, "Correct / wrong": CORRECT}
-    fields |= {"Confidence": CONFIDENCE}
+    fields |= {"Confidence": CONFIDENCE, "Models agree": AGREE}
     fields |= {column: column for column in [*metadata, "length"]}
     return {name: column for name, column in fields.items() if column in frame}
 

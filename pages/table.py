@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from litcore.comparison import AGREE, CONFIDENCE_B, CORRECT_B, PRED_B, proba_b_column
 from litcore.data.dataset import LABEL, TEXT, TEXT_B
 from litcore.overlay import ORIGIN, PARENT_ID
 from litcore.predictions import (
@@ -45,6 +46,9 @@ columns = [
     c for c in ("id", TEXT, TEXT_B, LABEL, PRED, CONFIDENCE, CORRECT) if c in shown
 ]
 columns += [proba_column(label) for label in workspace.labels]
+if workspace.model_b is not None:  # the second model's columns, beside A's
+    columns += [c for c in (PRED_B, CONFIDENCE_B, CORRECT_B, AGREE) if c in shown]
+    columns += [proba_b_column(label) for label in workspace.labels]
 columns += [*workspace.data.metadata_columns, LENGTH, TRUNCATED]
 columns += [ORIGIN, PARENT_ID]  # edited/generated rows of this session (issue 5)
 view = shown[list(dict.fromkeys(columns))].reset_index(drop=True)
@@ -73,6 +77,11 @@ config = {
         "Confidence", min_value=0.0, max_value=1.0, format="%.3f"
     ),
     CORRECT: st.column_config.CheckboxColumn("Correct"),
+    CONFIDENCE_B: st.column_config.ProgressColumn(
+        "Confidence (B)", min_value=0.0, max_value=1.0, format="%.3f"
+    ),
+    CORRECT_B: st.column_config.CheckboxColumn("Correct (B)"),
+    AGREE: st.column_config.CheckboxColumn("Models agree"),
     "id": st.column_config.TextColumn("id", width="small"),
 }
 st.dataframe(

@@ -1,10 +1,15 @@
-"""Comparing two models: merged columns, agreement matrix, reports, McNemar."""
+"""Comparing two models: merged columns, agreement matrix, reports, McNemar, links,
+and the app with a second model loaded (metrics, table, the disagree filter)."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from streamlit.testing.v1 import AppTest
+from tiny_models import build_tiny_classifier
 
 from litcore.comparison import (
     AGREE,
@@ -20,10 +25,17 @@ from litcore.comparison import (
     with_model_b,
 )
 from litcore.data.dataset import Dataset
+from litcore.errors import LumenError
 from litcore.filters import Filters, filter_mask
+from litcore.links import MODEL_B, decode_link, encode_link
 from litcore.metrics import ALL_CLASSES
 from litcore.models.classifier import Predictions
 from litcore.predictions import analysis_frame
+from litcore.selection import Selection
+from litcore.ui import state
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+TIMEOUT = 240
 
 LABELS = ("neg", "pos")
 GOLD = ["neg", "neg", "pos", "pos", "pos", "other"]
@@ -146,3 +158,105 @@ def test_disagree_filter_keeps_the_rows_where_the_models_differ(merged):
     assert kept["id"].tolist() == ["e1", "e3", "e4"]
     single = frame_for(PROBAS_A)  # one model: the filter has nothing to act on
     assert filter_mask(single, Filters(disagree_only=True)).all()
+
+
+def test_a_link_carries_the_second_model_and_the_disagree_filter():
+    filters = Filters(disagree_only=True)
+    ids = ["e0", "e1"]
+    params = encode_link("movies", "demo", "metrics", "fp", filters, Selection(), ids)
+    assert MODEL_B not in params
+    params = encode_link(
+        "movies", "demo", "metrics", "fp", filters, Selection(), ids, "demo-seed-1"
+    )
+    assert params[MODEL_B] == "demo-seed-1"
+    link = decode_link(params)
+    assert link.compare_model == "demo-seed-1" and link.filters == filters
+    with pytest.raises(LumenError, match="disagree_only filter must be true"):
+        decode_link({"data": "movies", "f": '{"disagree_only": "yes"}'})
+
+
+# --- the app: a second model on the movie demo --------------------------------
+
+
+@pytest.fixture
+def app(demo_prepared) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def load_model_b(at: AppTest, folder: Path) -> AppTest:
+    at.radio(key="pick_compare_mode").set_value("own").run()
+    at.text_input(key="pick_compare_path").input(str(folder)).run()
+    at.button(key="pick_compare_load").click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+def sidebar_text(at: AppTest) -> str:
+    return " ".join(m.value for m in at.sidebar.markdown)
+
+
+def test_second_model_metrics_matrix_table_and_disagree_filter(app, tmp_path):
+    assert app.radio(key="pick_compare_mode").options == [
+        "None",
+        "MiniLM fine-tuned with another seed",
+        "My model (folder or hub id)",
+    ]
+    load_model_b(app, build_tiny_classifier(tmp_path / "b", seed=3))
+    workspace = app.session_state[state.WORKSPACE]
+    frame = workspace.frame
+    assert workspace.model_b is not None and AGREE in frame
+    disagree = int((~frame[AGREE]).sum())
+    assert 0 < disagree < len(frame)  # a random model disagrees with MiniLM
+
+    app.switch_page("pages/metrics.py").run()
+    assert not app.exception, app.exception
+    tables = [d.value for d in app.dataframe]
+    side_by_side = next(t for t in tables if "model B" in t.columns)
+    expected_b = frame["correct_b"].mean()
+    assert side_by_side.loc["Accuracy", "model B"] == pytest.approx(expected_b, 1e-4)
+    assert side_by_side.loc["Accuracy", "model A"] == pytest.approx(
+        frame["correct"].mean(), abs=1e-4
+    )
+    assert side_by_side.loc["Accuracy", "B − A"] == pytest.approx(
+        expected_b - frame["correct"].mean(), abs=2e-4
+    )
+    charts = {chart.key: chart for chart in app.get("vega_lite_chart")}
+    spec = charts["metrics_agreement"].proto.spec
+    assert "Model A's prediction" in spec and "Model B's prediction" in spec
+    assert "metrics_confusion" in charts
+    agree = int(frame[AGREE].sum())
+    assert f"agree on **{agree:,} of 2,000**" in " ".join(m.value for m in app.markdown)
+
+    suffix = workspace.data.fingerprint[:8]
+    app.sidebar.toggle(key=f"f_disagree_{suffix}").set_value(True).run()
+    assert app.session_state[state.FILTERS].disagree_only
+    assert f"{disagree:,} of 2,000 examples" in sidebar_text(app)
+    app.switch_page("pages/table.py").run()
+    table = app.dataframe[0].value
+    assert len(table) == disagree and not table[AGREE].any()
+    assert {"pred_b", "confidence_b", "p_b_negative", "p_b_positive"} <= set(table)
+    assert (table["pred"] != table["pred_b"]).all()
+
+
+def test_a_second_model_with_other_classes_is_refused_and_nothing_is_lost(
+    app, tmp_path
+):
+    frame = app.session_state[state.WORKSPACE].frame
+    app.session_state[state.SELECTION] = Selection().select(frame["id"].iloc[:3])
+    suffix = app.session_state[state.WORKSPACE].data.fingerprint[:8]
+    app.sidebar.toggle(key=f"f_mis_{suffix}").set_value(True).run()
+    before = app.session_state[state.WORKSPACE]
+    other = build_tiny_classifier(tmp_path / "abc", labels=("a", "b", "c"))
+    load_model_b(app, other)
+    errors = " ".join(e.value for e in app.error)
+    assert "Model B's classes (a, b, c) differ from model A's" in errors
+    assert app.session_state[state.WORKSPACE] is before
+    assert len(app.session_state[state.SELECTION].ids) == 3
+    assert app.session_state[state.FILTERS].misclassified_only
+    missing = tmp_path / "nothing here"
+    load_model_b(app, missing)
+    assert "Model B:" in " ".join(e.value for e in app.error)
+    assert app.session_state[state.WORKSPACE] is before

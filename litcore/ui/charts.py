@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import altair as alt
 import pandas as pd
 
@@ -11,21 +13,45 @@ CELL_SELECTION = "cell"
 FIT_WIDTH = alt.AutoSizeParams(type="fit-x", contains="padding")
 
 
-def confusion_heatmap(counts: pd.DataFrame, labels: list[str], title: str) -> alt.Chart:
+@dataclass(frozen=True)
+class MatrixAxis:
+    """One side of a count matrix: the field in the counts, axis and tooltip names."""
+
+    field: str
+    title: str
+    short: str
+
+
+GOLD_AXIS = MatrixAxis("gold", "Gold label", "Gold")
+PRED_AXIS = MatrixAxis("pred", "Predicted label", "Predicted")
+
+
+def confusion_heatmap(
+    counts: pd.DataFrame,
+    labels: list[str],
+    title: str,
+    rows: MatrixAxis = GOLD_AXIS,
+    columns: MatrixAxis = PRED_AXIS,
+) -> alt.Chart:
     """A gold × predicted heat map with counts; clicking a cell selects it.
 
     Args:
         counts: long form with columns gold, pred, count (``metrics.confusion_frame``).
         labels: the axis values in order (with ``(all)`` when totals are given).
+        rows, columns: the fields on each axis (other count matrices, e.g. one
+            model's predictions against another's, name theirs).
     """
-    cell = alt.selection_point(name=CELL_SELECTION, fields=["gold", "pred"])
+    cell = alt.selection_point(name=CELL_SELECTION, fields=[rows.field, columns.field])
     cells = counts[counts["kind"] != "total"] if "kind" in counts else counts
     cell_max = int(cells["count"].max()) if len(cells) else 1
     base = alt.Chart(counts, title=title).encode(
         x=alt.X(
-            "pred:N", sort=labels, title="Predicted label", axis=alt.Axis(labelAngle=0)
+            f"{columns.field}:N",
+            sort=labels,
+            title=columns.title,
+            axis=alt.Axis(labelAngle=0),
         ),
-        y=alt.Y("gold:N", sort=labels, title="Gold label"),
+        y=alt.Y(f"{rows.field}:N", sort=labels, title=rows.title),
     )
     heat = (
         base.mark_rect(stroke="white", strokeWidth=2)
@@ -37,8 +63,8 @@ def confusion_heatmap(counts: pd.DataFrame, labels: list[str], title: str) -> al
             ),
             opacity=alt.condition(cell, alt.value(1.0), alt.value(0.45)),
             tooltip=[
-                alt.Tooltip("gold:N", title="Gold"),
-                alt.Tooltip("pred:N", title="Predicted"),
+                alt.Tooltip(f"{rows.field}:N", title=rows.short),
+                alt.Tooltip(f"{columns.field}:N", title=columns.short),
                 alt.Tooltip("count:Q", title="Examples"),
             ],
         )
