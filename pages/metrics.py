@@ -113,7 +113,6 @@ def _comparison_section() -> None:
     report_a, report_b = comparison.reports(shown, workspace.labels)
     side_by_side = headline_table({"model A": report_a, "model B": report_b})
     side_by_side["B − A"] = side_by_side["model B"] - side_by_side["model A"]
-    side_by_side.loc["Examples", "B − A"] = None
     summary = comparison.agreement(shown)
     left, right = st.columns([2, 3])
     with left:
