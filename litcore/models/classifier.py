@@ -112,7 +112,7 @@ class SequenceClassifier:
         if model.config.problem_type == "regression" or model.config.num_labels < 2:
             raise ModelError(
                 f"'{source}' has {model.config.num_labels} output: a regression head, "
-                "not a classifier."
+                "not a classifier. Open it on the Regression page (Tasks → Regression)."
             )
         return cls(model, tokenizer, source, max_length)
 
@@ -200,6 +200,10 @@ class SequenceClassifier:
                 self._bf16_model = copy.deepcopy(self.model).to(torch.bfloat16).eval()
         return self._bf16_model
 
+    def _head_outputs(self, logits: torch.Tensor) -> np.ndarray:
+        """``<float32>[batch, num_labels]``: what ``predict`` keeps (probabilities)."""
+        return torch.softmax(logits.float(), dim=-1).numpy()
+
     @torch.inference_mode()
     def predict(
         self,
@@ -235,7 +239,7 @@ class SequenceClassifier:
             output = self.forward(batch, model, output_hidden_states=True)
             last = output.hidden_states[-1].float()  # <float32>[batch, tokens, hidden]
             mask = batch["attention_mask"].unsqueeze(-1).float()
-            probas[rows] = torch.softmax(output.logits.float(), dim=-1).numpy()
+            probas[rows] = self._head_outputs(output.logits)
             cls_embedding[rows] = last[:, 0].numpy()
             mean_embedding[rows] = ((last * mask).sum(1) / mask.sum(1)).numpy()
             done += len(rows)

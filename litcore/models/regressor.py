@@ -1,0 +1,126 @@
+"""A wrapper for a Hugging Face sequence model with one output: a regression head.
+
+It is a ``SequenceClassifier`` whose head output is kept as it is instead of
+going through a softmax: the same tokenizer, padding, length-sorted batches,
+bf16 inference copy and fingerprint. ``predict`` returns one score per example
+and the pooled embeddings; ``litcore.score_salience`` explains the score.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from transformers import AutoModelForSequenceClassification
+from transformers.models.auto.modeling_auto import (
+    MODEL_FOR_SEQUENCE_CLASSIFICATION_MAPPING_NAMES,
+)
+
+from litcore import types
+from litcore.errors import ModelError
+from litcore.models.classifier import (
+    DEFAULT_MAX_LENGTH,
+    ProgressFn,
+    SequenceClassifier,
+)
+from litcore.models.hf_loading import architectures_for, load_task_model
+
+TASK_NAME = "sequence regression model"
+SEQUENCE_ARCHITECTURES = architectures_for(
+    MODEL_FOR_SEQUENCE_CLASSIFICATION_MAPPING_NAMES, AutoModelForSequenceClassification
+)
+
+
+@dataclass
+class ScorePredictions:
+    """Regression outputs for a list of examples, in input order.
+
+    ``scores`` is ``<float32>[num_examples]``, the head's output; the other
+    fields are the classifier's ``Predictions`` fields.
+    """
+
+    scores: np.ndarray
+    cls_embedding: np.ndarray
+    mean_embedding: np.ndarray
+    tokens: list[list[str]]
+    truncated: np.ndarray
+
+
+class Regressor(SequenceClassifier):
+    """A text (or text-pair) regressor with its tokenizer; read-only once built.
+
+    ``target`` is the name of the predicted number (the head's only label, e.g.
+    ``rating`` for the demo's rating head).
+    """
+
+    def __init__(self, model, tokenizer, source: str, max_length: int) -> None:
+        super().__init__(model, tokenizer, source, max_length)
+        self.target = self.labels[0]
+
+    @classmethod
+    def from_pretrained(
+        cls,
+        name_or_path: str | Path,
+        max_length: int = DEFAULT_MAX_LENGTH,
+        trust_remote_code: bool = False,
+    ) -> Regressor:
+        """Loads a ``...ForSequenceClassification`` model with exactly one output.
+
+        Raises:
+            ModelError: not found, not a sequence model, or more than one output.
+        """
+        model, tokenizer, _ = load_task_model(
+            name_or_path, SEQUENCE_ARCHITECTURES, TASK_NAME, trust_remote_code
+        )
+        outputs = model.config.num_labels
+        if outputs != 1:
+            raise ModelError(
+                f"'{name_or_path}' has {outputs} outputs, a classifier: a regression "
+                "model has exactly one. Open classifiers in the sidebar, or pick a "
+                "model with a one-output head here."
+            )
+        return cls(model, tokenizer, str(name_or_path), max_length)
+
+    # --- specs ---------------------------------------------------------------
+
+    def input_spec(self) -> types.Spec:
+        return {
+            "text": types.TextSegment(),
+            "text_b": types.TextSegment(required=False),
+            self.target: types.Scalar(required=False),
+        }
+
+    def output_spec(self) -> types.Spec:
+        return {
+            "score": types.RegressionScore(parent=self.target),
+            "cls_embedding": types.Embeddings(pooling="cls"),
+            "mean_embedding": types.Embeddings(pooling="mean"),
+            "tokens": types.Tokens(parent="text"),
+        }
+
+    # --- inference -----------------------------------------------------------
+
+    def _head_outputs(self, logits: torch.Tensor) -> np.ndarray:
+        """``<float32>[batch, 1]``: the raw head output (no softmax)."""
+        return logits.float().numpy()
+
+    def predict(
+        self,
+        texts: Sequence[str],
+        texts_b: Sequence[str] | None = None,
+        batch_tokens: int = 2048,
+        progress: ProgressFn | None = None,
+        bf16: bool = True,
+    ) -> ScorePredictions:
+        """Scores every example in length-sorted batches (see the classifier's)."""
+        outputs = super().predict(texts, texts_b, batch_tokens, progress, bf16)
+        return ScorePredictions(
+            scores=outputs.probas[:, 0],
+            cls_embedding=outputs.cls_embedding,
+            mean_embedding=outputs.mean_embedding,
+            tokens=outputs.tokens,
+            truncated=outputs.truncated,
+        )

@@ -1,0 +1,188 @@
+"""Regression: metrics, scores through the prediction store, the demo rating head.
+
+The metrics are computed with numpy here (the tests check them against
+scikit-learn and scipy). Scores are stored like class probabilities, as a
+one-column array under the regressor's fingerprint, so a model's scores are
+computed once per example and shared by every session.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from litcore.cache import PredictionStore
+from litcore.data.dataset import ID, TEXT, TEXT_B, Dataset
+from litcore.data.demo import load_demo
+from litcore.demo_model import DEMO_CONFIG
+from litcore.errors import LumenError
+from litcore.models.classifier import Predictions, ProgressFn
+from litcore.models.regressor import Regressor
+from litcore.models.training import (
+    TRAINING_INFO,
+    base_model_dir,
+    fine_tune,
+    trained_model_dir,
+)
+from litcore.models.training import ProgressFn as TrainProgressFn
+from litcore.predictions import predict_dataset
+
+GOLD, SCORE, RESIDUAL, ABS_ERROR = "gold", "score", "residual", "abs_error"
+METRIC_NAMES = ("mse", "mae", "pearson", "spearman")
+# The movie demo's rating column (VADER's mean human rating, -4..+4).
+DEMO_KEY, DEMO_TARGET = "movies", "rating"
+
+
+# --- metrics --------------------------------------------------------------------
+
+
+def regression_metrics(gold: Sequence[float], predicted: Sequence[float]) -> dict:
+    """MSE, MAE, Pearson's r and Spearman's rho over the examples with a gold value.
+
+    Args:
+        gold: ``<float>[n]`` gold values; NaN marks a missing one (left out).
+        predicted: ``<float>[n]`` predicted scores.
+
+    Returns:
+        ``n``, ``mse``, ``mae``, ``pearson``, ``spearman``. The correlations are
+        NaN when either side is constant.
+
+    Raises:
+        LumenError: lengths differ, or fewer than two examples have a gold value.
+    """
+    gold, predicted = np.asarray(gold, float), np.asarray(predicted, float)
+    if gold.shape != predicted.shape:
+        raise LumenError(
+            f"{len(gold)} gold values but {len(predicted)} predictions: give one each."
+        )
+    known = ~np.isnan(gold)
+    if known.sum() < 2:
+        raise LumenError(
+            "Regression metrics need at least two examples with a gold value."
+        )
+    gold, predicted = gold[known], predicted[known]
+    error = predicted - gold
+    return {
+        "n": int(known.sum()),
+        "mse": float(np.mean(error**2)),
+        "mae": float(np.mean(np.abs(error))),
+        "pearson": pearson(gold, predicted),
+        "spearman": pearson(average_ranks(gold), average_ranks(predicted)),
+    }
+
+
+def pearson(x: np.ndarray, y: np.ndarray) -> float:
+    """Pearson's correlation of two ``<float>[n]`` arrays; NaN if one is constant."""
+    x_centred, y_centred = x - x.mean(), y - y.mean()
+    scale = np.sqrt((x_centred**2).sum() * (y_centred**2).sum())
+    if scale == 0:
+        return float("nan")
+    return float(np.clip((x_centred * y_centred).sum() / scale, -1.0, 1.0))
+
+
+def average_ranks(values: np.ndarray) -> np.ndarray:
+    """``<float>[n]`` ranks from 1, ties sharing their mean rank (as Spearman needs)."""
+    return pd.Series(values).rank(method="average").to_numpy()
+
+
+# --- scores through the prediction store ----------------------------------------
+
+
+class _StoredScores:
+    """A regressor as ``predict_dataset`` sees it: scores as a one-column array."""
+
+    def __init__(self, model: Regressor) -> None:
+        self.model = model
+        self.fingerprint = model.fingerprint
+
+    def predict(self, texts, texts_b=None, progress=None) -> Predictions:
+        scored = self.model.predict(texts, texts_b, progress=progress)
+        return Predictions(
+            scored.scores[:, None],
+            scored.cls_embedding,
+            scored.mean_embedding,
+            scored.tokens,
+            scored.truncated,
+        )
+
+
+def predict_scores(
+    model: Regressor,
+    frame: pd.DataFrame,
+    store: PredictionStore,
+    progress: ProgressFn | None = None,
+) -> np.ndarray:
+    """``<float32>[n]``: the model's score for each row of ``frame`` (by id, cached)."""
+    return predict_dataset(_StoredScores(model), frame, store, progress).probas[:, 0]
+
+
+def regression_frame(
+    frame: pd.DataFrame, scores: np.ndarray, gold_column: str
+) -> pd.DataFrame:
+    """Columns id, text [, text_b], gold, score, residual and abs_error.
+
+    ``residual`` is score minus gold; both error columns are NaN where the gold
+    value is missing.
+
+    Raises:
+        LumenError: the gold column is missing or not numeric.
+    """
+    if gold_column not in frame.columns or not pd.api.types.is_numeric_dtype(
+        frame[gold_column]
+    ):
+        raise LumenError(
+            f"'{gold_column}' is not a numeric column of the data: map a numeric "
+            "column as metadata in the sidebar and pick it as the gold value."
+        )
+    columns = [c for c in (ID, TEXT, TEXT_B) if c in frame.columns]
+    result = frame[columns].reset_index(drop=True)
+    result[GOLD] = frame[gold_column].astype(float).to_numpy()
+    result[SCORE] = np.asarray(scores, dtype=float)
+    result[RESIDUAL] = result[SCORE] - result[GOLD]
+    result[ABS_ERROR] = result[RESIDUAL].abs()
+    return result
+
+
+def error_above(frame: pd.DataFrame, threshold: float) -> pd.Series:
+    """The filter "absolute error > ``threshold``": a boolean mask over the rows.
+
+    Rows without a gold value never pass.
+
+    Raises:
+        LumenError: a negative threshold.
+    """
+    if threshold < 0:
+        raise LumenError(f"The error threshold must be 0 or more, not {threshold}.")
+    return frame[ABS_ERROR].gt(threshold).fillna(False)
+
+
+# --- the demo's rating head -----------------------------------------------------
+
+
+def demo_rating_data() -> tuple[Dataset, Dataset]:
+    """(train, held-out) of the movie demo, whose ``rating`` the head predicts."""
+    return load_demo(DEMO_KEY)
+
+
+def demo_rating_dir() -> Path:
+    """Where the demo rating head is (or will be) saved."""
+    train, _ = demo_rating_data()
+    return trained_model_dir(str(base_model_dir()), train, DEMO_CONFIG, DEMO_TARGET)
+
+
+def demo_rating_ready() -> bool:
+    """Whether the demo rating head is trained already (loading is then instant)."""
+    return (demo_rating_dir() / TRAINING_INFO).is_file()
+
+
+def train_demo_rating_head(progress: TrainProgressFn | None = None) -> Path:
+    """MiniLM with a one-output head regressing the demo's rating (cached on disk).
+
+    The same encoder, data split and settings as the demo classifier; trained
+    as a second model on the training split.
+    """
+    train, _ = demo_rating_data()
+    return fine_tune(base_model_dir(), train, DEMO_CONFIG, progress, DEMO_TARGET)
