@@ -260,3 +260,36 @@ def test_a_second_model_with_other_classes_is_refused_and_nothing_is_lost(
     load_model_b(app, missing)
     assert "Model B:" in " ".join(e.value for e in app.error)
     assert app.session_state[state.WORKSPACE] is before
+
+
+def open_link(params: dict[str, str]) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_a_link_restores_model_b_and_the_disagree_filter(demo_prepared, tmp_path):
+    folder = str(build_tiny_classifier(tmp_path / "b"))
+    at = open_link({"data": "movies", "model_b": folder, "f": '{"disagree_only":true}'})
+    workspace = at.session_state[state.WORKSPACE]
+    assert workspace.choice.compare_source == folder
+    assert at.session_state[state.FILTERS].disagree_only
+    disagree = int((~workspace.frame[AGREE]).sum())
+    assert f"{disagree:,} of 2,000 examples" in sidebar_text(at)
+    suffix = workspace.data.fingerprint[:8]
+    at.sidebar.toggle(key=f"f_mis_{suffix}").set_value(True).run()
+    rewritten = decode_link(dict(at.query_params))
+    assert rewritten.compare_model == folder
+    assert rewritten.filters == Filters(misclassified_only=True, disagree_only=True)
+
+
+def test_a_link_whose_model_b_fails_opens_without_it(demo_prepared, tmp_path):
+    other = str(build_tiny_classifier(tmp_path / "abc", labels=("a", "b", "c")))
+    at = open_link({"data": "movies", "model_b": other})
+    workspace = at.session_state[state.WORKSPACE]
+    assert workspace.model_b is None and AGREE not in workspace.frame
+    warning = " ".join(w.value for w in at.warning)
+    assert "differ from model A's" in warning and "without model B" in warning
