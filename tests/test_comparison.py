@@ -3,6 +3,7 @@ and the app with a second model loaded (metrics, table, the disagree filter)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -239,6 +240,19 @@ def test_second_model_metrics_matrix_table_and_disagree_filter(app, tmp_path):
     assert len(table) == disagree and not table[AGREE].any()
     assert {"pred_b", "confidence_b", "p_b_negative", "p_b_positive"} <= set(table)
     assert (table["pred"] != table["pred_b"]).all()
+
+
+def test_the_projection_colours_by_agreement(app, tmp_path):
+    app.switch_page("pages/projection.py").run()
+    assert "Models agree" not in app.selectbox(key="proj_colour").options
+    load_model_b(app, build_tiny_classifier(tmp_path / "b", seed=3))
+    app.selectbox(key="proj_colour").set_value("Models agree").run()
+    assert not app.exception, app.exception
+    traces = json.loads(app.get("plotly_chart")[0].proto.spec)["data"]
+    frame = app.session_state[state.WORKSPACE].frame
+    agree = int(frame[AGREE].sum())
+    names = {trace["name"] for trace in traces}
+    assert {f"True ({agree:,})", f"False ({2000 - agree:,})"} <= names
 
 
 def test_a_second_model_with_other_classes_is_refused_and_nothing_is_lost(
