@@ -38,6 +38,7 @@ PAGES = {
         st.Page("pages/masked_lm.py", title="Fill in the blank", icon=":material/abc:"),
         st.Page("pages/ner.py", title="NER", icon=":material/label:"),
         st.Page("pages/multilabel.py", title="Multi-label", icon=":material/sell:"),
+        st.Page("pages/regression.py", title="Regression", icon=":material/timeline:"),
     ],
 }
 
@@ -45,7 +46,7 @@ PAGES = {
 navigation = st.navigation(PAGES)
 
 # The core imports torch and transformers: a few seconds on a cold start.
-from litcore.ui import links  # noqa: E402
+from litcore.ui import cached, links  # noqa: E402
 from litcore.ui.sidebar import render_sidebar  # noqa: E402
 from litcore.ui.state import init_state  # noqa: E402
 
@@ -54,4 +55,5 @@ progress_area = st.container()
 links.restore_from_url(navigation, progress_area)
 render_sidebar(progress_area)
 links.write_url(navigation)
+cached.start_umap_warm_up()
 navigation.run()

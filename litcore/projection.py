@@ -172,6 +172,17 @@ class UMAPProjection(Projector):
             return self.umap_.transform(embeddings).astype(np.float32)
 
 
+def warm_up_umap() -> None:
+    """Compiles UMAP's numba code (fit and transform) on a tiny random set.
+
+    numba compiles on first use, once per process: about 10 s of one core that
+    a first real fit would otherwise pay on top of its own work.
+    """
+    points = np.random.default_rng(0).normal(size=(300, 8)).astype(np.float32)
+    projector = UMAPProjection().fit(points)
+    projector.transform(points[:2])
+
+
 PROJECTORS: dict[str, type[Projector]] = {
     PCAProjection.display_name: PCAProjection,
     UMAPProjection.display_name: UMAPProjection,

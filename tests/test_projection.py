@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -133,3 +137,40 @@ def test_nearest_neighbors_by_cosine_exclude_the_query():
     assert nearest_neighbors(vectors, 0, 99)[0].tolist() == [1, 4, 2, 3]
     with pytest.raises(LumenError):
         nearest_neighbors(vectors, 0, 0)
+
+
+WARM_UP_CHECK = """
+import sys
+import numpy as np
+from numba.core.registry import CPUDispatcher
+from litcore.projection import UMAPProjection, warm_up_umap
+
+def compiled():
+    return sum(
+        len(value.signatures)
+        for name, module in list(sys.modules.items())
+        if name.split(".")[0] in ("umap", "pynndescent")
+        for value in vars(module).values()
+        if isinstance(value, CPUDispatcher)
+    )
+
+warm_up_umap()
+after_warm_up = compiled()
+points = np.random.default_rng(1).normal(size=(500, 32)).astype(np.float32)
+UMAPProjection().fit(points).transform(points[:3])
+print(after_warm_up, compiled())
+"""
+
+
+def test_umap_warm_up_compiles_everything_a_real_fit_and_transform_use():
+    """In a fresh process: after the warm-up, a real fit compiles nothing more."""
+    result = subprocess.run(
+        [sys.executable, "-c", WARM_UP_CHECK],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parents[1],
+    )
+    after_warm_up, after_fit = map(int, result.stdout.split())
+    assert after_warm_up > 0
+    assert after_fit == after_warm_up

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+import time
+
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -22,6 +25,7 @@ from litcore.projection import (
     make_projector,
     projection_key,
     stored_projection,
+    warm_up_umap,
 )
 from litcore.salience import registry as salience_registry
 from litcore.salience.base import TokenSalience
@@ -116,6 +120,26 @@ def embeddings(
 ) -> np.ndarray:
     """``<float32>[n, dim]`` pooled embeddings (``field``) of ``_frame``'s rows."""
     return getattr(predict_dataset(_model, _frame, prediction_store()), field)
+
+
+# Seconds after the first run before compiling UMAP, so the first page renders first.
+UMAP_WARM_UP_DELAY_S = 3.0
+
+
+@st.cache_resource(show_spinner=False)
+def start_umap_warm_up() -> threading.Thread:
+    """Compiles UMAP in a background thread, once per process, after a short delay.
+
+    The first UMAP view then costs its own fit only (see ``warm_up_umap``).
+    """
+
+    def run() -> None:
+        time.sleep(UMAP_WARM_UP_DELAY_S)
+        warm_up_umap()
+
+    thread = threading.Thread(target=run, name="lumen-umap-warm-up", daemon=True)
+    thread.start()
+    return thread
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
