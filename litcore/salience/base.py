@@ -220,8 +220,7 @@ class SalienceMethod:
         self.validate()
         encoded = encode(model, texts, texts_b)
         wanted = [None] * len(encoded) if targets is None else list(targets)
-        classes, probabilities = target_probabilities(model, encoded, wanted)
-        scores, details = self._scores(model, encoded, classes)
+        classes, probabilities, scores, details = self._explain(model, encoded, wanted)
         seconds = (time.perf_counter() - started) / len(encoded)
         return [
             TokenSalience(
@@ -243,6 +242,21 @@ class SalienceMethod:
                 encoded, scores, details, classes, probabilities
             )
         ]
+
+    def _explain(
+        self,
+        model: SequenceClassifier,
+        encoded: list[EncodedText],
+        wanted: list[int | None],
+    ) -> tuple[list[int], list[float], list[np.ndarray], list[dict[str, Any]]]:
+        """(classes, their probabilities, scores, details) for the wanted targets.
+
+        One forward pass resolves the targets, then ``_scores`` explains them;
+        a method whose own pass yields the probabilities overrides this.
+        """
+        classes, probabilities = target_probabilities(model, encoded, wanted)
+        scores, details = self._scores(model, encoded, classes)
+        return classes, probabilities, scores, details
 
     def _scores(
         self,

@@ -9,7 +9,7 @@ token's input (word) embedding, from one batched forward and backward pass
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import numpy as np
 import torch
@@ -19,62 +19,83 @@ from litcore.salience.base import SalienceMethod
 from litcore.salience.inputs import (
     EncodedText,
     batch_of,
+    check_targets,
     probabilities_from_embeddings,
+    resolve_targets,
     word_embeddings,
 )
 
 
 def embedding_gradients(
-    model: SequenceClassifier, encoded: list[EncodedText], targets: list[int]
-) -> tuple[torch.Tensor, torch.Tensor]:
+    model: SequenceClassifier, encoded: list[EncodedText], wanted: list[int | None]
+) -> tuple[torch.Tensor, torch.Tensor, list[int], list[float]]:
     """Gradients of each text's target probability w.r.t. its word embeddings.
 
+    One forward pass both resolves the targets (None: the predicted class) and
+    is differentiated.
+
     Returns:
-        (gradients, embeddings), both ``<float32>[batch, tokens, hidden]``,
-        right-padded.
+        (gradients, embeddings, classes, probabilities): the tensors are
+        ``<float32>[batch, tokens, hidden]``, right-padded.
+
+    Raises:
+        LumenError: a target index the model does not have.
     """
+    check_targets(model, wanted)
     batch = batch_of(model, [(item.token_ids, item.type_ids) for item in encoded])
     embeddings = word_embeddings(model, batch["input_ids"]).requires_grad_(True)
     with torch.enable_grad():
         probas = probabilities_from_embeddings(
             model, embeddings, batch["attention_mask"], batch["token_type_ids"]
         )
-        picked = probas.gather(1, torch.as_tensor(targets)[:, None]).sum()
+        classes, probabilities = resolve_targets(probas.detach().numpy(), wanted)
+        picked = probas.gather(1, torch.as_tensor(classes)[:, None]).sum()
         (gradients,) = torch.autograd.grad(picked, embeddings)
-    return gradients, embeddings.detach()
+    return gradients, embeddings.detach(), classes, probabilities
 
 
-def _unpad(
-    values: torch.Tensor, encoded: list[EncodedText]
-) -> tuple[list[np.ndarray], list[dict[str, Any]]]:
+def _unpad(values: torch.Tensor, encoded: list[EncodedText]) -> list[np.ndarray]:
     """Per text, the first ``num_tokens`` entries of ``<float32>[batch, tokens]``."""
-    rows = [
+    return [
         values[row, : len(item.token_ids)].numpy() for row, item in enumerate(encoded)
     ]
-    return rows, [{} for _ in encoded]
 
 
 @dataclass(frozen=True)
-class GradientNorm(SalienceMethod):
+class _GradientMethod(SalienceMethod):
+    """A method read off one forward and backward pass (no separate target pass)."""
+
+    def _explain(self, model, encoded, wanted):
+        gradients, embeddings, classes, probabilities = embedding_gradients(
+            model, encoded, wanted
+        )
+        scores = _unpad(self._reduce(gradients, embeddings), encoded)
+        return classes, probabilities, scores, [{} for _ in encoded]
+
+    def _reduce(self, gradients: torch.Tensor, embeddings: torch.Tensor):
+        """``<float32>[batch, tokens]`` from ``<float32>[batch, tokens, hidden]``."""
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class GradientNorm(_GradientMethod):
     """L2 norm of the gradient at each token's embedding (unsigned)."""
 
     name: ClassVar[str] = "Gradient L2 norm"
     signed: ClassVar[bool] = False
     seconds_per_example: ClassVar[float] = 0.03
 
-    def _scores(self, model, encoded, targets):
-        gradients, _ = embedding_gradients(model, encoded, targets)
-        return _unpad(gradients.norm(dim=-1), encoded)
+    def _reduce(self, gradients, embeddings):
+        return gradients.norm(dim=-1)
 
 
 @dataclass(frozen=True)
-class GradientTimesInput(SalienceMethod):
+class GradientTimesInput(_GradientMethod):
     """Dot product of the gradient and the embedding at each token (signed)."""
 
     name: ClassVar[str] = "Gradient × input"
     signed: ClassVar[bool] = True
     seconds_per_example: ClassVar[float] = 0.03
 
-    def _scores(self, model, encoded, targets):
-        gradients, embeddings = embedding_gradients(model, encoded, targets)
-        return _unpad((gradients * embeddings).sum(dim=-1), encoded)
+    def _reduce(self, gradients, embeddings):
+        return (gradients * embeddings).sum(dim=-1)

@@ -123,6 +123,31 @@ def probabilities_of_rows(
     return result
 
 
+def check_targets(model: SequenceClassifier, targets: Sequence[int | None]) -> None:
+    """Raises LumenError for a target index the model does not have."""
+    for target in targets:
+        if target is not None and not 0 <= target < len(model.labels):
+            raise LumenError(
+                f"Class {target} does not exist: the model has classes 0 to "
+                f"{len(model.labels) - 1} ({', '.join(model.labels)})."
+            )
+
+
+def resolve_targets(
+    probas: np.ndarray, targets: Sequence[int | None]
+) -> tuple[list[int], list[float]]:
+    """Each row's class (None: the most probable) and its probability.
+
+    Args:
+        probas: ``<float32>[rows, num_labels]``.
+    """
+    classes = [
+        int(probas[row].argmax()) if target is None else int(target)
+        for row, target in enumerate(targets)
+    ]
+    return classes, [float(probas[row, c]) for row, c in enumerate(classes)]
+
+
 def target_probabilities(
     model: SequenceClassifier,
     encoded: list[EncodedText],
@@ -133,19 +158,10 @@ def target_probabilities(
     Raises:
         LumenError: a target index the model does not have.
     """
-    for target in targets:
-        if target is not None and not 0 <= target < len(model.labels):
-            raise LumenError(
-                f"Class {target} does not exist: the model has classes 0 to "
-                f"{len(model.labels) - 1} ({', '.join(model.labels)})."
-            )
+    check_targets(model, targets)
     rows = [(item.token_ids, item.type_ids) for item in encoded]
     probas = probabilities(model, batch_of(model, rows)).numpy()
-    classes = [
-        int(probas[row].argmax()) if target is None else int(target)
-        for row, target in enumerate(targets)
-    ]
-    return classes, [float(probas[row, c]) for row, c in enumerate(classes)]
+    return resolve_targets(probas, targets)
 
 
 def replacement_id(model: SequenceClassifier) -> int:
