@@ -237,7 +237,7 @@ def test_each_method_ranks_the_decisive_token_first(detector, name):
 def test_bf16_precision_keeps_the_answer(detector, name):
     text = "the plot was boring but the acting was good and fun"
     fast = build(name, {"precision": "bf16"}).explain(detector, text, target=1)
-    exact = build(name).explain(detector, text, target=1)
+    exact = build(name, {"precision": "fp32"}).explain(detector, text, target=1)
     assert fast.top_tokens(1)["token"].tolist() == ["good"]
     np.testing.assert_allclose(fast.scores, exact.scores, atol=0.02)
 

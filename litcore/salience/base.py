@@ -114,11 +114,11 @@ def param(label: str, default: Any, help: str = "", **limits: Any) -> Any:
     return field(default=default, metadata={"param": Param(label, help, **limits)})
 
 
-def precision_param() -> Any:
+def precision_param(default: str = "fp32") -> Any:
     """The ``precision`` field of methods that run many forward passes."""
     return param(
         "Precision",
-        "fp32",
+        default,
         "bf16 is several times faster on CPUs with bf16 support, to about 3 "
         "significant digits; fp32 is exact.",
         options=PRECISIONS,

@@ -1,10 +1,10 @@
 """Glue between texts, token ids and the model, shared by every method.
 
-Forward passes run in fp32 unless a method is configured with ``bf16`` (bf16
-autocast where the CPU supports it: faster, about 3 significant digits), so
-that exactness checks hold by default. They never change the model: no
-training mode, no hooks, gradients only inside ``torch.enable_grad`` with
-respect to fresh input tensors.
+Forward passes run in fp32 unless a method is configured with ``bf16`` (where
+the CPU supports it: the model's bf16 weight copy to score texts, bf16
+autocast for gradients; faster, about 3 significant digits). They never
+change the model: no training mode, no hooks, gradients only inside
+``torch.enable_grad`` with respect to fresh input tensors.
 """
 
 from __future__ import annotations
@@ -95,9 +95,13 @@ def batch_of(
 def probabilities(
     model: SequenceClassifier, batch: dict[str, torch.Tensor], bf16: bool = False
 ) -> torch.Tensor:
-    """``<float32>[batch, num_labels]``: class probabilities (fp32 unless ``bf16``)."""
-    with torch.inference_mode(), autocast(bf16):
-        logits = model.forward(batch).logits.float()
+    """``<float32>[batch, num_labels]``: class probabilities (fp32 unless ``bf16``).
+
+    ``bf16`` runs the model's bf16 copy of the weights, the one its batch
+    predictions use, so perturbed and original texts are scored alike.
+    """
+    with torch.inference_mode():
+        logits = model.forward(batch, model.inference_model(bf16)).logits.float()
     return torch.softmax(logits, dim=-1)
 
 
