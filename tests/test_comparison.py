@@ -307,3 +307,30 @@ def test_a_link_whose_model_b_fails_opens_without_it(demo_prepared, tmp_path):
     assert workspace.model_b is None and AGREE not in workspace.frame
     warning = " ".join(w.value for w in at.warning)
     assert "differ from model A's" in warning and "without model B" in warning
+
+
+def test_unlabelled_data_still_gets_the_agreement_matrix(app, tmp_path):
+    path = tmp_path / "unlabelled.csv"
+    texts = ["good film", "bad plot", "the acting was awful", "i love it"] * 3
+    pd.DataFrame({"text": texts}).to_csv(path, index=False)
+    app.radio(key="pick_kind").set_value("My file").run()
+    app.text_input(key="pick_path").input(str(path)).run()
+    app.selectbox(key="map_label").set_value("(none)").run()
+    app.radio(key="pick_model_mode_file").set_value("My model (folder or hub id)").run()
+    model_a = build_tiny_classifier(tmp_path / "a")
+    app.text_input(key="pick_model_path_file").input(str(model_a)).run()
+    app.button(key="pick_load").click().run()
+    # No training split here: only "None" and the user's own model are offered.
+    assert app.radio(key="pick_compare_mode").options == [
+        "None",
+        "My model (folder or hub id)",
+    ]
+    load_model_b(app, build_tiny_classifier(tmp_path / "b", seed=3))
+    app.switch_page("pages/metrics.py").run()
+    assert not app.exception, app.exception
+    frame = app.session_state[state.WORKSPACE].frame
+    body = " ".join(m.value for m in app.markdown)
+    assert f"agree on **{int(frame[AGREE].sum()):,} of 12**" in body
+    assert "with a gold label" not in body
+    charts = [chart.key for chart in app.get("vega_lite_chart")]
+    assert charts == ["metrics_agreement"]

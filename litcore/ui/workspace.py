@@ -14,8 +14,13 @@ from litcore.data.demo import DEMOS
 from litcore.demo_model import DEMO_CONFIG
 from litcore.errors import LumenError, ModelError
 from litcore.models.classifier import SequenceClassifier
-from litcore.models.training import base_model_dir, read_training_info
+from litcore.models.training import (
+    base_model_dir,
+    read_training_info,
+    trained_model_dir,
+)
 from litcore.overlay import ORIGIN, ORIGINAL, PARENT_ID
+from litcore.predictions import predict_dataset
 from litcore.ui import cached, state
 
 DEMO_MODEL = "demo"  # model_source meaning "MiniLM fine-tuned on this data"
@@ -119,6 +124,11 @@ def _model_dir(source: str, train: Dataset | None, progress_area) -> str:
     if train is None or not train.has_labels:
         raise ModelError("Training a model needs labelled data: map a label column.")
     config = TRAIN_CONFIGS[source]
+    base = str(base_model_dir())
+    trained = trained_model_dir(base, train, config)
+    if read_training_info(trained) is not None:
+        # Trained before: no progress bar (see _analysis on why that matters).
+        return str(trained)
     status = f"Fine-tuning MiniLM on this data (seed {config.seed})…"
     with progress_area.status(status, expanded=True) as box:
         bar = st.progress(0.0, text="Preparing…")
@@ -127,7 +137,7 @@ def _model_dir(source: str, train: Dataset | None, progress_area) -> str:
             bar.progress(progress.step / progress.total_steps, text=progress.describe())
 
         model_dir = cached.trained_model(
-            str(base_model_dir()),
+            base,
             train,
             train.fingerprint,
             config,
@@ -140,17 +150,20 @@ def _model_dir(source: str, train: Dataset | None, progress_area) -> str:
 def _analysis(
     model: SequenceClassifier, data: Dataset, progress_area, what: str
 ) -> pd.DataFrame:
-    """``cached.analysis`` of (model, data) with a progress bar named ``what``."""
+    """``cached.analysis`` of (model, data), predicting first with a progress bar.
+
+    The predictions are made (into the prediction store) outside the cached
+    call: Streamlit replays what a cached function drew on each later hit, and
+    a progress bar drawn into a block of an earlier run fails that replay.
+    """
     bar = progress_area.empty()
 
     def report(done: int, total: int) -> None:
         bar.progress(done / total, text=f"{what}: {done:,} of {total:,} examples")
 
-    frame = cached.analysis(
-        model.fingerprint, data.fingerprint, model, data, _progress=report
-    )
+    predict_dataset(model, data.frame, cached.prediction_store(), report)
     bar.empty()
-    return frame
+    return cached.analysis(model.fingerprint, data.fingerprint, model, data)
 
 
 def _model_b(
