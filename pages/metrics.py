@@ -30,35 +30,6 @@ AGREEMENT_FIELDS = {PRED: PRED, PRED_B: PRED_B}
 MODEL_A_AXIS = charts.MatrixAxis(PRED, "Model A's prediction", "Model A")
 MODEL_B_AXIS = charts.MatrixAxis(PRED_B, "Model B's prediction", "Model B")
 
-workspace = ws.require()
-labels = list(workspace.labels)
-shown = filtered_frame(workspace)
-selection = state.selection()
-selected = workspace.frame[workspace.frame["id"].isin(selection.ids)]
-
-st.title("Metrics")
-st.caption(
-    "On the examples the sidebar filters show, and on the current selection. "
-    "Click a confusion-matrix cell, or a row / column total, to select those "
-    "examples on every page; saved slices get a column each."
-)
-# This session's edited and generated datapoints count only on request.
-if not st.toggle("Include edited/generated examples", key="metrics_with_overlay"):
-    shown = shown[shown[ORIGIN] == ORIGINAL]
-reports = {
-    "filtered": frame_report(shown, workspace.labels),
-    "selection": frame_report(selected, workspace.labels),
-}
-for saved in SliceStore(workspace.data.fingerprint).list():
-    members = workspace.frame[workspace.frame["id"].isin(saved.ids)]
-    reports[f"slice: {saved.name}"] = frame_report(members, workspace.labels)
-if reports["filtered"] is None:
-    st.info("No gold labels the model knows among these examples: nothing to score.")
-    st.stop()
-
-st.subheader("Headline (model A)" if workspace.model_b else "Headline")
-st.dataframe(headline_table(reports), width="stretch")
-
 
 def _select_cells(chart_key: str, fields: dict[str, str]) -> None:
     """Copies the clicked matrix cells into the shared selection (an on_select
@@ -101,8 +72,9 @@ def _agreement_text(summary: comparison.Agreement) -> str:
     )
 
 
-def _comparison_section() -> None:
-    """Model A vs model B on the filtered rows, and their agreement matrix."""
+def _comparison_section(rows: pd.DataFrame) -> None:
+    """Model A vs model B on ``rows`` (the filtered ones), and their agreement
+    matrix."""
     st.subheader("Model A vs model B")
     st.caption(
         f"A: {ws.model_title(workspace.choice.model_source)} · "
@@ -110,16 +82,18 @@ def _comparison_section() -> None:
         "the sidebar filters show. Click a cell of the agreement matrix, or a "
         "total, to select those examples."
     )
-    report_a, report_b = comparison.reports(shown, workspace.labels)
+    labels = list(workspace.labels)
+    report_a, report_b = comparison.reports(rows, workspace.labels)
     side_by_side = headline_table({"model A": report_a, "model B": report_b})
     side_by_side["B − A"] = side_by_side["model B"] - side_by_side["model A"]
-    summary = comparison.agreement(shown)
+    summary = comparison.agreement(rows)
     left, right = st.columns([2, 3])
     with left:
-        st.dataframe(side_by_side, width="stretch")
+        if report_a is not None:
+            st.dataframe(side_by_side, width="stretch")
         st.markdown(_agreement_text(summary))
     with right:
-        counts = comparison.agreement_matrix(shown, labels)
+        counts = comparison.agreement_matrix(rows, labels)
         st.altair_chart(
             charts.confusion_heatmap(
                 counts,
@@ -135,8 +109,39 @@ def _comparison_section() -> None:
         )
 
 
+workspace = ws.require()
+labels = list(workspace.labels)
+shown = filtered_frame(workspace)
+selection = state.selection()
+selected = workspace.frame[workspace.frame["id"].isin(selection.ids)]
+
+st.title("Metrics")
+st.caption(
+    "On the examples the sidebar filters show, and on the current selection. "
+    "Click a confusion-matrix cell, or a row / column total, to select those "
+    "examples on every page; saved slices get a column each."
+)
+# This session's edited and generated datapoints count only on request.
+if not st.toggle("Include edited/generated examples", key="metrics_with_overlay"):
+    shown = shown[shown[ORIGIN] == ORIGINAL]
+reports = {
+    "filtered": frame_report(shown, workspace.labels),
+    "selection": frame_report(selected, workspace.labels),
+}
+for saved in SliceStore(workspace.data.fingerprint).list():
+    members = workspace.frame[workspace.frame["id"].isin(saved.ids)]
+    reports[f"slice: {saved.name}"] = frame_report(members, workspace.labels)
+if reports["filtered"] is None:
+    st.info("No gold labels the model knows among these examples: nothing to score.")
+    if workspace.model_b is not None:  # the models can still agree or not
+        _comparison_section(shown)
+    st.stop()
+
+st.subheader("Headline (model A)" if workspace.model_b else "Headline")
+st.dataframe(headline_table(reports), width="stretch")
 if workspace.model_b is not None:
-    _comparison_section()
+    _comparison_section(shown)
+
 
 left, right = st.columns([3, 2])
 with left:
