@@ -83,7 +83,7 @@ def captum_default_ig(model_dir: str) -> Callable[[str], object]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--examples", type=int, default=20)
+    parser.add_argument("--examples", type=int, default=50)
     args = parser.parse_args()
     torch.manual_seed(0)
     model_dir = str(demo_model_dir("movies"))

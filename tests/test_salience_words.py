@@ -6,7 +6,8 @@ import numpy as np
 
 from litcore.salience import build
 from litcore.salience.attention import rollout
-from litcore.salience.words import aggregate, word_groups
+from litcore.salience.words import aggregate, segment_ids, word_groups
+from litcore.ui.heatmap import token_heatmap_html
 
 SPECIAL = np.array([True, False, False, False, False, True])
 
@@ -60,3 +61,27 @@ def test_rollout_of_known_maps():
     twice = np.concatenate([maps, maps])
     mixed = np.array([[0.6, 0.4], [0.3, 0.7]])
     np.testing.assert_allclose(rollout(twice), mixed @ mixed, atol=1e-6)
+
+
+def test_segments_of_bert_and_roberta_pairs():
+    bert = [True, False, False, True, False, True]  # [CLS] a b [SEP] c [SEP]
+    assert segment_ids(bert).tolist() == [0, 0, 0, 0, 1, 1]
+    roberta = [True, False, True, True, False, True]  # <s> a </s></s> c </s>
+    assert segment_ids(roberta).tolist() == [0, 0, 0, 1, 1, 1]
+    assert segment_ids([True, False, False, True]).tolist() == [0, 0, 0, 0]
+
+
+def test_a_pair_table_names_segments_and_the_heat_map_marks_the_boundary(
+    tiny_model,
+):
+    salience = build("Gradient × input").explain(tiny_model, "good acting", "bad plot")
+    table = salience.table()
+    assert table["token"].tolist() == ["good", "acting", "bad", "plot"]
+    assert table["segment"].tolist() == [0, 0, 1, 1]
+    html = token_heatmap_html(table, True, "pos")
+    assert html.count("lumen-segment-boundary") == 1
+    assert (
+        html.index("acting") < html.index("lumen-segment-boundary") < html.index("bad")
+    )
+    single = build("Gradient × input").explain(tiny_model, "good acting").table()
+    assert "segment" not in single

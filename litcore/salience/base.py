@@ -66,17 +66,23 @@ class TokenSalience:
     def table(self, subwords: bool = False, show_special: bool = False) -> pd.DataFrame:
         """Display scores: columns ``position``, ``token``, ``score``.
 
+        A sentence pair adds a ``segment`` column (0 for the first text, 1 for
+        the second).
+
         Args:
             subwords: keep sub-word pieces; else merge them into words (sum for
                 signed methods, L2 norm for unsigned ones).
             show_special: keep [CLS], [SEP] and other special tokens.
         """
+        segments = words.segment_ids(self.special)
         if subwords:
             tokens, scores, special = self.tokens, self.scores, self.special
         else:
             tokens, scores, special = words.aggregate(
                 self.tokens, self.scores, self.special, self.signed
             )
+            groups = words.word_groups(self.tokens, self.special)
+            segments = segments[[group[0] for group in groups]]
         frame = pd.DataFrame(
             {
                 "position": np.arange(len(tokens)),
@@ -85,6 +91,8 @@ class TokenSalience:
                 "special": np.asarray(special, dtype=bool),
             }
         )
+        if segments[~frame["special"].to_numpy()].max(initial=0) > 0:
+            frame["segment"] = segments
         if not show_special:
             frame = frame[~frame["special"]]
         return frame.drop(columns="special").reset_index(drop=True)

@@ -69,3 +69,20 @@ def aggregate(
         merged = [np.sqrt((piece**2).sum()) for piece in pieces]
     word_special = np.array([bool(special[group[0]]) for group in groups], dtype=bool)
     return words, np.asarray(merged, dtype=np.float32), word_special
+
+
+def segment_ids(special: Sequence[bool]) -> np.ndarray:
+    """``<int64>[num_tokens]``: which segment of a pair each token belongs to.
+
+    A special token after content closes its segment, so ``[CLS] a [SEP] b
+    [SEP]`` and RoBERTa's ``<s> a </s></s> b </s>`` both give segment 1 to
+    ``b``; a single text is segment 0 throughout.
+    """
+    ids = np.zeros(len(special), dtype=np.int64)
+    segment, after_content = 0, False
+    for position, is_special in enumerate(special):
+        ids[position] = segment
+        if is_special and after_content:
+            segment += 1
+        after_content = not is_special
+    return ids

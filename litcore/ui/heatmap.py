@@ -21,6 +21,12 @@ _TOKEN_STYLE = (
     "border:1px solid rgba(120,120,120,0.25);font-size:0.95rem;line-height:1.6;"
 )
 
+_SEGMENT_BOUNDARY = (
+    '<span class="lumen-segment-boundary" title="The second segment starts here" '
+    'style="display:inline-block;margin:2px 6px;padding:1px 6px;border-left:3px '
+    'solid rgba(120,120,120,0.8);font-size:0.8rem;opacity:0.8">second text</span>'
+)
+
 
 def _rgba(rgb: tuple[int, int, int], alpha: float) -> str:
     return f"rgba({rgb[0]},{rgb[1]},{rgb[2]},{alpha:.3f})"
@@ -66,7 +72,9 @@ def token_heatmap_html(
     """The tokens of ``table`` coloured by score, with a legend.
 
     Args:
-        table: columns ``token`` and ``score`` (``TokenSalience.table()``).
+        table: columns ``token``, ``score`` and, for a sentence pair,
+            ``segment`` (``TokenSalience.table()``); a bar marks where the
+            second segment starts.
         signed: diverging palette when True, sequential when False.
         target_label: the explained class, named in the legend.
         title: an optional heading above the map.
@@ -77,8 +85,11 @@ def token_heatmap_html(
     """
     scores = table["score"].to_numpy(dtype=np.float64)
     scale = _scale(scores)
+    segments = table["segment"].tolist() if "segment" in table else [0] * len(table)
     spans = []
-    for token, score in zip(table["token"], scores):
+    for row, (token, score) in enumerate(zip(table["token"], scores)):
+        if row and segments[row] != segments[row - 1]:
+            spans.append(_SEGMENT_BOUNDARY)
         text_color = "#fff" if abs(score) / scale > 0.65 else "inherit"
         background = token_color(score, scale, signed)
         spans.append(
