@@ -31,6 +31,7 @@ from litcore.filters import Filters, filter_mask
 from litcore.links import MODEL_B, decode_link, encode_link
 from litcore.metrics import ALL_CLASSES
 from litcore.models.classifier import Predictions
+from litcore.overlay import NewExample, Overlay
 from litcore.predictions import analysis_frame
 from litcore.selection import Selection
 from litcore.ui import state
@@ -253,6 +254,21 @@ def test_the_projection_colours_by_agreement(app, tmp_path):
     agree = int(frame[AGREE].sum())
     names = {trace["name"] for trace in traces}
     assert {f"True ({agree:,})", f"False ({2000 - agree:,})"} <= names
+
+
+def test_edited_rows_get_model_b_predictions_too(app, tmp_path):
+    load_model_b(app, build_tiny_classifier(tmp_path / "b", seed=3))
+    workspace = app.session_state[state.WORKSPACE]
+    edit = NewExample("a very good film", label="positive", metadata={"rating": 3.0})
+    overlay, (added,) = Overlay(workspace.data.fingerprint).add(workspace.data, [edit])
+    app.session_state[state.OVERLAY] = overlay
+    app.switch_page("pages/table.py").run()
+    assert not app.exception, app.exception
+    table = app.dataframe[0].value
+    row = table[table["id"] == added.id].iloc[0]
+    assert row["pred_b"] in ("negative", "positive")
+    assert row["p_b_negative"] + row["p_b_positive"] == pytest.approx(1.0, abs=1e-3)
+    assert row[AGREE] == (row["pred"] == row["pred_b"])
 
 
 def test_a_second_model_with_other_classes_is_refused_and_nothing_is_lost(
