@@ -71,13 +71,17 @@ def predicted_labels(probas: np.ndarray, thresholds: Sequence[float]) -> np.ndar
     return probas >= thresholds.astype(probas.dtype)
 
 
-def _cell_masks(gold: np.ndarray, predicted: np.ndarray) -> dict[str, np.ndarray]:
-    """Each cell's boolean mask, the shape of ``gold``."""
-    if gold.shape != predicted.shape:
+def _check_shapes(gold: np.ndarray, predictions: np.ndarray) -> None:
+    if gold.shape != predictions.shape:
         raise LumenError(
-            f"Gold labels {gold.shape} and predictions {predicted.shape} differ in "
+            f"Gold labels {gold.shape} and predictions {predictions.shape} differ in "
             "shape."
         )
+
+
+def _cell_masks(gold: np.ndarray, predicted: np.ndarray) -> dict[str, np.ndarray]:
+    """Each cell's boolean mask, the shape of ``gold``."""
+    _check_shapes(gold, predicted)
     gold, predicted = gold.astype(bool), predicted.astype(bool)
     return {
         "TP": gold & predicted,
@@ -164,3 +168,31 @@ def cell_rows(
         raise LumenError(f"Unknown cell '{cell}'; use one of {', '.join(CELLS)}.")
     column = slice(label_index, label_index + 1)
     return _cell_masks(gold[:, column], predicted[:, column])[cell][:, 0]
+
+
+def best_f1_thresholds(
+    gold: np.ndarray, probas: np.ndarray, grid: Sequence[float] | None = None
+) -> np.ndarray:
+    """``<float64>[num_labels]``: per label, the threshold on ``grid`` with the best
+    F1 on these examples (ties: the one nearest 0.5; a label never gold gets 0.5).
+
+    Tuned on the data it is scored on, so the F1 it reaches is optimistic.
+
+    Args:
+        gold: ``<bool>[num_examples, num_labels]``.
+        probas: ``<float32>[num_examples, num_labels]``.
+        grid: candidate thresholds; default 0, 0.01, ..., 1 (the sliders' steps).
+    """
+    grid = np.round(np.linspace(0, 1, 101), 2) if grid is None else np.asarray(grid)
+    _check_shapes(gold, probas)
+    cut = grid.astype(probas.dtype)
+    best = np.empty(probas.shape[1])
+    for label in range(probas.shape[1]):
+        predicted = probas[:, label, None] >= cut  # <bool>[num_examples, grid]
+        is_gold = gold[:, label, None].astype(bool)
+        tp = (predicted & is_gold).sum(0)
+        errors = (predicted != is_gold).sum(0)  # FP + FN
+        f1 = _ratio(2 * tp, 2 * tp + errors)
+        nearest_half = np.where(f1 == f1.max(), np.abs(grid - 0.5), np.inf)
+        best[label] = grid[nearest_half.argmin()]
+    return best

@@ -32,7 +32,13 @@ ERRORS_KEY = "multilabel_errors_only"
 CHART_KEY = "multilabel_confusion"
 SLIDER_COLUMNS = 4
 LIST_CELLS = "(lists: JSON arrays)"
-DELIMITER_NAMES = {LIST_CELLS: LIST_CELLS, " ": "space", "\t": "tab"}
+DELIMITER_NAMES = {
+    LIST_CELLS: LIST_CELLS,
+    "|": "| (pipe)",
+    ";": "; (semicolon)",
+    ",": ", (comma)",
+    " ": "a space",
+}
 HEADLINE = {
     "exact_match": "Exact match",
     "micro_f1": "Micro F1",
@@ -106,7 +112,7 @@ delimiter = delimiter_column.selectbox(
     "Labels are joined by",
     delimiters,
     index=delimiters.index(LIST_CELLS if guess is None else guess),
-    format_func=lambda d: DELIMITER_NAMES.get(d, repr(d)),
+    format_func=DELIMITER_NAMES.get,
     key=f"multilabel_delimiter::{labels_name}",  # a fresh guess per column
 )
 mapping = MultiLabelMapping(
@@ -128,7 +134,9 @@ if unknown:
 # --- thresholds --------------------------------------------------------------------
 labels = list(model.labels)
 st.subheader("Thresholds")
-global_column, button_column = st.columns([3, 1], vertical_alignment="bottom")
+global_column, all_column, best_column = st.columns(
+    [3, 1, 1], vertical_alignment="bottom"
+)
 global_value = global_column.slider(
     "One threshold for every label",
     0.0,
@@ -137,11 +145,19 @@ global_value = global_column.slider(
     step=0.01,
     key=GLOBAL_THRESHOLD_KEY,
 )
-button_column.button(
+all_column.button(
     "Set all",
     key="multilabel_set_all",
-    on_click=multilabel.set_all_thresholds,
-    args=(labels, global_value),
+    on_click=multilabel.set_thresholds,
+    args=(labels, [global_value] * len(labels)),
+)
+best_column.button(
+    "Best F1 per label",
+    key="multilabel_best_f1",
+    help="Each label's threshold with the highest F1 on this file. Tuned on the "
+    "data it is scored on, so the metrics it shows are optimistic.",
+    on_click=multilabel.set_best_f1_thresholds,
+    args=(labels, gold, probas),
 )
 multilabel.prepare_threshold_sliders(labels)
 slider_columns = st.columns(SLIDER_COLUMNS)

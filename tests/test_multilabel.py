@@ -38,6 +38,7 @@ from litcore.models.multilabel import (
     stored_probabilities,
 )
 from litcore.multilabel_metrics import (
+    best_f1_thresholds,
     cell_rows,
     confusion_long,
     multilabel_report,
@@ -233,6 +234,29 @@ def test_confusion_long_and_cell_rows():
     assert tp.item() == int(cell_rows(GOLD, predicted, 1, "TP").sum()) == 1
     with pytest.raises(LumenError, match="Unknown cell"):
         cell_rows(GOLD, predicted, 0, "XX")
+
+
+def test_best_f1_thresholds_by_hand():
+    # comedy: gold at 0.7 and 0.3, a negative at 0.6: F1 0.8 for t in (0.2, 0.3].
+    # drama: gold at 0.6 and 0.45, a negative at 0.5: F1 0.8 for t in (0.1, 0.45].
+    assert best_f1_thresholds(GOLD, PROBAS).tolist() == [0.5, 0.3, 0.45]
+
+
+def test_best_f1_thresholds_beat_every_grid_point():
+    rng = np.random.default_rng(0)
+    gold = rng.random((40, 4)) < 0.4
+    gold[:, 3] = False  # a label never gold keeps 0.5
+    probas = np.clip(gold * 0.3 + rng.random((40, 4)) * 0.7, 0, 1).astype(np.float32)
+    best = best_f1_thresholds(gold, probas)
+    assert best[3] == 0.5
+    for label in range(3):
+        column = (gold[:, [label]], probas[:, [label]])
+        scores = [
+            f1_score(column[0], column[1] >= np.float32(t), zero_division=0)
+            for t in np.round(np.linspace(0, 1, 101), 2)
+        ]
+        chosen = f1_score(column[0], column[1] >= np.float32(best[label]))
+        assert chosen == pytest.approx(max(scores), abs=1e-12)
 
 
 # --- the wrapper ----------------------------------------------------------------

@@ -105,6 +105,16 @@ def test_metrics_follow_the_thresholds(folders):
     assert per_label.loc["action", "recall"] == 1.0
     assert at.session_state[state.MULTILABEL_THRESHOLDS]["drama"] == 1.0
 
+    # Best F1 per label: each label's F1 is at least what the sliders gave.
+    before = at.dataframe[0].value["f1"]
+    at.button(key="multilabel_best_f1").click().run()
+    assert not at.exception, at.exception
+    tuned = at.dataframe[0].value
+    assert (tuned["f1"] >= before - 1e-9).all()
+    stored = at.session_state[state.MULTILABEL_THRESHOLDS]
+    assert [stored[label] for label in LABELS] == tuned["threshold"].tolist()
+    assert at.slider(key=threshold_key("drama")).value == stored["drama"]
+
     examples = at.dataframe[1].value
     assert len(examples) == 5
     assert np.all(examples["p_comedy"].between(0, 1))

@@ -21,7 +21,7 @@ from litcore.models.multilabel import (
     probabilities_key,
     stored_probabilities,
 )
-from litcore.multilabel_metrics import CELLS
+from litcore.multilabel_metrics import CELLS, best_f1_thresholds
 from litcore.ui import state
 from litcore.ui.cached import prediction_store
 from litcore.ui.charts import FIT_WIDTH
@@ -88,13 +88,20 @@ def remember_threshold(label: str) -> None:
     st.session_state[state.MULTILABEL_THRESHOLDS] = stored
 
 
-def set_all_thresholds(labels: Sequence[str], value: float) -> None:
-    """``on_click`` of "set all": every label's threshold (and slider) to ``value``."""
-    for label in labels:
-        st.session_state[threshold_key(label)] = float(value)
+def set_thresholds(labels: Sequence[str], values: Sequence[float]) -> None:
+    """``on_click`` callback: these labels' thresholds (and sliders) to ``values``."""
     stored = dict(st.session_state.get(state.MULTILABEL_THRESHOLDS, {}))
-    stored.update({label: float(value) for label in labels})
+    for label, value in zip(labels, values, strict=True):
+        st.session_state[threshold_key(label)] = float(value)
+        stored[label] = float(value)
     st.session_state[state.MULTILABEL_THRESHOLDS] = stored
+
+
+def set_best_f1_thresholds(
+    labels: Sequence[str], gold: np.ndarray, probas: np.ndarray
+) -> None:
+    """``on_click`` callback: each label's threshold to its best F1 on this data."""
+    set_thresholds(labels, best_f1_thresholds(gold, probas))
 
 
 # --- the confusion cell -----------------------------------------------------------
@@ -142,7 +149,7 @@ def confusion_chart(long: pd.DataFrame, labels: Sequence[str]) -> alt.Chart:
                 "share:Q",
                 title="Share of examples",
                 scale=alt.Scale(scheme="blues", domain=[0, 1]),
-                legend=alt.Legend(format=".0%"),
+                legend=alt.Legend(format=".0%", orient="bottom"),
             ),
             opacity=alt.condition(cell, alt.value(1.0), alt.value(0.45)),
             tooltip=[
@@ -162,7 +169,7 @@ def confusion_chart(long: pd.DataFrame, labels: Sequence[str]) -> alt.Chart:
         ),
     )
     return (heat + text).properties(
-        height=max(120, 32 * len(labels)), autosize=FIT_WIDTH
+        height=max(160, 36 * len(labels)), autosize=FIT_WIDTH
     )
 
 
