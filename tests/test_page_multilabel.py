@@ -36,10 +36,17 @@ CSV = (
 def folders(tmp_path_factory) -> dict[str, Path]:
     root = tmp_path_factory.mktemp("multilabel_page")
     (root / "genres.csv").write_text(CSV, encoding="utf-8")
+    (root / "genres.jsonl").write_text(
+        '{"text": "good film", "labels": ["comedy", "drama"]}\n'
+        '{"text": "bad plot", "labels": ["horror"]}\n'
+        '{"text": "fun", "labels": []}\n',
+        encoding="utf-8",
+    )
     return {
         "model": build_tiny_multilabel(root / "model"),
         "single": build_tiny_classifier(root / "single"),
         "csv": root / "genres.csv",
+        "jsonl": root / "genres.jsonl",
     }
 
 
@@ -137,6 +144,17 @@ def test_a_clicked_cell_filters_the_examples(folders):
     assert list(examples["text"]) == ["the movie was good", "i love this film"]
     at.button(key="multilabel_clear_cell").click().run()
     assert len(at.dataframe[1].value) == 5
+
+
+def test_a_jsonl_list_column_needs_no_mapping(folders):
+    at = open_page(folders["model"])
+    at.text_input(key="multilabel_path").set_value(str(folders["jsonl"])).run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    assert at.selectbox(key="multilabel_delimiter::labels").value.startswith("(lists")
+    assert "horror" in at.warning[0].value  # not a label of the model: left out
+    assert at.dataframe[0].value["support"].tolist() == [0, 1, 1]
+    assert list(at.dataframe[1].value["gold"]) == ["comedy, drama", "", ""]
 
 
 def test_a_wrong_column_is_an_error_and_the_page_keeps_running(folders):
