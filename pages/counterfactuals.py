@@ -103,7 +103,7 @@ if run:
             tuple(ids),
             examples,
             workspace.model,
-            _progress=_report,
+            progress=_report,
         )
     except LumenError as error:
         st.error(str(error))

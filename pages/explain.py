@@ -507,7 +507,7 @@ def faithfulness_panel(names: list[str]) -> None:
                 examples[TEXT].tolist(),
                 examples[TEXT_B].tolist() if TEXT_B in examples.columns else None,
                 model,
-                _progress=report,
+                progress=report,
             )
         except LumenError as error:
             st.error(str(error))

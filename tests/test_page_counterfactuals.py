@@ -37,6 +37,10 @@ def test_batch_reports_flip_rates_and_adds_to_the_overlay(demo_prepared):
     assert invariance["generator"].tolist() == ["Typos"]
     flipped = result.candidates[result.candidates["flipped"]]
     assert len(flipped) > 0  # negation flips some reviews of a real sentiment model
+    app.button(key="cf_run").click().run()  # a cache hit: no replayed progress bar
+    assert not app.exception and not app.error
+    again = app.session_state["lumen_counterfactual_batch"][1]
+    assert again.candidates.equals(result.candidates)
     app.button(key="cf_add").click().run()
     assert not app.exception
     overlay = app.session_state["lumen_overlay"]

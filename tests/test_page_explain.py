@@ -84,6 +84,10 @@ def test_expensive_method_runs_on_demand_and_selection_is_scored(app):
         "Random order (reference)",
     }
     assert ranking["examples"].tolist() == [2, 2, 2]
+    # The same run again is a cache hit: no replayed progress bar, same ranking.
+    app.button(key="explain_score_selection").click().run()
+    assert not app.exception, app.exception
+    assert app.dataframe[-1].value.equals(ranking)
 
 
 def test_gold_class_is_one_click_away(app):

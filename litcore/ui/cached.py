@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import copy
 import threading
 import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -29,6 +33,8 @@ from litcore.projection import (
 )
 from litcore.salience import registry as salience_registry
 from litcore.salience.base import TokenSalience
+
+T = TypeVar("T")
 
 
 @st.cache_resource(show_spinner=False)
@@ -65,16 +71,50 @@ def dataset_from_bytes(
     return from_frame(raw, mapping, name=name)
 
 
-@st.cache_resource(show_spinner=False, max_entries=8)
-def trained_model(
-    base: str,
-    _data: Dataset,
-    data_fingerprint: str,
-    config: TrainConfig,
-    _progress=None,
-) -> str:
-    """Fine-tunes ``base`` on the data once per process (and once on disk)."""
-    return str(fine_tune(base, _data, config, _progress))
+class ProgressResults:
+    """Per-process results of long computations that draw a progress bar.
+
+    ``st.cache_data`` and ``st.cache_resource`` replay what a cached function
+    drew on every later hit, and replaying a bar drawn into a block made
+    outside the function fails (``CacheReplayClosureError``). These
+    computations therefore run outside Streamlit's caches and keep their
+    results here: one computation per key at a time (a second caller waits for
+    the first), the oldest dropped beyond ``max_entries``, copies handed out.
+    """
+
+    def __init__(self, max_entries: int) -> None:
+        self._max_entries = max_entries
+        self._results: OrderedDict[Hashable, object] = OrderedDict()
+        self._key_locks: dict[Hashable, threading.Lock] = {}
+        self._lock = threading.Lock()
+
+    def get_or_compute(self, key: Hashable, compute: Callable[[], T]) -> T:
+        with self._lock:
+            key_lock = self._key_locks.setdefault(key, threading.Lock())
+        with key_lock:
+            with self._lock:
+                if key in self._results:
+                    self._results.move_to_end(key)
+                    return copy.deepcopy(self._results[key])
+            value = compute()
+            with self._lock:
+                self._results[key] = value
+                while len(self._results) > self._max_entries:
+                    self._key_locks.pop(self._results.popitem(last=False)[0], None)
+        return copy.deepcopy(value)
+
+
+_TRAINED = ProgressResults(max_entries=8)
+_BATCHES = ProgressResults(max_entries=8)
+_SELECTION_SCORES = ProgressResults(max_entries=16)
+
+
+def trained_model(base: str, data: Dataset, config: TrainConfig, progress=None) -> str:
+    """Fine-tunes ``base`` on ``data`` once per process (and once on disk)."""
+    return _TRAINED.get_or_compute(
+        (base, data.fingerprint, config),
+        lambda: str(fine_tune(base, data, config, progress)),
+    )
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -93,18 +133,23 @@ def analysis(
 # --- counterfactuals (issue 5) --------------------------------------------------
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
 def counterfactual_batch(
     model_fingerprint: str,
     generators: tuple[tuple[str, tuple[tuple[str, object], ...]], ...],
     example_ids: tuple[str, ...],
-    _examples: pd.DataFrame,
-    _model: SequenceClassifier,
-    _progress=None,
+    examples: pd.DataFrame,
+    model: SequenceClassifier,
+    progress=None,
 ) -> BatchResult:
-    """Batch mode over ``_examples`` (whose ids are ``example_ids``)."""
-    built = [generator_registry.build(name, **dict(c)) for name, c in generators]
-    return run_batch(built, _examples, _model, _progress)
+    """Batch mode over ``examples`` (whose ids are ``example_ids``)."""
+
+    def compute() -> BatchResult:
+        built = [generator_registry.build(name, **dict(c)) for name, c in generators]
+        return run_batch(built, examples, model, progress)
+
+    return _BATCHES.get_or_compute(
+        (model_fingerprint, generators, example_ids), compute
+    )
 
 
 # --- projections (issue 3) ------------------------------------------------------
@@ -209,17 +254,22 @@ def explanation_faithfulness(
     return faithfulness(_model, salience, removal)
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
 def selection_faithfulness(
     model_fingerprint: str,
     example_ids: tuple[str, ...],
     methods: tuple[tuple[str, tuple[tuple[str, object], ...]], ...],
     removal: str,
-    _texts: list[str],
-    _texts_b: list[str] | None,
-    _model: SequenceClassifier,
-    _progress=None,
+    texts: list[str],
+    texts_b: list[str] | None,
+    model: SequenceClassifier,
+    progress=None,
 ) -> pd.DataFrame:
     """Faithfulness per (example, method) of the examples ``example_ids``."""
-    built = [salience_registry.build(name, dict(config)) for name, config in methods]
-    return score_selection(_model, _texts, _texts_b, built, removal, progress=_progress)
+
+    def compute() -> pd.DataFrame:
+        built = [salience_registry.build(name, dict(c)) for name, c in methods]
+        return score_selection(model, texts, texts_b, built, removal, progress=progress)
+
+    return _SELECTION_SCORES.get_or_compute(
+        (model_fingerprint, example_ids, methods, removal), compute
+    )

@@ -127,7 +127,7 @@ def _model_dir(source: str, train: Dataset | None, progress_area) -> str:
     base = str(base_model_dir())
     trained = trained_model_dir(base, train, config)
     if read_training_info(trained) is not None:
-        # Trained before: no progress bar (see _analysis on why that matters).
+        # Trained before: load it without a status box.
         return str(trained)
     status = f"Fine-tuning MiniLM on this data (seed {config.seed})…"
     with progress_area.status(status, expanded=True) as box:
@@ -136,13 +136,7 @@ def _model_dir(source: str, train: Dataset | None, progress_area) -> str:
         def report(progress) -> None:
             bar.progress(progress.step / progress.total_steps, text=progress.describe())
 
-        model_dir = cached.trained_model(
-            base,
-            train,
-            train.fingerprint,
-            config,
-            _progress=report,
-        )
+        model_dir = cached.trained_model(base, train, config, report)
         box.update(label="Model ready", state="complete", expanded=False)
     return model_dir
 
