@@ -43,7 +43,7 @@ PAGES = {
 }
 
 # Navigation first: until it runs, Streamlit shows a file-name menu of pages/.
-navigation = st.navigation(PAGES)
+navigation = st.navigation(PAGES, expanded=True)
 
 # The core imports torch and transformers: a few seconds on a cold start.
 from litcore.ui import cached, links  # noqa: E402

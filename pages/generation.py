@@ -11,6 +11,9 @@ import streamlit as st
 from litcore.errors import LumenError
 from litcore.ui import state, task_models
 from litcore.ui.heatmap import token_heatmap_html
+from litcore.ui.workspace import ensure_app_ran
+
+ensure_app_ran()
 
 MODEL_KEY = "generation_model"
 PROMPT_KEY = "generation_prompt"

@@ -9,6 +9,9 @@ import streamlit as st
 
 from litcore.errors import LumenError
 from litcore.ui import state, task_models
+from litcore.ui.workspace import ensure_app_ran
+
+ensure_app_ran()
 
 MODEL_KEY = "mlm_model"
 TEXT_KEY = "mlm_text"

@@ -21,6 +21,9 @@ from litcore.multilabel_metrics import (
     predicted_labels,
 )
 from litcore.ui import multilabel, task_models
+from litcore.ui.workspace import ensure_app_ran
+
+ensure_app_ran()
 
 MODEL_KEY = "multilabel_model"
 FILE_KEY = "multilabel_file"

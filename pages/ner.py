@@ -9,6 +9,9 @@ import streamlit as st
 from litcore.errors import LumenError
 from litcore.task_metrics import entity_metrics, entity_type_confusion, has_span_error
 from litcore.ui import task_models
+from litcore.ui.workspace import ensure_app_ran
+
+ensure_app_ran()
 
 MODEL_KEY = "ner_model"
 FILE_KEY = "ner_file"

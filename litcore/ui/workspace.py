@@ -215,13 +215,21 @@ def current() -> Workspace | None:
     return st.session_state.get(state.WORKSPACE)
 
 
-def require() -> Workspace:
-    """The active workspace; stops the page with a hint when there is none."""
+def ensure_app_ran() -> None:
+    """Reruns through app.py when Streamlit ran this page without it.
+
+    A deep link as a fresh server's first request puts Streamlit in its
+    pages/-folder mode, which runs the page alone (no sidebar, no menu). Every
+    page calls this first, directly or through ``require``.
+    """
     if PagesManager.uses_pages_directory:
-        # A deep link was a fresh server's first request: Streamlit's pages/-folder
-        # mode ran this page without app.py. Switch that mode off, run app.py.
         PagesManager.uses_pages_directory = False
         st.rerun()
+
+
+def require() -> Workspace:
+    """The active workspace; stops the page with a hint when there is none."""
+    ensure_app_ran()
     workspace = current()
     if workspace is None:
         st.info("Choose a dataset and a model in the sidebar to begin.")
