@@ -93,6 +93,23 @@ def test_selection_shows_only_selected_and_counts_hidden(app):
     assert app.dataframe[0].value["id"].tolist() == chosen
 
 
+def test_pin_the_primary_then_unpin(app):
+    chosen = app.session_state[state.WORKSPACE].frame["id"].iloc[:2].tolist()
+    app.session_state[state.SELECTION] = Selection().select(chosen)
+    app.run()
+    assert app.sidebar.button(key="sel_unpin").disabled
+    app.sidebar.button(key="sel_pin").click().run()
+    selection = app.session_state[state.SELECTION]
+    assert selection.pinned == selection.primary == chosen[0]
+    assert f"Pinned: `{chosen[0]}`" in [c.value for c in app.sidebar.caption]
+    assert app.sidebar.button(key="sel_pin").disabled
+    app.sidebar.button(key="sel_next").click().run()  # the pin stays put
+    selection = app.session_state[state.SELECTION]
+    assert (selection.primary, selection.pinned) == (chosen[1], chosen[0])
+    app.sidebar.button(key="sel_unpin").click().run()
+    assert app.session_state[state.SELECTION].pinned is None
+
+
 def test_filters_and_selection_survive_page_switches(app):
     frame = app.session_state[state.WORKSPACE].frame
     app.session_state[state.SELECTION] = Selection().select(frame["id"].iloc[:5])

@@ -17,6 +17,7 @@ from litcore.filters import Filters, filter_mask
 from litcore.links import filters_to_json
 from litcore.overlay import ORIGIN
 from litcore.predictions import CONFIDENCE, CORRECT, LENGTH, PRED, PROBA_PREFIX
+from litcore.selection import Selection
 from litcore.slices import SliceStore
 from litcore.ui import state
 from litcore.ui.workspace import (
@@ -446,7 +447,29 @@ def selection_panel(workspace: Workspace, shown: pd.DataFrame) -> None:
         st.caption(f"Primary: `{selection.primary}`")
     if selection.pinned:
         st.caption(f"Pinned: `{selection.pinned}`")
+    _pin_buttons(selection)
     slice_panel(workspace)
+
+
+def _pin_buttons(selection: Selection) -> None:
+    """Pin the primary example (to compare others with it), or unpin."""
+    pin, unpin = st.columns(2)
+    pin.button(
+        "Pin primary",
+        key="sel_pin",
+        help="Keep this example marked on every page (◆ on the embeddings map) "
+        "while you look at others.",
+        disabled=selection.primary is None or selection.primary == selection.pinned,
+        on_click=lambda: state.set_selection(
+            state.selection().with_pinned(state.selection().primary)
+        ),
+    )
+    unpin.button(
+        "Unpin",
+        key="sel_unpin",
+        disabled=selection.pinned is None,
+        on_click=lambda: state.set_selection(state.selection().with_pinned(None)),
+    )
 
 
 def _select_slice(workspace: Workspace, ids: tuple[str, ...]) -> None:
