@@ -219,7 +219,10 @@ def test_target_enters_the_cache_key_only_when_set(tiny_model_dir):
     data = rated_data()
     plain = model_key(str(tiny_model_dir), data, TINY_CONFIG)
     assert model_key(str(tiny_model_dir), data, TINY_CONFIG, None) == plain
-    assert model_key(str(tiny_model_dir), data, TINY_CONFIG, "rating") != plain
+    rating_key = model_key(str(tiny_model_dir), data, TINY_CONFIG, "rating")
+    assert rating_key != plain
+    data.frame["rating"] = -data.frame["rating"]  # same ids and labels, new values
+    assert model_key(str(tiny_model_dir), data, TINY_CONFIG, "rating") != rating_key
 
 
 def test_training_refuses_a_missing_or_text_target(tiny_model_dir):

@@ -80,8 +80,8 @@ def model_key(
 ) -> str:
     """The cache key of a fine-tuned model: base, data, hyper-parameters [, target].
 
-    ``target`` (a regression head's column) enters the key only when set, so
-    classifiers keep the keys they had.
+    ``target`` (a regression head's column) and its values enter the key only
+    when set, so classifiers keep the keys they had.
     """
     labels = ",".join(data.labels)
     parts = [
@@ -91,7 +91,8 @@ def model_key(
         json.dumps(asdict(config), sort_keys=True),
     ]
     if target is not None:
-        parts.append(f"regression target: {target}")
+        values = data.frame[target].to_numpy(dtype=np.float64).tobytes()
+        parts += [f"regression target: {target}", hashlib.sha1(values).hexdigest()]
     return hashlib.sha1("\n".join(parts).encode("utf-8")).hexdigest()[:16]
 
 
