@@ -207,9 +207,10 @@ def _repeat(batch: dict[str, torch.Tensor], rows: int) -> dict[str, torch.Tensor
     return {name: values.expand(rows, -1) for name, values in batch.items()}
 
 
+# The first is the UI's default: IG's token scores add up to the score's change.
 SCORE_METHODS: dict[str, type[ScoreMethod]] = {
     method.name: method
-    for method in (ScoreGradientTimesInput, ScoreIntegratedGradients)
+    for method in (ScoreIntegratedGradients, ScoreGradientTimesInput)
 }
 
 

@@ -184,7 +184,10 @@ if chosen[GOLD].notna().sum() >= 2:
             "spearman": "Spearman ρ",
         }
     )
-    st.dataframe(table.round(4), width="stretch", key="regression_metrics")
+    shown_table = table.round(4).astype(object).where(table.notna(), "n/a")
+    shown_table["examples"] = table["examples"].astype(int)
+    st.dataframe(shown_table, width="stretch", key="regression_metrics")
+    st.caption("n/a: a correlation needs scores and gold values that vary.")
 
 # --- predicted vs gold ----------------------------------------------------------
 

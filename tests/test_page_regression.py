@@ -80,11 +80,12 @@ def test_metrics_scatter_filter_and_salience(demo_prepared, folders):
     names = [trace["name"] for trace in scatter_spec(at)["data"]]
     assert "Selected (5)" in names and "Primary" in names
     assert len(at.dataframe[0].value) == 2  # shown examples and the selection
-    assert "Gradient × input of the score" in at.get("html")[0].proto.body
+    assert "Integrated gradients of the score" in at.get("html")[0].proto.body
     assert any(frame["id"].iloc[0] in c.value for c in at.caption)
-    at.selectbox(key="regression_method").set_value("Integrated gradients").run()
-    assert not at.exception, at.exception
     assert any("baseline text's score" in c.value for c in at.caption)
+    at.selectbox(key="regression_method").set_value("Gradient × input").run()
+    assert not at.exception, at.exception
+    assert "Gradient × input of the score" in at.get("html")[0].proto.body
 
 
 def test_a_classifier_is_refused_with_a_message(demo_prepared, folders):

@@ -1,0 +1,79 @@
+"""Browser: a box dragged on the Regression scatter becomes the shared selection."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from e2e_support import open_page, rerun_after, screenshot
+from test_regression import build_tiny_regressor
+
+pytestmark = pytest.mark.browser
+
+PLOT = "[data-testid='stPlotlyChart'] .js-plotly-plot"
+# A box (page pixels) from the plot's left edge to the middle of the first gap of
+# 6+ px between points, over every point's height (so no point is near an edge),
+# with the number of distinct examples inside; traces without ids are skipped.
+LEFT_BOX_JS = """(plotSelector) => {
+  const plot = document.querySelector(plotSelector);
+  const area = plot.querySelector(".nsewdrag").getBoundingClientRect();
+  const xa = plot._fullLayout.xaxis, ya = plot._fullLayout.yaxis;
+  const points = [];
+  for (const trace of plot._fullData) {
+    if (!trace.customdata) continue;
+    for (let i = 0; i < trace.x.length; i++) {
+      points.push([area.left + xa.l2p(trace.x[i]), area.top + ya.l2p(trace.y[i]),
+                   trace.customdata[i]]);
+    }
+  }
+  points.sort((a, b) => a[0] - b[0]);
+  const ys = points.map(p => p[1]);
+  const top = Math.min(...ys) - 8, bottom = Math.max(...ys) + 8;
+  if (top < area.top || bottom > area.bottom) return null;
+  for (let i = 1; i < points.length; i++) {
+    if (points[i][0] - points[i - 1][0] >= 6) {
+      const x1 = Math.round((points[i][0] + points[i - 1][0]) / 2);
+      const inside = new Set(points.slice(0, i).map(p => p[2])).size;
+      return {box: [Math.round(area.left + 2), top, x1, bottom], count: inside};
+    }
+  }
+  return null;
+}"""
+
+
+def selected_count(tab) -> int:
+    sidebar = tab.locator("[data-testid='stSidebar']").inner_text()
+    found = re.search(r"([\d,]+) selected", sidebar)
+    return int(found.group(1).replace(",", "")) if found else 0
+
+
+def test_box_on_the_scatter_sets_the_selection(page, app_server, tmp_path):
+    model_dir = build_tiny_regressor(tmp_path / "regressor")
+    open_page(page, app_server, "Regression")
+    own = page.get_by_text("Your model (folder or hub id)", exact=True)
+    rerun_after(page, own.click)
+    folder = page.get_by_label(re.compile("Folder or hub id of a model"))
+    folder.fill(str(model_dir))
+    rerun_after(page, lambda: folder.press("Enter"))
+    page.locator(f"{PLOT} .nsewdrag").first.wait_for()
+    page.locator(PLOT).first.scroll_into_view_if_needed()
+    page.wait_for_timeout(300)
+    found = page.evaluate(LEFT_BOX_JS, PLOT)
+    assert found, "no gap of 6 px between the points to end a box in"
+    (x0, y0, x1, y1), expected = found["box"], found["count"]
+
+    def drag() -> None:
+        page.mouse.move(x0, y0)
+        page.mouse.down()
+        page.mouse.move((x0 + x1) / 2, (y0 + y1) / 2, steps=5)
+        page.mouse.move(x1, y1, steps=5)
+        page.mouse.up()
+
+    rerun_after(page, drag)
+    assert selected_count(page) == expected
+    page.locator(f"{PLOT} .nsewdrag").first.wait_for()
+    names = page.evaluate(
+        "(sel) => document.querySelector(sel).data.map(t => t.name)", PLOT
+    )
+    assert f"Selected ({expected:,})" in names and "Primary" in names
+    screenshot(page, "regression_box")
