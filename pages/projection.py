@@ -5,7 +5,6 @@ selection, and stays smooth with thousands of points.
 """
 
 import html
-from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -25,6 +24,7 @@ from litcore.projection import (
 )
 from litcore.ui import cached, state
 from litcore.ui import workspace as ws
+from litcore.ui.point_charts import selectable_point_chart
 from litcore.ui.sidebar import filtered_frame
 
 CHART_KEY = "projection_chart"
@@ -219,13 +219,7 @@ figure.update_layout(
     height=620,
     margin={"l": 40, "r": 20, "t": 60, "b": 40},
 )
-st.plotly_chart(
-    figure,
-    key=CHART_KEY,
-    on_select=partial(state.select_chart_points, CHART_KEY),
-    selection_mode=("points", "box", "lasso"),
-    width="stretch",
-)
+selectable_point_chart(figure, CHART_KEY)
 hidden = len(set(selection.ids) - set(points["id"]))
 st.caption(
     f"{len(selected):,} selected points highlighted"

@@ -29,6 +29,7 @@ from litcore.ui import regression as regression_ui
 from litcore.ui import state
 from litcore.ui import workspace as ws
 from litcore.ui.heatmap import token_heatmap_html
+from litcore.ui.point_charts import selectable_point_chart
 from litcore.ui.sidebar import filtered_frame
 
 SOURCE_KEY, FOLDER_KEY, GOLD_KEY = (
@@ -265,13 +266,7 @@ figure.update_layout(
     dragmode="select",
     height=540,
 )
-st.plotly_chart(
-    figure,
-    key=CHART_KEY,
-    on_select=partial(state.select_chart_points, CHART_KEY),
-    selection_mode=("points", "box", "lasso"),
-    width="stretch",
-)
+selectable_point_chart(figure, CHART_KEY)
 
 # --- residuals ------------------------------------------------------------------
 

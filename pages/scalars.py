@@ -4,7 +4,6 @@ Plotly, like the projection, for box and lasso selection on a dense strip plot.
 """
 
 import html
-from functools import partial
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -16,6 +15,7 @@ from litcore.predictions import CONFIDENCE, LENGTH, PRED, proba_column
 from litcore.scalars import jitter, threshold_metrics
 from litcore.ui import state
 from litcore.ui import workspace as ws
+from litcore.ui.point_charts import selectable_point_chart
 from litcore.ui.sidebar import filtered_frame
 
 CHART_KEY = "scalars_chart"
@@ -146,13 +146,7 @@ figure.update_layout(
     dragmode="select",
     height=520,
 )
-st.plotly_chart(
-    figure,
-    key=CHART_KEY,
-    on_select=partial(state.select_chart_points, CHART_KEY),
-    selection_mode=("points", "box", "lasso"),
-    width="stretch",
-)
+selectable_point_chart(figure, CHART_KEY)
 st.caption(f"{len(chosen):,} selected points highlighted; ★ primary.")
 
 if threshold is not None:

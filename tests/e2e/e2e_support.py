@@ -5,13 +5,17 @@ Shared by the fixtures in conftest.py, the browser tests and benchmarks/launch.p
 
 from __future__ import annotations
 
+import io
 import os
+import re
 import socket
 import subprocess
 import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+import pandas as pd
 
 REPO = Path(__file__).resolve().parents[2]
 SCREENSHOTS = REPO / "tests" / "screenshots"
@@ -182,3 +186,42 @@ def screenshot(tab, name: str) -> Path:
     finally:
         tab.set_viewport_size(window)
     return path
+
+
+# --- reading what the app shows --------------------------------------------------
+
+PLOT = "[data-testid='stPlotlyChart'] .js-plotly-plot"
+# The body of a JS function whose argument names ``plotSelector``: it sets
+# ``area`` (the plot's drag area) and ``points`` ([page x, page y, example id]
+# for every point of a trace carrying ids), for the box-finding functions.
+PLOT_POINTS_JS = """
+  const plot = document.querySelector(plotSelector);
+  const area = plot.querySelector(".nsewdrag").getBoundingClientRect();
+  const xa = plot._fullLayout.xaxis, ya = plot._fullLayout.yaxis;
+  const points = [];
+  for (const trace of plot._fullData) {  // decoded (data holds base64 arrays)
+    if (!trace.customdata) continue;
+    for (let i = 0; i < trace.x.length; i++) {
+      points.push([area.left + xa.l2p(trace.x[i]), area.top + ya.l2p(trace.y[i]),
+                   trace.customdata[i]]);
+    }
+  }
+"""
+
+
+def sidebar(tab) -> str:
+    return tab.locator("[data-testid='stSidebar']").inner_text()
+
+
+def selected_count(tab) -> int:
+    """The sidebar's "N selected" (0 without a selection)."""
+    found = re.search(r"([\d,]+) selected", sidebar(tab))
+    return int(found.group(1).replace(",", "")) if found else 0
+
+
+def table_rows(tab) -> pd.DataFrame:
+    """The rows the Data table lists, from its CSV download."""
+    with tab.expect_download() as download:
+        tab.get_by_role("button", name="Download these rows as CSV").click()
+    with open(download.value.path(), encoding="utf-8") as file:
+        return pd.read_csv(io.StringIO(file.read()))

@@ -6,22 +6,16 @@ the sidebar's "Compare with a second model" like a user's own folder.
 
 from __future__ import annotations
 
-import io
 import re
 
-import pandas as pd
 import pytest
-from e2e_support import open_page, rerun_after, screenshot
+from e2e_support import open_page, rerun_after, screenshot, sidebar, table_rows
 
 pytestmark = pytest.mark.browser
 
 # Vega's ARIA label of a cell: axis values, count, then the tooltip's fields.
 CELLS = "[data-testid='stVegaLiteChart'] .mark-rect path[aria-label*='; Model A: ']"
 CELL_LABEL = re.compile(r"Examples: ([\d,]+); Model A: (\w+); Model B: (\w+)$")
-
-
-def sidebar(tab) -> str:
-    return tab.locator("[data-testid='stSidebar']").inner_text()
 
 
 def load_model_b(tab, folder: str) -> None:
@@ -60,13 +54,6 @@ def click_cell(tab, pred_a: str, pred_b: str) -> None:
     # Left of the centre: the count's text mark sits in the middle of the cell.
     x, y = box["x"] + box["width"] * 0.2, box["y"] + box["height"] * 0.5
     rerun_after(tab, lambda: tab.mouse.click(x, y))
-
-
-def table_rows(tab) -> pd.DataFrame:
-    with tab.expect_download() as download:
-        tab.get_by_role("button", name="Download these rows as CSV").click()
-    with open(download.value.path(), encoding="utf-8") as file:
-        return pd.read_csv(io.StringIO(file.read()))
 
 
 def test_agreement_cell_selects_those_examples(page, app_server, tiny_model_dir):

@@ -6,36 +6,37 @@ browser context, so its own Streamlit session and selection.
 
 from __future__ import annotations
 
-import io
 import re
 import time
 
-import pandas as pd
 import pytest
-from e2e_support import goto, new_tab, open_page, rerun_after, screenshot
+from e2e_support import (
+    PLOT,
+    PLOT_POINTS_JS,
+    goto,
+    new_tab,
+    open_page,
+    rerun_after,
+    screenshot,
+    selected_count,
+    sidebar,
+    table_rows,
+)
 
 pytestmark = pytest.mark.browser
 
-PLOT = "[data-testid='stPlotlyChart'] .js-plotly-plot"
 TRACE_IDS_JS = """([plotSelector, prefix]) => {
   const plot = document.querySelector(plotSelector);
   const trace = plot.data.find(t => String(t.name).startsWith(prefix));
   return trace ? Array.from(trace.customdata) : [];
 }"""
-UNAMBIGUOUS_BOX_JS = """([plotSelector, margin]) => {
+UNAMBIGUOUS_BOX_JS = (
+    """([plotSelector, margin]) => {
   // A box (page pixels) over some points, none of them within `margin` px of
   // its edges, with the number of distinct examples inside.
-  const plot = document.querySelector(plotSelector);
-  const area = plot.querySelector(".nsewdrag").getBoundingClientRect();
-  const xa = plot._fullLayout.xaxis, ya = plot._fullLayout.yaxis;
-  const points = [];
-  for (const trace of plot._fullData) {  // decoded (data holds base64 arrays)
-    for (let i = 0; i < trace.x.length; i++) {
-      points.push([area.left + xa.l2p(trace.x[i]), area.top + ya.l2p(trace.y[i]),
-                   trace.customdata[i]]);
-    }
-  }
-  const count = (x0, y0, x1, y1, m) => new Set(points.filter(([x, y]) =>
+"""
+    + PLOT_POINTS_JS
+    + """  const count = (x0, y0, x1, y1, m) => new Set(points.filter(([x, y]) =>
     x >= x0 - m && x <= x1 + m && y >= y0 - m && y <= y1 + m).map(p => p[2])).size;
   for (let fy = 0.2; fy < 0.7; fy += 0.05) {
     for (let fx = 0.2; fx < 0.7; fx += 0.025) {
@@ -51,19 +52,11 @@ UNAMBIGUOUS_BOX_JS = """([plotSelector, margin]) => {
   }
   return null;
 }"""
-
-
-def sidebar(tab) -> str:
-    return tab.locator("[data-testid='stSidebar']").inner_text()
+)
 
 
 def main_text(tab) -> str:
     return tab.locator("[data-testid='stMain']").inner_text()
-
-
-def selected_count(tab) -> int:
-    found = re.search(r"([\d,]+) selected", sidebar(tab))
-    return int(found.group(1).replace(",", "")) if found else 0
 
 
 def shown_count(tab) -> str:
@@ -74,14 +67,6 @@ def shown_count(tab) -> str:
 def primary_id(tab) -> str | None:
     found = re.search(r"Primary: (\S+)", sidebar(tab))
     return found.group(1).strip("`") if found else None
-
-
-def table_rows(tab) -> pd.DataFrame:
-    """The rows the Data table lists, from its CSV download."""
-    with tab.expect_download() as download:
-        tab.get_by_role("button", name="Download these rows as CSV").click()
-    with open(download.value.path(), encoding="utf-8") as file:
-        return pd.read_csv(io.StringIO(file.read()))
 
 
 def only_selected(tab) -> None:

@@ -5,28 +5,26 @@ from __future__ import annotations
 import re
 
 import pytest
-from e2e_support import open_page, rerun_after, screenshot
+from e2e_support import (
+    PLOT,
+    PLOT_POINTS_JS,
+    open_page,
+    rerun_after,
+    screenshot,
+    selected_count,
+)
 from test_regression import build_tiny_regressor
 
 pytestmark = pytest.mark.browser
 
-PLOT = "[data-testid='stPlotlyChart'] .js-plotly-plot"
 # A box (page pixels) from the plot's left edge to the middle of the first gap of
 # 6+ px between points, over every point's height (so no point is near an edge),
 # with the number of distinct examples inside; traces without ids are skipped.
-LEFT_BOX_JS = """(plotSelector) => {
-  const plot = document.querySelector(plotSelector);
-  const area = plot.querySelector(".nsewdrag").getBoundingClientRect();
-  const xa = plot._fullLayout.xaxis, ya = plot._fullLayout.yaxis;
-  const points = [];
-  for (const trace of plot._fullData) {
-    if (!trace.customdata) continue;
-    for (let i = 0; i < trace.x.length; i++) {
-      points.push([area.left + xa.l2p(trace.x[i]), area.top + ya.l2p(trace.y[i]),
-                   trace.customdata[i]]);
-    }
-  }
-  points.sort((a, b) => a[0] - b[0]);
+LEFT_BOX_JS = (
+    """(plotSelector) => {
+"""
+    + PLOT_POINTS_JS
+    + """  points.sort((a, b) => a[0] - b[0]);
   const ys = points.map(p => p[1]);
   const top = Math.min(...ys) - 8, bottom = Math.max(...ys) + 8;
   if (top < area.top || bottom > area.bottom) return null;
@@ -39,12 +37,7 @@ LEFT_BOX_JS = """(plotSelector) => {
   }
   return null;
 }"""
-
-
-def selected_count(tab) -> int:
-    sidebar = tab.locator("[data-testid='stSidebar']").inner_text()
-    found = re.search(r"([\d,]+) selected", sidebar)
-    return int(found.group(1).replace(",", "")) if found else 0
+)
 
 
 def test_box_on_the_scatter_sets_the_selection(page, app_server, tmp_path):
