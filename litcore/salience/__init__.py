@@ -1,4 +1,8 @@
-"""Token salience: one method per module, a registry by display name."""
+"""Token salience: one method per module, a registry by display name.
+
+The methods built on captum import it when they first run (it takes about
+0.8 s), so the app's start does not pay for it.
+"""
 
 from litcore.salience.base import Param, SalienceMethod, TokenSalience, params_of
 from litcore.salience.registry import METHODS, build, compatible

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 import torch
-from captum.attr import IntegratedGradients as CaptumIntegratedGradients
 
 from litcore.salience.base import SalienceMethod, param, precision_param
 from litcore.salience.inputs import (
@@ -56,6 +55,8 @@ class IntegratedGradients(SalienceMethod):
         return self.steps / 32
 
     def _scores(self, model, encoded, targets):
+        from captum.attr import IntegratedGradients as CaptumIntegratedGradients
+
         replacement = baseline_id(model, self.baseline)
         bf16 = self.precision == "bf16"
         batch = batch_of(model, [(item.token_ids, item.type_ids) for item in encoded])

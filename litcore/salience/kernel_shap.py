@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 import torch
-from captum.attr import KernelShap as CaptumKernelShap
 
 from litcore.salience.base import SalienceMethod, param, precision_param
 from litcore.salience.inputs import FORWARD_BATCH, replacement_id
@@ -51,6 +50,8 @@ class KernelShap(SalienceMethod):
         return self.samples / 256
 
     def _scores(self, model, encoded, targets):
+        from captum.attr import KernelShap as CaptumKernelShap
+
         mask_id = replacement_id(model)
         scores = []
         for item, target in zip(encoded, targets):

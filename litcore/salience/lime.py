@@ -13,8 +13,6 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 import torch
-from captum._utils.models.linear_model import SkLearnRidge
-from captum.attr import Lime as CaptumLime
 
 from litcore.salience.base import SalienceMethod, param, precision_param
 from litcore.salience.inputs import FORWARD_BATCH, replacement_id
@@ -71,6 +69,9 @@ class Lime(SalienceMethod):
         return self.samples / 256
 
     def _scores(self, model, encoded, targets):
+        from captum._utils.models.linear_model import SkLearnRidge
+        from captum.attr import Lime as CaptumLime
+
         mask_id = replacement_id(model)
         scores = []
         for item, target in zip(encoded, targets):
