@@ -69,7 +69,7 @@ class _AttentionBase(SalienceMethod):
     """Shared checks and the head × layer details of both attention methods."""
 
     signed: ClassVar[bool] = False
-    seconds_per_example: ClassVar[float] = 0.02
+    seconds_per_example: ClassVar[float] = 0.03
 
     def is_compatible(self, model: SequenceClassifier) -> bool:
         return getattr(model.model.config, "num_attention_heads", None) is not None

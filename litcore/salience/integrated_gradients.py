@@ -41,7 +41,7 @@ class IntegratedGradients(SalienceMethod):
     name: ClassVar[str] = "Integrated gradients"
     signed: ClassVar[bool] = True
     expensive: ClassVar[bool] = True
-    seconds_per_example: ClassVar[float] = 0.15
+    seconds_per_example: ClassVar[float] = 0.45
 
     steps: int = param(
         "Steps", 32, "Points on the path; more is exacter.", low=8, high=256

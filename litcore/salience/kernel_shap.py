@@ -37,7 +37,7 @@ class KernelShap(SalienceMethod):
     name: ClassVar[str] = "Kernel SHAP"
     signed: ClassVar[bool] = True
     expensive: ClassVar[bool] = True
-    seconds_per_example: ClassVar[float] = 1.0
+    seconds_per_example: ClassVar[float] = 0.85
 
     samples: int = param(
         "Samples", 256, "Coalitions scored.", low=MIN_SAMPLES, high=MAX_SAMPLES

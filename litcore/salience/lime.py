@@ -56,7 +56,7 @@ class Lime(SalienceMethod):
     name: ClassVar[str] = "LIME"
     signed: ClassVar[bool] = True
     expensive: ClassVar[bool] = True
-    seconds_per_example: ClassVar[float] = 1.0
+    seconds_per_example: ClassVar[float] = 0.8
 
     samples: int = param(
         "Samples", 256, "Masked copies scored.", low=MIN_SAMPLES, high=MAX_SAMPLES

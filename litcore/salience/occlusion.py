@@ -29,7 +29,7 @@ class LeaveOneOut(SalienceMethod):
 
     name: ClassVar[str] = "Occlusion (leave one out)"
     signed: ClassVar[bool] = True
-    seconds_per_example: ClassVar[float] = 0.3
+    seconds_per_example: ClassVar[float] = 0.25
 
     removal: str = param(
         "Removal",
