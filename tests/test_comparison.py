@@ -243,6 +243,19 @@ def test_second_model_metrics_matrix_table_and_disagree_filter(app, tmp_path):
     assert (table["pred"] != table["pred_b"]).all()
 
 
+def test_model_b_can_trust_remote_code_and_ticking_it_reloads(app, tmp_path):
+    folder = build_tiny_classifier(tmp_path / "b", seed=3)
+    load_model_b(app, folder)
+    assert not app.session_state[state.WORKSPACE].choice.compare_trust_remote_code
+    app.run()
+    assert app.button(key="pick_compare_load").disabled  # nothing changed
+    app.checkbox(key="pick_compare_trust").check().run()
+    app.button(key="pick_compare_load").click().run()
+    assert not app.exception, app.exception
+    choice = app.session_state[state.WORKSPACE].choice
+    assert choice.compare_trust_remote_code and choice.compare_source == str(folder)
+
+
 def test_the_projection_colours_by_agreement(app, tmp_path):
     app.switch_page("pages/projection.py").run()
     assert "Models agree" not in app.selectbox(key="proj_colour").options

@@ -244,14 +244,24 @@ def _compare_picker(workspace: Workspace, progress_area) -> None:
                 placeholder="/path/to/model or org/name",
             ).strip()
             source = typed or None
+        trust = mode == _OWN_MODEL_B and st.checkbox(
+            "Trust remote code (model B)",
+            value=choice.compare_trust_remote_code,
+            key="pick_compare_trust",
+            help="Run Python code shipped with model B. Only for models you trust.",
+        )
+        unchanged = (source, trust) == (loaded, choice.compare_trust_remote_code)
         if st.button(
             "Stop comparing" if source is None else "Load model B",
             key="pick_compare_load",
-            disabled=source == loaded or (mode == _OWN_MODEL_B and source is None),
+            disabled=unchanged or (mode == _OWN_MODEL_B and source is None),
             width="stretch",
         ):
             _apply_choice(
-                dataclasses.replace(choice, compare_source=source), progress_area
+                dataclasses.replace(
+                    choice, compare_source=source, compare_trust_remote_code=trust
+                ),
+                progress_area,
             )
         current = st.session_state[state.WORKSPACE].choice.compare_source
         st.caption(

@@ -49,6 +49,7 @@ class SourceChoice:
     trust_remote_code: bool = False
     label_map: tuple[tuple[str, str], ...] = ()
     compare_source: str | None = None
+    compare_trust_remote_code: bool = False
 
     @property
     def is_demo(self) -> bool:
@@ -170,7 +171,7 @@ def _model_b(
     """
     try:
         model_b_dir = _model_dir(choice.compare_source, train, area)
-        model_b = cached.load_model(model_b_dir, False)
+        model_b = cached.load_model(model_b_dir, choice.compare_trust_remote_code)
     except LumenError as error:
         raise ComparisonError(f"Model B: {error}") from error
     check_same_labels(model.labels, model_b.labels)
