@@ -24,6 +24,7 @@ from litcore.ui.sidebar import filtered_frame
 
 CHART_KEY = "metrics_confusion"
 AGREEMENT_KEY = "metrics_agreement"
+MODEL_B_TAB = "model B, filtered"
 # Count-matrix field -> analysis-frame column, per clickable matrix.
 CONFUSION_FIELDS = {"gold": LABEL, "pred": PRED}
 AGREEMENT_FIELDS = {PRED: PRED, PRED_B: PRED_B}
@@ -162,20 +163,25 @@ with left:
         st.caption(
             f"Selected: {len(selection.ids):,}; see them on the Data table page."
         )
+per_class = {name: r for name, r in reports.items() if r is not None}
+if workspace.model_b is not None:
+    per_class[MODEL_B_TAB] = comparison.reports(shown, workspace.labels)[1]
 with right:
-    report = reports["filtered"]
-    st.altair_chart(
-        charts.reliability_diagram(
-            report.calibration, f"Reliability (ECE {report.headline['ece']:.3f})"
-        ),
-        width="stretch",
-    )
+    diagrams = {"": reports["filtered"], " of model B": per_class.get(MODEL_B_TAB)}
+    for whose, report in diagrams.items():
+        if report is not None:
+            ece = report.headline["ece"]
+            st.altair_chart(
+                charts.reliability_diagram(
+                    report.calibration, f"Reliability{whose} (ECE {ece:.3f})"
+                ),
+                width="stretch",
+            )
 
 st.subheader("Per class")
-per_class = {name: r.per_class for name, r in reports.items() if r is not None}
-tabs = st.tabs([f"{name} ({reports[name].n:,})" for name in per_class])
-for tab, table in zip(tabs, per_class.values()):
-    tab.dataframe(table.round(4), width="stretch")
+tabs = st.tabs([f"{name} ({report.n:,})" for name, report in per_class.items()])
+for tab, report in zip(tabs, per_class.values()):
+    tab.dataframe(report.per_class.round(4), width="stretch")
 
 st.subheader("Facets")
 facet_fields = [*workspace.data.metadata_columns, LENGTH, CONFIDENCE]

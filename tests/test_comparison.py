@@ -229,6 +229,9 @@ def test_second_model_metrics_matrix_table_and_disagree_filter(app, tmp_path):
     spec = charts["metrics_agreement"].proto.spec
     assert "Model A's prediction" in spec and "Model B's prediction" in spec
     assert "metrics_confusion" in charts
+    assert "model B, filtered (2,000)" in [tab.label for tab in app.tabs]
+    titles = " ".join(c.proto.spec for c in app.get("vega_lite_chart"))
+    assert "Reliability of model B (ECE" in titles
     agree = int(frame[AGREE].sum())
     assert f"agree on **{agree:,} of 2,000**" in " ".join(m.value for m in app.markdown)
 
