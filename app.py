@@ -55,5 +55,7 @@ progress_area = st.container()
 links.restore_from_url(navigation, progress_area)
 render_sidebar(progress_area)
 links.write_url(navigation)
-cached.start_umap_warm_up()
-navigation.run()
+try:
+    navigation.run()
+finally:  # after the page (even one that stops): compile UMAP in the background
+    cached.start_umap_warm_up()

@@ -4,11 +4,15 @@ import math
 
 import numpy as np
 import pytest
+from sklearn import metrics as skm
 
 from litcore.metrics import (
     classification_report,
     confusion_frame,
     expected_calibration_error,
+    log_loss,
+    precision_recall_f1_support,
+    roc_auc,
 )
 
 LABELS = ("neg", "pos")
@@ -68,3 +72,28 @@ def test_confusion_frame_has_every_cell():
         {"gold": "pos", "pred": "neg", "count": 0},
         {"gold": "pos", "pred": "pos", "count": 1},
     ]
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_numpy_metrics_equal_scikit_learn(seed):
+    rng = np.random.default_rng(seed)
+    num_labels = 2 + seed % 3
+    gold = rng.integers(0, num_labels, 60)
+    pred = rng.integers(0, num_labels - 1, 60)  # the last class is never predicted
+    ours = precision_recall_f1_support(gold, pred, num_labels)
+    theirs = skm.precision_recall_fscore_support(
+        gold, pred, labels=range(num_labels), zero_division=0
+    )
+    for mine, reference in zip(ours, theirs):
+        np.testing.assert_allclose(mine, reference, rtol=0, atol=1e-12)
+    probas = rng.dirichlet(np.ones(num_labels), 60).astype(np.float32)
+    probas[0, gold[0]] = 0.0  # clipped, not -inf
+    probas /= probas.sum(axis=1, keepdims=True)
+    assert log_loss(gold, probas) == pytest.approx(
+        skm.log_loss(gold, probas, labels=range(num_labels)), rel=1e-6
+    )
+    binary = gold % 2
+    scores = np.round(rng.random(60), 1)  # many ties
+    assert roc_auc(binary, scores) == pytest.approx(
+        skm.roc_auc_score(binary, scores), abs=1e-12
+    )

@@ -167,7 +167,7 @@ def embeddings(
     return getattr(predict_dataset(_model, _frame, prediction_store()), field)
 
 
-# Seconds after the first run before compiling UMAP, so the first page renders first.
+# Seconds after the first page's run before compiling UMAP (let the browser draw).
 UMAP_WARM_UP_DELAY_S = 3.0
 
 
