@@ -10,7 +10,10 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import transformers
-from transformers import AutoConfig, AutoTokenizer
+from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTokenizer
+from transformers.models.auto.modeling_auto import (
+    MODEL_FOR_SEQUENCE_CLASSIFICATION_MAPPING_NAMES,
+)
 
 from litcore.errors import ModelError
 from litcore.models.classifier import _fingerprint
@@ -72,6 +75,12 @@ def load_task_model(
 def architectures_for(names: Mapping[str, str], auto_class: type) -> dict[str, type]:
     """Maps every architecture name in a transformers ``*_MAPPING_NAMES`` to a class."""
     return {architecture: auto_class for architecture in names.values()}
+
+
+# Every ``...ForSequenceClassification`` (classifiers, regressors, multi-label).
+SEQUENCE_ARCHITECTURES = architectures_for(
+    MODEL_FOR_SEQUENCE_CLASSIFICATION_MAPPING_NAMES, AutoModelForSequenceClassification
+)
 
 
 def max_length_of(model, tokenizer, wanted: int) -> int:

@@ -15,10 +15,6 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from transformers import AutoModelForSequenceClassification
-from transformers.models.auto.modeling_auto import (
-    MODEL_FOR_SEQUENCE_CLASSIFICATION_MAPPING_NAMES,
-)
 
 from litcore import types
 from litcore.cache import PredictionStore
@@ -27,9 +23,8 @@ from litcore.models.classifier import (
     DEFAULT_MAX_LENGTH,
     ProgressFn,
     SequenceClassifier,
-    token_budget_batches,
 )
-from litcore.models.hf_loading import architectures_for, load_task_model
+from litcore.models.hf_loading import SEQUENCE_ARCHITECTURES, load_task_model
 
 MULTI_LABEL = "multi_label_classification"
 
@@ -48,8 +43,11 @@ class MultiLabelPredictions:
     truncated: np.ndarray
 
 
-class MultiLabelClassifier:
+class MultiLabelClassifier(SequenceClassifier):
     """A multi-label classifier with its tokenizer; read-only once built.
+
+    The classifier's tokenizing, batching and fingerprint, with one sigmoid per
+    label instead of a softmax (``_head_outputs``).
 
     Attributes:
         model: the Hugging Face model in eval mode (shared: never mutate it).
@@ -57,15 +55,6 @@ class MultiLabelClassifier:
         labels: label names from ``id2label``, in output order.
         fingerprint: identifies the weights and the length limit.
     """
-
-    def __init__(self, model, tokenizer, source: str, max_length: int) -> None:
-        self._encoder = SequenceClassifier(model, tokenizer, source, max_length)
-        self.model = self._encoder.model
-        self.tokenizer = tokenizer
-        self.source = source
-        self.max_length = self._encoder.max_length
-        self.labels = self._encoder.labels
-        self.fingerprint = self._encoder.fingerprint
 
     @classmethod
     def from_pretrained(
@@ -80,12 +69,11 @@ class MultiLabelClassifier:
             ModelError: not found, not a sequence classifier, or a single-label
                 or regression head.
         """
-        classes = architectures_for(
-            MODEL_FOR_SEQUENCE_CLASSIFICATION_MAPPING_NAMES,
-            AutoModelForSequenceClassification,
-        )
         model, tokenizer, _ = load_task_model(
-            name_or_path, classes, "multi-label classifier", trust_remote_code
+            name_or_path,
+            SEQUENCE_ARCHITECTURES,
+            "multi-label classifier",
+            trust_remote_code,
         )
         problem_type = model.config.problem_type
         if problem_type != MULTI_LABEL:
@@ -108,7 +96,10 @@ class MultiLabelClassifier:
     def output_spec(self) -> types.Spec:
         return {"probas": types.MultiLabelPreds(vocab=self.labels, parent="labels")}
 
-    @torch.inference_mode()
+    def _head_outputs(self, logits: torch.Tensor) -> np.ndarray:
+        """``<float32>[batch, num_labels]``: one sigmoid probability per label."""
+        return torch.sigmoid(logits.float()).numpy()
+
     def predict(
         self,
         texts: Sequence[str],
@@ -125,23 +116,8 @@ class MultiLabelClassifier:
             batch_tokens: padded tokens per forward pass.
             progress: called with (done, total) after each batch.
         """
-        if len(texts) == 0:
-            raise ModelError("Nothing to predict: the list of texts is empty.")
-        input_ids, type_ids, truncated = self._encoder.tokenize(texts)
-        lengths = [len(ids) for ids in input_ids]
-        order = np.argsort(lengths, kind="stable")
-        probas = np.zeros((len(texts), len(self.labels)), dtype=np.float32)
-        done = 0
-        for rows in token_budget_batches(lengths, order, batch_tokens):
-            batch = self._encoder.pad(
-                [input_ids[i] for i in rows], [type_ids[i] for i in rows]
-            )
-            logits = self._encoder.forward(batch).logits.float()  # <f32>[b, labels]
-            probas[rows] = torch.sigmoid(logits).numpy()
-            done += len(rows)
-            if progress:
-                progress(done, len(order))
-        return MultiLabelPredictions(probas, truncated)
+        outputs = super().predict(texts, None, batch_tokens, progress, bf16=False)
+        return MultiLabelPredictions(outputs.probas, outputs.truncated)
 
 
 def probabilities_key(model: MultiLabelClassifier, texts: Sequence[str]) -> str:

@@ -14,10 +14,6 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from transformers import AutoModelForSequenceClassification
-from transformers.models.auto.modeling_auto import (
-    MODEL_FOR_SEQUENCE_CLASSIFICATION_MAPPING_NAMES,
-)
 
 from litcore import types
 from litcore.errors import ModelError
@@ -26,12 +22,9 @@ from litcore.models.classifier import (
     ProgressFn,
     SequenceClassifier,
 )
-from litcore.models.hf_loading import architectures_for, load_task_model
+from litcore.models.hf_loading import SEQUENCE_ARCHITECTURES, load_task_model
 
 TASK_NAME = "sequence regression model"
-SEQUENCE_ARCHITECTURES = architectures_for(
-    MODEL_FOR_SEQUENCE_CLASSIFICATION_MAPPING_NAMES, AutoModelForSequenceClassification
-)
 
 
 @dataclass
