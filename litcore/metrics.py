@@ -136,10 +136,15 @@ def log_loss(gold: np.ndarray, probas: np.ndarray) -> float:
     return float(-np.log(picked).mean())
 
 
+def average_ranks(values: np.ndarray) -> np.ndarray:
+    """``<float>[n]`` ranks from 1, ties sharing their mean rank."""
+    return pd.Series(values).rank(method="average").to_numpy()
+
+
 def roc_auc(gold: np.ndarray, scores: np.ndarray) -> float:
     """Binary ROC-AUC: the Mann-Whitney U statistic (tied scores share ranks)."""
     positive = np.asarray(gold) == 1
-    ranks = pd.Series(scores).rank(method="average").to_numpy()
+    ranks = average_ranks(scores)
     n_pos, n_neg = int(positive.sum()), int((~positive).sum())
     return float((ranks[positive].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
 

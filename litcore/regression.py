@@ -19,6 +19,7 @@ from litcore.data.dataset import ID, TEXT, TEXT_B, Dataset
 from litcore.data.demo import load_demo
 from litcore.demo_model import DEMO_CONFIG
 from litcore.errors import LumenError
+from litcore.metrics import average_ranks
 from litcore.models.classifier import Predictions, ProgressFn
 from litcore.models.regressor import Regressor
 from litcore.models.training import (
@@ -81,11 +82,6 @@ def pearson(x: np.ndarray, y: np.ndarray) -> float:
     if scale == 0:
         return float("nan")
     return float(np.clip((x_centred * y_centred).sum() / scale, -1.0, 1.0))
-
-
-def average_ranks(values: np.ndarray) -> np.ndarray:
-    """``<float>[n]`` ranks from 1, ties sharing their mean rank (as Spearman needs)."""
-    return pd.Series(values).rank(method="average").to_numpy()
 
 
 # --- scores through the prediction store ----------------------------------------
