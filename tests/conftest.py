@@ -42,6 +42,18 @@ def demo_prepared(cache_root) -> dict:
     return prepare_demo("movies")
 
 
+@pytest.fixture
+def app(demo_prepared):
+    """The app (an AppTest) after its first run on the movie demo."""
+    from streamlit.testing.v1 import AppTest
+
+    app_path = Path(__file__).resolve().parents[1] / "app.py"
+    at = AppTest.from_file(str(app_path), default_timeout=240)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
 @pytest.fixture(autouse=True)
 def navigation_mode_as_in_a_server(monkeypatch):
     """Makes AppTest run app.py on every run, as a real server does.

@@ -6,8 +6,6 @@ the selection and the filters it had.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -16,18 +14,6 @@ from tiny_models import build_tiny_classifier
 from litcore.filters import Filters
 from litcore.selection import Selection
 from litcore.ui import state
-
-TIMEOUT = 240
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
-
-
-@pytest.fixture
-def app(demo_prepared) -> AppTest:
-    """The app after its first run on the movie demo."""
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    at.run()
-    assert not at.exception, at.exception
-    return at
 
 
 def sidebar_text(at: AppTest) -> str:

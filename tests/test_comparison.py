@@ -180,14 +180,6 @@ def test_a_link_carries_the_second_model_and_the_disagree_filter():
 # --- the app: a second model on the movie demo --------------------------------
 
 
-@pytest.fixture
-def app(demo_prepared) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    at.run()
-    assert not at.exception, at.exception
-    return at
-
-
 def load_model_b(at: AppTest, folder: Path) -> AppTest:
     at.radio(key="pick_compare_mode").set_value("own").run()
     at.text_input(key="pick_compare_path").input(str(folder)).run()

@@ -2,29 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
 from streamlit.testing.v1 import AppTest
 
 from litcore.selection import Selection
 from litcore.ui import state
 
-TIMEOUT = 240
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
 PAGE = "pages/explain.py"
 
 
 def heatmaps(at: AppTest) -> list[str]:
     return [element.proto.body for element in at.get("html")]
-
-
-@pytest.fixture
-def app(demo_prepared) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    at.run()
-    assert not at.exception, at.exception
-    return at
 
 
 def first_ids(at: AppTest, count: int) -> list[str]:
