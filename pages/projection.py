@@ -24,7 +24,7 @@ from litcore.projection import (
 )
 from litcore.ui import cached, state
 from litcore.ui import workspace as ws
-from litcore.ui.point_charts import selectable_point_chart
+from litcore.ui.point_charts import point_trace, selectable_point_chart
 from litcore.ui.sidebar import filtered_frame
 
 CHART_KEY = "projection_chart"
@@ -56,63 +56,34 @@ def hover_text(rows: pd.DataFrame) -> list[str]:
 def scatter_traces(points: pd.DataFrame, column: str, title: str) -> list[go.Scattergl]:
     """One trace per category (a legend entry each) or one with a colour bar."""
     marker = {"size": 6, "opacity": 0.75}
-    common = {"mode": "markers", "hovertemplate": "%{text}<extra></extra>"}
     values = points[column]
     if column == CORRECT:
         values = values.map({True: "correct", False: "wrong"}).fillna("no gold")
     numeric = pd.api.types.is_numeric_dtype(values) and values.nunique() > 12
     if numeric:
-        return [
-            go.Scattergl(
-                x=points["x"],
-                y=points["y"],
-                customdata=points["id"],
-                text=points["hover"],
-                name=title,
-                showlegend=False,
-                marker=marker
-                | {
-                    "color": values,
-                    "colorscale": "Viridis",
-                    "colorbar": {"title": {"text": title}},
-                },
-                **common,
-            )
-        ]
+        colour_bar = {
+            "color": values,
+            "colorscale": "Viridis",
+            "colorbar": {"title": {"text": title}},
+        }
+        return [point_trace(points, title, marker | colour_bar, showlegend=False)]
     traces = []
     for index, category in enumerate(sorted(values.astype(str).unique())):
         members = points[(values.astype(str) == category).to_numpy()]
         colour = CORRECTNESS_COLOURS.get(category, PALETTE[index % len(PALETTE)])
-        traces.append(
-            go.Scattergl(
-                x=members["x"],
-                y=members["y"],
-                customdata=members["id"],
-                text=members["hover"],
-                name=f"{category} ({len(members):,})",
-                marker=marker | {"color": colour},
-                **common,
-            )
-        )
+        name = f"{category} ({len(members):,})"
+        traces.append(point_trace(members, name, marker | {"color": colour}))
     return traces
 
 
 def marker_trace(points: pd.DataFrame, name: str, symbol: str, size: int, colour):
-    return go.Scattergl(
-        x=points["x"],
-        y=points["y"],
-        customdata=points["id"],
-        text=points["hover"],
-        name=name,
-        mode="markers",
-        hovertemplate="%{text}<extra></extra>",
-        marker={
-            "symbol": symbol,
-            "size": size,
-            "color": "rgba(0,0,0,0)" if symbol.endswith("open") else colour,
-            "line": {"width": 2, "color": colour},
-        },
-    )
+    marker = {
+        "symbol": symbol,
+        "size": size,
+        "color": "rgba(0,0,0,0)" if symbol.endswith("open") else colour,
+        "line": {"width": 2, "color": colour},
+    }
+    return point_trace(points, name, marker)
 
 
 workspace = ws.require()

@@ -29,7 +29,12 @@ from litcore.ui import regression as regression_ui
 from litcore.ui import state
 from litcore.ui import workspace as ws
 from litcore.ui.heatmap import token_heatmap_html
-from litcore.ui.point_charts import selectable_point_chart
+from litcore.ui.point_charts import (
+    PRIMARY_MARKER,
+    SELECTED_MARKER,
+    point_trace,
+    selectable_point_chart,
+)
 from litcore.ui.sidebar import filtered_frame
 
 SOURCE_KEY, FOLDER_KEY, GOLD_KEY = (
@@ -197,28 +202,14 @@ hover = [
     f"error {r:+.3f}"
     for t, g, s, r in zip(shown[TEXT], shown[GOLD], shown[SCORE], shown[RESIDUAL])
 ]
-points = shown.assign(hover=hover)
+points = shown.assign(hover=hover, x=shown[GOLD], y=shown[SCORE])
 low = float(min(points[GOLD].min(), points[SCORE].min()))
 high = float(max(points[GOLD].max(), points[SCORE].max()))
 
 
-def _points(members: pd.DataFrame, name: str, marker: dict) -> go.Scattergl:
-    """A scatter trace of ``members`` carrying each example id as ``customdata``."""
-    return go.Scattergl(
-        x=members[GOLD],
-        y=members[SCORE],
-        customdata=members[ID],
-        text=members["hover"],
-        mode="markers",
-        name=name,
-        hovertemplate="%{text}<extra></extra>",
-        marker=marker,
-    )
-
-
 figure = go.Figure()
 figure.add_trace(
-    _points(
+    point_trace(
         points,
         f"Examples ({len(points):,})",
         {
@@ -242,21 +233,14 @@ figure.add_trace(
 )
 chosen_points = points[points[ID].isin(selection.ids)]
 if len(chosen_points):
-    outline = {"width": 2, "color": "#111"}
     figure.add_trace(
-        _points(
-            chosen_points,
-            f"Selected ({len(chosen_points):,})",
-            {"size": 11, "color": "rgba(0,0,0,0)", "line": outline},
+        point_trace(
+            chosen_points, f"Selected ({len(chosen_points):,})", SELECTED_MARKER
         )
     )
 primary_point = points[points[ID] == selection.primary]
 if len(primary_point):
-    figure.add_trace(
-        _points(
-            primary_point, "Primary", {"size": 18, "symbol": "star", "color": "#f2b701"}
-        )
-    )
+    figure.add_trace(point_trace(primary_point, "Primary", PRIMARY_MARKER))
 figure.update_layout(
     title=f"Predicted score against gold '{gold_column}' ({len(points):,} examples)",
     xaxis_title=f"Gold {gold_column}",

@@ -15,7 +15,12 @@ from litcore.predictions import CONFIDENCE, LENGTH, PRED, proba_column
 from litcore.scalars import jitter, threshold_metrics
 from litcore.ui import state
 from litcore.ui import workspace as ws
-from litcore.ui.point_charts import selectable_point_chart
+from litcore.ui.point_charts import (
+    PRIMARY_MARKER,
+    SELECTED_MARKER,
+    point_trace,
+    selectable_point_chart,
+)
 from litcore.ui.sidebar import filtered_frame
 
 CHART_KEY = "scalars_chart"
@@ -86,50 +91,22 @@ points = shown.assign(x=x_plot, y=score, hover=hover, gold=gold.astype(str))
 figure = go.Figure()
 for index, value in enumerate(sorted(points["gold"].unique())):
     members = points[points["gold"] == value]
+    colour = PALETTE[index % len(PALETTE)]
     figure.add_trace(
-        go.Scattergl(
-            x=members["x"],
-            y=members["y"],
-            customdata=members["id"],
-            text=members["hover"],
-            mode="markers",
-            name=f"{value} ({len(members):,})",
-            hovertemplate="%{text}<extra></extra>",
-            marker={"size": 6, "opacity": 0.7, "color": PALETTE[index % len(PALETTE)]},
+        point_trace(
+            members,
+            f"{value} ({len(members):,})",
+            {"size": 6, "opacity": 0.7, "color": colour},
         )
     )
 chosen = points[points["id"].isin(selection.ids)]
 if len(chosen):
     figure.add_trace(
-        go.Scattergl(
-            x=chosen["x"],
-            y=chosen["y"],
-            customdata=chosen["id"],
-            text=chosen["hover"],
-            mode="markers",
-            name=f"Selected ({len(chosen):,})",
-            hovertemplate="%{text}<extra></extra>",
-            marker={
-                "size": 11,
-                "color": "rgba(0,0,0,0)",
-                "line": {"width": 2, "color": "#111"},
-            },
-        )
+        point_trace(chosen, f"Selected ({len(chosen):,})", SELECTED_MARKER)
     )
 primary = points[points["id"] == selection.primary]
 if len(primary):
-    figure.add_trace(
-        go.Scattergl(
-            x=primary["x"],
-            y=primary["y"],
-            customdata=primary["id"],
-            text=primary["hover"],
-            mode="markers",
-            name="Primary",
-            hovertemplate="%{text}<extra></extra>",
-            marker={"size": 18, "symbol": "star", "color": "#f2b701"},
-        )
-    )
+    figure.add_trace(point_trace(primary, "Primary", PRIMARY_MARKER))
 if threshold is not None and score_label == labels[1]:
     figure.add_hline(
         y=threshold,
