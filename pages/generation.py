@@ -33,19 +33,13 @@ st.caption(
     "Greedy output of a causal LM (GPT-2…) or a seq2seq model (T5, BART…), with the "
     "model's probability of every output token and its top alternatives."
 )
-source = st.text_input(
+model = task_models.model_box(
     "Model folder or hub id (causal or seq2seq LM)",
-    key=MODEL_KEY,
-    placeholder="/path/to/t5-small",
+    MODEL_KEY,
+    "/path/to/t5-small",
+    "Enter the folder of a generation model (hub ids work when online).",
+    task_models.generator,
 )
-if not source.strip():
-    st.info("Enter the folder of a generation model (hub ids work when online).")
-    st.stop()
-try:
-    model = task_models.generator(source)
-except LumenError as error:
-    st.error(str(error))
-    st.stop()
 
 prompt = st.text_area("Input", key=PROMPT_KEY, value="the movie was")
 reference = st.text_input("Reference output (optional)", key=REFERENCE_KEY)

@@ -26,17 +26,13 @@ st.caption(
     "Type [MASK] in the text or click a token to mask it: the model's top "
     "predictions, with probabilities, for every masked position."
 )
-source = st.text_input(
-    "Model folder or hub id (masked LM)", key=MODEL_KEY, placeholder="/path/to/bert"
+model = task_models.model_box(
+    "Model folder or hub id (masked LM)",
+    MODEL_KEY,
+    "/path/to/bert",
+    "Enter the folder of a masked language model (hub ids work when online).",
+    task_models.masked_lm,
 )
-if not source.strip():
-    st.info("Enter the folder of a masked language model (hub ids work when online).")
-    st.stop()
-try:
-    model = task_models.masked_lm(source)
-except LumenError as error:
-    st.error(str(error))
-    st.stop()
 
 text = st.text_input("Text", key=TEXT_KEY, value="the movie was [MASK] .")
 top_k = st.slider("Predictions per position", 1, 20, 5, key=TOP_K_KEY)

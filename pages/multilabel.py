@@ -59,19 +59,13 @@ st.caption(
 )
 
 # --- the model ---------------------------------------------------------------------
-source = st.text_input(
+model = task_models.model_box(
     "Model folder or hub id (multi-label classifier)",
-    key=MODEL_KEY,
-    placeholder="/path/to/multilabel-model",
+    MODEL_KEY,
+    "/path/to/multilabel-model",
+    "Enter the folder of a multi-label classifier (hub ids work online).",
+    multilabel.multilabel_classifier,
 )
-if not source.strip():
-    st.info("Enter the folder of a multi-label classifier (hub ids work online).")
-    st.stop()
-try:
-    model = multilabel.multilabel_classifier(source)
-except LumenError as error:
-    st.error(str(error))
-    st.stop()
 st.caption(f"{len(model.labels)} labels: {', '.join(model.labels)}")
 
 # --- the data and its columns ------------------------------------------------------

@@ -26,19 +26,13 @@ st.caption(
     "Entity spans of a token classifier against the gold ones: CoNLL token-per-line "
     "files or JSONL with 'tokens' and 'tags' (IOB1, IOB2 or BIOES)."
 )
-source = st.text_input(
+model = task_models.model_box(
     "Model folder or hub id (token classifier)",
-    key=MODEL_KEY,
-    placeholder="/path/to/ner",
+    MODEL_KEY,
+    "/path/to/ner",
+    "Enter the folder of a token classification model (hub ids work online).",
+    task_models.token_classifier,
 )
-if not source.strip():
-    st.info("Enter the folder of a token classification model (hub ids work online).")
-    st.stop()
-try:
-    model = task_models.token_classifier(source)
-except LumenError as error:
-    st.error(str(error))
-    st.stop()
 
 typed = st.text_input("Tag a sentence (words split on spaces)", key=TEXT_KEY)
 if typed.strip():

@@ -7,20 +7,42 @@ the inputs, so reruns and other sessions asking the same thing are free.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from html import escape
 from pathlib import Path
+from typing import TypeVar
 
 import pandas as pd
 import streamlit as st
 
 from litcore.data.loading import format_for, read_bytes
 from litcore.data.ner import Span, read_ner, spans, to_iob2
-from litcore.errors import DataError
+from litcore.errors import DataError, LumenError
 from litcore.models.generation import Generation, Generator, SequenceSalience
 from litcore.models.masked_lm import MaskedLM, MaskFill
 from litcore.models.token_classifier import TokenClassifier
 from litcore.task_metrics import corpus_bleu, rouge_l
+
+T = TypeVar("T")
+
+
+def model_box(
+    label: str, key: str, placeholder: str, hint: str, load: Callable[[str], T]
+) -> T:
+    """A text box for a model folder or hub id, and the model ``load`` makes of it.
+
+    Stops the page with ``hint`` while the box is empty, and with the loader's
+    message when it raises a ``LumenError``.
+    """
+    source = st.text_input(label, key=key, placeholder=placeholder)
+    if not source.strip():
+        st.info(hint)
+        st.stop()
+    try:
+        return load(source)
+    except LumenError as error:
+        st.error(str(error))
+        st.stop()
 
 
 @st.cache_resource(show_spinner="Loading the masked LM…", max_entries=2)
