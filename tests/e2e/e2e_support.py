@@ -225,3 +225,17 @@ def table_rows(tab) -> pd.DataFrame:
         tab.get_by_role("button", name="Download these rows as CSV").click()
     with open(download.value.path(), encoding="utf-8") as file:
         return pd.read_csv(io.StringIO(file.read()))
+
+
+def drag_box(tab, box: list[float]) -> None:
+    """Drags a selection box (page pixels x0, y0, x1, y1) and waits for the rerun."""
+    x0, y0, x1, y1 = box
+
+    def drag() -> None:
+        tab.mouse.move(x0, y0)
+        tab.mouse.down()
+        tab.mouse.move((x0 + x1) / 2, (y0 + y1) / 2, steps=5)
+        tab.mouse.move(x1, y1, steps=5)
+        tab.mouse.up()
+
+    rerun_after(tab, drag)

@@ -13,6 +13,7 @@ import pytest
 from e2e_support import (
     PLOT,
     PLOT_POINTS_JS,
+    drag_box,
     goto,
     new_tab,
     open_page,
@@ -130,16 +131,8 @@ def test_box_in_projection_sets_the_selection(page, app_server):
     projection(page)
     found = page.evaluate(UNAMBIGUOUS_BOX_JS, [PLOT, 2])
     assert found, "no box over the points without points on its edges"
-    (x0, y0, x1, y1), expected = found["box"], found["count"]
-
-    def drag() -> None:
-        page.mouse.move(x0, y0)
-        page.mouse.down()
-        page.mouse.move((x0 + x1) / 2, (y0 + y1) / 2, steps=5)
-        page.mouse.move(x1, y1, steps=5)
-        page.mouse.up()
-
-    rerun_after(page, drag)
+    expected = found["count"]
+    drag_box(page, found["box"])
     assert selected_count(page) == expected
     projection(page)
     assert len(page.evaluate(TRACE_IDS_JS, [PLOT, "Selected"])) == expected

@@ -8,6 +8,7 @@ import pytest
 from e2e_support import (
     PLOT,
     PLOT_POINTS_JS,
+    drag_box,
     open_page,
     rerun_after,
     screenshot,
@@ -53,16 +54,8 @@ def test_box_on_the_scatter_sets_the_selection(page, app_server, tmp_path):
     page.wait_for_timeout(300)
     found = page.evaluate(LEFT_BOX_JS, PLOT)
     assert found, "no gap of 6 px between the points to end a box in"
-    (x0, y0, x1, y1), expected = found["box"], found["count"]
-
-    def drag() -> None:
-        page.mouse.move(x0, y0)
-        page.mouse.down()
-        page.mouse.move((x0 + x1) / 2, (y0 + y1) / 2, steps=5)
-        page.mouse.move(x1, y1, steps=5)
-        page.mouse.up()
-
-    rerun_after(page, drag)
+    expected = found["count"]
+    drag_box(page, found["box"])
     assert selected_count(page) == expected
     page.locator(f"{PLOT} .nsewdrag").first.wait_for()
     names = page.evaluate(
