@@ -10,7 +10,7 @@ NER_LABELS = ("O", "B-PER", "I-PER", "B-LOC", "I-LOC")
 SPECIALS = ["<pad>", "</s>", "<unk>"]
 
 
-def _word_level_tokenizer(**special_tokens):
+def _word_level_tokenizer():
     """A whitespace WordLevel tokenizer over the specials and ``TINY_WORDS``."""
     from tokenizers import Tokenizer, models, pre_tokenizers
     from transformers import PreTrainedTokenizerFast
@@ -18,17 +18,26 @@ def _word_level_tokenizer(**special_tokens):
     vocab = {word: i for i, word in enumerate([*SPECIALS, *TINY_WORDS])}
     backend = Tokenizer(models.WordLevel(vocab=vocab, unk_token="<unk>"))
     backend.pre_tokenizer = pre_tokenizers.Whitespace()
-    return PreTrainedTokenizerFast(tokenizer_object=backend, **special_tokens)
+    return PreTrainedTokenizerFast(
+        tokenizer_object=backend, eos_token="</s>", pad_token="<pad>", unk_token="<unk>"
+    )
+
+
+def _save_random(folder: Path, model_class, config, tokenizer, seed: int) -> Path:
+    """Saves a ``model_class(config)`` with seeded random weights and ``tokenizer``."""
+    import torch
+
+    torch.manual_seed(seed)
+    model_class(config).save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return folder
 
 
 def build_tiny_causal_lm(folder: Path, seed: int = 0) -> Path:
     """A 2-layer GPT-2 (hidden 32) with a word-level tokenizer."""
-    import torch
     from transformers import GPT2Config, GPT2LMHeadModel
 
-    tokenizer = _word_level_tokenizer(
-        eos_token="</s>", pad_token="<pad>", unk_token="<unk>"
-    )
+    tokenizer = _word_level_tokenizer()
     config = GPT2Config(
         vocab_size=len(tokenizer),
         n_positions=64,
@@ -39,20 +48,14 @@ def build_tiny_causal_lm(folder: Path, seed: int = 0) -> Path:
         eos_token_id=1,
         pad_token_id=0,
     )
-    torch.manual_seed(seed)
-    GPT2LMHeadModel(config).save_pretrained(folder)
-    tokenizer.save_pretrained(folder)
-    return folder
+    return _save_random(folder, GPT2LMHeadModel, config, tokenizer, seed)
 
 
 def build_tiny_seq2seq(folder: Path, seed: int = 0) -> Path:
     """A 2-layer T5 (d_model 32) with a word-level tokenizer."""
-    import torch
     from transformers import T5Config, T5ForConditionalGeneration
 
-    tokenizer = _word_level_tokenizer(
-        eos_token="</s>", pad_token="<pad>", unk_token="<unk>"
-    )
+    tokenizer = _word_level_tokenizer()
     config = T5Config(
         vocab_size=len(tokenizer),
         d_model=32,
@@ -64,10 +67,7 @@ def build_tiny_seq2seq(folder: Path, seed: int = 0) -> Path:
         eos_token_id=1,
         decoder_start_token_id=0,
     )
-    torch.manual_seed(seed)
-    T5ForConditionalGeneration(config).save_pretrained(folder)
-    tokenizer.save_pretrained(folder)
-    return folder
+    return _save_random(folder, T5ForConditionalGeneration, config, tokenizer, seed)
 
 
 def build_tiny_token_classifier(folder: Path, seed: int = 0) -> Path:
