@@ -10,6 +10,7 @@ import pandas as pd
 from litcore.comparison import AGREE
 from litcore.data.dataset import LABEL, TEXT, TEXT_B
 from litcore.errors import LumenError
+from litcore.heads import ABS_ERROR, error_above
 from litcore.predictions import CONFIDENCE, CORRECT, PRED
 
 
@@ -27,6 +28,8 @@ class Filters:
         categorical: metadata column -> values to keep.
         numeric: metadata column -> [low, high] to keep.
         disagree_only: keep rows where two compared models predict differently.
+        abs_error_above: keep rows whose regression head's absolute error is
+            above this (0: no restriction).
     """
 
     misclassified_only: bool = False
@@ -38,6 +41,7 @@ class Filters:
     categorical: dict[str, tuple[str, ...]] = field(default_factory=dict)
     numeric: dict[str, tuple[float, float]] = field(default_factory=dict)
     disagree_only: bool = False
+    abs_error_above: float = 0.0
 
     def is_active(self) -> bool:
         return self != Filters()
@@ -54,6 +58,8 @@ def filter_mask(frame: pd.DataFrame, filters: Filters) -> pd.Series:
         mask &= frame[CORRECT].eq(False).fillna(False).astype(bool)
     if filters.disagree_only and AGREE in frame.columns:
         mask &= ~frame[AGREE].astype(bool)
+    if filters.abs_error_above and ABS_ERROR in frame.columns:
+        mask &= error_above(frame, filters.abs_error_above)
     if filters.gold and LABEL in frame.columns:
         mask &= frame[LABEL].isin(filters.gold)
     if filters.pred:

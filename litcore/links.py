@@ -159,6 +159,14 @@ def _filters_from_json(text: str) -> Filters:
             if low < 0 or high > 1:
                 raise LumenError("The link's confidence filter must lie in [0, 1].")
             values[name] = (low, high)
+        elif name == "abs_error_above":
+            if (
+                not isinstance(value, int | float)
+                or isinstance(value, bool)
+                or value < 0
+            ):
+                raise LumenError("The link's absolute-error filter must be 0 or more.")
+            values[name] = float(value)
         elif name == "search":
             if not isinstance(value, str):
                 raise LumenError("The link's text search must be a string.")

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from litcore.cache import PredictionStore
-from litcore.data.dataset import ID, TEXT, TEXT_B, Dataset
+from litcore.data.dataset import Dataset
 from litcore.data.demo import load_demo
 from litcore.demo_model import DEMO_CONFIG
 from litcore.errors import LumenError
@@ -31,7 +31,6 @@ from litcore.models.training import (
 from litcore.models.training import ProgressFn as TrainProgressFn
 from litcore.predictions import predict_dataset
 
-GOLD, SCORE, RESIDUAL, ABS_ERROR = "gold", "score", "residual", "abs_error"
 METRIC_NAMES = ("mse", "mae", "pearson", "spearman")
 # The movie demo's rating column (VADER's mean human rating, -4..+4).
 DEMO_KEY, DEMO_TARGET = "movies", "rating"
@@ -113,46 +112,6 @@ def predict_scores(
 ) -> np.ndarray:
     """``<float32>[n]``: the model's score for each row of ``frame`` (by id, cached)."""
     return predict_dataset(_StoredScores(model), frame, store, progress).probas[:, 0]
-
-
-def regression_frame(
-    frame: pd.DataFrame, scores: np.ndarray, gold_column: str
-) -> pd.DataFrame:
-    """Columns id, text [, text_b], gold, score, residual and abs_error.
-
-    ``residual`` is score minus gold; both error columns are NaN where the gold
-    value is missing.
-
-    Raises:
-        LumenError: the gold column is missing or not numeric.
-    """
-    if gold_column not in frame.columns or not pd.api.types.is_numeric_dtype(
-        frame[gold_column]
-    ):
-        raise LumenError(
-            f"'{gold_column}' is not a numeric column of the data: map a numeric "
-            "column as metadata in the sidebar and pick it as the gold value."
-        )
-    columns = [c for c in (ID, TEXT, TEXT_B) if c in frame.columns]
-    result = frame[columns].reset_index(drop=True)
-    result[GOLD] = frame[gold_column].astype(float).to_numpy()
-    result[SCORE] = np.asarray(scores, dtype=float)
-    result[RESIDUAL] = result[SCORE] - result[GOLD]
-    result[ABS_ERROR] = result[RESIDUAL].abs()
-    return result
-
-
-def error_above(frame: pd.DataFrame, threshold: float) -> pd.Series:
-    """The filter "absolute error > ``threshold``": a boolean mask over the rows.
-
-    Rows without a gold value never pass.
-
-    Raises:
-        LumenError: a negative threshold.
-    """
-    if threshold < 0:
-        raise LumenError(f"The error threshold must be 0 or more, not {threshold}.")
-    return frame[ABS_ERROR].gt(threshold).fillna(False)
 
 
 # --- the demo's rating head -----------------------------------------------------

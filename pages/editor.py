@@ -7,6 +7,7 @@ import streamlit as st
 
 from litcore.data.dataset import LABEL, TEXT, TEXT_B
 from litcore.errors import LumenError
+from litcore.heads import PRED_SCORE
 from litcore.overlay import EDITED, ORIGIN, ORIGINAL, PARENT_ID, NewExample
 from litcore.predictions import PRED, TRUNCATED, proba_column
 from litcore.salience import registry as salience_registry
@@ -121,6 +122,14 @@ for column, title, item in zip(columns, ("Before", "After"), (before, after)):
         )
         if title == "After" and flipped:
             st.badge("flipped", color="red", icon=":material/swap_horiz:")
+        if workspace.regressor is not None:  # the regression head's score too
+            change = after[PRED_SCORE] - before[PRED_SCORE]
+            st.metric(
+                f"Predicted {workspace.regression_gold} (regression head)",
+                f"{item[PRED_SCORE]:.3f}",
+                f"{change:+.3f}" if title == "After" else None,
+                delta_color="off",
+            )
         if item[TRUNCATED]:
             st.warning(
                 f"Longer than the model's {workspace.model.max_length} tokens: it "
@@ -193,7 +202,7 @@ if methods:
 
 st.subheader("This session's new datapoints")
 added_rows = frame[frame[ORIGIN] != ORIGINAL].reset_index(drop=True)
-shown_columns = ["id", PARENT_ID, ORIGIN, TEXT, LABEL, PRED, "confidence"]
+shown_columns = ["id", PARENT_ID, ORIGIN, TEXT, LABEL, PRED, "confidence", PRED_SCORE]
 st.dataframe(
     added_rows[[c for c in shown_columns if c in added_rows]],
     hide_index=True,

@@ -13,6 +13,7 @@ from litcore.faithfulness import RANDOM_REFERENCE, Faithfulness, rank_methods
 from litcore.predictions import LENGTH, PRED, proba_column
 from litcore.salience import METHODS, TokenSalience, build, compatible, params_of
 from litcore.ui import cached, state
+from litcore.ui import regression as regression_ui
 from litcore.ui import workspace as ws
 from litcore.ui.charts import FIT_WIDTH
 from litcore.ui.heatmap import token_heatmap_html
@@ -138,6 +139,19 @@ with left:
     )
 with right:
     st.altair_chart(_probability_chart(), width="stretch")
+
+head = ws.chosen_head(workspace)
+if head.is_regression:  # the picked head is the regression head: explain its score
+    st.subheader(f"Which tokens drive the {head.name} head's score")
+    regression_ui.score_salience(
+        workspace.regressor,
+        row,
+        head.name,
+        "explain_score_method",
+        f"Primary example {primary}",
+    )
+    st.caption("Pick the label head in the sidebar to explain the class instead.")
+    st.stop()
 
 
 # --- what to explain, and how ---------------------------------------------------

@@ -18,6 +18,7 @@ from litcore.overlay import ORIGIN, ORIGINAL
 from litcore.predictions import CONFIDENCE, LENGTH, PRED, frame_report
 from litcore.slices import SliceStore
 from litcore.ui import charts, state
+from litcore.ui import regression as regression_ui
 from litcore.ui import workspace as ws
 from litcore.ui.formatting import headline_table
 from litcore.ui.sidebar import filtered_frame
@@ -110,7 +111,31 @@ def _comparison_section(rows: pd.DataFrame) -> None:
         )
 
 
+def _regression_head_section(shown: pd.DataFrame, selected: pd.DataFrame) -> None:
+    """The regression head's metrics on the filtered rows, the selection and the
+    saved slices; its predicted-vs-gold scatter and residuals."""
+    gold = head.name
+    st.subheader(f"Head: {head.title}")
+    regression_ui.headline_metrics(shown, gold)
+    groups = {"filtered": shown, "selection": selected}
+    for saved in SliceStore(workspace.data.fingerprint).list():
+        members = workspace.frame[workspace.frame["id"].isin(saved.ids)]
+        groups[f"slice: {saved.name}"] = members
+    st.dataframe(regression_ui.metrics_table(groups, gold), width="stretch")
+    st.caption(
+        "Groups with fewer than two gold values are left out; n/a: a correlation "
+        "needs values that vary. Pick the label head in the sidebar for accuracy "
+        "and the confusion matrix."
+    )
+    left, right = st.columns([3, 2])
+    with left:
+        regression_ui.score_scatter(shown, gold, selection, "metrics_score_scatter")
+    with right:
+        regression_ui.residual_histogram(shown, gold, "metrics_residuals")
+
+
 workspace = ws.require()
+head = ws.chosen_head(workspace)
 labels = list(workspace.labels)
 shown = filtered_frame(workspace)
 selection = state.selection()
@@ -125,6 +150,12 @@ st.caption(
 # This session's edited and generated datapoints count only on request.
 if not st.toggle("Include edited/generated examples", key="metrics_with_overlay"):
     shown = shown[shown[ORIGIN] == ORIGINAL]
+if head.is_regression:
+    if shown[head.name].notna().sum() < 2:
+        st.info("Fewer than two shown examples have a gold value: widen the filters.")
+    else:
+        _regression_head_section(shown, selected)
+    st.stop()
 reports = {
     "filtered": frame_report(shown, workspace.labels),
     "selection": frame_report(selected, workspace.labels),

@@ -4,6 +4,7 @@ import streamlit as st
 
 from litcore.predictions import TRUNCATED, frame_report
 from litcore.ui import charts
+from litcore.ui import regression as regression_ui
 from litcore.ui import workspace as ws
 from litcore.ui.formatting import headline_table
 
@@ -57,3 +58,12 @@ with right:
         st.info("No gold labels the model knows: predictions only, no metrics.")
     else:
         st.dataframe(headline_table({"all": report}), width="stretch")
+    if workspace.regressor is not None:
+        gold = workspace.regression_gold
+        st.markdown(
+            f"Regression head: `{workspace.regressor.source}`, predicting `{gold}`."
+        )
+        st.dataframe(
+            regression_ui.metrics_table({"all": workspace.frame}, gold),
+            width="stretch",
+        )

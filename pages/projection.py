@@ -14,6 +14,7 @@ import streamlit as st
 from litcore.comparison import AGREE
 from litcore.data.dataset import LABEL, TEXT
 from litcore.errors import LumenError
+from litcore.heads import ABS_ERROR, PRED_SCORE
 from litcore.overlay import ORIGIN, ORIGINAL
 from litcore.predictions import CONFIDENCE, CORRECT, PRED
 from litcore.projection import (
@@ -38,6 +39,7 @@ def colour_fields(frame: pd.DataFrame, metadata: list[str]) -> dict[str, str]:
     """Display name -> column for the colour picker (only what the data has)."""
     fields = {"Gold label": LABEL, "Prediction": PRED, "Correct / wrong": CORRECT}
     fields |= {"Confidence": CONFIDENCE, "Models agree": AGREE}
+    fields |= {"Predicted score": PRED_SCORE, "Absolute error": ABS_ERROR}
     fields |= {column: column for column in [*metadata, "length"]}
     return {name: column for name, column in fields.items() if column in frame}
 
@@ -106,7 +108,14 @@ method = controls[1].radio(
     "Projection", list(PROJECTORS), horizontal=True, key="proj_method"
 )
 colours = colour_fields(frame, workspace.data.metadata_columns)
-colour_name = controls[2].selectbox("Colour by", list(colours), key="proj_colour")
+# The regression head picked: colour by its error unless the user chose a colour.
+by_head = "Absolute error" if ws.chosen_head(workspace).is_regression else None
+colour_name = controls[2].selectbox(
+    "Colour by",
+    list(colours),
+    index=list(colours).index(by_head) if by_head in colours else 0,
+    key="proj_colour",
+)
 only_shown = controls[3].toggle(
     "Only filtered examples",
     value=False,

@@ -11,6 +11,7 @@ import streamlit as st
 
 from litcore.data.dataset import LABEL, TEXT
 from litcore.errors import LumenError
+from litcore.heads import ABS_ERROR, PRED_SCORE
 from litcore.predictions import CONFIDENCE, LENGTH, PRED, proba_column
 from litcore.scalars import jitter, threshold_metrics
 from litcore.ui import state
@@ -41,13 +42,18 @@ if shown.empty:
     st.stop()
 numeric = [
     column
-    for column in [*workspace.data.metadata_columns, LENGTH, CONFIDENCE]
+    for column in [*workspace.data.metadata_columns, LENGTH, CONFIDENCE, ABS_ERROR]
     if column in shown and pd.api.types.is_numeric_dtype(shown[column])
 ]
+head = ws.chosen_head(workspace)
 left, middle, right = st.columns(3)
-score_label = left.selectbox(
-    "Score of class", labels, index=len(labels) - 1, key="scalars_class"
-)
+if head.is_regression:  # the regression head picked in the sidebar: its score
+    score_label = None
+    left.markdown(f"Score: the **{head.name}** head's prediction")
+else:
+    score_label = left.selectbox(
+        "Score of class", labels, index=len(labels) - 1, key="scalars_class"
+    )
 x_field = middle.selectbox("Against", [INDEX, *numeric], key="scalars_x")
 spread = right.slider(
     "Jitter",
@@ -59,7 +65,9 @@ spread = right.slider(
     help="Random horizontal spread (as a fraction of the field's step) so stacked "
     "points show.",
 )
-score = shown[proba_column(score_label)]
+score = shown[PRED_SCORE if head.is_regression else proba_column(score_label)]
+score_name = f"predicted {head.name}" if head.is_regression else f"P({score_label})"
+
 x_values = (
     pd.Series(range(len(shown)), dtype=float)
     if x_field == INDEX
@@ -70,7 +78,7 @@ step = float(pd.Series(unique).diff().min()) if len(unique) > 1 else 1.0
 x_plot = x_values + jitter(len(shown), spread * step)
 
 threshold = None
-if len(labels) == 2:
+if len(labels) == 2 and not head.is_regression:
     threshold = st.slider(
         f"Decision threshold: predict '{labels[1]}' when its score ≥",
         0.0,
@@ -115,10 +123,14 @@ if threshold is not None and score_label == labels[1]:
         annotation_text=f"threshold {threshold:.2f}",
     )
 figure.update_layout(
-    title=f"P({score_label}) by {x_field.strip('()')} ({len(points):,} examples)",
+    title=f"{score_name} by {x_field.strip('()')} ({len(points):,} examples)",
     xaxis_title=x_field.strip("()").capitalize(),
-    yaxis_title=f"Model probability of '{score_label}'",
-    yaxis_range=[-0.03, 1.03],
+    yaxis_title=(
+        f"Predicted {head.name} (regression head)"
+        if head.is_regression
+        else f"Model probability of '{score_label}'"
+    ),
+    yaxis_range=None if head.is_regression else [-0.03, 1.03],
     legend_title_text="Gold label",
     dragmode="select",
     height=520,

@@ -4,6 +4,7 @@ import streamlit as st
 
 from litcore.comparison import AGREE, CONFIDENCE_B, CORRECT_B, PRED_B, proba_b_column
 from litcore.data.dataset import LABEL, TEXT, TEXT_B
+from litcore.heads import ABS_ERROR, PRED_SCORE, RESIDUAL
 from litcore.overlay import ORIGIN, PARENT_ID
 from litcore.predictions import (
     CONFIDENCE,
@@ -42,13 +43,18 @@ elif mode == "Selected first":
     shown = shown.assign(_first=~is_selected).sort_values("_first", kind="stable")
     shown = shown.drop(columns="_first")
 
-columns = [
-    c for c in ("id", TEXT, TEXT_B, LABEL, PRED, CONFIDENCE, CORRECT) if c in shown
-]
-columns += [proba_column(label) for label in workspace.labels]
+classifier = [c for c in (LABEL, PRED, CONFIDENCE, CORRECT) if c in shown]
+classifier += [proba_column(label) for label in workspace.labels]
 if workspace.model_b is not None:  # the second model's columns, beside A's
-    columns += [c for c in (PRED_B, CONFIDENCE_B, CORRECT_B, AGREE) if c in shown]
-    columns += [proba_b_column(label) for label in workspace.labels]
+    classifier += [c for c in (PRED_B, CONFIDENCE_B, CORRECT_B, AGREE) if c in shown]
+    classifier += [proba_b_column(label) for label in workspace.labels]
+regression = []
+if workspace.regressor is not None:
+    regression = [workspace.regression_gold, PRED_SCORE, RESIDUAL, ABS_ERROR]
+heads = [classifier, regression]
+if ws.chosen_head(workspace).is_regression:  # the picked head's columns first
+    heads.reverse()
+columns = [c for c in ("id", TEXT, TEXT_B) if c in shown] + heads[0] + heads[1]
 columns += [*workspace.data.metadata_columns, LENGTH, TRUNCATED]
 columns += [ORIGIN, PARENT_ID]  # edited/generated rows of this session (issue 5)
 view = shown[list(dict.fromkeys(columns))].reset_index(drop=True)
@@ -82,6 +88,9 @@ config = {
     ),
     CORRECT_B: st.column_config.CheckboxColumn("Correct (B)"),
     AGREE: st.column_config.CheckboxColumn("Models agree"),
+    PRED_SCORE: st.column_config.NumberColumn("Predicted score", format="%.3f"),
+    RESIDUAL: st.column_config.NumberColumn("Residual", format="%+.3f"),
+    ABS_ERROR: st.column_config.NumberColumn("Absolute error", format="%.3f"),
     "id": st.column_config.TextColumn("id", width="small"),
 }
 st.dataframe(

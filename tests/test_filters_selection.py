@@ -68,3 +68,20 @@ def test_selection_keeps_primary_and_steps_round():
 def test_restrict_drops_unknown_ids():
     selection = Selection(ids=("a", "gone"), primary="gone", pinned="a")
     assert selection.restrict({"a"}) == Selection(ids=("a",), primary=None, pinned="a")
+
+
+def test_absolute_error_filter_acts_only_with_a_regression_head():
+    with_head = FRAME.assign(abs_error=[0.2, 1.5, float("nan"), 3.0])
+    kept = filter_mask(with_head, Filters(abs_error_above=1.0))
+    assert with_head.loc[kept, "id"].tolist() == ["b", "d"]  # NaN: no gold, never
+    assert ids(Filters(abs_error_above=1.0)) == ["a", "b", "c", "d"]  # no head
+
+
+def test_a_link_carries_the_absolute_error_filter():
+    from litcore.links import decode_link, encode_link
+
+    filters = Filters(misclassified_only=True, abs_error_above=1.5)
+    params = encode_link("movies", "demo", "", "fp", filters, Selection(), ["a"])
+    assert decode_link(params).filters == filters
+    with pytest.raises(LumenError, match="absolute-error filter must be 0 or more"):
+        decode_link({"data": "movies", "f": '{"abs_error_above": -1}'})

@@ -19,7 +19,6 @@ from litcore.ui import state
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 PAGE = "pages/regression.py"
-OWN_MODEL = "Your model (folder or hub id)"
 
 
 @pytest.fixture(scope="module")
@@ -31,14 +30,21 @@ def folders(tmp_path_factory) -> dict[str, Path]:
     }
 
 
+def add_head(at: AppTest, model_dir: Path, gold: str = "rating") -> AppTest:
+    """Adds ``model_dir`` as the regression head in the sidebar's "Heads"."""
+    at.radio(key="pick_head_mode").set_value("own").run()
+    at.text_input(key="pick_head_path").input(str(model_dir)).run()
+    at.selectbox(key="pick_head_gold").set_value(gold).run()
+    at.button(key="pick_head_load").click().run()
+    assert not at.exception, at.exception
+    return at
+
+
 def open_page(model_dir: Path) -> AppTest:
-    """The page with the user's model chosen (restored from the page's saved state)."""
+    """The Regression page with ``model_dir`` added as the regression head."""
     at = AppTest.from_file(APP, default_timeout=300)
     at.run()
-    at.session_state[state.REGRESSION_CHOICES] = {
-        "regression_source": OWN_MODEL,
-        "regression_model": str(model_dir),
-    }
+    add_head(at, model_dir)
     at.switch_page(PAGE).run()
     assert not at.exception, at.exception
     return at
@@ -46,6 +52,10 @@ def open_page(model_dir: Path) -> AppTest:
 
 def scatter_spec(at: AppTest) -> dict:
     return json.loads(at.get("plotly_chart")[0].proto.spec)
+
+
+def error_slider_key(at: AppTest) -> str:
+    return f"f_abs_{at.session_state[state.WORKSPACE].data.fingerprint[:8]}"
 
 
 def test_metrics_scatter_filter_and_salience(demo_prepared, folders):
@@ -65,16 +75,17 @@ def test_metrics_scatter_filter_and_salience(demo_prepared, folders):
     assert spec["layout"]["xaxis"]["title"]["text"] == "Gold rating"
     assert len(values(spec["data"][0]["y"])) == 2000
 
-    # The "absolute error > t" filter restricts the metrics and the scatter.
-    at.slider(key="regression_error_above").set_value(3.0).run()
+    # The sidebar's "absolute error > t" filter restricts the metrics and scatter.
+    at.slider(key=error_slider_key(at)).set_value(3.0).run()
     errors = np.abs(scores.scores - frame["rating"].to_numpy())
     kept = int((errors > 3.0).sum())
     assert 0 < kept < 2000
     assert {m.label: m.value for m in at.metric}["Examples"] == f"{kept:,}"
     assert len(values(scatter_spec(at)["data"][0]["y"])) == kept
+    assert at.session_state[state.FILTERS].abs_error_above == 3.0
 
     # A selection is highlighted, and its primary example is explained.
-    at.slider(key="regression_error_above").set_value(0.0).run()
+    at.slider(key=error_slider_key(at)).set_value(0.0).run()
     at.session_state[state.SELECTION] = Selection().select(frame["id"].iloc[:5])
     at.run()
     names = [trace["name"] for trace in scatter_spec(at)["data"]]
@@ -89,16 +100,24 @@ def test_metrics_scatter_filter_and_salience(demo_prepared, folders):
 
 
 def test_a_classifier_is_refused_with_a_message(demo_prepared, folders):
-    at = open_page(folders["classifier"])
-    assert "exactly one" in at.error[0].value
+    at = AppTest.from_file(APP, default_timeout=300)
+    at.run()
+    add_head(at, folders["classifier"])
+    assert any("exactly one" in e.value for e in at.error)
+    assert at.session_state[state.WORKSPACE].regressor is None  # the rest is kept
+    at.switch_page(PAGE).run()
+    assert "Heads" in at.info[0].value
 
 
 def test_the_demo_head_trains_only_when_asked(demo_prepared, monkeypatch):
-    """Without a trained rating head on disk the page offers a button, no training."""
-    monkeypatch.setattr("litcore.regression.demo_rating_ready", lambda: False)
+    """Picking the demo rating head in the sidebar trains nothing until 'Add'."""
+    monkeypatch.setattr("litcore.ui.workspace.demo_rating_ready", lambda: False)
     at = AppTest.from_file(APP, default_timeout=300)
     at.run()
-    at.switch_page(PAGE).run()
+    at.radio(key="pick_head_mode").set_value("demo-rating-head").run()
     assert not at.exception, at.exception
-    assert at.button(key="regression_train").label == "Train the rating head"
+    assert at.button(key="pick_head_load").label == "Add the head"
+    assert "90 s" in at.radio(key="pick_head_mode").options[1]
+    assert at.session_state[state.WORKSPACE].regressor is None
+    at.switch_page(PAGE).run()
     assert "90 s" in at.info[0].value and not at.get("plotly_chart")

@@ -17,17 +17,17 @@ from transformers import BertForSequenceClassification
 from litcore.cache import PredictionStore
 from litcore.data.dataset import ColumnMapping, from_frame
 from litcore.errors import LumenError, ModelError
+from litcore.heads import (
+    ABS_ERROR,
+    PRED_SCORE,
+    RESIDUAL,
+    error_above,
+    with_regression_head,
+)
 from litcore.models.classifier import SequenceClassifier
 from litcore.models.regressor import Regressor
 from litcore.models.training import TRAINING_INFO, TrainConfig, fine_tune, model_key
-from litcore.regression import (
-    ABS_ERROR,
-    RESIDUAL,
-    error_above,
-    predict_scores,
-    regression_frame,
-    regression_metrics,
-)
+from litcore.regression import predict_scores, regression_metrics
 from litcore.score_salience import SCORE_METHODS, build_score_method
 
 TEXTS = ["the movie was great", "an awful boring plot", "not very good", "fun"]
@@ -111,7 +111,7 @@ def test_metrics_on_constant_predictions_and_bad_input():
         regression_metrics([1.0, 2.0, 3.0], [1.0, 2.0])
 
 
-def test_regression_frame_and_absolute_error_filter():
+def test_regression_head_columns_and_absolute_error_filter():
     frame = pd.DataFrame(
         {
             "id": ["a", "b", "c", "d"],
@@ -119,7 +119,8 @@ def test_regression_frame_and_absolute_error_filter():
             "rating": [1.0, -2.0, np.nan, 0.5],
         }
     )
-    result = regression_frame(frame, np.array([1.5, 1.0, 0.0, 0.5]), "rating")
+    result = with_regression_head(frame, np.array([1.5, 1.0, 0.0, 0.5]), "rating")
+    assert result[PRED_SCORE].tolist() == [1.5, 1.0, 0.0, 0.5]
     assert result[RESIDUAL].tolist()[:2] == [0.5, 3.0]
     assert np.isnan(result[ABS_ERROR].iloc[2]) and result[ABS_ERROR].iloc[3] == 0.0
     assert result.loc[error_above(result, 0.4), "id"].tolist() == ["a", "b"]
@@ -127,7 +128,9 @@ def test_regression_frame_and_absolute_error_filter():
     with pytest.raises(LumenError, match="0 or more"):
         error_above(result, -1.0)
     with pytest.raises(LumenError, match="not a numeric column"):
-        regression_frame(frame, np.zeros(4), "text")
+        with_regression_head(frame, np.zeros(4), "text")
+    with pytest.raises(LumenError, match="3 scores for 4 rows"):
+        with_regression_head(frame, np.zeros(3), "rating")
 
 
 # --- the wrapper ----------------------------------------------------------------

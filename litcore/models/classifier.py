@@ -57,7 +57,7 @@ class SequenceClassifier:
     """
 
     def __init__(self, model, tokenizer, source: str, max_length: int) -> None:
-        self.model = model.eval()
+        self.model = _with_eager_attention(model.eval())
         self.tokenizer = tokenizer
         self.source = source
         model_limit = getattr(model.config, "max_position_embeddings", max_length)
@@ -247,6 +247,21 @@ class SequenceClassifier:
                 progress(done, len(order))
         tokens = [self.tokenizer.convert_ids_to_tokens(ids) for ids in input_ids]
         return Predictions(probas, cls_embedding, mean_embedding, tokens, truncated)
+
+
+def _with_eager_attention(model):
+    """``model`` with plain (eager) attention, where it can switch.
+
+    Salience differentiates this model, and backward through PyTorch's CPU flash
+    attention is slow under bf16 autocast: eager attention made integrated
+    gradients 1.5x faster there (``benchmarks/salience.py``), and forward passes
+    no slower.
+    """
+    try:
+        model.set_attn_implementation("eager")
+    except (AttributeError, ValueError, NotImplementedError):
+        pass  # an architecture (or remote code) without the switch keeps its own
+    return model
 
 
 def token_budget_batches(

@@ -1,4 +1,8 @@
-"""Cached accessors for the Regression page: the regressor, its scores, salience.
+"""The regression head's cached accessors (model, scores, salience) and views.
+
+The views (metrics, predicted-vs-gold scatter, residuals, score salience) are
+shared by the Regression page and, when the regression head is picked, the
+Metrics and Explanations pages.
 
 Models are ``st.cache_resource`` (one per process, never mutated); scores go
 through the prediction store (per model fingerprint and example id) and are
@@ -9,14 +13,37 @@ since its progress bar is drawn into the page's block.
 
 from __future__ import annotations
 
+import html
+
 import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
-from litcore.data.dataset import Dataset
+from litcore.data.dataset import ID, TEXT, TEXT_B, Dataset
+from litcore.errors import LumenError
+from litcore.heads import ABS_ERROR, PRED_SCORE, RESIDUAL
 from litcore.models.regressor import Regressor
-from litcore.regression import predict_scores, train_demo_rating_head
-from litcore.score_salience import ScoreSalience, build_score_method
+from litcore.regression import (
+    METRIC_NAMES,
+    predict_scores,
+    regression_metrics,
+    train_demo_rating_head,
+)
+from litcore.score_salience import SCORE_METHODS, ScoreSalience, build_score_method
+from litcore.selection import Selection
 from litcore.ui import cached
+from litcore.ui.heatmap import token_heatmap_html
+from litcore.ui.point_charts import (
+    PRIMARY_MARKER,
+    SELECTED_MARKER,
+    point_trace,
+    selectable_point_chart,
+)
+
+METRIC_TITLES = dict(
+    zip(METRIC_NAMES, ("MSE", "MAE", "Pearson r", "Spearman ρ"), strict=True)
+)
 
 
 @st.cache_resource(show_spinner="Loading the regression model…", max_entries=2)
@@ -82,3 +109,154 @@ def score_explanation(
 ) -> ScoreSalience:
     """Token salience of the score per (model, method, config, example text)."""
     return build_score_method(method_name, dict(config)).explain(_model, text, text_b)
+
+
+# --- views ----------------------------------------------------------------------
+
+
+def metrics_table(groups: dict[str, pd.DataFrame], gold: str) -> pd.DataFrame:
+    """One row per group of rows (filtered, selection, slices...) with its metrics.
+
+    A group with fewer than two gold values is left out; a correlation over
+    constant values shows "n/a".
+    """
+    rows = {}
+    for name, members in groups.items():
+        if members[gold].notna().sum() >= 2:
+            rows[name] = regression_metrics(members[gold], members[PRED_SCORE])
+    table = pd.DataFrame(rows).T.rename(columns={"n": "examples", **METRIC_TITLES})
+    if table.empty:
+        return table
+    shown = table.round(4).astype(object).where(table.notna(), "n/a")
+    shown["examples"] = table["examples"].astype(int)
+    return shown
+
+
+def headline_metrics(shown: pd.DataFrame, gold: str) -> None:
+    """The metrics of ``shown`` as five metric cells."""
+    headline = regression_metrics(shown[gold], shown[PRED_SCORE])
+    cells = st.columns(5)
+    cells[0].metric("Examples", f"{headline['n']:,}")
+    for cell, name in zip(cells[1:], METRIC_NAMES, strict=True):
+        cell.metric(METRIC_TITLES[name], f"{headline[name]:.3f}")
+
+
+def score_scatter(
+    shown: pd.DataFrame, gold: str, selection: Selection, chart_key: str
+) -> None:
+    """Predicted score against gold, coloured by |error|; box or lasso selects."""
+    hover = [
+        f"{html.escape(str(t)[:140])}<br>gold <b>{g:.3f}</b> · score <b>{s:.3f}</b>"
+        f" · error {r:+.3f}"
+        for t, g, s, r in zip(
+            shown[TEXT], shown[gold], shown[PRED_SCORE], shown[RESIDUAL], strict=True
+        )
+    ]
+    points = shown.assign(hover=hover, x=shown[gold], y=shown[PRED_SCORE])
+    low = float(min(points[gold].min(), points[PRED_SCORE].min()))
+    high = float(max(points[gold].max(), points[PRED_SCORE].max()))
+    colour_bar = {"title": {"text": "|error|"}, "x": 1.02}
+    marker = {"size": 6, "opacity": 0.75, "colorscale": "Viridis"}
+    figure = go.Figure()
+    figure.add_trace(
+        point_trace(
+            points,
+            f"Examples ({len(points):,})",
+            marker | {"color": points[ABS_ERROR], "colorbar": colour_bar},
+        )
+    )
+    figure.add_trace(
+        go.Scatter(
+            x=[low, high],
+            y=[low, high],
+            mode="lines",
+            name="score = gold",
+            line={"dash": "dash", "color": "#c44e52"},
+            hoverinfo="skip",
+        )
+    )
+    chosen = points[points[ID].isin(selection.ids)]
+    if len(chosen):
+        figure.add_trace(
+            point_trace(chosen, f"Selected ({len(chosen):,})", SELECTED_MARKER)
+        )
+    primary = points[points[ID] == selection.primary]
+    if len(primary):
+        figure.add_trace(point_trace(primary, "Primary", PRIMARY_MARKER))
+    figure.update_layout(
+        title=f"Predicted score against gold '{gold}' ({len(points):,} examples)",
+        xaxis_title=f"Gold {gold}",
+        yaxis_title="Predicted score",
+        legend={"orientation": "h", "y": -0.15},
+        legend_title_text="",
+        dragmode="select",
+        height=540,
+    )
+    selectable_point_chart(figure, chart_key)
+
+
+def residual_histogram(shown: pd.DataFrame, gold: str, key: str) -> None:
+    """Residuals (score minus gold), with 0 marked."""
+    figure = go.Figure(
+        go.Histogram(
+            x=shown[RESIDUAL],
+            nbinsx=40,
+            name="Examples per residual bin",
+            marker={"color": "#3b6ea8"},
+            showlegend=True,
+        )
+    )
+    figure.add_vline(x=0, line_dash="dash", line_color="#c44e52")
+    figure.update_layout(
+        title="Residuals (predicted score − gold): right of 0 the model says too much",
+        xaxis_title=f"Residual (score − gold {gold})",
+        yaxis_title="Examples",
+        legend={"orientation": "h", "y": -0.25},
+        bargap=0.05,
+        height=360,
+    )
+    st.plotly_chart(figure, key=key, width="stretch")
+
+
+def score_salience(
+    model: Regressor, row: pd.Series, gold: str, method_key: str, caption: str
+) -> None:
+    """Token salience of ``row``'s score by a method the user picks (a heat map).
+
+    Args:
+        row: an analysis-frame row (text [, text_b], the gold column).
+        method_key: the method picker's widget key.
+        caption: what ``row`` is, e.g. "Primary example e12".
+    """
+    method_name = st.selectbox("Salience method", list(SCORE_METHODS), key=method_key)
+    text_b = row.get(TEXT_B)
+    text_b = str(text_b) if text_b is not None and pd.notna(text_b) else None
+    try:
+        salience = score_explanation(
+            model.fingerprint,
+            method_name,
+            SCORE_METHODS[method_name]().config(),
+            str(row[TEXT]),
+            text_b,
+            model,
+        )
+    except LumenError as error:
+        st.error(str(error))
+        return
+    value = row.get(gold)
+    gold_text = "no gold value" if pd.isna(value) else f"gold {value:.3f}"
+    st.caption(
+        f"{caption} · score {salience.score:.3f} · {gold_text}. Green tokens raise "
+        "the score, red ones lower it."
+    )
+    st.html(
+        token_heatmap_html(
+            salience.table(), True, "a higher score", f"{method_name} of the score"
+        )
+    )
+    if "baseline_score" in salience.details:
+        st.caption(
+            f"The token scores sum to {salience.scores.sum():+.3f}: the score minus "
+            f"the baseline text's score ({salience.details['baseline_score']:.3f}), "
+            f"up to {abs(salience.details['convergence_delta']):.2g}."
+        )

@@ -14,15 +14,19 @@ from litcore.data.demo import DEMOS
 from litcore.data.loading import MAX_FILE_MB, format_for, read_bytes
 from litcore.errors import LumenError
 from litcore.filters import Filters, filter_mask
+from litcore.heads import ABS_ERROR, PRED_SCORE, RESIDUAL
 from litcore.links import filters_to_json
 from litcore.overlay import ORIGIN
 from litcore.predictions import CONFIDENCE, CORRECT, LENGTH, PRED, PROBA_PREFIX
+from litcore.regression import DEMO_TARGET
 from litcore.selection import Selection
 from litcore.slices import SliceStore
 from litcore.ui import state
 from litcore.ui.workspace import (
     DEMO_MODEL,
     DEMO_OTHER_SEED,
+    DEMO_RATING_HEAD,
+    LABEL_HEAD,
     SourceChoice,
     Workspace,
     build_workspace,
@@ -34,6 +38,13 @@ _NONE = "(none)"
 _DELIMITERS = {"auto": None, "comma": ",", "tab": "\t", "semicolon": ";", "pipe": "|"}
 # The second model's radio: no model B, MiniLM with another seed, the user's own.
 _NO_MODEL_B, _OWN_MODEL_B = "none", "own"
+# The regression head's radio: none, the movie demo's rating head, the user's own.
+_NO_HEAD, _OWN_HEAD = "none", "own"
+_HEAD_OPTIONS = {
+    _NO_HEAD: "None",
+    DEMO_RATING_HEAD: "MiniLM rating head (trained once, about 90 s)",
+    _OWN_HEAD: "My regression model (folder or hub id)",
+}
 _MODEL_B_OPTIONS = {
     _NO_MODEL_B: "None",
     DEMO_OTHER_SEED: "MiniLM fine-tuned with another seed",
@@ -209,6 +220,7 @@ def data_and_model_picker(progress_area) -> None:
     workspace = st.session_state.get(state.WORKSPACE)
     if workspace is not None:
         _compare_picker(workspace, progress_area)
+        _heads_picker(st.session_state[state.WORKSPACE], progress_area)
     if st.session_state.get(state.LOAD_ERROR):
         st.error(st.session_state[state.LOAD_ERROR])
     workspace = st.session_state.get(state.WORKSPACE)
@@ -269,6 +281,95 @@ def _compare_picker(workspace: Workspace, progress_area) -> None:
         )
 
 
+def _heads_picker(workspace: Workspace, progress_area) -> None:
+    """The "Heads" section: add or drop a regression head; pick the head shown."""
+    choice = workspace.choice
+    loaded = choice.regression_source
+    options = [
+        option
+        for option in _HEAD_OPTIONS
+        if option != DEMO_RATING_HEAD or choice.has_demo_rating_head
+    ]
+    loaded_option = loaded if loaded in options else _OWN_HEAD
+    numeric = [
+        column
+        for column in workspace.data.metadata_columns
+        if pd.api.types.is_numeric_dtype(workspace.data.frame[column])
+    ]
+    with st.expander("Heads", expanded=loaded is not None):
+        st.caption(
+            "A regression head predicts a number for each example (a one-output "
+            "model); it sits beside the classifier, and every page shows the head "
+            "picked below."
+        )
+        mode = st.radio(
+            "Regression head",
+            options,
+            index=options.index(loaded_option) if loaded else 0,
+            format_func=_HEAD_OPTIONS.get,
+            key="pick_head_mode",
+        )
+        source = None if mode == _NO_HEAD else mode
+        if mode == _OWN_HEAD:
+            typed = st.text_input(
+                "Regression model folder or hub id",
+                value=loaded if loaded_option == _OWN_HEAD and loaded else "",
+                key="pick_head_path",
+                placeholder="/path/to/model or org/name",
+            ).strip()
+            source = typed or None
+        gold = None
+        if mode != _NO_HEAD and not numeric:
+            st.info(
+                "This data has no numeric column to compare a regression head with."
+            )
+        elif mode != _NO_HEAD:
+            preferred = choice.regression_gold or DEMO_TARGET
+            gold = st.selectbox(
+                "Gold value (a numeric column)",
+                numeric,
+                index=numeric.index(preferred) if preferred in numeric else 0,
+                key="pick_head_gold",
+            )
+        trust = mode == _OWN_HEAD and st.checkbox(
+            "Trust remote code (regression head)",
+            value=choice.regression_trust_remote_code,
+            key="pick_head_trust",
+            help="Run Python code shipped with the model. Only for models you trust.",
+        )
+        wanted = (source, gold if source else None, trust)
+        unchanged = wanted == (
+            loaded,
+            choice.regression_gold,
+            choice.regression_trust_remote_code,
+        )
+        if st.button(
+            "Remove the head" if source is None else "Add the head",
+            key="pick_head_load",
+            disabled=unchanged or (source is not None and gold is None),
+            width="stretch",
+        ):
+            _apply_choice(
+                dataclasses.replace(
+                    choice,
+                    regression_source=source,
+                    regression_gold=wanted[1],
+                    regression_trust_remote_code=trust,
+                ),
+                progress_area,
+            )
+        heads = st.session_state[state.WORKSPACE].heads
+        if len(heads) > 1:
+            titles = {head.name: head.title for head in heads}
+            st.radio(
+                "Head shown on every page",
+                list(titles),
+                format_func=titles.get,
+                key=state.HEAD,
+                help="Metrics, table order, colours, scalars and salience follow it.",
+            )
+
+
 def _label_mapping(workspace: Workspace, progress_area) -> None:
     unknown = workspace.unknown_labels
     if not unknown:
@@ -299,14 +400,28 @@ def filter_widgets(workspace: Workspace) -> Filters:
     suffix = workspace.data.fingerprint[:8]
     labels = list(workspace.labels)
     with st.expander("Filters", expanded=True):
+        regression = next((h for h in workspace.heads if h.is_regression), None)
         misclassified = st.toggle(
-            "Only misclassified",
+            f"Only misclassified ({LABEL_HEAD} head)"
+            if regression
+            else "Only misclassified",
             key=f"f_mis_{suffix}",
             disabled=CORRECT not in frame.columns,
         )
         disagree = has_model_b(frame) and st.toggle(
             "Only where the models disagree", key=f"f_disagree_{suffix}"
         )
+        abs_error_above = 0.0
+        if regression is not None:
+            abs_error_above = st.slider(
+                f"Absolute error of the {regression.name} head > t",
+                0.0,
+                _largest_error(frame),
+                0.0,
+                step=0.1,
+                key=f"f_abs_{suffix}",
+                help="0 keeps every example. Rows without a gold value never pass.",
+            )
         gold = ()
         if LABEL in frame.columns:
             gold_values = sorted(frame[LABEL].unique())
@@ -338,13 +453,19 @@ def filter_widgets(workspace: Workspace) -> Filters:
         categorical,
         numeric,
         disagree_only=disagree,
+        abs_error_above=abs_error_above,
     )
+
+
+def _largest_error(frame: pd.DataFrame) -> float:
+    """The absolute-error slider's top: the largest error, rounded up a little."""
+    return max(round(float(frame[ABS_ERROR].fillna(0).max()) + 0.05, 1), 0.1)
 
 
 def _metadata_filters(frame, workspace: Workspace, suffix: str):
     categorical: dict[str, tuple[str, ...]] = {}
     numeric: dict[str, tuple[float, float]] = {}
-    skip = {CONFIDENCE, PRED, CORRECT} | {
+    skip = {CONFIDENCE, PRED, CORRECT, PRED_SCORE, RESIDUAL, ABS_ERROR} | {
         c for c in frame.columns if c.startswith(PROBA_PREFIX)
     }
     columns = [c for c in [*workspace.data.metadata_columns, LENGTH] if c not in skip]
@@ -387,6 +508,11 @@ def seed_filter_widgets(workspace: Workspace, filters: Filters) -> list[str]:
         st.session_state[f"f_disagree_{suffix}"] = filters.disagree_only
     elif filters.disagree_only:
         dropped.append("models disagree (no second model)")
+    if ABS_ERROR in frame.columns:
+        largest = _largest_error(frame)
+        st.session_state[f"f_abs_{suffix}"] = min(filters.abs_error_above, largest)
+    elif filters.abs_error_above:
+        dropped.append("absolute error (no regression head)")
     if LABEL in frame.columns:
         keep(f"f_gold_{suffix}", filters.gold, set(frame[LABEL]), "gold label")
     keep(f"f_pred_{suffix}", filters.pred, set(workspace.labels), "predicted label")

@@ -40,12 +40,12 @@ EXPLAIN_SELECTION_SCORES = "lumen_explain_selection_scores"
 MLM_MASKED = "lumen_mlm_masked"
 # Generation page: output token ids to force, as (prompt, ids); () = greedy.
 GENERATION_PREFIX = "lumen_generation_prefix"
-# Regression page: its widget values (model source, gold column...), kept across pages.
-REGRESSION_CHOICES = "lumen_regression_choices"
 # Multi-label page: label name -> threshold, kept across pages.
 MULTILABEL_THRESHOLDS = "lumen_multilabel_thresholds"
 # Multi-label page: the confusion cell clicked, as (label, "TP"|"FP"|"FN"|"TN").
 MULTILABEL_CELL = "lumen_multilabel_cell"
+# The head every page shows (a ``Head.name``); the classifier's when unset.
+HEAD = "lumen_head"
 
 _DEFAULTS = {
     SELECTION: Selection,
@@ -55,7 +55,6 @@ _DEFAULTS = {
     LINK_MESSAGES: list,
     SLICE_MESSAGE: lambda: None,
     EXPLAIN_RUNS: set,
-    REGRESSION_CHOICES: dict,
 }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
@@ -13,7 +14,9 @@ from litcore.data.dataset import ColumnMapping, Dataset, held_out_split, relabel
 from litcore.data.demo import DEMOS
 from litcore.demo_model import DEMO_CONFIG
 from litcore.errors import LumenError, ModelError
+from litcore.heads import CLASSIFICATION, REGRESSION, Head, with_regression_head
 from litcore.models.classifier import SequenceClassifier
+from litcore.models.regressor import Regressor
 from litcore.models.training import (
     base_model_dir,
     read_training_info,
@@ -21,12 +24,21 @@ from litcore.models.training import (
 )
 from litcore.overlay import ORIGIN, ORIGINAL, PARENT_ID
 from litcore.predictions import predict_dataset
+from litcore.regression import (
+    DEMO_KEY,
+    demo_rating_dir,
+    demo_rating_ready,
+    predict_scores,
+)
 from litcore.ui import cached, state
+from litcore.ui import regression as regression_ui
 
 DEMO_MODEL = "demo"  # model_source meaning "MiniLM fine-tuned on this data"
 # compare_source meaning "the same fine-tune with another seed" (a second model).
 DEMO_OTHER_SEED = "demo-seed-1"
 TRAIN_CONFIGS = {DEMO_MODEL: DEMO_CONFIG, DEMO_OTHER_SEED: replace(DEMO_CONFIG, seed=1)}
+# regression_source meaning "the movie demo's rating head" (MiniLM, one output).
+DEMO_RATING_HEAD = "demo-rating-head"
 
 
 @dataclass(frozen=True)
@@ -36,6 +48,8 @@ class SourceChoice:
     ``model_source`` is ``DEMO_MODEL`` (MiniLM fine-tuned on the training part
     of the data), a folder, or a hub id. ``compare_source``, a second model to
     compare with it, is None, ``DEMO_OTHER_SEED``, a folder or a hub id.
+    ``regression_source``, a regression head scored against the numeric column
+    ``regression_gold``, is None, ``DEMO_RATING_HEAD``, a folder or a hub id.
     """
 
     demo_key: str | None = "movies"
@@ -50,10 +64,18 @@ class SourceChoice:
     label_map: tuple[tuple[str, str], ...] = ()
     compare_source: str | None = None
     compare_trust_remote_code: bool = False
+    regression_source: str | None = None
+    regression_gold: str | None = None
+    regression_trust_remote_code: bool = False
 
     @property
     def is_demo(self) -> bool:
         return self.demo_key is not None
+
+    @property
+    def has_demo_rating_head(self) -> bool:
+        """Whether the demo rating head fits this data (the movie demo's rating)."""
+        return self.demo_key == DEMO_KEY
 
     @property
     def can_train_second_model(self) -> bool:
@@ -66,7 +88,9 @@ class Workspace:
     """Everything a page needs: the data, the model(s) and the analysis frame.
 
     With a second model (``model_b``), ``frame`` also has its columns and
-    ``agree`` (``litcore.comparison.with_model_b``).
+    ``agree`` (``litcore.comparison.with_model_b``). With a regression head
+    (``regressor``, against the numeric column ``regression_gold``), it has the
+    head's columns (``litcore.heads.with_regression_head``).
     """
 
     choice: SourceChoice
@@ -76,6 +100,16 @@ class Workspace:
     train_size: int | None = None
     training_info: dict | None = None
     model_b: SequenceClassifier | None = None
+    regressor: Regressor | None = None
+    regression_gold: str | None = None
+
+    @property
+    def heads(self) -> tuple[Head, ...]:
+        """The classifier's head, then the regression head if there is one."""
+        heads = (Head(LABEL_HEAD, CLASSIFICATION),)
+        if self.regressor is not None and self.regression_gold:
+            heads += (Head(self.regression_gold, REGRESSION),)
+        return heads
 
     @property
     def labels(self) -> tuple[str, ...]:
@@ -87,6 +121,10 @@ class Workspace:
         if not self.data.has_labels:
             return []
         return sorted(set(self.data.frame["label"]) - set(self.model.labels))
+
+
+# The classification head's name: the label it predicts.
+LABEL_HEAD = "label"
 
 
 def _data_for(choice: SourceChoice) -> tuple[Dataset, Dataset | None]:
@@ -178,6 +216,40 @@ def _model_b(
     return model_b
 
 
+def _regression_head(
+    choice: SourceChoice, data: Dataset, progress_area
+) -> tuple[Regressor, np.ndarray]:
+    """The regression head and its scores on ``data`` (the demo's trains first).
+
+    Raises:
+        LumenError: it cannot be loaded or trained, or its gold column is wrong.
+    """
+    source = choice.regression_source
+    if source == DEMO_RATING_HEAD:
+        if not choice.has_demo_rating_head:
+            raise LumenError("The demo rating head predicts the movie demo's rating.")
+        ready = demo_rating_ready()
+        source = str(demo_rating_dir()) if ready else None
+        source = source or regression_ui.demo_rating_head(progress_area)
+    regressor = regression_ui.load_regressor(
+        source, choice.regression_trust_remote_code
+    )
+    gold = choice.regression_gold
+    if gold not in data.metadata_columns:
+        raise LumenError(
+            f"The regression head needs a numeric gold column; '{gold}' is not one "
+            f"of the data's metadata columns ({', '.join(data.metadata_columns)})."
+        )
+    bar = progress_area.empty()
+
+    def report(done: int, total: int) -> None:
+        bar.progress(done / total, text=f"Scoring: {done:,} of {total:,} examples")
+
+    scores = predict_scores(regressor, data.frame, cached.prediction_store(), report)
+    bar.empty()
+    return regressor, scores
+
+
 def build_workspace(choice: SourceChoice, progress_area) -> Workspace:
     """Loads data and model(s), trains and predicts as needed (all cached).
 
@@ -199,6 +271,10 @@ def build_workspace(choice: SourceChoice, progress_area) -> Workspace:
         model_b = _model_b(choice, model, train, progress_area)
         frame_b = _analysis(model_b, data, progress_area, "Predicting with model B")
         frame = with_model_b(frame, frame_b, model.labels)
+    regressor = None
+    if choice.regression_source:
+        regressor, scores = _regression_head(choice, data, progress_area)
+        frame = with_regression_head(frame, scores, choice.regression_gold)
     return Workspace(
         choice=choice,
         data=data,
@@ -209,6 +285,8 @@ def build_workspace(choice: SourceChoice, progress_area) -> Workspace:
         else None,
         training_info=read_training_info(model_dir),
         model_b=model_b,
+        regressor=regressor,
+        regression_gold=choice.regression_gold if regressor else None,
     )
 
 
@@ -258,7 +336,19 @@ def session_frame(workspace: Workspace) -> pd.DataFrame:
             model_b.fingerprint, overlay.fingerprint, model_b, added
         )
         extra = with_model_b(extra, extra_b, model.labels)
+    if workspace.regressor is not None:
+        regressor = workspace.regressor
+        scores = regression_ui.scores(
+            regressor.fingerprint, overlay.fingerprint, regressor, added
+        )
+        extra = with_regression_head(extra, scores, workspace.regression_gold)
     return pd.concat([frame, extra], ignore_index=True)
+
+
+def chosen_head(workspace: Workspace) -> Head:
+    """The head the user picked in the sidebar (the classifier's by default)."""
+    wanted = st.session_state.get(state.HEAD)
+    return next((h for h in workspace.heads if h.name == wanted), workspace.heads[0])
 
 
 def demo_title(key: str) -> str:

@@ -213,6 +213,21 @@ def sidebar(tab) -> str:
     return tab.locator("[data-testid='stSidebar']").inner_text()
 
 
+def load_own_model(
+    tab, section: str, option: str, path_label: str, folder: str, button: str
+) -> None:
+    """In the sidebar section ``section``: picks ``option``, types ``folder`` into
+    the box labelled ``path_label`` and presses ``button``."""
+    expander = tab.locator("[data-testid='stExpander']").filter(has_text=section)
+    expander.locator("summary").click()
+    own = expander.get_by_text(option, exact=True)
+    rerun_after(tab, own.click)
+    path_box = expander.get_by_label(path_label)
+    path_box.fill(folder)
+    rerun_after(tab, lambda: path_box.press("Enter"))
+    rerun_after(tab, expander.get_by_role("button", name=button).click)
+
+
 def selected_count(tab) -> int:
     """The sidebar's "N selected" (0 without a selection)."""
     found = re.search(r"([\d,]+) selected", sidebar(tab))

@@ -9,7 +9,14 @@ from __future__ import annotations
 import re
 
 import pytest
-from e2e_support import open_page, rerun_after, screenshot, sidebar, table_rows
+from e2e_support import (
+    load_own_model,
+    open_page,
+    rerun_after,
+    screenshot,
+    sidebar,
+    table_rows,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -20,17 +27,14 @@ CELL_LABEL = re.compile(r"Examples: ([\d,]+); Model A: (\w+); Model B: (\w+)$")
 
 def load_model_b(tab, folder: str) -> None:
     """Opens "Compare with a second model", types the folder, presses Load."""
-    section = tab.locator("[data-testid='stExpander']").filter(
-        has_text="Compare with a second model"
+    load_own_model(
+        tab,
+        "Compare with a second model",
+        "My model (folder or hub id)",
+        "Model B folder or hub id",
+        folder,
+        "Load model B",
     )
-    section.locator("summary").click()
-    own = section.get_by_text("My model (folder or hub id)", exact=True)
-    rerun_after(tab, own.click)
-    path_box = section.get_by_label("Model B folder or hub id")
-    path_box.fill(folder)
-    rerun_after(tab, lambda: path_box.press("Enter"))
-    load = section.get_by_role("button", name="Load model B")
-    rerun_after(tab, load.click)
 
 
 def agreement_cells(tab) -> dict[tuple[str, str], int]:

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from e2e_support import (
     PLOT,
     PLOT_POINTS_JS,
     drag_box,
+    load_own_model,
     open_page,
-    rerun_after,
     screenshot,
     selected_count,
 )
@@ -44,11 +42,14 @@ LEFT_BOX_JS = (
 def test_box_on_the_scatter_sets_the_selection(page, app_server, tmp_path):
     model_dir = build_tiny_regressor(tmp_path / "regressor")
     open_page(page, app_server, "Regression")
-    own = page.get_by_text("Your model (folder or hub id)", exact=True)
-    rerun_after(page, own.click)
-    folder = page.get_by_label(re.compile("Folder or hub id of a model"))
-    folder.fill(str(model_dir))
-    rerun_after(page, lambda: folder.press("Enter"))
+    load_own_model(
+        page,
+        "Heads",
+        "My regression model (folder or hub id)",
+        "Regression model folder or hub id",
+        str(model_dir),
+        "Add the head",
+    )
     page.locator(f"{PLOT} .nsewdrag").first.wait_for()
     page.locator(PLOT).first.scroll_into_view_if_needed()
     page.wait_for_timeout(300)

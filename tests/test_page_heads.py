@@ -1,0 +1,98 @@
+"""AppTest: a regression head beside the classifier, picked in the sidebar, on
+every page (the movie demo with a tiny random one-output model on its rating)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from test_page_regression import add_head
+from test_regression import build_tiny_regressor
+
+from litcore.models.regressor import Regressor
+from litcore.regression import regression_metrics
+from litcore.selection import Selection
+from litcore.ui import state
+
+
+@pytest.fixture
+def two_heads(app, tmp_path):
+    """The demo app with a regression head on ``rating``, the head picked."""
+    add_head(app, build_tiny_regressor(tmp_path / "regressor"))
+    assert app.radio(key=state.HEAD).options == [
+        "label (classification)",
+        "rating (regression)",
+    ]
+    app.radio(key=state.HEAD).set_value("rating").run()
+    return app
+
+
+def test_the_sidebar_names_each_heads_filter(two_heads):
+    toggles = [t.label for t in two_heads.toggle]
+    assert "Only misclassified (label head)" in toggles
+    sliders = [s.label for s in two_heads.slider]
+    assert "Absolute error of the rating head > t" in sliders
+
+
+def test_every_page_follows_the_picked_head(two_heads):
+    at = two_heads
+    workspace = at.session_state[state.WORKSPACE]
+    frame = workspace.frame
+    scores = Regressor.from_pretrained(workspace.regressor.source).predict(
+        frame["text"].tolist()
+    )
+    expected = regression_metrics(frame["rating"], scores.scores)
+
+    at.switch_page("pages/metrics.py").run()
+    assert not at.exception, at.exception
+    assert at.subheader[0].value == "Head: rating (regression)"
+    assert {m.label: m.value for m in at.metric}["MSE"] == f"{expected['mse']:.3f}"
+    assert at.dataframe[0].value.loc["filtered", "MSE"] == pytest.approx(
+        expected["mse"], abs=1e-4
+    )
+
+    at.switch_page("pages/table.py").run()
+    columns = list(at.dataframe[0].value.columns)
+    assert columns[:6] == [
+        "id",
+        "text",
+        "rating",
+        "pred_score",
+        "residual",
+        "abs_error",
+    ]
+    assert columns[6] == "label"  # the classifier's columns follow
+
+    at.switch_page("pages/scalars.py").run()
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert (
+        spec["layout"]["yaxis"]["title"]["text"] == "Predicted rating (regression head)"
+    )
+
+    at.session_state["proj_method"] = "PCA"
+    at.switch_page("pages/projection.py").run()
+    assert not at.exception, at.exception
+    assert at.selectbox(key="proj_colour").value == "Absolute error"
+
+    at.session_state[state.SELECTION] = Selection().with_primary(frame["id"].iloc[0])
+    at.switch_page("pages/explain.py").run()
+    assert not at.exception, at.exception
+    assert at.subheader[0].value == "Which tokens drive the rating head's score"
+    assert "Integrated gradients of the score" in at.get("html")[0].proto.body
+
+    # Back to the classifier's head: the Metrics page is the classifier's again.
+    at.radio(key=state.HEAD).set_value("label").run()
+    at.switch_page("pages/metrics.py").run()
+    assert at.subheader[0].value == "Headline"
+
+
+def test_the_editor_shows_the_heads_score_before_and_after(two_heads):
+    at = two_heads
+    primary = at.session_state[state.WORKSPACE].frame["id"].iloc[0]
+    at.session_state[state.SELECTION] = Selection().with_primary(primary)
+    at.switch_page("pages/editor.py").run()
+    at.text_area(key=f"edit_text_{primary}").input("A dull, lifeless film.")
+    at.button(key="editor_analyze").click().run()
+    assert not at.exception, at.exception
+    labels = [m.label for m in at.metric]
+    assert labels.count("Predicted rating (regression head)") == 2
