@@ -16,7 +16,6 @@ import pandas as pd
 
 from litcore.cache import PredictionStore
 from litcore.data.dataset import Dataset
-from litcore.data.demo import load_demo
 from litcore.demo_model import DEMO_CONFIG
 from litcore.errors import LumenError
 from litcore.metrics import average_ranks
@@ -33,7 +32,7 @@ from litcore.predictions import predict_dataset
 
 METRIC_NAMES = ("mse", "mae", "pearson", "spearman")
 # The movie demo's rating column (VADER's mean human rating, -4..+4).
-DEMO_KEY, DEMO_TARGET = "movies", "rating"
+DEMO_TARGET = "rating"
 
 
 # --- metrics --------------------------------------------------------------------
@@ -114,30 +113,25 @@ def predict_scores(
     return predict_dataset(_StoredScores(model), frame, store, progress).probas[:, 0]
 
 
-# --- the demo's rating head -----------------------------------------------------
+# --- MiniLM fine-tuned as a regression head ----------------------------------
 
 
-def demo_rating_data() -> tuple[Dataset, Dataset]:
-    """(train, held-out) of the movie demo, whose ``rating`` the head predicts."""
-    return load_demo(DEMO_KEY)
+def regression_head_dir(train: Dataset, target: str) -> Path:
+    """Where MiniLM fine-tuned to regress ``train``'s ``target`` is (to be) saved."""
+    return trained_model_dir(str(base_model_dir()), train, DEMO_CONFIG, target)
 
 
-def demo_rating_dir() -> Path:
-    """Where the demo rating head is (or will be) saved."""
-    train, _ = demo_rating_data()
-    return trained_model_dir(str(base_model_dir()), train, DEMO_CONFIG, DEMO_TARGET)
+def regression_head_ready(train: Dataset, target: str) -> bool:
+    """Whether that head is trained already (loading it is then instant)."""
+    return (regression_head_dir(train, target) / TRAINING_INFO).is_file()
 
 
-def demo_rating_ready() -> bool:
-    """Whether the demo rating head is trained already (loading is then instant)."""
-    return (demo_rating_dir() / TRAINING_INFO).is_file()
+def train_regression_head(
+    train: Dataset, target: str, progress: TrainProgressFn | None = None
+) -> Path:
+    """MiniLM with a one-output head regressing ``target`` (cached on disk).
 
-
-def train_demo_rating_head(progress: TrainProgressFn | None = None) -> Path:
-    """MiniLM with a one-output head regressing the demo's rating (cached on disk).
-
-    The same encoder, data split and settings as the demo classifier; trained
-    as a second model on the training split.
+    The same encoder and settings as the demo classifier. On the movie demo's
+    training split and its ``rating`` this is the demo's rating head.
     """
-    train, _ = demo_rating_data()
-    return fine_tune(base_model_dir(), train, DEMO_CONFIG, progress, DEMO_TARGET)
+    return fine_tune(base_model_dir(), train, DEMO_CONFIG, progress, target)

@@ -34,11 +34,11 @@ st.caption(
 model, gold = workspace.regressor, workspace.regression_gold
 if model is None:
     st.info(
-        "Add a regression head in the sidebar, under **Heads**: the movie demo's "
-        "rating head (MiniLM with a one-output head, fine-tuned on the demo's "
-        "training snippets to predict their −4…+4 rating; about 90 s once, then "
-        "cached), or your own one-output model (AutoModelForSequenceClassification, "
-        "num_labels=1) with the numeric column it predicts."
+        "Add a regression head in the sidebar, under **Heads**: MiniLM fine-tuned "
+        "to predict a numeric column of the data (on the movie demo, its −4…+4 "
+        "rating: about 90 s once, then cached), or your own one-output model "
+        "(AutoModelForSequenceClassification, num_labels=1) with the column it "
+        "predicts."
     )
     st.stop()
 

@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import json
 
+import pandas as pd
 import pytest
+from test_app import load_file
 from test_page_regression import add_head
 from test_regression import build_tiny_regressor
 
 from litcore.models.regressor import Regressor
+from litcore.models.training import read_training_info
 from litcore.regression import regression_metrics
 from litcore.selection import Selection
 from litcore.ui import state
@@ -96,3 +99,26 @@ def test_the_editor_shows_the_heads_score_before_and_after(two_heads):
     assert not at.exception, at.exception
     labels = [m.label for m in at.metric]
     assert labels.count("Predicted rating (regression head)") == 2
+
+
+def test_minilm_is_fine_tuned_on_a_column_of_my_file(app, tmp_path):
+    """Own data, MiniLM trained on it, then a MiniLM regression head on a column."""
+    path = tmp_path / "mine.csv"
+    rows = [
+        {"sentence": f"film number {i} was {w}", "y": w, "stars": s + i / 10}
+        for i in range(10)
+        for w, s in (("good", 4.0), ("bad", 1.0))
+    ]
+    pd.DataFrame(rows).to_csv(path, index=False)
+    load_file(app, str(path), text="sentence", label="y")  # loads without metadata
+    app.multiselect(key="map_meta").set_value(["stars"]).run()
+    app.button(key="pick_load").click().run()
+    app.radio(key="pick_head_mode").set_value("minilm-regression-head").run()
+    app.selectbox(key="pick_head_gold").set_value("stars").run()
+    app.button(key="pick_head_load").click().run()
+    assert not app.exception, app.exception  # metadata added by a remap: its frame
+    workspace = app.session_state[state.WORKSPACE]
+    assert workspace.regression_gold == "stars" and len(workspace.frame) == 4
+    info = read_training_info(workspace.regressor.source)
+    assert info["regression_target"] == "stars" and info["n_train"] == 16
+    assert workspace.frame["pred_score"].notna().all()

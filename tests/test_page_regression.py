@@ -109,12 +109,14 @@ def test_a_classifier_is_refused_with_a_message(demo_prepared, folders):
     assert "Heads" in at.info[0].value
 
 
-def test_the_demo_head_trains_only_when_asked(demo_prepared, monkeypatch):
-    """Picking the demo rating head in the sidebar trains nothing until 'Add'."""
-    monkeypatch.setattr("litcore.ui.workspace.demo_rating_ready", lambda: False)
+def test_the_minilm_head_trains_only_when_asked(demo_prepared, monkeypatch):
+    """Picking "MiniLM fine-tuned on the gold column" trains nothing until 'Add'."""
+    monkeypatch.setattr(
+        "litcore.ui.regression.regression_head_ready", lambda train, target: False
+    )
     at = AppTest.from_file(APP, default_timeout=300)
     at.run()
-    at.radio(key="pick_head_mode").set_value("demo-rating-head").run()
+    at.radio(key="pick_head_mode").set_value("minilm-regression-head").run()
     assert not at.exception, at.exception
     assert at.button(key="pick_head_load").label == "Add the head"
     assert "90 s" in at.radio(key="pick_head_mode").options[1]

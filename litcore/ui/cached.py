@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import hashlib
 import threading
 import time
 from collections import OrderedDict
@@ -117,15 +118,31 @@ def trained_model(base: str, data: Dataset, config: TrainConfig, progress=None) 
     )
 
 
+def data_key(data: Dataset) -> str:
+    """A cache key for everything in ``data``'s frame (metadata columns included).
+
+    ``Dataset.fingerprint`` covers ids and labels only, so the same file mapped
+    with other metadata columns needs this to get its own analysis frame.
+    """
+    content = pd.util.hash_pandas_object(data.frame, index=False).to_numpy()
+    columns = "\x1f".join(map(str, data.frame.columns))
+    digest = hashlib.sha1(content.tobytes() + columns.encode("utf-8"))
+    return f"{data.fingerprint}:{digest.hexdigest()[:16]}"
+
+
 @st.cache_data(show_spinner=False, max_entries=16)
 def analysis(
     model_fingerprint: str,
-    data_fingerprint: str,
+    data_key: str,
     _model: SequenceClassifier,
     _data: Dataset,
     _progress=None,
 ) -> pd.DataFrame:
-    """The analysis frame of (model, data); filters are applied after this call."""
+    """The analysis frame of (model, data); filters are applied after this call.
+
+    Args:
+        data_key: ``data_key(_data)``.
+    """
     predictions = predict_dataset(_model, _data.frame, prediction_store(), _progress)
     return analysis_frame(_data, predictions, _model.labels)
 

@@ -27,8 +27,10 @@ from litcore.models.regressor import Regressor
 from litcore.regression import (
     METRIC_NAMES,
     predict_scores,
+    regression_head_dir,
+    regression_head_ready,
     regression_metrics,
-    train_demo_rating_head,
+    train_regression_head,
 )
 from litcore.score_salience import SCORE_METHODS, ScoreSalience, build_score_method
 from litcore.selection import Selection
@@ -54,28 +56,31 @@ def load_regressor(source: str, trust_remote_code: bool = False) -> Regressor:
     )
 
 
-# One training of the demo rating head per process at a time (and once on disk).
-_RATING_HEAD = cached.ProgressResults(max_entries=1)
+# One training of a regression head per (data, column) at a time, per process.
+_TRAINED_HEADS = cached.ProgressResults(max_entries=2)
 
 
-def demo_rating_head(progress_area) -> str:
-    """Trains the demo rating head (or finds it on disk) with a progress bar.
+def trained_head(train: Dataset, target: str, progress_area) -> str:
+    """MiniLM fine-tuned to regress ``train``'s ``target``: its folder.
 
-    Returns:
-        The model's folder.
+    Trained on first use, with a progress bar in ``progress_area``; found on
+    disk afterwards.
     """
+    if regression_head_ready(train, target):
+        return str(regression_head_dir(train, target))
     with progress_area.status(
-        "Fine-tuning MiniLM to predict the rating…", expanded=True
+        f"Fine-tuning MiniLM to predict '{target}'…", expanded=True
     ) as box:
         bar = st.progress(0.0, text="Preparing…")
 
         def report(progress) -> None:
             bar.progress(progress.step / progress.total_steps, text=progress.describe())
 
-        folder = _RATING_HEAD.get_or_compute(
-            "rating head", lambda: str(train_demo_rating_head(report))
+        folder = _TRAINED_HEADS.get_or_compute(
+            (train.fingerprint, target),
+            lambda: str(train_regression_head(train, target, report)),
         )
-        box.update(label="Rating head ready", state="complete", expanded=False)
+        box.update(label="Regression head ready", state="complete", expanded=False)
     return folder
 
 

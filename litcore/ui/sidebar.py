@@ -25,8 +25,8 @@ from litcore.ui import state
 from litcore.ui.workspace import (
     DEMO_MODEL,
     DEMO_OTHER_SEED,
-    DEMO_RATING_HEAD,
     LABEL_HEAD,
+    TRAINED_HEAD,
     SourceChoice,
     Workspace,
     build_workspace,
@@ -38,11 +38,11 @@ _NONE = "(none)"
 _DELIMITERS = {"auto": None, "comma": ",", "tab": "\t", "semicolon": ";", "pipe": "|"}
 # The second model's radio: no model B, MiniLM with another seed, the user's own.
 _NO_MODEL_B, _OWN_MODEL_B = "none", "own"
-# The regression head's radio: none, the movie demo's rating head, the user's own.
+# The regression head's radio: none, MiniLM fine-tuned on the gold column, own.
 _NO_HEAD, _OWN_HEAD = "none", "own"
 _HEAD_OPTIONS = {
     _NO_HEAD: "None",
-    DEMO_RATING_HEAD: "MiniLM rating head (trained once, about 90 s)",
+    TRAINED_HEAD: "MiniLM fine-tuned on the gold column (once; 90 s on the movies)",
     _OWN_HEAD: "My regression model (folder or hub id)",
 }
 _MODEL_B_OPTIONS = {
@@ -288,7 +288,7 @@ def _heads_picker(workspace: Workspace, progress_area) -> None:
     options = [
         option
         for option in _HEAD_OPTIONS
-        if option != DEMO_RATING_HEAD or choice.has_demo_rating_head
+        if option != TRAINED_HEAD or choice.can_train_second_model
     ]
     loaded_option = loaded if loaded in options else _OWN_HEAD
     numeric = [

@@ -24,12 +24,7 @@ from litcore.models.training import (
 )
 from litcore.overlay import ORIGIN, ORIGINAL, PARENT_ID
 from litcore.predictions import predict_dataset
-from litcore.regression import (
-    DEMO_KEY,
-    demo_rating_dir,
-    demo_rating_ready,
-    predict_scores,
-)
+from litcore.regression import predict_scores
 from litcore.ui import cached, state
 from litcore.ui import regression as regression_ui
 
@@ -37,8 +32,8 @@ DEMO_MODEL = "demo"  # model_source meaning "MiniLM fine-tuned on this data"
 # compare_source meaning "the same fine-tune with another seed" (a second model).
 DEMO_OTHER_SEED = "demo-seed-1"
 TRAIN_CONFIGS = {DEMO_MODEL: DEMO_CONFIG, DEMO_OTHER_SEED: replace(DEMO_CONFIG, seed=1)}
-# regression_source meaning "the movie demo's rating head" (MiniLM, one output).
-DEMO_RATING_HEAD = "demo-rating-head"
+# regression_source meaning "MiniLM fine-tuned to regress the gold column".
+TRAINED_HEAD = "minilm-regression-head"
 
 
 @dataclass(frozen=True)
@@ -49,7 +44,7 @@ class SourceChoice:
     of the data), a folder, or a hub id. ``compare_source``, a second model to
     compare with it, is None, ``DEMO_OTHER_SEED``, a folder or a hub id.
     ``regression_source``, a regression head scored against the numeric column
-    ``regression_gold``, is None, ``DEMO_RATING_HEAD``, a folder or a hub id.
+    ``regression_gold``, is None, ``TRAINED_HEAD``, a folder or a hub id.
     """
 
     demo_key: str | None = "movies"
@@ -73,13 +68,9 @@ class SourceChoice:
         return self.demo_key is not None
 
     @property
-    def has_demo_rating_head(self) -> bool:
-        """Whether the demo rating head fits this data (the movie demo's rating)."""
-        return self.demo_key == DEMO_KEY
-
-    @property
     def can_train_second_model(self) -> bool:
-        """Whether there is a training split to fine-tune ``DEMO_OTHER_SEED`` on."""
+        """Whether there is a training split to fine-tune ``DEMO_OTHER_SEED`` (or
+        ``TRAINED_HEAD``) on."""
         return self.is_demo or self.model_source == DEMO_MODEL
 
 
@@ -196,7 +187,7 @@ def _analysis(
 
     predict_dataset(model, data.frame, cached.prediction_store(), report)
     bar.empty()
-    return cached.analysis(model.fingerprint, data.fingerprint, model, data)
+    return cached.analysis(model.fingerprint, cached.data_key(data), model, data)
 
 
 def _model_b(
@@ -217,29 +208,31 @@ def _model_b(
 
 
 def _regression_head(
-    choice: SourceChoice, data: Dataset, progress_area
+    choice: SourceChoice, data: Dataset, train: Dataset | None, progress_area
 ) -> tuple[Regressor, np.ndarray]:
-    """The regression head and its scores on ``data`` (the demo's trains first).
+    """The regression head and its scores on ``data`` (``TRAINED_HEAD`` trains
+    on ``train`` first).
 
     Raises:
         LumenError: it cannot be loaded or trained, or its gold column is wrong.
     """
-    source = choice.regression_source
-    if source == DEMO_RATING_HEAD:
-        if not choice.has_demo_rating_head:
-            raise LumenError("The demo rating head predicts the movie demo's rating.")
-        ready = demo_rating_ready()
-        source = str(demo_rating_dir()) if ready else None
-        source = source or regression_ui.demo_rating_head(progress_area)
-    regressor = regression_ui.load_regressor(
-        source, choice.regression_trust_remote_code
-    )
     gold = choice.regression_gold
     if gold not in data.metadata_columns:
         raise LumenError(
             f"The regression head needs a numeric gold column; '{gold}' is not one "
             f"of the data's metadata columns ({', '.join(data.metadata_columns)})."
         )
+    source = choice.regression_source
+    if source == TRAINED_HEAD:
+        if train is None:
+            raise ModelError(
+                "Training a regression head needs a training split: pick 'MiniLM "
+                "fine-tuned on this data' as the model."
+            )
+        source = regression_ui.trained_head(train, gold, progress_area)
+    regressor = regression_ui.load_regressor(
+        source, choice.regression_trust_remote_code
+    )
     bar = progress_area.empty()
 
     def report(done: int, total: int) -> None:
@@ -273,7 +266,7 @@ def build_workspace(choice: SourceChoice, progress_area) -> Workspace:
         frame = with_model_b(frame, frame_b, model.labels)
     regressor = None
     if choice.regression_source:
-        regressor, scores = _regression_head(choice, data, progress_area)
+        regressor, scores = _regression_head(choice, data, train, progress_area)
         frame = with_regression_head(frame, scores, choice.regression_gold)
     return Workspace(
         choice=choice,
@@ -329,11 +322,11 @@ def session_frame(workspace: Workspace) -> pd.DataFrame:
         return frame
     added = overlay.dataset(workspace.data)
     model = workspace.model
-    extra = cached.analysis(model.fingerprint, overlay.fingerprint, model, added)
+    extra = cached.analysis(model.fingerprint, cached.data_key(added), model, added)
     if workspace.model_b is not None:
         model_b = workspace.model_b
         extra_b = cached.analysis(
-            model_b.fingerprint, overlay.fingerprint, model_b, added
+            model_b.fingerprint, cached.data_key(added), model_b, added
         )
         extra = with_model_b(extra, extra_b, model.labels)
     if workspace.regressor is not None:
