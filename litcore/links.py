@@ -27,10 +27,15 @@ from litcore.selection import Selection
 DATASET, MODEL, PAGE, FINGERPRINT = "data", "model", "page", "fp"
 FILTERS, SELECTED, PRIMARY, PINNED = "f", "sel", "primary", "pinned"
 MODEL_B = "model_b"
+# The regression head (its source and gold column), and the head shown.
+HEAD, HEAD_GOLD, SHOWN_HEAD = "head", "head_gold", "shown_head"
 LINK_KEYS = (
     DATASET,
     MODEL,
     MODEL_B,
+    HEAD,
+    HEAD_GOLD,
+    SHOWN_HEAD,
     PAGE,
     FINGERPRINT,
     FILTERS,
@@ -56,6 +61,8 @@ class ViewLink:
         primary: the primary example id, or None.
         pinned: the pinned example id, or None.
         compare_model: the second model compared with ``model``, or None.
+        regression_head: the regression head's source and gold column, or None.
+        shown_head: the name of the head the pages show, or None (the label's).
     """
 
     dataset: str
@@ -67,6 +74,8 @@ class ViewLink:
     primary: str | None = None
     pinned: str | None = None
     compare_model: str | None = None
+    regression_head: tuple[str, str] | None = None
+    shown_head: str | None = None
 
 
 def pack_ids(ids: Sequence[str], ordered_ids: Sequence[str]) -> str:
@@ -189,11 +198,17 @@ def encode_link(
     selection: Selection,
     ordered_ids: Sequence[str],
     compare_model: str | None = None,
+    regression_head: tuple[str, str] | None = None,
+    shown_head: str | None = None,
 ) -> dict[str, str]:
     """The query parameters of a view (defaults and empty values left out)."""
     params = {DATASET: dataset, MODEL: model}
     if compare_model:
         params[MODEL_B] = compare_model
+    if regression_head:
+        params[HEAD], params[HEAD_GOLD] = regression_head
+        if shown_head:
+            params[SHOWN_HEAD] = shown_head
     if page:
         params[PAGE] = page
     if filters.is_active():
@@ -228,6 +243,9 @@ def decode_link(params: Mapping[str, str]) -> ViewLink | None:
     fingerprint = params.get(FINGERPRINT, "")
     if fingerprint and not fingerprint.isalnum():
         raise LumenError("The link's dataset fingerprint is malformed.")
+    head = params.get(HEAD, "").strip(), params.get(HEAD_GOLD, "").strip()
+    if bool(head[0]) != bool(head[1]):
+        raise LumenError("The link's regression head needs both a model and a column.")
     return ViewLink(
         dataset=dataset,
         model=model,
@@ -238,6 +256,8 @@ def decode_link(params: Mapping[str, str]) -> ViewLink | None:
         primary=params.get(PRIMARY) or None,
         pinned=params.get(PINNED) or None,
         compare_model=params.get(MODEL_B, "").strip() or None,
+        regression_head=head if head[0] else None,
+        shown_head=params.get(SHOWN_HEAD, "").strip() or None,
     )
 
 

@@ -117,3 +117,24 @@ def test_a_damaged_selection_is_reported_but_the_primary_kept():
     restored, messages = resolve_selection(decode_link(params), "fp", IDS)
     assert restored == Selection(primary=IDS[4])
     assert "damaged" in messages[0]
+
+
+def test_a_link_carries_the_regression_head_and_the_head_shown():
+    params = encode_link(
+        "movies",
+        "demo",
+        "",
+        "fp",
+        Filters(),
+        Selection(),
+        ["a"],
+        regression_head=("/models/rating", "rating"),
+        shown_head="rating",
+    )
+    link = decode_link(params)
+    assert link.regression_head == ("/models/rating", "rating")
+    assert link.shown_head == "rating"
+    without = decode_link({"data": "movies"})
+    assert without.regression_head is None and without.shown_head is None
+    with pytest.raises(LumenError, match="both a model and a column"):
+        decode_link({"data": "movies", "head": "/models/rating"})

@@ -7,10 +7,13 @@ import json
 
 import pandas as pd
 import pytest
+from streamlit.testing.v1 import AppTest
 from test_app import load_file
-from test_page_regression import add_head
+from test_page_regression import APP, add_head
 from test_regression import build_tiny_regressor
+from tiny_models import build_tiny_classifier
 
+from litcore.links import decode_link
 from litcore.models.regressor import Regressor
 from litcore.models.training import read_training_info
 from litcore.regression import regression_metrics
@@ -122,3 +125,34 @@ def test_minilm_is_fine_tuned_on_a_column_of_my_file(app, tmp_path):
     info = read_training_info(workspace.regressor.source)
     assert info["regression_target"] == "stars" and info["n_train"] == 16
     assert workspace.frame["pred_score"].notna().all()
+
+
+def open_link(params: dict[str, str]) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=300)
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_a_link_restores_the_head_and_the_head_shown(demo_prepared, tmp_path):
+    folder = str(build_tiny_regressor(tmp_path / "regressor"))
+    params = {"data": "movies", "head": folder, "head_gold": "rating"}
+    at = open_link(params | {"shown_head": "rating", "f": '{"abs_error_above":1.5}'})
+    workspace = at.session_state[state.WORKSPACE]
+    assert (
+        workspace.regressor.source == folder and workspace.regression_gold == "rating"
+    )
+    assert at.radio(key=state.HEAD).value == "rating"
+    assert at.session_state[state.FILTERS].abs_error_above == 1.5
+    rewritten = decode_link(dict(at.query_params))
+    assert rewritten.regression_head == (folder, "rating")
+    assert rewritten.shown_head == "rating"
+
+
+def test_a_link_whose_head_fails_opens_without_it(demo_prepared, tmp_path):
+    folder = str(build_tiny_classifier(tmp_path / "classifier"))
+    at = open_link({"data": "movies", "head": folder, "head_gold": "rating"})
+    assert at.session_state[state.WORKSPACE].regressor is None
+    assert "shown without the regression head" in at.warning[0].value

@@ -20,7 +20,7 @@ from litcore.links import FILE_PREFIX, ViewLink, decode_link, encode_link
 from litcore.links import resolve_selection as resolve_link_selection
 from litcore.ui import state
 from litcore.ui.sidebar import seed_filter_widgets
-from litcore.ui.workspace import SourceChoice, Workspace, build_workspace
+from litcore.ui.workspace import HeadError, SourceChoice, Workspace, build_workspace
 
 
 def _choice_for(link: ViewLink) -> SourceChoice:
@@ -34,26 +34,46 @@ def _choice_for(link: ViewLink) -> SourceChoice:
         raise LumenError(
             f"The link names an unknown dataset '{link.dataset}'; the demo is shown."
         )
+    head, gold = link.regression_head or (None, None)
     return SourceChoice(
         demo_key=link.dataset,
         model_source=link.model,
         compare_source=link.compare_model,
+        regression_source=head,
+        regression_gold=gold,
     )
+
+
+def _build_leaving_out_what_fails(
+    choice: SourceChoice, progress_area, notes: list[str]
+) -> tuple[SourceChoice, Workspace]:
+    """Builds ``choice``'s workspace, dropping model B or the regression head
+    (with a note each) when that part alone fails."""
+    while True:
+        try:
+            return choice, build_workspace(choice, progress_area)
+        except ComparisonError as error:
+            notes.append(f"{error} The link is shown without model B.")
+            choice = dataclasses.replace(choice, compare_source=None)
+        except HeadError as error:
+            notes.append(f"{error} The link is shown without the regression head.")
+            choice = dataclasses.replace(
+                choice, regression_source=None, regression_gold=None
+            )
 
 
 def _apply(link: ViewLink, progress_area) -> list[str]:
     """Loads the link's data and model(s), seeds filters and selection; returns notes.
 
-    A second model that cannot be loaded is left out, with a note.
+    A second model or a regression head that cannot be loaded is left out,
+    with a note.
     """
-    choice = _choice_for(link)
     notes: list[str] = []
-    try:
-        workspace = build_workspace(choice, progress_area)
-    except ComparisonError as error:
-        notes.append(f"{error} The link is shown without model B.")
-        choice = dataclasses.replace(choice, compare_source=None)
-        workspace = build_workspace(choice, progress_area)
+    choice, workspace = _build_leaving_out_what_fails(
+        _choice_for(link), progress_area, notes
+    )
+    if link.shown_head in {head.name for head in workspace.heads}:
+        st.session_state[state.HEAD] = link.shown_head
     st.session_state[state.SOURCE] = choice
     st.session_state[state.WORKSPACE] = workspace
     ids = workspace.frame["id"].tolist()
@@ -114,6 +134,10 @@ def current_params(workspace: Workspace, page: str) -> dict[str, str]:
         state.selection(),
         workspace.frame["id"].tolist(),
         choice.compare_source,
+        (choice.regression_source, choice.regression_gold)
+        if workspace.regressor is not None
+        else None,
+        st.session_state.get(state.HEAD),
     )
 
 

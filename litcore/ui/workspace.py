@@ -36,6 +36,10 @@ TRAIN_CONFIGS = {DEMO_MODEL: DEMO_CONFIG, DEMO_OTHER_SEED: replace(DEMO_CONFIG, 
 TRAINED_HEAD = "minilm-regression-head"
 
 
+class HeadError(LumenError):
+    """The regression head cannot be loaded, trained or scored."""
+
+
 @dataclass(frozen=True)
 class SourceChoice:
     """What the user picked in the sidebar: data, column mapping and model.
@@ -252,6 +256,7 @@ def build_workspace(choice: SourceChoice, progress_area) -> Workspace:
 
     Raises:
         ComparisonError: only the second model is wrong; the rest would load.
+        HeadError: only the regression head is wrong; the rest would load.
         LumenError: anything the user can fix; the message says what.
     """
     data, train = _data_for(choice)
@@ -266,8 +271,11 @@ def build_workspace(choice: SourceChoice, progress_area) -> Workspace:
         frame = with_model_b(frame, frame_b, model.labels)
     regressor = None
     if choice.regression_source:
-        regressor, scores = _regression_head(choice, data, train, progress_area)
-        frame = with_regression_head(frame, scores, choice.regression_gold)
+        try:
+            regressor, scores = _regression_head(choice, data, train, progress_area)
+            frame = with_regression_head(frame, scores, choice.regression_gold)
+        except LumenError as error:
+            raise HeadError(f"Regression head: {error}") from error
     return Workspace(
         choice=choice,
         data=data,
