@@ -144,8 +144,13 @@ selected = workspace.frame[workspace.frame["id"].isin(selection.ids)]
 st.title("Metrics")
 st.caption(
     "On the examples the sidebar filters show, and on the current selection. "
-    "Click a confusion-matrix cell, or a row / column total, to select those "
-    "examples on every page; saved slices get a column each."
+    + (
+        "Drag a box or lasso on the scatter to select examples on every page; "
+        "saved slices get a row each."
+        if head.is_regression
+        else "Click a confusion-matrix cell, or a row / column total, to select "
+        "those examples on every page; saved slices get a column each."
+    )
 )
 # This session's edited and generated datapoints count only on request.
 if not st.toggle("Include edited/generated examples", key="metrics_with_overlay"):

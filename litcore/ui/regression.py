@@ -213,7 +213,7 @@ def residual_histogram(shown: pd.DataFrame, gold: str, key: str) -> None:
     )
     figure.add_vline(x=0, line_dash="dash", line_color="#c44e52")
     figure.update_layout(
-        title="Residuals (predicted score − gold): right of 0 the model says too much",
+        title="Residuals (score − gold; right of 0: too high)",
         xaxis_title=f"Residual (score − gold {gold})",
         yaxis_title="Examples",
         legend={"orientation": "h", "y": -0.25},
