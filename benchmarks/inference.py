@@ -5,6 +5,9 @@
 2. A plain padded batch loop over ``model(**batch)`` in data order (fp32).
 3. A per-example loop (fp32).
 
+The baselines run the model as ``AutoModelForSequenceClassification`` loads it
+(its default attention kernel), not Lumen's copy.
+
 Usage: ``python -m benchmarks.inference`` (prepares the demo first if needed).
 The last line holds the two ratios.
 """
@@ -14,34 +17,36 @@ from __future__ import annotations
 import time
 
 import torch
+from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
 from litcore.data.demo import load_demo
 from litcore.demo_model import demo_model_dir
-from litcore.models.classifier import SequenceClassifier
+from litcore.models.classifier import DEFAULT_MAX_LENGTH, SequenceClassifier
 
 BATCH_SIZE = 64
+MAX_LENGTH = DEFAULT_MAX_LENGTH  # what SequenceClassifier uses for the demo
 
 
-def plain_padded_loop(model: SequenceClassifier, texts: list[str]) -> None:
+def plain_padded_loop(model, tokenizer, texts: list[str]) -> None:
     with torch.inference_mode():
         for start in range(0, len(texts), BATCH_SIZE):
-            batch = model.tokenizer(
+            batch = tokenizer(
                 texts[start : start + BATCH_SIZE],
                 padding=True,
                 truncation=True,
-                max_length=model.max_length,
+                max_length=MAX_LENGTH,
                 return_tensors="pt",
             )
-            model.model(**batch)
+            model(**batch)
 
 
-def per_example_loop(model: SequenceClassifier, texts: list[str]) -> None:
+def per_example_loop(model, tokenizer, texts: list[str]) -> None:
     with torch.inference_mode():
         for text in texts:
-            batch = model.tokenizer(
-                text, truncation=True, max_length=model.max_length, return_tensors="pt"
+            batch = tokenizer(
+                text, truncation=True, max_length=MAX_LENGTH, return_tensors="pt"
             )
-            model.model(**batch)
+            model(**batch)
 
 
 def examples_per_second(run, texts: list[str]) -> float:
@@ -51,12 +56,20 @@ def examples_per_second(run, texts: list[str]) -> float:
 
 
 def main() -> None:
-    model = SequenceClassifier.from_pretrained(demo_model_dir("movies"))
+    folder = demo_model_dir("movies")
+    model = SequenceClassifier.from_pretrained(folder)
+    # The baselines run the model as Hugging Face loads it (default attention).
+    plain_model = AutoModelForSequenceClassification.from_pretrained(folder).eval()
+    tokenizer = AutoTokenizer.from_pretrained(folder)
     texts = load_demo("movies")[1].texts()
     model.predict(texts[:64])  # warm-up
     lumen = examples_per_second(model.predict, texts)
-    plain = examples_per_second(lambda t: plain_padded_loop(model, t), texts)
-    single = examples_per_second(lambda t: per_example_loop(model, t), texts)
+    plain = examples_per_second(
+        lambda t: plain_padded_loop(plain_model, tokenizer, t), texts
+    )
+    single = examples_per_second(
+        lambda t: per_example_loop(plain_model, tokenizer, t), texts
+    )
     print(f"threads: {torch.get_num_threads()}, examples: {len(texts)}")
     print(f"lumen predict (sorted, bf16, probas+embeddings): {lumen:8.1f} ex/s")
     print(f"plain padded batch loop (fp32):                  {plain:8.1f} ex/s")
