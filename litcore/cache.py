@@ -8,6 +8,7 @@ so a crash mid-write leaves the previous state. Arrays are stored with
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import sqlite3
@@ -45,7 +46,33 @@ def to_bytes(array: np.ndarray) -> bytes:
 
 
 def from_bytes(payload: bytes) -> np.ndarray:
-    return np.load(io.BytesIO(payload), allow_pickle=False)
+    """The array ``to_bytes`` stored (a writable copy).
+
+    Parses each distinct .npy header once: ``np.load`` parses it with
+    ``ast.literal_eval`` every time, which was most of reading 2,000 stored
+    predictions. Headers of a format other than 1.0 go through ``np.load``.
+    """
+    if payload[6] != 1:
+        return np.load(io.BytesIO(payload), allow_pickle=False)
+    offset = 10 + int.from_bytes(payload[8:10], "little")
+    dtype, shape, fortran = _npy_header(payload[:offset])
+    array = np.frombuffer(payload, dtype, offset=offset)
+    return array.reshape(shape, order="F" if fortran else "C").copy()
+
+
+@functools.lru_cache(maxsize=256)
+def _npy_header(header: bytes) -> tuple[np.dtype, tuple[int, ...], bool]:
+    """(dtype, shape, Fortran order) from a format-1.0 .npy header.
+
+    Raises:
+        ValueError: an object array (never stored: nothing is unpickled).
+    """
+    buffer = io.BytesIO(header)
+    np.lib.format.read_magic(buffer)
+    shape, fortran, dtype = np.lib.format.read_array_header_1_0(buffer)
+    if dtype.hasobject:
+        raise ValueError("Object arrays are never stored.")
+    return dtype, shape, fortran
 
 
 class PredictionStore:
@@ -86,10 +113,20 @@ class PredictionStore:
             [],
         )
 
-    def _rows(self, model: str, ids: Sequence[str]) -> Iterable[tuple[str, tuple]]:
+    def missing(self, model: str, ids: Sequence[str]) -> list[str]:
+        """The ids with no stored prediction (reads keys only, no arrays)."""
+        found = {row[0] for row in self._rows(model, ids, "example")}
+        return [i for i in ids if i not in found]
+
+    def _rows(
+        self,
+        model: str,
+        ids: Sequence[str],
+        columns: str = "probas, cls_embedding, mean_embedding, tokens, truncated",
+    ) -> Iterable[tuple[str, tuple]]:
         query = (
-            "SELECT example, probas, cls_embedding, mean_embedding, tokens, truncated "
-            "FROM predictions WHERE model = ? AND example IN ({})"
+            f"SELECT example, {columns} FROM predictions "
+            "WHERE model = ? AND example IN ({})"
         )
         with closing(self._connect()) as connection:
             for start in range(0, len(ids), 500):

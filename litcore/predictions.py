@@ -22,16 +22,25 @@ def predict_dataset(
     progress: ProgressFn | None = None,
 ) -> Predictions:
     """Predictions for the rows of ``frame`` (by id); computes only what is missing."""
-    ids = frame[ID].tolist()
-    cached, missing = store.get(model.fingerprint, ids)
-    if cached is not None:
-        return cached
+    fill_store(model, frame, store, progress)
+    cached, _ = store.get(model.fingerprint, frame[ID].tolist())
+    return cached
+
+
+def fill_store(
+    model: SequenceClassifier,
+    frame: pd.DataFrame,
+    store: PredictionStore,
+    progress: ProgressFn | None = None,
+) -> None:
+    """Predicts the rows of ``frame`` that the store lacks, and stores them."""
+    missing = store.missing(model.fingerprint, frame[ID].tolist())
+    if not missing:
+        return
     todo = frame.set_index(ID).loc[missing]
     texts_b = todo[TEXT_B].tolist() if TEXT_B in todo.columns else None
     fresh = model.predict(todo[TEXT].tolist(), texts_b, progress=progress)
     store.put(model.fingerprint, missing, fresh)
-    cached, _ = store.get(model.fingerprint, ids)
-    return cached
 
 
 def proba_column(label: str) -> str:

@@ -1,12 +1,13 @@
 """The prediction store: round trips, restarts, concurrent writers, crashes."""
 
+import io
 import multiprocessing
 import os
 import sqlite3
 
 import numpy as np
 
-from litcore.cache import PredictionStore
+from litcore.cache import PredictionStore, from_bytes, to_bytes
 from litcore.models.classifier import Predictions
 
 
@@ -35,6 +36,25 @@ def test_missing_ids_and_other_models(tmp_path):
     store.put("m", ["a"], make_predictions(1))
     assert store.get("m", ["a", "z"]) == (None, ["z"])
     assert store.get("other", ["a"]) == (None, ["a"])
+    assert store.missing("m", ["z", "a", "y"]) == ["z", "y"]
+
+
+def test_arrays_decode_exactly_as_numpy_loads_them():
+    arrays = [
+        np.arange(6, dtype=np.float32),
+        np.arange(12, dtype=np.float64).reshape(3, 4),
+        np.asfortranarray(np.arange(12, dtype=np.int64).reshape(3, 4)),
+        np.array([True, False]),
+        np.zeros((0, 3), dtype=np.float32),
+        np.array(2.5),
+    ]
+    for array in arrays:
+        payload = to_bytes(array)
+        decoded = from_bytes(payload)
+        expected = np.load(io.BytesIO(payload), allow_pickle=False)
+        assert decoded.dtype == expected.dtype and decoded.shape == expected.shape
+        assert np.array_equal(decoded, expected)
+        decoded[...] = 0  # a writable copy, not a view of the stored bytes
 
 
 def test_survives_a_restart_and_uses_wal(tmp_path):

@@ -23,7 +23,7 @@ from litcore.models.training import (
     trained_model_dir,
 )
 from litcore.overlay import ORIGIN, ORIGINAL, PARENT_ID
-from litcore.predictions import predict_dataset
+from litcore.predictions import fill_store
 from litcore.regression import predict_scores
 from litcore.ui import cached, state
 from litcore.ui import regression as regression_ui
@@ -189,7 +189,7 @@ def _analysis(
     def report(done: int, total: int) -> None:
         bar.progress(done / total, text=f"{what}: {done:,} of {total:,} examples")
 
-    predict_dataset(model, data.frame, cached.prediction_store(), report)
+    fill_store(model, data.frame, cached.prediction_store(), report)
     bar.empty()
     return cached.analysis(model.fingerprint, cached.data_key(data), model, data)
 
