@@ -8,9 +8,17 @@ import streamlit as st
 from litcore.data.dataset import LABEL
 from litcore.errors import LumenError
 from litcore.generators import registry
-from litcore.generators.batch import CONFIRM_ABOVE, flip_rates, invariance_failures
+from litcore.generators.batch import (
+    CONFIRM_ABOVE,
+    flip_rates,
+    invariance_failures,
+    score_change_summary,
+    with_score_changes,
+)
+from litcore.heads import PRED_SCORE
 from litcore.overlay import NewExample, generated_origin
 from litcore.ui import cached, state
+from litcore.ui import regression as regression_ui
 from litcore.ui import workspace as ws
 from litcore.ui.sidebar import filtered_frame
 
@@ -143,10 +151,28 @@ if not rates.empty:
             key="cf_failing",
         )
 
+columns = ["generator", "parent_id", "original", "diff", "old_pred", "new_pred"]
+columns += ["flipped"]
+head = ws.chosen_head(workspace)
+if head.is_regression:  # the regression head picked: how far each edit moves it
+    texts_b = candidates["counterfactual_b"]
+    new_scores = regression_ui.candidate_scores(
+        workspace.regressor.fingerprint,
+        tuple(candidates["counterfactual"]),
+        tuple(texts_b) if texts_b.notna().all() else None,
+        workspace.regressor,
+    )
+    candidates = with_score_changes(
+        candidates, frame.set_index("id")[PRED_SCORE], new_scores
+    )
+    st.markdown(f"**Change of the {head.name} head's score per generator**")
+    st.dataframe(
+        score_change_summary(candidates).round(4), hide_index=True, key="cf_scores"
+    )
+    columns += ["old_score", "new_score", "score_change"]
+
 st.subheader(f"Candidates ({len(candidates):,})")
-view = candidates[
-    ["generator", "parent_id", "original", "diff", "old_pred", "new_pred", "flipped"]
-].assign(add=candidates["flipped"])
+view = candidates[columns].assign(add=candidates["flipped"])
 result_key = hashlib.sha1(pd.util.hash_pandas_object(candidates).values).hexdigest()
 edited = st.data_editor(
     view,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 import torch
@@ -9,7 +10,13 @@ import torch
 from litcore.data.dataset import Dataset, example_ids
 from litcore.generators import registry
 from litcore.generators.base import Example
-from litcore.generators.batch import flip_rates, invariance_failures, run_batch
+from litcore.generators.batch import (
+    flip_rates,
+    invariance_failures,
+    run_batch,
+    score_change_summary,
+    with_score_changes,
+)
 from litcore.models.classifier import SequenceClassifier
 from litcore.predictions import analysis_frame
 from tests.conftest import build_tiny_classifier
@@ -167,3 +174,19 @@ def test_invariance_failures_list_the_failing_examples(one_word_model):
     ].values.tolist() == [["Typos", 2, 1, 0.5]]
     assert set(failing["original"]) == {"awful"}
     assert failing["flipped"].all() and (failing["new_pred"] == "positive").all()
+
+
+def test_score_changes_and_their_summary_per_generator():
+    candidates = pd.DataFrame(
+        {
+            "generator": ["Typos", "Typos", "Negation"],
+            "parent_id": ["a", "b", "a"],
+        }
+    )
+    parents = pd.Series({"a": 1.0, "b": -2.0})
+    changed = with_score_changes(candidates, parents, np.array([1.5, -3.0, -1.0]))
+    assert changed["old_score"].tolist() == [1.0, -2.0, 1.0]
+    assert changed["score_change"].tolist() == [0.5, -1.0, -2.0]
+    summary = score_change_summary(changed).set_index("generator")
+    assert summary.loc["Typos"].tolist() == [2, 0.75, 1.0, -0.25]
+    assert summary.loc["Negation"].tolist() == [1, 2.0, 2.0, -2.0]

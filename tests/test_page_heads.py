@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import numpy as np
 import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -156,3 +157,23 @@ def test_a_link_whose_head_fails_opens_without_it(demo_prepared, tmp_path):
     at = open_link({"data": "movies", "head": folder, "head_gold": "rating"})
     assert at.session_state[state.WORKSPACE].regressor is None
     assert "shown without the regression head" in at.warning[0].value
+
+
+def test_counterfactuals_report_the_heads_score_changes(two_heads):
+    at = two_heads
+    workspace = at.session_state[state.WORKSPACE]
+    primary = workspace.frame["id"].iloc[0]
+    at.session_state[state.SELECTION] = Selection().with_primary(primary)
+    at.switch_page("pages/counterfactuals.py").run()
+    at.multiselect(key="cf_generators").set_value(["Typos"]).run()
+    at.button(key="cf_run").click().run()
+    assert not at.exception, at.exception
+    summary = next(d.value for d in at.dataframe if "mean_abs_change" in d.value)
+    assert summary["generator"].tolist() == ["Typos"]
+    candidates = at.session_state[state.COUNTERFACTUAL_BATCH][1].candidates
+    expected = Regressor.from_pretrained(workspace.regressor.source).predict(
+        candidates["counterfactual"].tolist()
+    )
+    old = workspace.frame.set_index("id").at[primary, "pred_score"]
+    changes = np.abs(expected.scores - old)
+    assert summary["mean_abs_change"].iloc[0] == pytest.approx(changes.mean(), abs=1e-3)

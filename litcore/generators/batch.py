@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from litcore.data.dataset import ID, LABEL, TEXT, TEXT_B
@@ -162,3 +163,35 @@ def invariance_failures(result: BatchResult) -> tuple[pd.DataFrame, pd.DataFrame
         )
     ).rename(columns={"flipped": "failures", "flip_rate": "failure_rate"})
     return rates, preserving[preserving["flipped"]].reset_index(drop=True)
+
+
+def with_score_changes(
+    candidates: pd.DataFrame, parent_scores: pd.Series, new_scores: np.ndarray
+) -> pd.DataFrame:
+    """``candidates`` plus a regression head's ``old_score``, ``new_score`` and
+    ``score_change`` (new minus old).
+
+    Args:
+        parent_scores: the head's score per example id (the originals').
+        new_scores: ``<float>[len(candidates)]``, the head's score per candidate.
+    """
+    old = parent_scores.reindex(candidates["parent_id"]).to_numpy(dtype=float)
+    new = np.asarray(new_scores, dtype=float)
+    return candidates.assign(old_score=old, new_score=new, score_change=new - old)
+
+
+def score_change_summary(candidates: pd.DataFrame) -> pd.DataFrame:
+    """Per generator: candidates, mean and largest absolute score change, and the
+    mean signed change (``with_score_changes`` output)."""
+    size = candidates["score_change"].abs()
+    table = (
+        candidates.assign(size=size)
+        .groupby("generator")
+        .agg(
+            candidates=("size", "size"),
+            mean_abs_change=("size", "mean"),
+            max_abs_change=("size", "max"),
+            mean_change=("score_change", "mean"),
+        )
+    )
+    return table.reset_index()

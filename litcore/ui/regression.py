@@ -265,3 +265,11 @@ def score_salience(
             f"the baseline text's score ({salience.details['baseline_score']:.3f}), "
             f"up to {abs(salience.details['convergence_delta']):.2g}."
         )
+
+
+@st.cache_data(show_spinner="Scoring the counterfactuals…", max_entries=8)
+def candidate_scores(
+    model_fingerprint: str, texts: tuple[str, ...], texts_b: tuple | None, _model
+) -> np.ndarray:
+    """``<float32>[n]``: the regression head's score for each candidate text."""
+    return _model.predict(list(texts), list(texts_b) if texts_b else None).scores
