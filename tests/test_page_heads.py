@@ -8,9 +8,9 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from streamlit.testing.v1 import AppTest
 from test_app import load_file
-from test_page_regression import APP, add_head
+from test_comparison import open_link
+from test_page_regression import add_head
 from test_regression import build_tiny_regressor
 from tiny_models import build_tiny_classifier
 
@@ -126,15 +126,6 @@ def test_minilm_is_fine_tuned_on_a_column_of_my_file(app, tmp_path):
     info = read_training_info(workspace.regressor.source)
     assert info["regression_target"] == "stars" and info["n_train"] == 16
     assert workspace.frame["pred_score"].notna().all()
-
-
-def open_link(params: dict[str, str]) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=300)
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.run()
-    assert not at.exception, at.exception
-    return at
 
 
 def test_a_link_restores_the_head_and_the_head_shown(demo_prepared, tmp_path):

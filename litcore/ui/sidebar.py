@@ -37,18 +37,17 @@ from litcore.ui.workspace import (
 _NONE = "(none)"
 _DELIMITERS = {"auto": None, "comma": ",", "tab": "\t", "semicolon": ";", "pipe": "|"}
 # The second model's radio: no model B, MiniLM with another seed, the user's own.
-_NO_MODEL_B, _OWN_MODEL_B = "none", "own"
-# The regression head's radio: none, MiniLM fine-tuned on the gold column, own.
-_NO_HEAD, _OWN_HEAD = "none", "own"
+# The second-model and regression-head radios: none, built-in choices, your own.
+_NO_SOURCE, _OWN = "none", "own"
 _HEAD_OPTIONS = {
-    _NO_HEAD: "None",
+    _NO_SOURCE: "None",
     TRAINED_HEAD: "MiniLM fine-tuned on the gold column (once; 90 s on the movies)",
-    _OWN_HEAD: "My regression model (folder or hub id)",
+    _OWN: "My regression model (folder or hub id)",
 }
 _MODEL_B_OPTIONS = {
-    _NO_MODEL_B: "None",
+    _NO_SOURCE: "None",
     DEMO_OTHER_SEED: "MiniLM fine-tuned with another seed",
-    _OWN_MODEL_B: "My model (folder or hub id)",
+    _OWN: "My model (folder or hub id)",
 }
 
 
@@ -228,6 +227,42 @@ def data_and_model_picker(progress_area) -> None:
         _label_mapping(workspace, progress_area)
 
 
+def _source_radio(
+    label: str,
+    titles: dict[str, str],
+    loaded: str | None,
+    key: str,
+    path_label: str,
+    help: str | None = None,
+) -> tuple[str, str | None]:
+    """A radio over ``titles`` (``_NO_SOURCE``, built-in sources, ``_OWN``) and, for
+    ``_OWN``, a folder-or-hub-id box; returns (the option, the source or None).
+
+    Args:
+        loaded: the source loaded now (selects its option), or None.
+        key: the widgets' key prefix (``<key>_mode``, ``<key>_path``).
+    """
+    options = list(titles)
+    loaded_option = loaded if loaded in options else _OWN
+    mode = st.radio(
+        label,
+        options,
+        index=options.index(loaded_option) if loaded else 0,
+        format_func=titles.get,
+        key=f"{key}_mode",
+        help=help,
+    )
+    if mode != _OWN:
+        return mode, None if mode == _NO_SOURCE else mode
+    typed = st.text_input(
+        path_label,
+        value=loaded if loaded_option == _OWN and loaded else "",
+        key=f"{key}_path",
+        placeholder="/path/to/model or org/name",
+    ).strip()
+    return mode, typed or None
+
+
 def _compare_picker(workspace: Workspace, progress_area) -> None:
     """The "Compare with a second model" section: pick, load or drop model B."""
     choice = workspace.choice
@@ -237,26 +272,16 @@ def _compare_picker(workspace: Workspace, progress_area) -> None:
         for option in _MODEL_B_OPTIONS
         if option != DEMO_OTHER_SEED or choice.can_train_second_model
     ]
-    loaded_option = loaded if loaded in options else _OWN_MODEL_B
     with st.expander("Compare with a second model", expanded=loaded is not None):
-        mode = st.radio(
+        mode, source = _source_radio(
             "Model B",
-            options,
-            index=options.index(loaded_option) if loaded else 0,
-            format_func=_MODEL_B_OPTIONS.get,
-            key="pick_compare_mode",
+            {option: _MODEL_B_OPTIONS[option] for option in options},
+            loaded,
+            "pick_compare",
+            "Model B folder or hub id",
             help="Model B predicts on the same data; it needs model A's classes.",
         )
-        source = None if mode == _NO_MODEL_B else mode
-        if mode == _OWN_MODEL_B:
-            typed = st.text_input(
-                "Model B folder or hub id",
-                value=loaded if loaded_option == _OWN_MODEL_B and loaded else "",
-                key="pick_compare_path",
-                placeholder="/path/to/model or org/name",
-            ).strip()
-            source = typed or None
-        trust = mode == _OWN_MODEL_B and st.checkbox(
+        trust = mode == _OWN and st.checkbox(
             "Trust remote code (model B)",
             value=choice.compare_trust_remote_code,
             key="pick_compare_trust",
@@ -266,7 +291,7 @@ def _compare_picker(workspace: Workspace, progress_area) -> None:
         if st.button(
             "Stop comparing" if source is None else "Load model B",
             key="pick_compare_load",
-            disabled=unchanged or (mode == _OWN_MODEL_B and source is None),
+            disabled=unchanged or (mode == _OWN and source is None),
             width="stretch",
         ):
             _apply_choice(
@@ -290,7 +315,6 @@ def _heads_picker(workspace: Workspace, progress_area) -> None:
         for option in _HEAD_OPTIONS
         if option != TRAINED_HEAD or choice.can_train_second_model
     ]
-    loaded_option = loaded if loaded in options else _OWN_HEAD
     numeric = [
         column
         for column in workspace.data.metadata_columns
@@ -302,28 +326,19 @@ def _heads_picker(workspace: Workspace, progress_area) -> None:
             "model); it sits beside the classifier, and every page shows the head "
             "picked below."
         )
-        mode = st.radio(
+        mode, source = _source_radio(
             "Regression head",
-            options,
-            index=options.index(loaded_option) if loaded else 0,
-            format_func=_HEAD_OPTIONS.get,
-            key="pick_head_mode",
+            {option: _HEAD_OPTIONS[option] for option in options},
+            loaded,
+            "pick_head",
+            "Regression model folder or hub id",
         )
-        source = None if mode == _NO_HEAD else mode
-        if mode == _OWN_HEAD:
-            typed = st.text_input(
-                "Regression model folder or hub id",
-                value=loaded if loaded_option == _OWN_HEAD and loaded else "",
-                key="pick_head_path",
-                placeholder="/path/to/model or org/name",
-            ).strip()
-            source = typed or None
         gold = None
-        if mode != _NO_HEAD and not numeric:
+        if mode != _NO_SOURCE and not numeric:
             st.info(
                 "This data has no numeric column to compare a regression head with."
             )
-        elif mode != _NO_HEAD:
+        elif mode != _NO_SOURCE:
             preferred = choice.regression_gold or DEMO_TARGET
             gold = st.selectbox(
                 "Gold value (a numeric column)",
@@ -331,7 +346,7 @@ def _heads_picker(workspace: Workspace, progress_area) -> None:
                 index=numeric.index(preferred) if preferred in numeric else 0,
                 key="pick_head_gold",
             )
-        trust = mode == _OWN_HEAD and st.checkbox(
+        trust = mode == _OWN and st.checkbox(
             "Trust remote code (regression head)",
             value=choice.regression_trust_remote_code,
             key="pick_head_trust",
