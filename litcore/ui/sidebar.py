@@ -230,62 +230,65 @@ def data_and_model_picker(progress_area) -> None:
 def _source_radio(
     label: str,
     titles: dict[str, str],
-    loaded: str | None,
+    loaded: tuple[str | None, bool],
     key: str,
-    path_label: str,
+    what: str,
     help: str | None = None,
-) -> tuple[str, str | None]:
-    """A radio over ``titles`` (``_NO_SOURCE``, built-in sources, ``_OWN``) and, for
-    ``_OWN``, a folder-or-hub-id box; returns (the option, the source or None).
+) -> tuple[str, str | None, bool]:
+    """A radio over ``titles`` (``_NO_SOURCE``, built-in sources, ``_OWN``); for
+    ``_OWN``, a folder-or-hub-id box and a trust-remote-code checkbox.
 
     Args:
-        loaded: the source loaded now (selects its option), or None.
-        key: the widgets' key prefix (``<key>_mode``, ``<key>_path``).
+        loaded: the source loaded now (or None) and whether its code is trusted.
+        key: the widgets' key prefix (``<key>_mode``, ``_path``, ``_trust``).
+        what: what the model is, for the labels ("model B", "regression model").
+
+    Returns:
+        (the option picked, the source or None, trust remote code).
     """
     options = list(titles)
-    loaded_option = loaded if loaded in options else _OWN
+    source, trusted = loaded
+    loaded_option = source if source in options else _OWN
     mode = st.radio(
         label,
         options,
-        index=options.index(loaded_option) if loaded else 0,
+        index=options.index(loaded_option) if source else 0,
         format_func=titles.get,
         key=f"{key}_mode",
         help=help,
     )
     if mode != _OWN:
-        return mode, None if mode == _NO_SOURCE else mode
+        return mode, None if mode == _NO_SOURCE else mode, False
     typed = st.text_input(
-        path_label,
-        value=loaded if loaded_option == _OWN and loaded else "",
+        f"{what[0].upper()}{what[1:]} folder or hub id",
+        value=source if loaded_option == _OWN and source else "",
         key=f"{key}_path",
         placeholder="/path/to/model or org/name",
     ).strip()
-    return mode, typed or None
+    trust = st.checkbox(
+        f"Trust remote code ({what})",
+        value=trusted,
+        key=f"{key}_trust",
+        help="Run Python code shipped with this model. Only for models you trust.",
+    )
+    return mode, typed or None, trust
 
 
 def _compare_picker(workspace: Workspace, progress_area) -> None:
     """The "Compare with a second model" section: pick, load or drop model B."""
     choice = workspace.choice
     loaded = choice.compare_source
-    options = [
-        option
-        for option in _MODEL_B_OPTIONS
-        if option != DEMO_OTHER_SEED or choice.can_train_second_model
-    ]
+    titles = dict(_MODEL_B_OPTIONS)
+    if not choice.can_train_second_model:
+        titles.pop(DEMO_OTHER_SEED)
     with st.expander("Compare with a second model", expanded=loaded is not None):
-        mode, source = _source_radio(
+        mode, source, trust = _source_radio(
             "Model B",
-            {option: _MODEL_B_OPTIONS[option] for option in options},
-            loaded,
+            titles,
+            (loaded, choice.compare_trust_remote_code),
             "pick_compare",
-            "Model B folder or hub id",
+            "model B",
             help="Model B predicts on the same data; it needs model A's classes.",
-        )
-        trust = mode == _OWN and st.checkbox(
-            "Trust remote code (model B)",
-            value=choice.compare_trust_remote_code,
-            key="pick_compare_trust",
-            help="Run Python code shipped with model B. Only for models you trust.",
         )
         unchanged = (source, trust) == (loaded, choice.compare_trust_remote_code)
         if st.button(
@@ -310,11 +313,9 @@ def _heads_picker(workspace: Workspace, progress_area) -> None:
     """The "Heads" section: add or drop a regression head; pick the head shown."""
     choice = workspace.choice
     loaded = choice.regression_source
-    options = [
-        option
-        for option in _HEAD_OPTIONS
-        if option != TRAINED_HEAD or choice.can_train_second_model
-    ]
+    titles = dict(_HEAD_OPTIONS)
+    if not choice.can_train_second_model:
+        titles.pop(TRAINED_HEAD)
     numeric = [
         column
         for column in workspace.data.metadata_columns
@@ -326,12 +327,12 @@ def _heads_picker(workspace: Workspace, progress_area) -> None:
             "model); it sits beside the classifier, and every page shows the head "
             "picked below."
         )
-        mode, source = _source_radio(
+        mode, source, trust = _source_radio(
             "Regression head",
-            {option: _HEAD_OPTIONS[option] for option in options},
-            loaded,
+            titles,
+            (loaded, choice.regression_trust_remote_code),
             "pick_head",
-            "Regression model folder or hub id",
+            "regression model",
         )
         gold = None
         if mode != _NO_SOURCE and not numeric:
@@ -346,12 +347,6 @@ def _heads_picker(workspace: Workspace, progress_area) -> None:
                 index=numeric.index(preferred) if preferred in numeric else 0,
                 key="pick_head_gold",
             )
-        trust = mode == _OWN and st.checkbox(
-            "Trust remote code (regression head)",
-            value=choice.regression_trust_remote_code,
-            key="pick_head_trust",
-            help="Run Python code shipped with the model. Only for models you trust.",
-        )
         wanted = (source, gold if source else None, trust)
         unchanged = wanted == (
             loaded,
