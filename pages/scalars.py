@@ -32,9 +32,15 @@ PALETTE = ["#3b6ea8", "#e07b39", "#4a9c5d", "#c44e52", "#8172b2", "#937860"]
 workspace = ws.require()
 labels = list(workspace.labels)
 st.title("Scalars")
+head = ws.chosen_head(workspace)
+y_axis = (
+    f"the {head.name} head's predicted score"
+    if head.is_regression
+    else "the model's probability for the class you pick"
+)
 st.caption(
-    "The y-axis is the model's probability for the class you pick; the x-axis is a "
-    "numeric field of the data (or the row number). Drag a box or lasso to select."
+    f"The y-axis is {y_axis}; the x-axis is a numeric field of the data (or the "
+    "row number). Drag a box or lasso to select."
 )
 shown = filtered_frame(workspace).reset_index(drop=True)
 if shown.empty:
@@ -45,7 +51,6 @@ numeric = [
     for column in [*workspace.data.metadata_columns, LENGTH, CONFIDENCE, ABS_ERROR]
     if column in shown and pd.api.types.is_numeric_dtype(shown[column])
 ]
-head = ws.chosen_head(workspace)
 left, middle, right = st.columns(3)
 if head.is_regression:  # the regression head picked in the sidebar: its score
     score_label = None
@@ -66,7 +71,7 @@ spread = right.slider(
     "points show.",
 )
 score = shown[PRED_SCORE if head.is_regression else proba_column(score_label)]
-score_name = f"predicted {head.name}" if head.is_regression else f"P({score_label})"
+score_name = f"Predicted {head.name}" if head.is_regression else f"P({score_label})"
 
 x_values = (
     pd.Series(range(len(shown)), dtype=float)
