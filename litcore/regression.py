@@ -1,4 +1,4 @@
-"""Regression: metrics, scores through the prediction store, the demo rating head.
+"""Regression: metrics, and scores through the prediction store.
 
 The metrics are computed with numpy here (the tests check them against
 scikit-learn and scipy). Scores are stored like class probabilities, as a
@@ -9,25 +9,15 @@ computed once per example and shared by every session.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from litcore.cache import PredictionStore
-from litcore.data.dataset import Dataset
-from litcore.demo_model import DEMO_CONFIG
 from litcore.errors import LumenError
 from litcore.metrics import average_ranks
 from litcore.models.classifier import Predictions, ProgressFn
 from litcore.models.regressor import Regressor
-from litcore.models.training import (
-    TRAINING_INFO,
-    base_model_dir,
-    fine_tune,
-    trained_model_dir,
-)
-from litcore.models.training import ProgressFn as TrainProgressFn
 from litcore.predictions import predict_dataset
 
 METRIC_NAMES = ("mse", "mae", "pearson", "spearman")
@@ -111,27 +101,3 @@ def predict_scores(
 ) -> np.ndarray:
     """``<float32>[n]``: the model's score for each row of ``frame`` (by id, cached)."""
     return predict_dataset(_StoredScores(model), frame, store, progress).probas[:, 0]
-
-
-# --- MiniLM fine-tuned as a regression head ----------------------------------
-
-
-def regression_head_dir(train: Dataset, target: str) -> Path:
-    """Where MiniLM fine-tuned to regress ``train``'s ``target`` is (to be) saved."""
-    return trained_model_dir(str(base_model_dir()), train, DEMO_CONFIG, target)
-
-
-def regression_head_ready(train: Dataset, target: str) -> bool:
-    """Whether that head is trained already (loading it is then instant)."""
-    return (regression_head_dir(train, target) / TRAINING_INFO).is_file()
-
-
-def train_regression_head(
-    train: Dataset, target: str, progress: TrainProgressFn | None = None
-) -> Path:
-    """MiniLM with a one-output head regressing ``target`` (cached on disk).
-
-    The same encoder and settings as the demo classifier. On the movie demo's
-    training split and its ``rating`` this is the demo's rating head.
-    """
-    return fine_tune(base_model_dir(), train, DEMO_CONFIG, progress, target)

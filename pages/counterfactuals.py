@@ -13,7 +13,6 @@ from litcore.generators.batch import (
     flip_rates,
     invariance_failures,
     score_change_summary,
-    with_score_changes,
 )
 from litcore.heads import PRED_SCORE
 from litcore.overlay import NewExample, generated_origin
@@ -155,15 +154,11 @@ columns = ["generator", "parent_id", "original", "diff", "old_pred", "new_pred"]
 columns += ["flipped"]
 head = ws.chosen_head(workspace)
 if head.is_regression:  # the regression head picked: how far each edit moves it
-    texts_b = candidates["counterfactual_b"]
-    new_scores = regression_ui.candidate_scores(
+    candidates = regression_ui.candidate_score_changes(
         workspace.regressor.fingerprint,
-        tuple(candidates["counterfactual"]),
-        tuple(texts_b) if texts_b.notna().all() else None,
+        candidates,
+        frame.set_index("id")[PRED_SCORE],
         workspace.regressor,
-    )
-    candidates = with_score_changes(
-        candidates, frame.set_index("id")[PRED_SCORE], new_scores
     )
     st.markdown(f"**Change of the {head.name} head's score per generator**")
     st.dataframe(

@@ -11,6 +11,7 @@ from litcore.data.dataset import ID, LABEL, TEXT, TEXT_B
 from litcore.errors import LumenError
 from litcore.generators.base import Example, Generator, Perturbation, score
 from litcore.models.classifier import ProgressFn, SequenceClassifier
+from litcore.models.regressor import Regressor
 from litcore.predictions import PRED
 from litcore.textdiff import diff_markup
 
@@ -178,6 +179,19 @@ def with_score_changes(
     old = parent_scores.reindex(candidates["parent_id"]).to_numpy(dtype=float)
     new = np.asarray(new_scores, dtype=float)
     return candidates.assign(old_score=old, new_score=new, score_change=new - old)
+
+
+def candidate_score_changes(
+    candidates: pd.DataFrame, parent_scores: pd.Series, model: Regressor
+) -> pd.DataFrame:
+    """``with_score_changes`` with ``model`` scoring every candidate (one batched
+    pass; pairs keep their second text)."""
+    texts_b = candidates["counterfactual_b"]
+    scored = model.predict(
+        candidates["counterfactual"].tolist(),
+        texts_b.tolist() if texts_b.notna().all() else None,
+    )
+    return with_score_changes(candidates, parent_scores, scored.scores)
 
 
 def score_change_summary(candidates: pd.DataFrame) -> pd.DataFrame:

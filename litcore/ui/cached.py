@@ -22,7 +22,7 @@ from litcore.faithfulness import Faithfulness, faithfulness, score_selection
 from litcore.generators import registry as generator_registry
 from litcore.generators.batch import BatchResult, run_batch
 from litcore.models.classifier import SequenceClassifier
-from litcore.models.training import TrainConfig, fine_tune
+from litcore.models.training import TrainConfig, fine_tune, trained_model_dir
 from litcore.predictions import analysis_frame, predict_dataset
 from litcore.projection import (
     Projector,
@@ -110,11 +110,18 @@ _BATCHES = ProgressResults(max_entries=8)
 _SELECTION_SCORES = ProgressResults(max_entries=16)
 
 
-def trained_model(base: str, data: Dataset, config: TrainConfig, progress=None) -> str:
-    """Fine-tunes ``base`` on ``data`` once per process (and once on disk)."""
+def trained_model(
+    base: str,
+    data: Dataset,
+    config: TrainConfig,
+    progress=None,
+    target: str | None = None,
+) -> str:
+    """Fine-tunes ``base`` on ``data`` (``target``: a regression head on that
+    column) once per process, and once on disk."""
     return _TRAINED.get_or_compute(
-        (base, data.fingerprint, config),
-        lambda: str(fine_tune(base, data, config, progress)),
+        trained_model_dir(base, data, config, target),
+        lambda: str(fine_tune(base, data, config, progress, target)),
     )
 
 
@@ -136,14 +143,13 @@ def analysis(
     data_key: str,
     _model: SequenceClassifier,
     _data: Dataset,
-    _progress=None,
 ) -> pd.DataFrame:
     """The analysis frame of (model, data); filters are applied after this call.
 
     Args:
         data_key: ``data_key(_data)``.
     """
-    predictions = predict_dataset(_model, _data.frame, prediction_store(), _progress)
+    predictions = predict_dataset(_model, _data.frame, prediction_store())
     return analysis_frame(_data, predictions, _model.labels)
 
 

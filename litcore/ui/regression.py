@@ -7,8 +7,7 @@ Metrics and Explanations pages.
 Models are ``st.cache_resource`` (one per process, never mutated); scores go
 through the prediction store (per model fingerprint and example id) and are
 wrapped in ``st.cache_data`` keyed by the model's and the data's fingerprints.
-The demo rating head trains outside Streamlit's caches (``ProgressResults``),
-since its progress bar is drawn into the page's block.
+A MiniLM regression head trains through ``progress.fine_tuned``.
 """
 
 from __future__ import annotations
@@ -22,19 +21,17 @@ import streamlit as st
 
 from litcore.data.dataset import ID, TEXT, TEXT_B, Dataset
 from litcore.errors import LumenError
+from litcore.generators import batch
 from litcore.heads import ABS_ERROR, PRED_SCORE, RESIDUAL
 from litcore.models.regressor import Regressor
 from litcore.regression import (
     METRIC_NAMES,
     predict_scores,
-    regression_head_dir,
-    regression_head_ready,
     regression_metrics,
-    train_regression_head,
 )
 from litcore.score_salience import SCORE_METHODS, ScoreSalience, build_score_method
 from litcore.selection import Selection
-from litcore.ui import cached
+from litcore.ui import cached, progress
 from litcore.ui.heatmap import token_heatmap_html
 from litcore.ui.point_charts import (
     PRIMARY_MARKER,
@@ -56,34 +53,6 @@ def load_regressor(source: str, trust_remote_code: bool = False) -> Regressor:
     )
 
 
-# One training of a regression head per (data, column) at a time, per process.
-_TRAINED_HEADS = cached.ProgressResults(max_entries=2)
-
-
-def trained_head(train: Dataset, target: str, progress_area) -> str:
-    """MiniLM fine-tuned to regress ``train``'s ``target``: its folder.
-
-    Trained on first use, with a progress bar in ``progress_area``; found on
-    disk afterwards.
-    """
-    if regression_head_ready(train, target):
-        return str(regression_head_dir(train, target))
-    with progress_area.status(
-        f"Fine-tuning MiniLM to predict '{target}'…", expanded=True
-    ) as box:
-        bar = st.progress(0.0, text="Preparing…")
-
-        def report(progress) -> None:
-            bar.progress(progress.step / progress.total_steps, text=progress.describe())
-
-        folder = _TRAINED_HEADS.get_or_compute(
-            (train.fingerprint, target),
-            lambda: str(train_regression_head(train, target, report)),
-        )
-        box.update(label="Regression head ready", state="complete", expanded=False)
-    return folder
-
-
 @st.cache_data(show_spinner=False, max_entries=16)
 def scores(
     model_fingerprint: str, data_fingerprint: str, _model: Regressor, _data: Dataset
@@ -93,14 +62,8 @@ def scores(
     The bar is made here, not passed in: Streamlit replays a cached function's
     elements on a cache hit, which works only for elements it created itself.
     """
-    bar = st.empty()
-
-    def report(done: int, total: int) -> None:
-        bar.progress(done / total, text=f"Scoring: {done:,} of {total:,} examples")
-
-    result = predict_scores(_model, _data.frame, cached.prediction_store(), report)
-    bar.empty()
-    return result
+    with progress.counting_bar(st, "Scoring") as report:
+        return predict_scores(_model, _data.frame, cached.prediction_store(), report)
 
 
 @st.cache_data(show_spinner="Explaining the score…", max_entries=256)
@@ -268,8 +231,11 @@ def score_salience(
 
 
 @st.cache_data(show_spinner="Scoring the counterfactuals…", max_entries=8)
-def candidate_scores(
-    model_fingerprint: str, texts: tuple[str, ...], texts_b: tuple | None, _model
-) -> np.ndarray:
-    """``<float32>[n]``: the regression head's score for each candidate text."""
-    return _model.predict(list(texts), list(texts_b) if texts_b else None).scores
+def candidate_score_changes(
+    model_fingerprint: str,
+    candidates: pd.DataFrame,
+    parent_scores: pd.Series,
+    _model: Regressor,
+) -> pd.DataFrame:
+    """``batch.candidate_score_changes``, once per (model, candidates, parents)."""
+    return batch.candidate_score_changes(candidates, parent_scores, _model)

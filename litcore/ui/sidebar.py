@@ -36,7 +36,6 @@ from litcore.ui.workspace import (
 
 _NONE = "(none)"
 _DELIMITERS = {"auto": None, "comma": ",", "tab": "\t", "semicolon": ";", "pipe": "|"}
-# The second model's radio: no model B, MiniLM with another seed, the user's own.
 # The second-model and regression-head radios: none, built-in choices, your own.
 _NO_SOURCE, _OWN = "none", "own"
 _HEAD_OPTIONS = {

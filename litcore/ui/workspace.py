@@ -20,12 +20,11 @@ from litcore.models.regressor import Regressor
 from litcore.models.training import (
     base_model_dir,
     read_training_info,
-    trained_model_dir,
 )
 from litcore.overlay import ORIGIN, ORIGINAL, PARENT_ID
 from litcore.predictions import fill_store
 from litcore.regression import predict_scores
-from litcore.ui import cached, state
+from litcore.ui import cached, progress, state
 from litcore.ui import regression as regression_ui
 
 DEMO_MODEL = "demo"  # model_source meaning "MiniLM fine-tuned on this data"
@@ -151,28 +150,15 @@ def model_title(source: str) -> str:
     return titles.get(source, source)
 
 
-def _model_dir(source: str, train: Dataset | None, progress_area) -> str:
+def _model_dir(source: str, train: Dataset | None, area) -> str:
     """The folder of ``source``; fine-tunes MiniLM first for the built-in sources."""
     if source not in TRAIN_CONFIGS:
         return source
     if train is None or not train.has_labels:
         raise ModelError("Training a model needs labelled data: map a label column.")
     config = TRAIN_CONFIGS[source]
-    base = str(base_model_dir())
-    trained = trained_model_dir(base, train, config)
-    if read_training_info(trained) is not None:
-        # Trained before: load it without a status box.
-        return str(trained)
     status = f"Fine-tuning MiniLM on this data (seed {config.seed})…"
-    with progress_area.status(status, expanded=True) as box:
-        bar = st.progress(0.0, text="Preparing…")
-
-        def report(progress) -> None:
-            bar.progress(progress.step / progress.total_steps, text=progress.describe())
-
-        model_dir = cached.trained_model(base, train, config, report)
-        box.update(label="Model ready", state="complete", expanded=False)
-    return model_dir
+    return progress.fine_tuned(area, str(base_model_dir()), train, config, status)
 
 
 def _analysis(
@@ -184,13 +170,8 @@ def _analysis(
     call: Streamlit replays what a cached function drew on each later hit, and
     a progress bar drawn into a block of an earlier run fails that replay.
     """
-    bar = progress_area.empty()
-
-    def report(done: int, total: int) -> None:
-        bar.progress(done / total, text=f"{what}: {done:,} of {total:,} examples")
-
-    fill_store(model, data.frame, cached.prediction_store(), report)
-    bar.empty()
+    with progress.counting_bar(progress_area, what) as report:
+        fill_store(model, data.frame, cached.prediction_store(), report)
     return cached.analysis(model.fingerprint, cached.data_key(data), model, data)
 
 
@@ -233,18 +214,17 @@ def _regression_head(
                 "Training a regression head needs a training split: pick 'MiniLM "
                 "fine-tuned on this data' as the model."
             )
-        source = regression_ui.trained_head(train, gold, progress_area)
+        status = f"Fine-tuning MiniLM to predict '{gold}'…"
+        base = str(base_model_dir())
+        source = progress.fine_tuned(
+            progress_area, base, train, DEMO_CONFIG, status, target=gold
+        )
     regressor = regression_ui.load_regressor(
         source, choice.regression_trust_remote_code
     )
-    bar = progress_area.empty()
-
-    def report(done: int, total: int) -> None:
-        bar.progress(done / total, text=f"Scoring: {done:,} of {total:,} examples")
-
-    scores = predict_scores(regressor, data.frame, cached.prediction_store(), report)
-    bar.empty()
-    return regressor, scores
+    with progress.counting_bar(progress_area, "Scoring") as report:
+        store = cached.prediction_store()
+        return regressor, predict_scores(regressor, data.frame, store, report)
 
 
 def build_workspace(choice: SourceChoice, progress_area) -> Workspace:
