@@ -10,7 +10,7 @@ import torch
 
 from litcore.errors import LumenError
 from litcore.models.classifier import SequenceClassifier
-from litcore.salience import METHODS, build, compatible, params_of
+from litcore.salience import METHODS, build, compatible, integrated_gradients, params_of
 from tests.tiny_models import build_tiny_classifier
 
 NAMES = list(METHODS)
@@ -241,6 +241,23 @@ def test_bf16_precision_keeps_the_answer(detector, name):
     exact = build(name, {"precision": "fp32"}).explain(detector, text, target=1)
     assert fast.top_tokens(1)["token"].tolist() == ["good"]
     np.testing.assert_allclose(fast.scores, exact.scores, atol=0.02)
+
+
+@pytest.mark.parametrize("tolerance, kept", [(0.0, "fp32"), (float("inf"), "bf16")])
+def test_auto_ig_redoes_in_fp32_what_bf16_misses(
+    tiny_model, monkeypatch, tolerance, kept
+):
+    monkeypatch.setattr(integrated_gradients, "AUTO_TOLERANCE", tolerance)
+    auto = build("Integrated gradients").explain_batch(tiny_model, TEXTS)
+    alone = build("Integrated gradients", {"precision": kept}).explain_batch(
+        tiny_model, TEXTS
+    )
+    for fast, reference in zip(auto, alone):
+        assert fast.details["precision"] == kept
+        np.testing.assert_allclose(fast.scores, reference.scores, atol=1e-6)
+        assert fast.details["relative_delta"] == pytest.approx(
+            reference.details["relative_delta"], abs=1e-6
+        )
 
 
 def test_unknown_precision_is_a_clear_error(tiny_model):

@@ -63,7 +63,9 @@ def test_integrated_gradients_equals_captum_layer_integrated_gradients(
     reference = layer.attribute(
         encoded["input_ids"], baselines=baseline, target=1, n_steps=32
     ).sum(-1)[0]
-    salience = build("Integrated gradients", {"steps": 32}).explain(own, TEXT, target=1)
+    salience = build(
+        "Integrated gradients", {"steps": 32, "precision": "fp32"}
+    ).explain(own, TEXT, target=1)
     np.testing.assert_allclose(salience.scores, reference.numpy(), atol=1e-5)
 
 
@@ -99,3 +101,29 @@ def test_integrated_gradients_completeness_on_the_demo(demo_model, baseline):
     relative_error = abs(salience.scores.sum() - change) / abs(change)
     assert relative_error <= 0.05
     assert salience.details["relative_delta"] == pytest.approx(relative_error, abs=1e-3)
+    assert salience.details["probability_change"] == pytest.approx(change, abs=1e-4)
+
+
+def test_auto_precision_keeps_bf16_only_where_complete(demo_model):
+    """Default IG: bf16 where the sum is within 5% of the fp32 change, else fp32."""
+    texts = [
+        "a gripping, beautifully acted story that never lets go of you",
+        "not bad at all",
+        "the film is long.",
+        "it's a movie.",
+        "dull, flat and far too pleased with itself",
+        "I wanted to like it more than I did",
+    ]
+    auto = build("Integrated gradients").explain_batch(demo_model, texts)
+    exact = build("Integrated gradients", {"precision": "fp32"}).explain_batch(
+        demo_model, texts
+    )
+    for fast, fp32 in zip(auto, exact):
+        assert fast.target == fp32.target
+        change = fast.details["probability_change"]
+        assert change == pytest.approx(fp32.details["probability_change"], abs=1e-6)
+        if fast.details["precision"] == "bf16":
+            assert abs(fast.scores.sum() - change) <= 0.05 * abs(change)
+        np.testing.assert_allclose(fast.scores, fp32.scores, atol=0.02)
+    # On these texts the fast path is enough (the fallback: test_salience.py).
+    assert {s.details["precision"] for s in auto} == {"bf16"}

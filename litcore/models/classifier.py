@@ -190,14 +190,16 @@ class SequenceClassifier:
     def inference_model(self, bf16: bool):
         """A bf16 copy of the weights where the CPU has bf16 (1.3x autocast's speed).
 
-        Made once, on first use, and never trained: ``self.model`` stays fp32 for
-        gradients and exact salience.
+        Made once, on first use, and never trained (no parameter takes a
+        gradient; gradients with respect to its inputs still flow):
+        ``self.model`` stays fp32 for exact salience.
         """
         if not (bf16 and bf16_supported()):
             return self.model
         with self._bf16_lock:
             if self._bf16_model is None:
-                self._bf16_model = copy.deepcopy(self.model).to(torch.bfloat16).eval()
+                copied = copy.deepcopy(self.model).to(torch.bfloat16).eval()
+                self._bf16_model = copied.requires_grad_(False)
         return self._bf16_model
 
     def _head_outputs(self, logits: torch.Tensor) -> np.ndarray:

@@ -1,8 +1,8 @@
 """Glue between texts, token ids and the model, shared by every method.
 
 Forward passes run in fp32 unless a method is configured with ``bf16`` (where
-the CPU supports it: the model's bf16 weight copy to score texts, bf16
-autocast for gradients; faster, about 3 significant digits). They never
+the CPU supports it: the model's bf16 copy of the weights, for scoring texts
+and for gradients; faster, about 3 significant digits). They never
 change the model: no training mode, no hooks, gradients only inside
 ``torch.enable_grad`` with respect to fresh input tensors.
 """
@@ -17,7 +17,6 @@ import torch
 
 from litcore.errors import LumenError
 from litcore.models.classifier import SequenceClassifier
-from litcore.models.precision import autocast
 
 # Rows per forward pass when scoring many perturbed copies of a text.
 FORWARD_BATCH = 256
@@ -239,13 +238,15 @@ def probabilities_from_embeddings(
     """``<float32>[batch, num_labels]`` from word embeddings (differentiable).
 
     The model adds position and type embeddings itself, so this equals the
-    forward pass on the ids whose word embeddings ``embeddings`` are.
+    forward pass on the ids whose word embeddings ``embeddings`` are. ``bf16``
+    runs the model's bf16 copy of the weights; gradients still reach the fp32
+    ``embeddings``.
     """
+    network = model.inference_model(bf16)
     batch = {
-        "inputs_embeds": embeddings,
+        "inputs_embeds": embeddings.to(network.dtype),
         "attention_mask": attention_mask,
         "token_type_ids": token_type_ids,
     }
-    with autocast(bf16):
-        logits = model.forward(batch).logits
+    logits = model.forward(batch, network).logits
     return torch.softmax(logits.float(), dim=-1)
