@@ -122,11 +122,13 @@ def faithfulness_batch(
     results = []
     bins = len(K_FRACTIONS)
     for salience, start in zip(saliences, spans):
-        full = salience.target_probability
         pairs = probabilities[start : start + 2 * bins].reshape(bins, 2)
         curve = probabilities[
             start + 2 * bins : start + 2 * bins + len(CURVE_FRACTIONS)
         ]
+        # The curve starts at 0% removed: the text itself, scored like the rest
+        # (a bf16 method's own probability would differ in the 3rd digit).
+        full = curve[0]
         results.append(
             Faithfulness(
                 method=salience.method,

@@ -21,7 +21,6 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 import torch
-from captum.attr import IntegratedGradients
 
 from litcore.errors import LumenError
 from litcore.models.regressor import Regressor
@@ -29,13 +28,12 @@ from litcore.salience import words
 from litcore.salience.inputs import (
     BASELINES,
     EncodedText,
-    baseline_id,
+    baseline_embeddings,
     batch_of,
     encode,
     word_embeddings,
 )
-
-MIN_STEPS, MAX_STEPS = 8, 256
+from litcore.salience.integrated_gradients import MAX_STEPS, MIN_STEPS
 
 
 @dataclass
@@ -170,19 +168,15 @@ class ScoreIntegratedGradients(ScoreMethod):
                 f"Integrated gradients: the baseline must be one of {BASELINES}, "
                 f"not {self.baseline!r}."
             )
-        content = torch.zeros(embeddings.shape[:2], dtype=torch.bool)
-        content[0, torch.as_tensor(item.content_positions)] = True
-        replacement = baseline_id(model, self.baseline)
-        if replacement is None:
-            baselines = embeddings.masked_fill(content[..., None], 0.0)
-        else:
-            baselines = word_embeddings(
-                model, batch["input_ids"].masked_fill(content, replacement)
-            )
+        baselines = baseline_embeddings(
+            model, batch["input_ids"], [item], embeddings, self.baseline
+        )
 
         def forward(path_embeddings: torch.Tensor) -> torch.Tensor:
             rows = _repeat(batch, path_embeddings.shape[0])
             return score_from_embeddings(model, path_embeddings, rows)
+
+        from captum.attr import IntegratedGradients  # 1.3 s to import: on first use
 
         with torch.enable_grad():
             attributions, delta = IntegratedGradients(forward).attribute(

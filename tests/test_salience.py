@@ -98,7 +98,9 @@ def test_target_defaults_to_prediction_and_is_selectable(tiny_model, name):
     probas = tiny_model.predict([TEXTS[0]], bf16=False).probas[0]
     assert predicted.target == int(probas.argmax())
     assert predicted.target_label == tiny_model.labels[predicted.target]
-    assert predicted.target_probability == pytest.approx(probas.max(), abs=1e-5)
+    # A method run in bf16 may report its bf16 pass's probability (3 digits).
+    close = 1e-2 if getattr(method, "precision", "fp32") == "bf16" else 1e-5
+    assert predicted.target_probability == pytest.approx(probas.max(), abs=close)
     other = method.explain(tiny_model, TEXTS[0], target=1 - predicted.target)
     assert other.target == 1 - predicted.target
     if method.signed:

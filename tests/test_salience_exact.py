@@ -31,8 +31,9 @@ def autograd_reference(model: SequenceClassifier, text: str, target: int):
 @pytest.mark.parametrize("target", [0, 1])
 def test_gradient_methods_equal_autograd(tiny_model, target):
     gradient, embeddings = autograd_reference(tiny_model, TEXT, target)
-    norm = build("Gradient L2 norm").explain(tiny_model, TEXT, target=target)
-    dot = build("Gradient × input").explain(tiny_model, TEXT, target=target)
+    exact = {"precision": "fp32"}
+    norm = build("Gradient L2 norm", exact).explain(tiny_model, TEXT, target=target)
+    dot = build("Gradient × input", exact).explain(tiny_model, TEXT, target=target)
     np.testing.assert_allclose(norm.scores, gradient.norm(dim=-1).numpy(), atol=1e-5)
     np.testing.assert_allclose(
         dot.scores, (gradient * embeddings).sum(-1).numpy(), atol=1e-5

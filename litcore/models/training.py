@@ -144,8 +144,7 @@ def fine_tune(
         raise ModelError(f"Could not load base model '{base}': {error}") from error
     wrapper = SequenceClassifier(model, tokenizer, str(base), config.max_length)
     if config.freeze_embeddings:
-        for parameter in model.get_input_embeddings().parameters():
-            parameter.requires_grad = False
+        model.get_input_embeddings().requires_grad_(False)
     input_ids, type_ids, _ = wrapper.tokenize(data.texts(), data.texts_b())
     batches = bucketed_batches(
         [len(ids) for ids in input_ids], config.batch_size, config.epochs, config.seed
@@ -154,6 +153,7 @@ def fine_tune(
         [p for p in model.parameters() if p.requires_grad],
         lr=config.learning_rate,
         weight_decay=config.weight_decay,
+        fused=True,
     )
     schedule = torch.optim.lr_scheduler.LambdaLR(
         optimizer, _warmup_then_linear(len(batches), config.warmup_fraction)

@@ -228,6 +228,27 @@ def word_embeddings(model: SequenceClassifier, input_ids: torch.Tensor) -> torch
         return model.model.get_input_embeddings()(input_ids).float()
 
 
+def baseline_embeddings(
+    model: SequenceClassifier,
+    input_ids: torch.Tensor,
+    encoded: Sequence[EncodedText],
+    embeddings: torch.Tensor,
+    baseline: str,
+) -> torch.Tensor:
+    """``<float32>[batch, tokens, hidden]``: integrated gradients' starting points.
+
+    Special tokens are kept; every other token becomes [PAD] or [MASK]
+    (``baseline``), or its embedding (``embeddings``) becomes zero.
+    """
+    content = torch.zeros_like(input_ids, dtype=torch.bool)
+    for row, item in enumerate(encoded):
+        content[row, torch.as_tensor(item.content_positions)] = True
+    replacement = baseline_id(model, baseline)
+    if replacement is None:
+        return embeddings.masked_fill(content[..., None], 0.0)
+    return word_embeddings(model, input_ids.masked_fill(content, replacement))
+
+
 def probabilities_from_embeddings(
     model: SequenceClassifier,
     embeddings: torch.Tensor,

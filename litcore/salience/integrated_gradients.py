@@ -26,7 +26,7 @@ from litcore.salience.base import SalienceMethod, param
 from litcore.salience.inputs import (
     BASELINES,
     PRECISIONS,
-    baseline_id,
+    baseline_embeddings,
     batch_of,
     check_targets,
     probabilities,
@@ -60,7 +60,11 @@ class IntegratedGradients(SalienceMethod):
     seconds_per_example: ClassVar[float] = 0.25
 
     steps: int = param(
-        "Steps", 32, "Points on the path; more is exacter.", low=8, high=256
+        "Steps",
+        32,
+        "Points on the path; more is exacter.",
+        low=MIN_STEPS,
+        high=MAX_STEPS,
     )
     baseline: str = param(
         "Baseline", "pad", "What the path starts from.", options=BASELINES
@@ -81,7 +85,9 @@ class IntegratedGradients(SalienceMethod):
         check_targets(model, wanted)
         batch = batch_of(model, [(item.token_ids, item.type_ids) for item in encoded])
         inputs = word_embeddings(model, batch["input_ids"])
-        baselines = self._baselines(model, batch, encoded, inputs)
+        baselines = baseline_embeddings(
+            model, batch["input_ids"], encoded, inputs, self.baseline
+        )
         ends = probabilities(model, _stacked(batch, inputs, baselines)).numpy()
         classes, target_probabilities = resolve_targets(ends[: len(encoded)], wanted)
         rows = np.arange(len(encoded))
@@ -116,18 +122,6 @@ class IntegratedGradients(SalienceMethod):
                 }
             )
         return classes, target_probabilities, scores, details
-
-    def _baselines(self, model, batch, encoded, inputs) -> torch.Tensor:
-        """``<float32>[batch, tokens, hidden]``: each text's baseline embeddings."""
-        replacement = baseline_id(model, self.baseline)
-        content = torch.zeros_like(batch["input_ids"], dtype=torch.bool)
-        for row, item in enumerate(encoded):
-            content[row, torch.as_tensor(item.content_positions)] = True
-        if replacement is None:
-            return inputs.masked_fill(content[..., None], 0.0)
-        return word_embeddings(
-            model, batch["input_ids"].masked_fill(content, replacement)
-        )
 
     def _attribute(self, model, inputs, baselines, batch, targets, bf16: bool):
         """``<float32>[batch, tokens]``: captum's attributions summed per token."""
