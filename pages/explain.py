@@ -315,6 +315,8 @@ for name in [n for n in chosen if _ready(n)]:
             f"convergence delta {salience.details['convergence_delta']:+.2e} "
             f"({salience.details['relative_delta']:.1%} of the change in probability)"
         )
+    if "precision" in salience.details:
+        notes.append(f"computed in {salience.details['precision']}")
     if not salience.signed:
         notes.append("unsigned: shows how much, not which way")
     st.caption(" · ".join(notes))

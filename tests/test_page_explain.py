@@ -61,7 +61,8 @@ def test_expensive_method_runs_on_demand_and_selection_is_scored(app):
     assert not app.exception, app.exception
     maps = heatmaps(app)
     assert len(maps) == 2
-    assert any("convergence delta" in c.value for c in app.caption)
+    ig_caption = next(c.value for c in app.caption if "convergence delta" in c.value)
+    assert "computed in bf16" in ig_caption or "computed in fp32" in ig_caption
     app.button(key="explain_score_selection").click().run()
     assert not app.exception, app.exception
     ranking = app.dataframe[-1].value
