@@ -150,6 +150,17 @@ def test_configs_are_hashable_and_carry_widget_specs():
                 assert spec.low <= default <= spec.high
 
 
+@pytest.mark.parametrize(
+    "name", ["Gradient L2 norm", "Gradient × input", "Integrated gradients"]
+)
+def test_bf16_gradients_work_after_batch_predictions(tiny_model_dir, name):
+    """The bf16 copy made inside ``predict``'s inference mode still differentiates."""
+    model = SequenceClassifier.from_pretrained(tiny_model_dir)
+    model.predict(TEXTS, bf16=True)
+    salience = build(name, {"precision": "bf16"}).explain(model, TEXTS[1])
+    assert np.isfinite(salience.scores).all()
+
+
 def test_methods_leave_the_shared_model_untouched(tiny_model_dir):
     model = SequenceClassifier.from_pretrained(tiny_model_dir)
     before = {k: v.clone() for k, v in model.model.state_dict().items()}

@@ -198,7 +198,10 @@ class SequenceClassifier:
             return self.model
         with self._bf16_lock:
             if self._bf16_model is None:
-                copied = copy.deepcopy(self.model).to(torch.bfloat16).eval()
+                # Ordinary tensors even when first asked inside ``predict``'s
+                # inference mode: salience differentiates through this copy.
+                with torch.inference_mode(False):
+                    copied = copy.deepcopy(self.model).to(torch.bfloat16).eval()
                 self._bf16_model = copied.requires_grad_(False)
         return self._bf16_model
 
