@@ -23,8 +23,8 @@ def bf16_supported() -> bool:
         return False
 
 
-def autocast(enabled: bool = True) -> contextlib.AbstractContextManager:
-    """bf16 CPU autocast when ``enabled`` and supported, else a no-op context."""
-    if enabled and bf16_supported():
+def autocast() -> contextlib.AbstractContextManager:
+    """bf16 CPU autocast where supported (training), else a no-op context."""
+    if bf16_supported():
         return torch.autocast("cpu", dtype=torch.bfloat16)
     return contextlib.nullcontext()

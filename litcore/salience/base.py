@@ -122,15 +122,14 @@ def param(label: str, default: Any, help: str = "", **limits: Any) -> Any:
     return field(default=default, metadata={"param": Param(label, help, **limits)})
 
 
-def precision_param(default: str = "fp32") -> Any:
+def precision_param(
+    default: str = "fp32",
+    help: str = "bf16 is several times faster on CPUs with bf16 support, to about "
+    "3 significant digits; fp32 is exact.",
+    options: tuple[str, ...] = PRECISIONS,
+) -> Any:
     """The ``precision`` field of methods that run many forward passes."""
-    return param(
-        "Precision",
-        default,
-        "bf16 is several times faster on CPUs with bf16 support, to about 3 "
-        "significant digits; fp32 is exact.",
-        options=PRECISIONS,
-    )
+    return param("Precision", default, help, options=options)
 
 
 def params_of(method_class: type[SalienceMethod]) -> dict[str, tuple[Param, Any]]:

@@ -22,7 +22,7 @@ import numpy as np
 import torch
 
 from litcore.models.precision import bf16_supported
-from litcore.salience.base import SalienceMethod, param
+from litcore.salience.base import SalienceMethod, param, precision_param
 from litcore.salience.inputs import (
     BASELINES,
     PRECISIONS,
@@ -69,8 +69,7 @@ class IntegratedGradients(SalienceMethod):
     baseline: str = param(
         "Baseline", "pad", "What the path starts from.", options=BASELINES
     )
-    precision: str = param(
-        "Precision",
+    precision: str = precision_param(
         AUTO,
         "auto: bf16, about twice as fast, done again in fp32 for a text whose "
         f"attributions miss the change in probability by over {AUTO_TOLERANCE:.0%}; "

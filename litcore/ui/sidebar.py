@@ -273,13 +273,20 @@ def _source_radio(
     return mode, typed or None, trust
 
 
+def _offered(options, trainable: str, choice: SourceChoice) -> dict[str, str]:
+    """A picker's options (value -> title), without the ``trainable`` one where
+    the data has no training split to fine-tune it on."""
+    titles = dict(options)
+    if not choice.can_train_second_model:
+        titles.pop(trainable)
+    return titles
+
+
 def _compare_picker(workspace: Workspace, progress_area) -> None:
     """The "Compare with a second model" section: pick, load or drop model B."""
     choice = workspace.choice
     loaded = choice.compare_source
-    titles = dict(_MODEL_B_OPTIONS)
-    if not choice.can_train_second_model:
-        titles.pop(DEMO_OTHER_SEED)
+    titles = _offered(_MODEL_B_OPTIONS, DEMO_OTHER_SEED, choice)
     with st.expander("Compare with a second model", expanded=loaded is not None):
         mode, source, trust = _source_radio(
             "Model B",
@@ -312,9 +319,7 @@ def _heads_picker(workspace: Workspace, progress_area) -> None:
     """The "Heads" section: add or drop a regression head; pick the head shown."""
     choice = workspace.choice
     loaded = choice.regression_source
-    titles = dict(_HEAD_OPTIONS)
-    if not choice.can_train_second_model:
-        titles.pop(TRAINED_HEAD)
+    titles = _offered(_HEAD_OPTIONS, TRAINED_HEAD, choice)
     numeric = [
         column
         for column in workspace.data.metadata_columns
