@@ -1,12 +1,18 @@
 """The classifier wrapper on tiny random BERTs loaded through from_pretrained."""
 
+import os
+
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 from tiny_models import build_tiny_classifier
 
+from litcore.cache import PredictionStore
+from litcore.data.dataset import ID, TEXT
 from litcore.errors import ModelError
 from litcore.models.classifier import SequenceClassifier, token_budget_batches
+from litcore.predictions import predict_dataset
 
 TEXTS = ["good film", "a very very bad boring film and plot", "great", "i love it"]
 
@@ -101,3 +107,21 @@ def test_token_budget_batches():
     order = np.argsort(lengths, kind="stable")
     batches = token_budget_batches(lengths, order, batch_tokens=10)
     assert [b.tolist() for b in batches] == [[1, 3], [0], [2], [4]]
+
+
+def test_stored_predictions_need_no_weights(tmp_path):
+    """A warm launch reads the store; the weights load only when a page needs them."""
+    folder = build_tiny_classifier(tmp_path / "model")
+    frame = pd.DataFrame({ID: ["a", "b"], TEXT: ["good film", "bad plot"]})
+    store = PredictionStore(tmp_path / "store.sqlite")
+    first = predict_dataset(SequenceClassifier.from_pretrained(folder), frame, store)
+    weights = folder / "model.safetensors"
+    stat = weights.stat()
+    weights.write_bytes(b"\0" * stat.st_size)  # unreadable, same size and time:
+    os.utime(weights, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # same fingerprint
+    lazy = SequenceClassifier.from_pretrained(folder)
+    again = predict_dataset(lazy, frame, store)
+    assert np.array_equal(again.probas, first.probas)
+    assert lazy.labels == ("negative", "positive")
+    with pytest.raises(ModelError, match="Could not load"):
+        lazy.model  # noqa: B018 (the property loads the weights)

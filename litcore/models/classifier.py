@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import torch
 import transformers
+from safetensors import SafetensorError
 from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTokenizer
 
 from litcore import types
@@ -27,6 +28,8 @@ from litcore.models.precision import bf16_supported
 transformers.logging.set_verbosity_error()
 ProgressFn = Callable[[int, int], None]  # (done, total)
 DEFAULT_MAX_LENGTH = 128
+# What a missing, unreadable or mismatched weights file raises while loading.
+LOAD_ERRORS = (OSError, ValueError, SafetensorError)
 
 
 @dataclass
@@ -52,24 +55,55 @@ class Predictions:
 class SequenceClassifier:
     """A text (or text-pair) classifier with its tokenizer.
 
-    Build with ``from_pretrained``; the object is read-only afterwards and safe to
-    share between sessions.
+    Build with ``from_pretrained`` (the weights load on first use) or ``wrap``;
+    the object is read-only afterwards and safe to share between sessions.
     """
 
-    def __init__(self, model, tokenizer, source: str, max_length: int) -> None:
-        self.model = _with_eager_attention(model.eval())
+    def __init__(
+        self,
+        config,
+        tokenizer,
+        source: str,
+        max_length: int,
+        load_model: Callable[[], torch.nn.Module],
+    ) -> None:
+        """``load_model`` returns the Hugging Face module; it runs on first use."""
+        self.config = config
         self.tokenizer = tokenizer
         self.source = source
-        model_limit = getattr(model.config, "max_position_embeddings", max_length)
+        model_limit = getattr(config, "max_position_embeddings", max_length)
         tokenizer_limit = (
             getattr(tokenizer, "model_max_length", max_length) or max_length
         )
         self.max_length = int(min(max_length, model_limit, tokenizer_limit))
-        id2label = model.config.id2label
-        self.labels = tuple(str(id2label[i]) for i in range(model.config.num_labels))
-        self.fingerprint = _fingerprint(source, model, self.max_length)
+        id2label = config.id2label
+        self.labels = tuple(str(id2label[i]) for i in range(config.num_labels))
+        self.fingerprint = _fingerprint(source, config, self.max_length)
+        self._load_model = load_model
+        self._model = None
+        self._model_lock = threading.Lock()
         self._bf16_model = None  # a bf16 copy for batch inference, made on first use
         self._bf16_lock = threading.Lock()
+
+    @classmethod
+    def wrap(cls, model, tokenizer, source: str, max_length: int):
+        """A wrapper of a module already in memory (set to eval mode now)."""
+        wrapper = cls(model.config, tokenizer, source, max_length, lambda: model)
+        wrapper._model = _with_eager_attention(model.eval())
+        return wrapper
+
+    @property
+    def model(self):
+        """The Hugging Face module, fp32 in eval mode, loaded on first use.
+
+        A warm launch shows stored predictions without it, so the first page
+        does not wait for the weights (nor for transformers' modelling code).
+        """
+        if self._model is None:
+            with self._model_lock:
+                if self._model is None:
+                    self._model = _with_eager_attention(self._load_model().eval())
+        return self._model
 
     @classmethod
     def from_pretrained(
@@ -101,20 +135,26 @@ class SequenceClassifier:
                 "classifier, or use 'Train a model on this data' to fine-tune it."
             )
         try:
-            model = AutoModelForSequenceClassification.from_pretrained(
-                source, trust_remote_code=trust_remote_code
-            )
             tokenizer = AutoTokenizer.from_pretrained(
                 source, trust_remote_code=trust_remote_code
             )
         except (OSError, ValueError) as error:
             raise ModelError(f"Could not load '{source}': {error}") from error
-        if model.config.problem_type == "regression" or model.config.num_labels < 2:
+        if config.problem_type == "regression" or config.num_labels < 2:
             raise ModelError(
-                f"'{source}' has {model.config.num_labels} output: a regression head, "
+                f"'{source}' has {config.num_labels} output: a regression head, "
                 "not a classifier. Open it on the Regression page (Tasks → Regression)."
             )
-        return cls(model, tokenizer, source, max_length)
+
+        def load_model():
+            try:
+                return AutoModelForSequenceClassification.from_pretrained(
+                    source, trust_remote_code=trust_remote_code
+                )
+            except LOAD_ERRORS as error:
+                raise ModelError(f"Could not load '{source}': {error}") from error
+
+        return cls(config, tokenizer, source, max_length, load_model)
 
     # --- specs ---------------------------------------------------------------
 
@@ -183,7 +223,7 @@ class SequenceClassifier:
             batch: ``pad`` output.
             model: the module to run; default ``self.model`` (fp32).
         """
-        if getattr(self.model.config, "type_vocab_size", 2) < 2:
+        if getattr(self.config, "type_vocab_size", 2) < 2:
             batch = {k: v for k, v in batch.items() if k != "token_type_ids"}
         return (model or self.model)(**batch, **kwargs)
 
@@ -233,7 +273,7 @@ class SequenceClassifier:
         input_ids, type_ids, truncated = self.tokenize(texts, texts_b)
         lengths = [len(ids) for ids in input_ids]
         order = np.argsort(lengths, kind="stable")
-        hidden = self.model.config.hidden_size
+        hidden = self.config.hidden_size
         probas = np.zeros((len(texts), len(self.labels)), dtype=np.float32)
         cls_embedding = np.zeros((len(texts), hidden), dtype=np.float32)
         mean_embedding = np.zeros((len(texts), hidden), dtype=np.float32)
@@ -290,9 +330,9 @@ def token_budget_batches(
     return batches
 
 
-def _fingerprint(source: str, model, max_length: int) -> str:
+def _fingerprint(source: str, config, max_length: int) -> str:
     """Identifies the weights: path, config and the weight files' sizes and times."""
-    parts = [source, json.dumps(model.config.to_dict(), sort_keys=True, default=str)]
+    parts = [source, json.dumps(config.to_dict(), sort_keys=True, default=str)]
     folder = Path(source)
     if folder.is_dir():
         for weights in sorted(folder.glob("*.safetensors")) + sorted(

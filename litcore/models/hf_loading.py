@@ -16,7 +16,7 @@ from transformers.models.auto.modeling_auto import (
 )
 
 from litcore.errors import ModelError
-from litcore.models.classifier import _fingerprint
+from litcore.models.classifier import LOAD_ERRORS, _fingerprint
 
 transformers.logging.set_verbosity_error()
 
@@ -67,7 +67,7 @@ def load_task_model(
         tokenizer = AutoTokenizer.from_pretrained(
             source, trust_remote_code=trust_remote_code
         )
-    except (OSError, ValueError) as error:
+    except LOAD_ERRORS as error:
         raise ModelError(f"Could not load '{source}': {error}") from error
     return model.eval(), tokenizer, found
 
@@ -98,4 +98,4 @@ def max_length_of(model, tokenizer, wanted: int) -> int:
 
 def fingerprint(source: str, model, max_length: int) -> str:
     """Identifies the weights, as the classifier's fingerprint does."""
-    return _fingerprint(source, model, max_length)
+    return _fingerprint(source, model.config, max_length)

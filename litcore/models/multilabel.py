@@ -85,7 +85,7 @@ class MultiLabelClassifier(SequenceClassifier):
                 "classifier, or set problem_type in config.json if the model was "
                 "trained with one binary loss per label."
             )
-        return cls(model, tokenizer, str(name_or_path), max_length)
+        return cls.wrap(model, tokenizer, str(name_or_path), max_length)
 
     def input_spec(self) -> types.Spec:
         return {

@@ -49,9 +49,9 @@ class Regressor(SequenceClassifier):
     ``rating`` for the demo's rating head).
     """
 
-    def __init__(self, model, tokenizer, source: str, max_length: int) -> None:
-        super().__init__(model, tokenizer, source, max_length)
-        self.target = self.labels[0]
+    @property
+    def target(self) -> str:
+        return self.labels[0]
 
     @classmethod
     def from_pretrained(
@@ -75,7 +75,7 @@ class Regressor(SequenceClassifier):
                 "model has exactly one. Open classifiers in the sidebar, or pick a "
                 "model with a one-output head here."
             )
-        return cls(model, tokenizer, str(name_or_path), max_length)
+        return cls.wrap(model, tokenizer, str(name_or_path), max_length)
 
     # --- specs ---------------------------------------------------------------
 

@@ -23,7 +23,7 @@ from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
 from litcore.data.dataset import Dataset
 from litcore.errors import ModelError
-from litcore.models.classifier import SequenceClassifier
+from litcore.models.classifier import LOAD_ERRORS, SequenceClassifier
 from litcore.models.precision import autocast, bf16_supported
 from litcore.paths import cache_dir
 
@@ -140,9 +140,9 @@ def fine_tune(
             str(base), **head, **_dropout_overrides(config.dropout)
         )
         tokenizer = AutoTokenizer.from_pretrained(str(base))
-    except (OSError, ValueError) as error:
+    except LOAD_ERRORS as error:
         raise ModelError(f"Could not load base model '{base}': {error}") from error
-    wrapper = SequenceClassifier(model, tokenizer, str(base), config.max_length)
+    wrapper = SequenceClassifier.wrap(model, tokenizer, str(base), config.max_length)
     if config.freeze_embeddings:
         model.get_input_embeddings().requires_grad_(False)
     input_ids, type_ids, _ = wrapper.tokenize(data.texts(), data.texts_b())

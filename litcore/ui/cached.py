@@ -18,6 +18,7 @@ from litcore.cache import PredictionStore
 from litcore.data.dataset import ColumnMapping, Dataset, from_frame
 from litcore.data.demo import load_demo
 from litcore.data.loading import read_bytes
+from litcore.errors import LumenError
 from litcore.faithfulness import Faithfulness, faithfulness, score_selection
 from litcore.generators import registry as generator_registry
 from litcore.generators.batch import BatchResult, run_batch
@@ -190,24 +191,49 @@ def embeddings(
     return getattr(predict_dataset(_model, _frame, prediction_store()), field)
 
 
-# Seconds after the first page's run before compiling UMAP (let the browser draw).
-UMAP_WARM_UP_DELAY_S = 3.0
+# Seconds after a page's run before background work starts (let the browser draw).
+WARM_UP_DELAY_S = 3.0
+
+
+def _in_background(name: str, work: Callable[[], None]) -> threading.Thread:
+    """Runs ``work`` in a daemon thread after ``WARM_UP_DELAY_S``."""
+
+    def run() -> None:
+        time.sleep(WARM_UP_DELAY_S)
+        work()
+
+    thread = threading.Thread(target=run, name=name, daemon=True)
+    thread.start()
+    return thread
 
 
 @st.cache_resource(show_spinner=False)
 def start_umap_warm_up() -> threading.Thread:
-    """Compiles UMAP in a background thread, once per process, after a short delay.
+    """Compiles UMAP in the background, once per process (see ``warm_up_umap``).
 
-    The first UMAP view then costs its own fit only (see ``warm_up_umap``).
+    The first UMAP view then costs its own fit only.
+    """
+    return _in_background("lumen-umap-warm-up", warm_up_umap)
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def start_weights_load(
+    model_fingerprint: str, _model: SequenceClassifier
+) -> threading.Thread:
+    """Loads a model's weights in the background, once per process.
+
+    A warm launch draws its first page from stored predictions, without the
+    weights; they load while the user reads it, not when a page needs them. A
+    load that fails here fails again, with its message, on that page.
     """
 
-    def run() -> None:
-        time.sleep(UMAP_WARM_UP_DELAY_S)
-        warm_up_umap()
+    def load() -> None:
+        try:
+            _model.model  # noqa: B018 (the property loads the weights)
+        except LumenError:
+            pass
 
-    thread = threading.Thread(target=run, name="lumen-umap-warm-up", daemon=True)
-    thread.start()
-    return thread
+    return _in_background("lumen-weights-load", load)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)

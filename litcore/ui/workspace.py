@@ -275,6 +275,16 @@ def current() -> Workspace | None:
     return st.session_state.get(state.WORKSPACE)
 
 
+def load_weights_in_background() -> None:
+    """Starts loading the active models' weights (``cached.start_weights_load``)."""
+    workspace = current()
+    if workspace is None:
+        return
+    for model in (workspace.model, workspace.model_b):
+        if model is not None:
+            cached.start_weights_load(model.fingerprint, model)
+
+
 def ensure_app_ran() -> None:
     """Reruns through app.py when Streamlit ran this page without it.
 
