@@ -125,3 +125,12 @@ def test_stored_predictions_need_no_weights(tmp_path):
     assert lazy.labels == ("negative", "positive")
     with pytest.raises(ModelError, match="Could not load"):
         lazy.model  # noqa: B018 (the property loads the weights)
+
+
+def test_weights_loaded_by_predict_can_be_differentiated(tiny_model_dir):
+    """``predict`` runs in inference mode; the weights it loads must not be
+    inference tensors, or salience fails on them later."""
+    model = SequenceClassifier.from_pretrained(tiny_model_dir)
+    model.predict(["good film"], bf16=False)
+    tensors = [*model.model.parameters(), *model.model.buffers()]
+    assert not any(tensor.is_inference() for tensor in tensors)

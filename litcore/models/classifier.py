@@ -100,7 +100,9 @@ class SequenceClassifier:
         does not wait for the weights (nor for transformers' modelling code).
         """
         if self._model is None:
-            with self._model_lock:
+            with self._model_lock, torch.inference_mode(False):
+                # Ordinary tensors even when ``predict`` asks first, inside its
+                # inference mode: salience differentiates through the weights.
                 if self._model is None:
                     self._model = _with_eager_attention(self._load_model().eval())
         return self._model
@@ -238,9 +240,7 @@ class SequenceClassifier:
             return self.model
         with self._bf16_lock:
             if self._bf16_model is None:
-                # Ordinary tensors even when first asked inside ``predict``'s
-                # inference mode: salience differentiates through this copy.
-                with torch.inference_mode(False):
+                with torch.inference_mode(False):  # as in ``model``
                     copied = copy.deepcopy(self.model).to(torch.bfloat16).eval()
                 self._bf16_model = copied.requires_grad_(False)
         return self._bf16_model
