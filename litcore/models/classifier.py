@@ -23,11 +23,15 @@ from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTok
 
 from litcore import types
 from litcore.errors import ModelError
-from litcore.models.precision import bf16_supported
+from litcore.models.precision import bf16_attention, bf16_supported
+from litcore.models.twins import cls_only_twin
 
 transformers.logging.set_verbosity_error()
 ProgressFn = Callable[[int, int], None]  # (done, total)
 DEFAULT_MAX_LENGTH = 128
+# Bumped when batch predictions change for the same weights (v2: the bf16 copy's
+# softmax in fp32), so that predictions stored by older code are made again.
+INFERENCE_VERSION = 2
 # What a missing, unreadable or mismatched weights file raises while loading.
 LOAD_ERRORS = (OSError, ValueError, SafetensorError)
 
@@ -83,13 +87,14 @@ class SequenceClassifier:
         self._model = None
         self._model_lock = threading.Lock()
         self._bf16_model = None  # a bf16 copy for batch inference, made on first use
+        self._salience_models = {}  # inference model -> its [CLS]-only twin
         self._bf16_lock = threading.Lock()
 
     @classmethod
     def wrap(cls, model, tokenizer, source: str, max_length: int):
         """A wrapper of a module already in memory (set to eval mode now)."""
         wrapper = cls(model.config, tokenizer, source, max_length, lambda: model)
-        wrapper._model = _with_eager_attention(model.eval())
+        wrapper._model = _with_attention(model.eval(), "eager")
         return wrapper
 
     @property
@@ -104,7 +109,7 @@ class SequenceClassifier:
                 # Ordinary tensors even when ``predict`` asks first, inside its
                 # inference mode: salience differentiates through the weights.
                 if self._model is None:
-                    self._model = _with_eager_attention(self._load_model().eval())
+                    self._model = _with_attention(self._load_model().eval(), "eager")
         return self._model
 
     @classmethod
@@ -242,8 +247,19 @@ class SequenceClassifier:
             if self._bf16_model is None:
                 with torch.inference_mode(False):  # as in ``model``
                     copied = copy.deepcopy(self.model).to(torch.bfloat16).eval()
+                copied = _with_attention(copied, bf16_attention())
                 self._bf16_model = copied.requires_grad_(False)
         return self._bf16_model
+
+    def salience_model(self, bf16: bool):
+        """What salience differentiates: ``inference_model(bf16)``, with a last
+        layer that computes the [CLS] row only where the architecture allows
+        (``twins.cls_only_twin``): the same logits for less work."""
+        network = self.inference_model(bf16)
+        with self._bf16_lock:
+            if network not in self._salience_models:
+                self._salience_models[network] = cls_only_twin(network)
+        return self._salience_models[network]
 
     def _head_outputs(self, logits: torch.Tensor) -> np.ndarray:
         """``<float32>[batch, num_labels]``: what ``predict`` keeps (probabilities)."""
@@ -294,16 +310,17 @@ class SequenceClassifier:
         return Predictions(probas, cls_embedding, mean_embedding, tokens, truncated)
 
 
-def _with_eager_attention(model):
-    """``model`` with plain (eager) attention, where it can switch.
+def _with_attention(model, implementation: str):
+    """``model`` switched to ``implementation`` of attention, where it can switch.
 
-    Salience differentiates this model, and backward through PyTorch's CPU flash
-    attention is slow under bf16 autocast: eager attention made integrated
-    gradients 1.5x faster there (``benchmarks/salience.py``), and forward passes
-    no slower.
+    The fp32 model runs plain "eager" attention: salience differentiates it,
+    and backward through PyTorch's CPU flash attention is slow (eager attention
+    made integrated gradients 1.5x faster, ``benchmarks/salience.py``), with
+    forward passes no slower. The bf16 copy runs eager attention with an fp32
+    softmax (``precision.bf16_attention``).
     """
     try:
-        model.set_attn_implementation("eager")
+        model.set_attn_implementation(implementation)
     except (AttributeError, ValueError, NotImplementedError):
         pass  # an architecture (or remote code) without the switch keeps its own
     return model
@@ -331,7 +348,8 @@ def token_budget_batches(
 
 
 def _fingerprint(source: str, config, max_length: int) -> str:
-    """Identifies the weights: path, config and the weight files' sizes and times."""
+    """Identifies the predictions: path, config, the weight files' sizes and times,
+    and the inference code's version."""
     parts = [source, json.dumps(config.to_dict(), sort_keys=True, default=str)]
     folder = Path(source)
     if folder.is_dir():
@@ -340,5 +358,5 @@ def _fingerprint(source: str, config, max_length: int) -> str:
         ):
             stat = weights.stat()
             parts.append(f"{weights.name}:{stat.st_size}:{stat.st_mtime_ns}")
-    parts.append(str(max_length))
+    parts += [str(max_length), f"inference-v{INFERENCE_VERSION}"]
     return hashlib.sha1("\n".join(parts).encode("utf-8")).hexdigest()[:16]

@@ -8,12 +8,12 @@ identity, to follow attention from the input to the last layer.
 
 Fast attention kernels (SDPA) do not return weights, so the weights come from
 a twin of the model that shares its parameters (no copy of the weights) and
-uses the plain attention implementation; the shared model is left untouched.
+uses the plain attention implementation. The shared model is left untouched,
+hooks included (transformers hooks the modules whose outputs it returns).
 """
 
 from __future__ import annotations
 
-import copy
 import functools
 from dataclasses import dataclass
 from typing import ClassVar
@@ -23,6 +23,7 @@ import torch
 
 from litcore.errors import LumenError
 from litcore.models.classifier import SequenceClassifier
+from litcore.models.twins import shared_copy
 from litcore.salience.base import SalienceMethod, param
 from litcore.salience.inputs import EncodedText, batch_of
 
@@ -30,8 +31,7 @@ from litcore.salience.inputs import EncodedText, batch_of
 @functools.lru_cache(maxsize=4)
 def eager_twin(model: SequenceClassifier) -> torch.nn.Module:
     """The HF model with the same parameter tensors and eager attention."""
-    shared = {id(t): t for t in [*model.model.parameters(), *model.model.buffers()]}
-    twin = copy.deepcopy(model.model, shared)
+    twin = shared_copy(model.model)
     twin.set_attn_implementation("eager")
     return twin.eval()
 

@@ -259,11 +259,11 @@ def probabilities_from_embeddings(
     """``<float32>[batch, num_labels]`` from word embeddings (differentiable).
 
     The model adds position and type embeddings itself, so this equals the
-    forward pass on the ids whose word embeddings ``embeddings`` are. ``bf16``
-    runs the model's bf16 copy of the weights; gradients still reach the fp32
-    ``embeddings``.
+    forward pass on the ids whose word embeddings ``embeddings`` are. It runs
+    ``model.salience_model``: ``bf16`` means the bf16 copy of the weights, and
+    gradients still reach the fp32 ``embeddings``.
     """
-    network = model.inference_model(bf16)
+    network = model.salience_model(bf16)
     batch = {
         "inputs_embeds": embeddings.to(network.dtype),
         "attention_mask": attention_mask,
