@@ -52,8 +52,8 @@ def median_seconds(
     """Median wall time of ``run(text)`` over ``texts``.
 
     First a warm-up pass over all of ``texts`` (or, without ``warm_up``, one
-    call): a process's first pass at each input length is slower, as oneDNN
-    builds its bf16 kernels per shape; the "first pass" figures measure that.
+    call): a process's first pass at each input length is slower (per-shape
+    set-up in PyTorch's CPU kernels); the "first pass" figures measure that.
     """
     for text in texts if warm_up else texts[:1]:
         run(text)
