@@ -38,7 +38,7 @@ class ClsOnlyLayer(torch.nn.Module):
     def forward(self, hidden_states, attention_mask=None, *args, **kwargs):
         attention = self.layer.attention.self
         batch = hidden_states.shape[0]
-        first = hidden_states[:, :1]
+        first = hidden_states[:, :1].contiguous()  # else linear broadcasts its weight
 
         def heads(states: torch.Tensor) -> torch.Tensor:
             shape = (batch, states.shape[1], -1, attention.attention_head_size)
