@@ -88,7 +88,7 @@ class SequenceClassifier:
         self._model_lock = threading.Lock()
         self._bf16_model = None  # a bf16 copy for batch inference, made on first use
         self._salience_models = {}  # inference model -> its [CLS]-only twin
-        self._bf16_lock = threading.Lock()
+        self._copies_lock = threading.Lock()  # the bf16 copy and the twins
 
     @classmethod
     def wrap(cls, model, tokenizer, source: str, max_length: int):
@@ -243,7 +243,7 @@ class SequenceClassifier:
         """
         if not (bf16 and bf16_supported()):
             return self.model
-        with self._bf16_lock:
+        with self._copies_lock:
             if self._bf16_model is None:
                 with torch.inference_mode(False):  # as in ``model``
                     copied = copy.deepcopy(self.model).to(torch.bfloat16).eval()
@@ -256,7 +256,7 @@ class SequenceClassifier:
         layer that computes the [CLS] row only where the architecture allows
         (``twins.cls_only_twin``): the same logits for less work."""
         network = self.inference_model(bf16)
-        with self._bf16_lock:
+        with self._copies_lock:
             if network not in self._salience_models:
                 self._salience_models[network] = cls_only_twin(network)
         return self._salience_models[network]

@@ -6,10 +6,10 @@ Zuidema 2020, "Quantifying Attention Flow in Transformers") multiplies the
 layers' head-averaged attention, with the residual connection added as an
 identity, to follow attention from the input to the last layer.
 
-Fast attention kernels (SDPA) do not return weights, so the weights come from
-a twin of the model that shares its parameters (no copy of the weights) and
-uses the plain attention implementation. The shared model is left untouched,
-hooks included (transformers hooks the modules whose outputs it returns).
+The weights come from the classifier's fp32 model, which runs plain (eager)
+attention (fast kernels such as SDPA return none), through a twin that shares
+its parameters: transformers hooks the modules whose outputs it returns, and
+the hooks go on the twin, leaving the shared model untouched.
 """
 
 from __future__ import annotations
@@ -29,11 +29,10 @@ from litcore.salience.inputs import EncodedText, batch_of
 
 
 @functools.lru_cache(maxsize=4)
-def eager_twin(model: SequenceClassifier) -> torch.nn.Module:
-    """The HF model with the same parameter tensors and eager attention."""
-    twin = shared_copy(model.model)
-    twin.set_attn_implementation("eager")
-    return twin.eval()
+def hooked_twin(model: SequenceClassifier) -> torch.nn.Module:
+    """The HF model's modules, sharing its parameter tensors, for transformers'
+    output hooks (the fp32 model already runs eager attention)."""
+    return shared_copy(model.model).eval()
 
 
 def attention_maps(
@@ -44,7 +43,7 @@ def attention_maps(
     if getattr(model.model.config, "type_vocab_size", 2) < 2:
         batch.pop("token_type_ids")
     with torch.inference_mode():
-        output = eager_twin(model)(**batch, output_attentions=True)
+        output = hooked_twin(model)(**batch, output_attentions=True)
     if not output.attentions:
         raise LumenError("This model does not return attention weights.")
     stacked = torch.stack([layer.float() for layer in output.attentions], dim=1)
