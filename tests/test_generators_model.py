@@ -106,9 +106,15 @@ def test_hotflip_inserts_the_deciding_word(one_word_model):
     result = registry.build("HotFlip", max_flips=1).generate(
         Example("This movie is great"), one_word_model
     )
-    assert result.original_pred == "positive"
-    assert result.candidates[0].text == "This movie is awful"
-    assert all(c.flipped and DECIDING_WORD in c.text.lower() for c in result.candidates)
+    assert result.original_pred == "positive" and result.candidates
+    # Attention is uniform, so every word is an equally good place for "awful":
+    # which one wins the tie is up to rounding (it differs between CPUs).
+    original = "This movie is great".split()
+    for candidate in result.candidates:
+        words = candidate.text.split()
+        swapped = [i for i, (a, b) in enumerate(zip(original, words)) if a != b]
+        assert len(words) == len(original) and len(swapped) == 1
+        assert words[swapped[0]].lower() == DECIDING_WORD and candidate.flipped
 
 
 def test_hotflip_leaves_the_model_untouched(one_word_model):
