@@ -34,6 +34,18 @@ def tiny_model(tiny_model_dir):
     return SequenceClassifier.from_pretrained(tiny_model_dir)
 
 
+@pytest.fixture
+def bf16_anywhere(monkeypatch):
+    """The bf16 paths taken on any CPU, so their tests test them everywhere.
+
+    Where the CPU lacks bf16 matmuls PyTorch emulates them (several times slower,
+    the same arithmetic: bf16 products summed in fp32).
+    """
+    from litcore.models import precision
+
+    monkeypatch.setattr(precision, "bf16_supported", lambda: True)
+
+
 @pytest.fixture(scope="session")
 def demo_prepared(cache_root) -> dict:
     """The movie demo prepared once per run (data, fine-tuned model, predictions)."""

@@ -153,6 +153,7 @@ def test_configs_are_hashable_and_carry_widget_specs():
 @pytest.mark.parametrize(
     "name", ["Gradient L2 norm", "Gradient × input", "Integrated gradients"]
 )
+@pytest.mark.usefixtures("bf16_anywhere")
 def test_bf16_gradients_work_after_batch_predictions(tiny_model_dir, name):
     """The bf16 copy made inside ``predict``'s inference mode still differentiates."""
     model = SequenceClassifier.from_pretrained(tiny_model_dir)
@@ -248,6 +249,7 @@ def test_each_method_ranks_the_decisive_token_first(detector, name):
 
 
 @pytest.mark.parametrize("name", BF16)
+@pytest.mark.usefixtures("bf16_anywhere")
 def test_bf16_precision_keeps_the_answer(detector, name):
     text = "the plot was boring but the acting was good and fun"
     fast = build(name, {"precision": "bf16"}).explain(detector, text, target=1)
@@ -257,6 +259,7 @@ def test_bf16_precision_keeps_the_answer(detector, name):
 
 
 @pytest.mark.parametrize("tolerance, kept", [(0.0, "fp32"), (float("inf"), "bf16")])
+@pytest.mark.usefixtures("bf16_anywhere")
 def test_auto_ig_redoes_in_fp32_what_bf16_misses(
     tiny_model, monkeypatch, tolerance, kept
 ):

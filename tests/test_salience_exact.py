@@ -105,15 +105,13 @@ def test_integrated_gradients_completeness_on_the_demo(demo_model, baseline):
     assert salience.details["probability_change"] == pytest.approx(change, abs=1e-4)
 
 
+@pytest.mark.usefixtures("bf16_anywhere")
 def test_auto_precision_keeps_bf16_only_where_complete(demo_model):
     """Default IG: bf16 where the sum is within 5% of the fp32 change, else fp32."""
     texts = [
         "a gripping, beautifully acted story that never lets go of you",
         "not bad at all",
-        "the film is long.",
-        "it's a movie.",
         "dull, flat and far too pleased with itself",
-        "I wanted to like it more than I did",
     ]
     auto = build("Integrated gradients").explain_batch(demo_model, texts)
     exact = build("Integrated gradients", {"precision": "fp32"}).explain_batch(

@@ -4,7 +4,7 @@ import pytest
 import torch
 from transformers import BertConfig, BertModel
 
-from litcore.models.precision import bf16_attention, bf16_supported
+from litcore.models.precision import bf16_attention
 from litcore.models.twins import ClsOnlyLayer, cls_only_twin, shared_copy
 
 TEXTS = ["good film", "a very very bad boring film and plot"]  # padded batch
@@ -20,9 +20,9 @@ def logits_and_input_gradient(network, batch):
     return logits.float().detach(), gradient
 
 
+@pytest.mark.usefixtures("bf16_anywhere")
 @pytest.mark.parametrize("bf16", [False, True])
 def test_cls_only_twin_keeps_logits_and_gradients(tiny_model, bf16):
-    """(bf16 where the CPU has it, else the fp32 model again.)"""
     network = tiny_model.inference_model(bf16)
     twin = cls_only_twin(network)
     assert isinstance(twin.bert.encoder.layer[-1], ClsOnlyLayer)
@@ -54,6 +54,7 @@ def test_other_architectures_keep_the_full_model():
     assert cls_only_twin(encoder) is encoder
 
 
+@pytest.mark.usefixtures("bf16_anywhere")
 def test_fp32_softmax_attention_is_eager_attention(tiny_model):
     """In fp32 the bf16 copy's attention computes exactly what eager does."""
     twin = shared_copy(tiny_model.model)
@@ -63,6 +64,5 @@ def test_fp32_softmax_attention_is_eager_attention(tiny_model):
         expected = tiny_model.model(**batch).logits
         got = twin(**batch).logits
     assert torch.allclose(got, expected, atol=1e-6)
-    if bf16_supported():
-        copy = tiny_model.inference_model(True)
-        assert copy.config._attn_implementation == bf16_attention()
+    copy = tiny_model.inference_model(True)
+    assert copy.config._attn_implementation == bf16_attention()

@@ -23,7 +23,7 @@ from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTok
 
 from litcore import types
 from litcore.errors import ModelError
-from litcore.models.precision import bf16_attention, bf16_supported
+from litcore.models import precision
 from litcore.models.twins import cls_only_twin
 
 transformers.logging.set_verbosity_error()
@@ -241,13 +241,13 @@ class SequenceClassifier:
         gradient; gradients with respect to its inputs still flow):
         ``self.model`` stays fp32 for exact salience.
         """
-        if not (bf16 and bf16_supported()):
+        if not (bf16 and precision.bf16_supported()):
             return self.model
         with self._copies_lock:
             if self._bf16_model is None:
                 with torch.inference_mode(False):  # as in ``model``
                     copied = copy.deepcopy(self.model).to(torch.bfloat16).eval()
-                copied = _with_attention(copied, bf16_attention())
+                copied = _with_attention(copied, precision.bf16_attention())
                 self._bf16_model = copied.requires_grad_(False)
         return self._bf16_model
 

@@ -21,7 +21,7 @@ from typing import ClassVar
 import numpy as np
 import torch
 
-from litcore.models.precision import bf16_supported
+from litcore.models import precision as hardware
 from litcore.salience.base import SalienceMethod, param, precision_param
 from litcore.salience.inputs import (
     BASELINES,
@@ -91,7 +91,7 @@ class IntegratedGradients(SalienceMethod):
         classes, target_probabilities = resolve_targets(ends[: len(encoded)], wanted)
         rows = np.arange(len(encoded))
         changes = ends[rows, classes] - ends[len(encoded) + rows, classes]
-        bf16 = self.precision != "fp32" and bf16_supported()
+        bf16 = self.precision != "fp32" and hardware.bf16_supported()
         token_scores = self._attribute(model, inputs, baselines, batch, classes, bf16)
         precisions = np.array(["bf16" if bf16 else "fp32"] * len(encoded))
         if self.precision == AUTO and bf16:
