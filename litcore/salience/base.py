@@ -26,6 +26,7 @@ from litcore.salience.inputs import (
     encode,
     target_probabilities,
 )
+from litcore.salience.timing import SPEED
 
 
 @dataclass
@@ -150,7 +151,8 @@ class SalienceMethod:
         signed: whether scores carry a direction.
         expensive: run on demand only, with a spinner.
         seconds_per_example: expected time on 2 CPU cores for a 40-token text
-            (measured by ``benchmarks/salience.py``), shown before running.
+            (measured by ``benchmarks/salience.py``), shown before running,
+            scaled by this machine's observed speed (``timing``).
     """
 
     name: ClassVar[str]
@@ -182,7 +184,12 @@ class SalienceMethod:
                 )
 
     def expected_seconds(self, num_tokens: int) -> float:
-        """Rough time for one text of ``num_tokens`` tokens, to show before running."""
+        """Rough time for one text of ``num_tokens`` tokens, to show before running:
+        the nominal figure times what this machine's runs took against it."""
+        return self._nominal_seconds(num_tokens) * SPEED.factor(self.name)
+
+    def _nominal_seconds(self, num_tokens: int) -> float:
+        """``seconds_per_example`` scaled to the length and the configuration."""
         return self.seconds_per_example * max(num_tokens, 1) / 40 * self._work()
 
     def _work(self) -> float:
@@ -229,6 +236,8 @@ class SalienceMethod:
         wanted = [None] * len(encoded) if targets is None else list(targets)
         classes, probabilities, scores, details = self._explain(model, encoded, wanted)
         seconds = (time.perf_counter() - started) / len(encoded)
+        mean_tokens = sum(len(item.token_ids) for item in encoded) / len(encoded)
+        SPEED.record(self.name, seconds, self._nominal_seconds(round(mean_tokens)))
         return [
             TokenSalience(
                 method=self.name,

@@ -1,0 +1,53 @@
+"""Time estimates scaled by what this machine's explanations took."""
+
+from __future__ import annotations
+
+import pytest
+
+from litcore.salience import base, build
+from litcore.salience.timing import KEEP, SpeedRecord
+
+
+def test_a_new_record_leaves_estimates_as_measured():
+    assert SpeedRecord().factor("LIME") == 1.0
+
+
+def test_first_run_of_each_method_is_not_recorded():
+    speed = SpeedRecord()
+    speed.record("LIME", observed=9.0, nominal=1.0)  # imports, kernels: one-off
+    assert speed.factor("LIME") == 1.0
+    speed.record("LIME", observed=3.0, nominal=1.0)
+    assert speed.factor("LIME") == 3.0
+
+
+def test_own_ratio_is_the_median_of_the_recent_runs():
+    speed = SpeedRecord()
+    for observed in [100.0, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0]:
+        speed.record("LIME", observed, nominal=2.0)
+    # The first run is skipped; the last KEEP of the rest are 2..32 seconds.
+    assert KEEP == 5
+    assert speed.factor("LIME") == 4.0
+
+
+def test_unseen_method_takes_the_other_methods_median():
+    speed = SpeedRecord()
+    for name, ratio in [("a", 2.0), ("b", 4.0), ("c", 10.0)]:
+        speed.record(name, 1.0, 1.0)
+        speed.record(name, ratio, 1.0)
+    assert speed.factor("Integrated gradients") == 4.0
+    assert speed.factor("a") == 2.0
+
+
+def test_explanations_scale_the_shown_estimate(tiny_model, monkeypatch):
+    speed = SpeedRecord()
+    monkeypatch.setattr(base, "SPEED", speed)
+    method = build("Gradient × input")
+    nominal = method.expected_seconds(7)
+    for _ in range(2):
+        salience = method.explain(tiny_model, "the movie was good")
+    ratio = salience.seconds / method._nominal_seconds(len(salience.tokens))
+    assert speed.factor(method.name) == pytest.approx(ratio)
+    assert method.expected_seconds(7) == pytest.approx(nominal * ratio)
+    # Another method, not run yet, is scaled by the machine's speed.
+    lime = build("LIME")
+    assert lime.expected_seconds(7) == pytest.approx(lime._nominal_seconds(7) * ratio)
