@@ -252,11 +252,11 @@ class SequenceClassifier:
         return self._bf16_model
 
     def salience_model(self, bf16: bool):
-        """What salience differentiates: ``inference_model(bf16)``, with a last
-        layer that computes the [CLS] row only where the architecture allows
-        (``twins.cls_only_twin``): the same logits for less work."""
+        """What salience runs (differentiates and scores): ``inference_model(bf16)``
+        with a last layer that computes the [CLS] row only where the architecture
+        allows (``twins.cls_only_twin``): the same logits for less work."""
         network = self.inference_model(bf16)
-        with self._copies_lock:
+        with self._copies_lock, torch.inference_mode(False):  # as in ``model``
             if network not in self._salience_models:
                 self._salience_models[network] = cls_only_twin(network)
         return self._salience_models[network]

@@ -97,10 +97,11 @@ def probabilities(
     """``<float32>[batch, num_labels]``: class probabilities (fp32 unless ``bf16``).
 
     ``bf16`` runs the model's bf16 copy of the weights, the one its batch
-    predictions use, so perturbed and original texts are scored alike.
+    predictions use. Both run as ``model.salience_model``: the same logits
+    (to 1e-6 in fp32) with a last layer that computes [CLS] only.
     """
     with torch.inference_mode():
-        logits = model.forward(batch, model.inference_model(bf16)).logits.float()
+        logits = model.forward(batch, model.salience_model(bf16)).logits.float()
     return torch.softmax(logits, dim=-1)
 
 
