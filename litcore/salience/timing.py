@@ -5,7 +5,9 @@ native bf16 matmuls); another can be several times slower (on 2 AVX2 cores
 without bf16, integrated gradients took 4x its figure). Every explanation
 records its wall time against that figure, and later estimates are scaled by
 the ratio: the method's own once it has one, else the other methods' (the
-machine's speed), else 1.
+machine's speed), else 1. A method's ratio is the smallest of its recent runs:
+a run slowed by other work (a background warm-up, another session) does not
+raise it.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import statistics
 import threading
 from collections import deque
 
-# Recent ratios kept per method (their median scales the estimate).
+# Recent ratios kept per method (the smallest scales the estimate).
 KEEP = 5
 
 
@@ -40,8 +42,8 @@ class SpeedRecord:
         """What to multiply ``method``'s nominal time by on this machine."""
         with self._lock:
             if method in self._ratios:
-                return statistics.median(self._ratios[method])
-            others = [statistics.median(r) for r in self._ratios.values()]
+                return min(self._ratios[method])
+            others = [min(ratios) for ratios in self._ratios.values()]
         return statistics.median(others) if others else 1.0
 
 
