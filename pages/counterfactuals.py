@@ -19,6 +19,7 @@ from litcore.overlay import NewExample, generated_origin
 from litcore.ui import cached, state
 from litcore.ui import regression as regression_ui
 from litcore.ui import workspace as ws
+from litcore.ui.formatting import count
 from litcore.ui.sidebar import filtered_frame
 
 SCOPES = ["Primary example", "Selection (batch)"]
@@ -74,7 +75,7 @@ if scope == SCOPES[0]:
 else:
     ids = list(selection.ids) or filtered_frame(workspace)["id"].tolist()
     source = "selected" if selection.ids else "shown by the sidebar filters"
-    st.caption(f"{len(ids):,} examples {source}.")
+    st.caption(f"{count(len(ids), 'example')} {source}.")
     if ids:
         cap = st.number_input(
             "Examples at most",

@@ -15,6 +15,7 @@ from litcore.slices import SliceStore
 from litcore.textdiff import diff_html
 from litcore.ui import cached, state
 from litcore.ui import workspace as ws
+from litcore.ui.formatting import count
 from litcore.ui.sidebar import filtered_frame
 
 PICK_KEY = "editor_pick"
@@ -232,4 +233,6 @@ if st.button("Save slice", key="editor_slice_save", disabled=added_rows.empty):
     except LumenError as error:
         st.error(str(error))
     else:
-        st.success(f"Saved the slice '{saved.name}' ({len(saved.ids):,} examples).")
+        st.success(
+            f"Saved the slice '{saved.name}' ({count(len(saved.ids), 'example')})."
+        )

@@ -16,6 +16,7 @@ from litcore.ui import cached, state
 from litcore.ui import regression as regression_ui
 from litcore.ui import workspace as ws
 from litcore.ui.charts import FIT_WIDTH
+from litcore.ui.formatting import about, count
 from litcore.ui.heatmap import token_heatmap_html
 from litcore.ui.sidebar import filtered_frame
 
@@ -291,7 +292,7 @@ pending = [
 for column, name in zip(st.columns(max(1, len(pending))), pending):
     expected = build(name, configs.get(name, {})).expected_seconds(num_tokens)
     column.button(
-        f"Run {name} (about {expected:.1f} s)",
+        f"Run {name} ({about(expected)})",
         key=f"explain_run_{METHODS[name].__name__}",
         on_click=_request,
         args=(name, _run_key(name)),
@@ -301,7 +302,7 @@ results: dict[str, TokenSalience] = {}
 for name in [n for n in chosen if _ready(n)]:
     expected = build(name, configs.get(name, {})).expected_seconds(num_tokens)
     try:
-        with st.spinner(f"{name}: about {expected:.1f} s…"):
+        with st.spinner(f"{name}: {about(expected)}…"):
             results[name] = _explain(name)
     except LumenError as error:
         st.error(f"{name}: {error}")
@@ -504,7 +505,7 @@ def faithfulness_panel(names: list[str]) -> None:
     )
     run_key = (tuple(ids[:cap]), tuple((n, _config(n)) for n in picked), removal)
     if st.button(
-        f"Score {cap:,} examples (about {cap * seconds:.0f} s)",
+        f"Score {count(cap, 'example')} ({about(cap * seconds)})",
         key="explain_score_selection",
         disabled=not picked,
     ):

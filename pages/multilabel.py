@@ -21,6 +21,7 @@ from litcore.multilabel_metrics import (
     predicted_labels,
 )
 from litcore.ui import multilabel, task_models
+from litcore.ui.formatting import count
 from litcore.ui.workspace import ensure_app_ran
 
 ensure_app_ran()
@@ -175,7 +176,7 @@ report = multilabel_report(gold, probas, thresholds, labels)
 predicted = predicted_labels(probas, thresholds)
 st.subheader("Metrics")
 st.caption(
-    f"{report.n} examples; exact match counts an example right only when its "
+    f"{count(report.n, 'example')}; exact match counts an example right only when its "
     "predicted label set equals the gold set."
 )
 for column, (name, title) in zip(st.columns(len(HEADLINE)), HEADLINE.items()):
@@ -219,7 +220,7 @@ if cell is not None:
     note_column, clear_column = st.columns([4, 1], vertical_alignment="center")
     note_column.markdown(
         f"Showing **{label} · {cell_name}** ({CELL_NAMES[cell_name]}): "
-        f"{int(in_cell.sum())} examples."
+        f"{count(int(in_cell.sum()), 'example')}."
     )
     clear_column.button(
         "Show all cells", key="multilabel_clear_cell", on_click=multilabel.clear_cell

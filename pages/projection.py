@@ -25,6 +25,7 @@ from litcore.projection import (
 )
 from litcore.ui import cached, state
 from litcore.ui import workspace as ws
+from litcore.ui.formatting import count
 from litcore.ui.point_charts import point_trace, selectable_point_chart
 from litcore.ui.sidebar import filtered_frame
 
@@ -191,7 +192,7 @@ for role, example, symbol, colour in (
 axis = "PC" if projected.note or method == "PCA" else "UMAP "
 figure.update_layout(
     title=f"{method} of the {EMBEDDING_FIELDS[field].lower()} embedding "
-    f"({len(points):,} examples)",
+    f"({count(len(points), 'example')})",
     xaxis_title=f"{axis}1",
     yaxis_title=f"{axis}2",
     legend_title_text=colour_name,

@@ -12,6 +12,7 @@ from litcore.heads import ABS_ERROR, PRED_SCORE, RESIDUAL
 from litcore.ui import regression as regression_ui
 from litcore.ui import state
 from litcore.ui import workspace as ws
+from litcore.ui.formatting import count
 from litcore.ui.sidebar import filtered_frame
 
 CHART_KEY, WORST_KEY = "regression_scatter", "regression_worst"
@@ -46,7 +47,7 @@ shown = filtered_frame(workspace).reset_index(drop=True)
 threshold = state.filters().abs_error_above
 st.caption(
     f"Head: {gold} (regression), {model.source}. {len(shown):,} of "
-    f"{len(workspace.frame):,} examples shown (sidebar filters"
+    f"{count(len(workspace.frame), 'example')} shown (sidebar filters"
     f"{f', absolute error > {threshold:.1f}' if threshold else ''})."
 )
 if shown[gold].notna().sum() < 2:

@@ -16,6 +16,7 @@ from litcore.predictions import CONFIDENCE, LENGTH, PRED, proba_column
 from litcore.scalars import jitter, threshold_metrics
 from litcore.ui import state
 from litcore.ui import workspace as ws
+from litcore.ui.formatting import count
 from litcore.ui.point_charts import (
     PRIMARY_MARKER,
     SELECTED_MARKER,
@@ -128,7 +129,7 @@ if threshold is not None and score_label == labels[1]:
         annotation_text=f"threshold {threshold:.2f}",
     )
 figure.update_layout(
-    title=f"{score_name} by {x_field.strip('()')} ({len(points):,} examples)",
+    title=f"{score_name} by {x_field.strip('()')} ({count(len(points), 'example')})",
     xaxis_title=x_field.strip("()").capitalize(),
     yaxis_title=(
         f"Predicted {head.name} (regression head)"

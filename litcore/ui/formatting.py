@@ -1,4 +1,4 @@
-"""Small helpers that turn core results into display tables."""
+"""Small helpers that turn core results into display tables and labels."""
 
 from __future__ import annotations
 
@@ -29,3 +29,20 @@ def headline_table(reports: dict[str, ClassificationReport | None]) -> pd.DataFr
         column["Examples"] = report.n if report else 0
         columns[name] = column
     return pd.DataFrame(columns).round(4)
+
+
+def about(seconds: float) -> str:
+    """A time estimate for a label: "under 0.1 s", "about 0.4 s", "about 12 s",
+    "about 3 min"."""
+    if seconds < 0.05:
+        return "under 0.1 s"
+    if seconds < 10:
+        return f"about {seconds:.1f} s"
+    if seconds < 90:
+        return f"about {seconds:.0f} s"
+    return f"about {seconds / 60:.0f} min"
+
+
+def count(number: int, noun: str) -> str:
+    """``number`` and ``noun``, singular or plural: "1 example", "2,000 examples"."""
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"

@@ -32,6 +32,7 @@ from litcore.regression import (
 from litcore.score_salience import SCORE_METHODS, ScoreSalience, build_score_method
 from litcore.selection import Selection
 from litcore.ui import cached, progress
+from litcore.ui.formatting import count
 from litcore.ui.heatmap import token_heatmap_html
 from litcore.ui.point_charts import (
     PRIMARY_MARKER,
@@ -152,7 +153,8 @@ def score_scatter(
     if len(primary):
         figure.add_trace(point_trace(primary, "Primary", PRIMARY_MARKER))
     figure.update_layout(
-        title=f"Predicted score against gold '{gold}' ({len(points):,} examples)",
+        title=f"Predicted score against gold '{gold}' "
+        f"({count(len(points), 'example')})",
         xaxis_title=f"Gold {gold}",
         yaxis_title="Predicted score",
         legend={"orientation": "h", "y": -0.15},

@@ -22,6 +22,7 @@ from litcore.regression import DEMO_TARGET
 from litcore.selection import Selection
 from litcore.slices import SliceStore
 from litcore.ui import state
+from litcore.ui.formatting import count
 from litcore.ui.workspace import (
     DEMO_MODEL,
     DEMO_OTHER_SEED,
@@ -649,7 +650,7 @@ def _save_slice(workspace: Workspace, source: str) -> None:
     st.session_state["slice_name"] = ""
     st.session_state[state.SLICE_MESSAGE] = (
         True,
-        f"Saved slice '{saved.name}' ({len(saved.ids):,} examples).",
+        f"Saved slice '{saved.name}' ({count(len(saved.ids), 'example')}).",
     )
 
 
