@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from litcore.salience import base, build
+from litcore.salience import METHODS, base, build
 from litcore.salience.timing import KEEP, SpeedRecord
 
 
@@ -55,3 +55,19 @@ def test_explanations_scale_the_shown_estimate(tiny_model, monkeypatch):
     # Another method, not run yet, is scaled by the machine's speed.
     lime = build("LIME")
     assert lime.expected_seconds(7) == pytest.approx(lime._nominal_seconds(7) * ratio)
+
+
+def test_length_models_give_exact_figures():
+    gradient = build("Gradient L2 norm")  # fixed cost + n
+    assert gradient._nominal_seconds(8) == pytest.approx(0.025 * 58 / 90)
+    occlusion = build("Occlusion (leave one out)")  # fixed cost + n²
+    assert occlusion._nominal_seconds(80) == pytest.approx(0.25 * 6600 / 1800)
+
+
+@pytest.mark.parametrize("name", list(METHODS))
+def test_every_estimate_is_its_figure_at_40_tokens_and_grows(name):
+    method = build(name)
+    figures = [method._nominal_seconds(n) for n in (0, 1, 8, 40, 128, 512)]
+    assert figures[3] == pytest.approx(type(method).seconds_per_example)
+    assert figures[0] == figures[1]  # an empty text costs as much as one token
+    assert all(a < b for a, b in zip(figures[1:], figures[2:]))

@@ -69,6 +69,7 @@ class _AttentionBase(SalienceMethod):
 
     signed: ClassVar[bool] = False
     seconds_per_example: ClassVar[float] = 0.03
+    fixed_cost: ClassVar[float] = 40.0  # one pass: set-up weighs as ~40 tokens
 
     def is_compatible(self, model: SequenceClassifier) -> bool:
         return getattr(model.model.config, "num_attention_heads", None) is not None

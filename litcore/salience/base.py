@@ -153,12 +153,18 @@ class SalienceMethod:
         seconds_per_example: expected time on 2 CPU cores for a 40-token text
             (measured by ``benchmarks/salience.py``), shown before running,
             scaled by this machine's observed speed (``timing``).
+        fixed_cost, length_power: time grows with the length ``n`` as
+            ``fixed_cost + n ** length_power`` (fitted on 8-128 tokens by
+            ``benchmarks/salience_lengths.py``); ``fixed_cost`` is in the same
+            units, one token's cost.
     """
 
     name: ClassVar[str]
     signed: ClassVar[bool]
     expensive: ClassVar[bool] = False
     seconds_per_example: ClassVar[float]
+    fixed_cost: ClassVar[float] = 0.0
+    length_power: ClassVar[int] = 1
 
     def config(self) -> tuple[tuple[str, Any], ...]:
         """The configuration as a hashable tuple (for cache keys)."""
@@ -190,7 +196,15 @@ class SalienceMethod:
 
     def _nominal_seconds(self, num_tokens: int) -> float:
         """``seconds_per_example`` scaled to the length and the configuration."""
-        return self.seconds_per_example * max(num_tokens, 1) / 40 * self._work()
+        return (
+            self.seconds_per_example
+            * self._length_cost(max(num_tokens, 1))
+            / self._length_cost(40)
+            * self._work()
+        )
+
+    def _length_cost(self, num_tokens: int) -> float:
+        return self.fixed_cost + num_tokens**self.length_power
 
     def _work(self) -> float:
         """Work relative to the default configuration (e.g. steps / 32)."""

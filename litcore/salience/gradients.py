@@ -71,6 +71,7 @@ class _GradientMethod(SalienceMethod):
     In bf16 the target probability is the bf16 copy's, as in batch predictions.
     """
 
+    fixed_cost: ClassVar[float] = 50.0  # one pass: set-up weighs as ~50 tokens
     precision: str = precision_param("bf16")
 
     def _explain(self, model, encoded, wanted):

@@ -30,6 +30,9 @@ class LeaveOneOut(SalienceMethod):
     name: ClassVar[str] = "Occlusion (leave one out)"
     signed: ClassVar[bool] = True
     seconds_per_example: ClassVar[float] = 0.25
+    # n texts of about n tokens each, plus set-up.
+    fixed_cost: ClassVar[float] = 200.0
+    length_power: ClassVar[int] = 2
 
     removal: str = param(
         "Removal",
