@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from litcore.salience import METHODS, base, build
+from litcore.salience.registry import warm_up
 from litcore.salience.timing import KEEP, SpeedRecord
 
 
@@ -71,3 +72,13 @@ def test_every_estimate_is_its_figure_at_40_tokens_and_grows(name):
     assert figures[3] == pytest.approx(type(method).seconds_per_example)
     assert figures[0] == figures[1]  # an empty text costs as much as one token
     assert all(a < b for a, b in zip(figures[1:], figures[2:]))
+
+
+def test_warm_up_pays_the_set_up_so_the_first_real_run_counts(tiny_model, monkeypatch):
+    speed = SpeedRecord()
+    monkeypatch.setattr(base, "SPEED", speed)
+    warm_up(tiny_model)
+    method = build("Integrated gradients")
+    salience = method.explain(tiny_model, "the movie was good")
+    ratio = salience.seconds / method._nominal_seconds(len(salience.tokens))
+    assert speed.factor(method.name) == pytest.approx(ratio)

@@ -220,7 +220,8 @@ def start_umap_warm_up() -> threading.Thread:
 def start_weights_load(
     model_fingerprint: str, _model: SequenceClassifier
 ) -> threading.Thread:
-    """Loads a model's weights in the background, once per process.
+    """Loads a model's weights in the background, once per process, then sets up
+    salience (``registry.warm_up``).
 
     A warm launch draws its first page from stored predictions, without the
     weights; they load while the user reads it, not when a page needs them. A
@@ -230,6 +231,7 @@ def start_weights_load(
     def load() -> None:
         try:
             _model.model  # noqa: B018 (the property loads the weights)
+            salience_registry.warm_up(_model)
         except LumenError:
             pass
 
