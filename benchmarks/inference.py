@@ -20,8 +20,8 @@ import torch
 from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
 from litcore.data.demo import load_demo
-from litcore.demo_model import demo_model_dir
 from litcore.models.classifier import DEFAULT_MAX_LENGTH, SequenceClassifier
+from litcore.session.demo import demo_model_dir
 
 BATCH_SIZE = 64
 MAX_LENGTH = DEFAULT_MAX_LENGTH  # what SequenceClassifier uses for the demo

@@ -22,7 +22,7 @@ UMAP_BAR_S = 10.0
 MEASURE = """
 import json, sys, time
 from litcore.data.demo import load_demo
-from litcore.demo_model import demo_model_dir
+from litcore.session.demo import demo_model_dir
 from litcore.models.classifier import SequenceClassifier
 from litcore.projection import PCAProjection, UMAPProjection, warm_up_umap
 

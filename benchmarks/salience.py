@@ -29,10 +29,10 @@ from captum.attr import LayerIntegratedGradients
 from torch.utils.flop_counter import FlopCounterMode
 
 from litcore.data.demo import load_demo
-from litcore.demo_model import demo_model_dir
 from litcore.models.classifier import SequenceClassifier
 from litcore.models.precision import bf16_supported
 from litcore.salience import METHODS, build, params_of
+from litcore.session.demo import demo_model_dir
 
 LIT_SECONDS = {"IG 30 steps": 0.27, "LIME 256 samples": 2.25}
 TARGET_SECONDS = {

@@ -15,9 +15,9 @@ from __future__ import annotations
 import time
 
 from litcore.data.demo import load_demo
-from litcore.demo_model import demo_model_dir
 from litcore.models.classifier import SequenceClassifier
 from litcore.salience import METHODS, build
+from litcore.session.demo import demo_model_dir
 
 LENGTHS = (8, 16, 32, 64, 128)
 CALIBRATION = 40

@@ -9,7 +9,6 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from litcore.cache import PredictionStore
 from litcore.data.dataset import ColumnMapping, from_frame
 from litcore.data.demo import DEMOS
 from litcore.data.loading import read_path
@@ -21,6 +20,7 @@ from litcore.models.training import (
     base_model_dir,
     fine_tune,
 )
+from litcore.store.predictions import PredictionStore
 
 
 class _Bars:
@@ -49,7 +49,7 @@ class _Bars:
 
 
 def _prepare_demo(args, bars: _Bars) -> dict:
-    from litcore.demo_model import prepare_demo
+    from litcore.session.demo import prepare_demo
 
     return prepare_demo(args.dataset, bars.train, bars.predict)
 
@@ -75,8 +75,8 @@ def _train(args, bars: _Bars) -> dict:
 
 
 def _predict(args, bars: _Bars) -> dict | None:
-    from litcore.demo_model import evaluate
-    from litcore.predictions import predict_dataset, proba_column
+    from litcore.session.demo import evaluate
+    from litcore.session.predictions import predict_dataset, proba_column
 
     raw = read_path(args.data)
     model = SequenceClassifier.from_pretrained(args.model)

@@ -18,8 +18,8 @@ from typing import ClassVar
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from litcore.cache import PredictionStore
 from litcore.errors import LumenError
+from litcore.store.predictions import PredictionStore
 
 EMBEDDING_FIELDS = {"cls_embedding": "CLS token", "mean_embedding": "Mean of tokens"}
 UMAP_METRICS = ("cosine", "euclidean", "manhattan", "correlation")

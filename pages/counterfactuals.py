@@ -14,8 +14,8 @@ from litcore.generators.batch import (
     invariance_failures,
     score_change_summary,
 )
-from litcore.heads import PRED_SCORE
-from litcore.overlay import NewExample, generated_origin
+from litcore.session.heads import PRED_SCORE
+from litcore.session.overlay import NewExample, generated_origin
 from litcore.ui import cached, state
 from litcore.ui import regression as regression_ui
 from litcore.ui import workspace as ws

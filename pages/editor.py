@@ -7,16 +7,16 @@ import streamlit as st
 
 from litcore.data.dataset import LABEL, TEXT, TEXT_B
 from litcore.errors import LumenError
-from litcore.heads import PRED_SCORE
-from litcore.overlay import EDITED, ORIGIN, ORIGINAL, PARENT_ID, NewExample
-from litcore.predictions import PRED, TRUNCATED, proba_column
 from litcore.salience import registry as salience_registry
-from litcore.slices import SliceStore
-from litcore.textdiff import diff_html
+from litcore.session.heads import PRED_SCORE
+from litcore.session.overlay import EDITED, ORIGIN, ORIGINAL, PARENT_ID, NewExample
+from litcore.session.predictions import PRED, TRUNCATED, proba_column
 from litcore.ui import cached, state
 from litcore.ui import workspace as ws
 from litcore.ui.formatting import count
 from litcore.ui.sidebar import filtered_frame
+from litcore.view.slices import SliceStore
+from litcore.view.textdiff import diff_html
 
 PICK_KEY = "editor_pick"
 SALIENCE_KEY = "editor_salience_method"

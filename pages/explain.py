@@ -9,9 +9,9 @@ import streamlit as st
 
 from litcore.data.dataset import LABEL, TEXT, TEXT_B
 from litcore.errors import LumenError
-from litcore.faithfulness import RANDOM_REFERENCE, Faithfulness, rank_methods
-from litcore.predictions import LENGTH, PRED, proba_column
 from litcore.salience import METHODS, TokenSalience, build, compatible, params_of
+from litcore.salience.faithfulness import RANDOM_REFERENCE, Faithfulness, rank_methods
+from litcore.session.predictions import LENGTH, PRED, proba_column
 from litcore.ui import cached, state
 from litcore.ui import regression as regression_ui
 from litcore.ui import workspace as ws

@@ -9,19 +9,19 @@ from functools import partial
 import pandas as pd
 import streamlit as st
 
-from litcore import comparison
-from litcore.comparison import PRED_B
 from litcore.data.dataset import LABEL
-from litcore.facets import facet_table
-from litcore.metrics import ALL_CLASSES, confusion_with_totals
-from litcore.overlay import ORIGIN, ORIGINAL
-from litcore.predictions import CONFIDENCE, LENGTH, PRED, frame_report
-from litcore.slices import SliceStore
+from litcore.metrics import agreement
+from litcore.metrics.agreement import PRED_B
+from litcore.metrics.classification import ALL_CLASSES, confusion_with_totals
+from litcore.metrics.facets import facet_table
+from litcore.session.overlay import ORIGIN, ORIGINAL
+from litcore.session.predictions import CONFIDENCE, LENGTH, PRED, frame_report
 from litcore.ui import charts, state
 from litcore.ui import regression as regression_ui
 from litcore.ui import workspace as ws
 from litcore.ui.formatting import headline_table
 from litcore.ui.sidebar import filtered_frame
+from litcore.view.slices import SliceStore
 
 CHART_KEY = "metrics_confusion"
 AGREEMENT_KEY = "metrics_agreement"
@@ -56,7 +56,7 @@ def _select_cells(chart_key: str, fields: dict[str, str]) -> None:
     state.set_selection(state.selection().select(frame.loc[mask, "id"]))
 
 
-def _agreement_text(summary: comparison.Agreement) -> str:
+def _agreement_text(summary: agreement.Agreement) -> str:
     """The agreement rate and, on scored rows, who is right where they differ."""
     text = (
         f"The models agree on **{summary.agree:,} of {summary.n:,}** examples "
@@ -85,17 +85,17 @@ def _comparison_section(rows: pd.DataFrame) -> None:
         "total, to select those examples."
     )
     labels = list(workspace.labels)
-    report_a, report_b = comparison.reports(rows, workspace.labels)
+    report_a, report_b = agreement.reports(rows, workspace.labels)
     side_by_side = headline_table({"model A": report_a, "model B": report_b})
     side_by_side["B − A"] = side_by_side["model B"] - side_by_side["model A"]
-    summary = comparison.agreement(rows)
+    summary = agreement.agreement(rows)
     left, right = st.columns([2, 3])
     with left:
         if report_a is not None:
             st.dataframe(side_by_side, width="stretch")
         st.markdown(_agreement_text(summary))
     with right:
-        counts = comparison.agreement_matrix(rows, labels)
+        counts = agreement.agreement_matrix(rows, labels)
         st.altair_chart(
             charts.confusion_heatmap(
                 counts,
@@ -201,7 +201,7 @@ with left:
         )
 per_class = {name: r for name, r in reports.items() if r is not None}
 if workspace.model_b is not None:
-    per_class[MODEL_B_TAB] = comparison.reports(shown, workspace.labels)[1]
+    per_class[MODEL_B_TAB] = agreement.reports(shown, workspace.labels)[1]
 with right:
     diagrams = {"": reports["filtered"], " of model B": per_class.get(MODEL_B_TAB)}
     for whose, report in diagrams.items():

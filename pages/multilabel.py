@@ -13,7 +13,7 @@ from litcore.data.multilabel import (
     indicator_matrix,
 )
 from litcore.errors import LumenError
-from litcore.multilabel_metrics import (
+from litcore.metrics.multilabel import (
     CELL_NAMES,
     cell_rows,
     confusion_long,

@@ -7,7 +7,7 @@ import altair as alt
 import streamlit as st
 
 from litcore.errors import LumenError
-from litcore.task_metrics import entity_metrics, entity_type_confusion, has_span_error
+from litcore.metrics.tasks import entity_metrics, entity_type_confusion, has_span_error
 from litcore.ui import task_models
 from litcore.ui.workspace import ensure_app_ran
 

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from litcore.predictions import TRUNCATED, frame_report
+from litcore.session.predictions import TRUNCATED, frame_report
 from litcore.ui import charts
 from litcore.ui import regression as regression_ui
 from litcore.ui import workspace as ws

@@ -11,18 +11,18 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from litcore.comparison import AGREE
 from litcore.data.dataset import LABEL, TEXT
 from litcore.errors import LumenError
-from litcore.heads import ABS_ERROR, PRED_SCORE
-from litcore.overlay import ORIGIN, ORIGINAL
-from litcore.predictions import CONFIDENCE, CORRECT, PRED
+from litcore.metrics.agreement import AGREE
 from litcore.projection import (
     EMBEDDING_FIELDS,
     PROJECTORS,
     UMAP_METRICS,
     nearest_neighbors,
 )
+from litcore.session.heads import ABS_ERROR, PRED_SCORE
+from litcore.session.overlay import ORIGIN, ORIGINAL
+from litcore.session.predictions import CONFIDENCE, CORRECT, PRED
 from litcore.ui import cached, state
 from litcore.ui import workspace as ws
 from litcore.ui.formatting import count

@@ -8,7 +8,7 @@ selection on the scatter.
 import streamlit as st
 
 from litcore.data.dataset import ID, TEXT, TEXT_B
-from litcore.heads import ABS_ERROR, PRED_SCORE, RESIDUAL
+from litcore.session.heads import ABS_ERROR, PRED_SCORE, RESIDUAL
 from litcore.ui import regression as regression_ui
 from litcore.ui import state
 from litcore.ui import workspace as ws

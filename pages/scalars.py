@@ -11,9 +11,9 @@ import streamlit as st
 
 from litcore.data.dataset import LABEL, TEXT
 from litcore.errors import LumenError
-from litcore.heads import ABS_ERROR, PRED_SCORE
-from litcore.predictions import CONFIDENCE, LENGTH, PRED, proba_column
-from litcore.scalars import jitter, threshold_metrics
+from litcore.metrics.scalars import jitter, threshold_metrics
+from litcore.session.heads import ABS_ERROR, PRED_SCORE
+from litcore.session.predictions import CONFIDENCE, LENGTH, PRED, proba_column
 from litcore.ui import state
 from litcore.ui import workspace as ws
 from litcore.ui.formatting import count

@@ -2,11 +2,17 @@
 
 import streamlit as st
 
-from litcore.comparison import AGREE, CONFIDENCE_B, CORRECT_B, PRED_B, proba_b_column
 from litcore.data.dataset import LABEL, TEXT, TEXT_B
-from litcore.heads import ABS_ERROR, PRED_SCORE, RESIDUAL
-from litcore.overlay import ORIGIN, PARENT_ID
-from litcore.predictions import (
+from litcore.metrics.agreement import (
+    AGREE,
+    CONFIDENCE_B,
+    CORRECT_B,
+    PRED_B,
+    proba_b_column,
+)
+from litcore.session.heads import ABS_ERROR, PRED_SCORE, RESIDUAL
+from litcore.session.overlay import ORIGIN, PARENT_ID
+from litcore.session.predictions import (
     CONFIDENCE,
     CORRECT,
     LENGTH,

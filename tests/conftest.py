@@ -49,7 +49,7 @@ def bf16_anywhere(monkeypatch):
 @pytest.fixture(scope="session")
 def demo_prepared(cache_root) -> dict:
     """The movie demo prepared once per run (data, fine-tuned model, predictions)."""
-    from litcore.demo_model import prepare_demo
+    from litcore.session.demo import prepare_demo
 
     return prepare_demo("movies")
 

@@ -11,9 +11,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from tiny_models import build_tiny_classifier
 
-from litcore.filters import Filters
-from litcore.selection import Selection
 from litcore.ui import state
+from litcore.view.filters import Filters
+from litcore.view.selection import Selection
 
 
 def sidebar_text(at: AppTest) -> str:

@@ -7,8 +7,8 @@ import sqlite3
 
 import numpy as np
 
-from litcore.cache import PredictionStore, from_bytes, to_bytes
 from litcore.models.classifier import Predictions
+from litcore.store.predictions import PredictionStore, from_bytes, to_bytes
 
 
 def make_predictions(n: int, offset: float = 0.0) -> Predictions:

@@ -8,11 +8,11 @@ import pytest
 import torch
 from tiny_models import build_tiny_classifier
 
-from litcore.cache import PredictionStore
 from litcore.data.dataset import ID, TEXT
 from litcore.errors import ModelError
 from litcore.models.classifier import SequenceClassifier, token_budget_batches
-from litcore.predictions import predict_dataset
+from litcore.session.predictions import predict_dataset
+from litcore.store.predictions import PredictionStore
 
 TEXTS = ["good film", "a very very bad boring film and plot", "great", "i love it"]
 

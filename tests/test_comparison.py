@@ -12,7 +12,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from tiny_models import build_tiny_classifier
 
-from litcore.comparison import (
+from litcore.data.dataset import Dataset
+from litcore.errors import LumenError
+from litcore.metrics.agreement import (
     AGREE,
     CORRECT_B,
     PRED_B,
@@ -25,16 +27,14 @@ from litcore.comparison import (
     reports,
     with_model_b,
 )
-from litcore.data.dataset import Dataset
-from litcore.errors import LumenError
-from litcore.filters import Filters, filter_mask
-from litcore.links import MODEL_B, decode_link, encode_link
-from litcore.metrics import ALL_CLASSES
+from litcore.metrics.classification import ALL_CLASSES
 from litcore.models.classifier import Predictions
-from litcore.overlay import NewExample, Overlay
-from litcore.predictions import analysis_frame
-from litcore.selection import Selection
+from litcore.session.overlay import NewExample, Overlay
+from litcore.session.predictions import analysis_frame
 from litcore.ui import state
+from litcore.view.filters import Filters, filter_mask
+from litcore.view.links import MODEL_B, decode_link, encode_link
+from litcore.view.selection import Selection
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 TIMEOUT = 240

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from litcore.errors import LumenError
-from litcore.facets import OTHER, facet_buckets, facet_table
+from litcore.metrics.facets import OTHER, facet_buckets, facet_table
 
 LABELS = ("negative", "positive")
 

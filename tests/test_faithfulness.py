@@ -8,7 +8,8 @@ import pytest
 import torch
 
 from litcore.errors import LumenError
-from litcore.faithfulness import (
+from litcore.salience import build
+from litcore.salience.faithfulness import (
     CURVE_FRACTIONS,
     RANDOM_REFERENCE,
     faithfulness,
@@ -17,7 +18,6 @@ from litcore.faithfulness import (
     rank_methods,
     score_selection,
 )
-from litcore.salience import build
 from tests.test_salience import one_word_detector
 
 TEXT = "the movie was good"  # [CLS] the movie was good [SEP]

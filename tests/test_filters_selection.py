@@ -4,8 +4,8 @@ import pandas as pd
 import pytest
 
 from litcore.errors import LumenError
-from litcore.filters import Filters, filter_mask
-from litcore.selection import Selection
+from litcore.view.filters import Filters, filter_mask
+from litcore.view.selection import Selection
 
 FRAME = pd.DataFrame(
     {
@@ -78,7 +78,7 @@ def test_absolute_error_filter_acts_only_with_a_regression_head():
 
 
 def test_a_link_carries_the_absolute_error_filter():
-    from litcore.links import decode_link, encode_link
+    from litcore.view.links import decode_link, encode_link
 
     filters = Filters(misclassified_only=True, abs_error_above=1.5)
     params = encode_link("movies", "demo", "", "fp", filters, Selection(), ["a"])

@@ -18,7 +18,7 @@ from litcore.generators.batch import (
     with_score_changes,
 )
 from litcore.models.classifier import SequenceClassifier
-from litcore.predictions import analysis_frame
+from litcore.session.predictions import analysis_frame
 from tests.conftest import build_tiny_classifier
 
 DECIDING_WORD = "awful"

@@ -5,15 +5,15 @@ from __future__ import annotations
 import pytest
 
 from litcore.errors import LumenError
-from litcore.filters import Filters
-from litcore.links import (
+from litcore.view.filters import Filters
+from litcore.view.links import (
     decode_link,
     encode_link,
     pack_ids,
     resolve_selection,
     unpack_ids,
 )
-from litcore.selection import Selection
+from litcore.view.selection import Selection
 
 IDS = [f"{i:012x}" for i in range(2000)]
 

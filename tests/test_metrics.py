@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from sklearn import metrics as skm
 
-from litcore.metrics import (
+from litcore.metrics.classification import (
     classification_report,
     confusion_frame,
     expected_calibration_error,

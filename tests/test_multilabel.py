@@ -21,7 +21,6 @@ from sklearn.metrics import (
 )
 from tiny_models import build_tiny_classifier
 
-from litcore.cache import PredictionStore
 from litcore.data.loading import read_bytes
 from litcore.data.multilabel import (
     MultiLabelMapping,
@@ -32,18 +31,19 @@ from litcore.data.multilabel import (
     parse_label_lists,
 )
 from litcore.errors import DataError, LumenError, ModelError
-from litcore.models.multilabel import (
-    MultiLabelClassifier,
-    probabilities_key,
-    stored_probabilities,
-)
-from litcore.multilabel_metrics import (
+from litcore.metrics.multilabel import (
     best_f1_thresholds,
     cell_rows,
     confusion_long,
     multilabel_report,
     predicted_labels,
 )
+from litcore.models.multilabel import (
+    MultiLabelClassifier,
+    probabilities_key,
+    stored_probabilities,
+)
+from litcore.store.predictions import PredictionStore
 
 LABELS = ("action", "comedy", "drama")
 TEXTS = ["good film", "a very very bad boring film and plot", "great", "i love it"]

@@ -7,8 +7,8 @@ import pytest
 
 from litcore.data.dataset import MAX_TEXT_CHARS, ColumnMapping, example_ids, from_frame
 from litcore.errors import LumenError
-from litcore.overlay import EDITED, NewExample, Overlay, generated_origin
-from litcore.textdiff import changed_tokens, diff_html, diff_markup, token_diff
+from litcore.session.overlay import EDITED, NewExample, Overlay, generated_origin
+from litcore.view.textdiff import changed_tokens, diff_html, diff_markup, token_diff
 
 
 @pytest.fixture
@@ -120,7 +120,7 @@ def _demo_app():
 
 
 def test_overlay_is_isolated_between_sessions(demo_prepared):
-    from litcore.selection import Selection
+    from litcore.view.selection import Selection
 
     first, second = _demo_app(), _demo_app()
     workspace = first.session_state["lumen_workspace"]

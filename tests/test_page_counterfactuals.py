@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from litcore.selection import Selection
+from litcore.view.selection import Selection
 
 
 def _table(app, column: str):

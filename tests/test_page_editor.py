@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from litcore.selection import Selection
-from litcore.slices import SliceStore
+from litcore.view.selection import Selection
+from litcore.view.slices import SliceStore
 
 NEGATIVE_TEXT = "Awful, boring, terrible: the worst film ever 😴 (ünïcode)"
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from streamlit.testing.v1 import AppTest
 
-from litcore.selection import Selection
 from litcore.ui import state
+from litcore.view.selection import Selection
 
 PAGE = "pages/explain.py"
 

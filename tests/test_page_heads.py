@@ -14,12 +14,12 @@ from test_page_regression import add_head
 from test_regression import build_tiny_regressor
 from tiny_models import build_tiny_classifier
 
-from litcore.links import decode_link
+from litcore.metrics.regression import regression_metrics
 from litcore.models.regressor import Regressor
 from litcore.models.training import read_training_info
-from litcore.regression import regression_metrics
-from litcore.selection import Selection
 from litcore.ui import state
+from litcore.view.links import decode_link
+from litcore.view.selection import Selection
 
 
 @pytest.fixture

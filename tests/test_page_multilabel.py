@@ -16,8 +16,8 @@ from litcore.data.multilabel import (
     indicator_matrix,
     multilabel_frame,
 )
+from litcore.metrics.multilabel import multilabel_report
 from litcore.models.multilabel import MultiLabelClassifier
-from litcore.multilabel_metrics import multilabel_report
 from litcore.ui import state
 from litcore.ui.multilabel import threshold_key
 

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from litcore.selection import Selection
 from litcore.ui import state
+from litcore.view.selection import Selection
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 

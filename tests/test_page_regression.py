@@ -12,10 +12,10 @@ from test_page_projection import values
 from test_regression import build_tiny_regressor
 from tiny_models import build_tiny_classifier
 
+from litcore.metrics.regression import regression_metrics
 from litcore.models.regressor import Regressor
-from litcore.regression import regression_metrics
-from litcore.selection import Selection
 from litcore.ui import state
+from litcore.view.selection import Selection
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 PAGE = "pages/regression.py"

@@ -9,9 +9,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from test_page_projection import values
 
-from litcore.scalars import threshold_metrics
-from litcore.selection import Selection
+from litcore.metrics.scalars import threshold_metrics
 from litcore.ui import state
+from litcore.view.selection import Selection
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 

@@ -9,7 +9,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from litcore.cache import PredictionStore
 from litcore.errors import LumenError
 from litcore.projection import (
     PROJECTORS,
@@ -20,6 +19,7 @@ from litcore.projection import (
     projection_key,
     stored_projection,
 )
+from litcore.store.predictions import PredictionStore
 
 
 def clusters(n_per: int = 30, dim: int = 8, seed: int = 0) -> np.ndarray:

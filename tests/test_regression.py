@@ -14,21 +14,22 @@ from sklearn import metrics as skm
 from tiny_models import build_tiny_classifier
 from transformers import BertForSequenceClassification
 
-from litcore.cache import PredictionStore
 from litcore.data.dataset import ColumnMapping, from_frame
 from litcore.errors import LumenError, ModelError
-from litcore.heads import (
+from litcore.metrics.regression import regression_metrics
+from litcore.models.classifier import SequenceClassifier
+from litcore.models.regressor import Regressor
+from litcore.models.training import TRAINING_INFO, TrainConfig, fine_tune, model_key
+from litcore.salience.score import SCORE_METHODS, build_score_method
+from litcore.session.heads import (
     ABS_ERROR,
     PRED_SCORE,
     RESIDUAL,
     error_above,
     with_regression_head,
 )
-from litcore.models.classifier import SequenceClassifier
-from litcore.models.regressor import Regressor
-from litcore.models.training import TRAINING_INFO, TrainConfig, fine_tune, model_key
-from litcore.regression import predict_scores, regression_metrics
-from litcore.score_salience import SCORE_METHODS, build_score_method
+from litcore.session.predictions import predict_scores
+from litcore.store.predictions import PredictionStore
 
 TEXTS = ["the movie was great", "an awful boring plot", "not very good", "fun"]
 

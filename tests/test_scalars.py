@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from litcore.errors import LumenError
-from litcore.scalars import jitter, threshold_metrics
+from litcore.metrics.scalars import jitter, threshold_metrics
 
 LABELS = ("neg", "pos")
 

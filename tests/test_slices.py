@@ -8,7 +8,7 @@ import threading
 import pytest
 
 from litcore.errors import LumenError
-from litcore.slices import SliceStore
+from litcore.view.slices import SliceStore
 
 
 def test_save_list_get_and_delete_round_trip_through_the_file(tmp_path):

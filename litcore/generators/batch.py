@@ -12,8 +12,8 @@ from litcore.errors import LumenError
 from litcore.generators.base import Example, Generator, Perturbation, score
 from litcore.models.classifier import ProgressFn, SequenceClassifier
 from litcore.models.regressor import Regressor
-from litcore.predictions import PRED
-from litcore.textdiff import diff_markup
+from litcore.session.predictions import PRED
+from litcore.view.textdiff import diff_markup
 
 # Batches above this many examples need an explicit confirmation in the UI.
 CONFIRM_ABOVE = 2000

@@ -17,7 +17,6 @@ import numpy as np
 import torch
 
 from litcore import types
-from litcore.cache import PredictionStore
 from litcore.errors import ModelError
 from litcore.models.classifier import (
     DEFAULT_MAX_LENGTH,
@@ -25,6 +24,7 @@ from litcore.models.classifier import (
     SequenceClassifier,
 )
 from litcore.models.hf_loading import SEQUENCE_ARCHITECTURES, load_task_model
+from litcore.store.predictions import PredictionStore
 
 MULTI_LABEL = "multi_label_classification"
 

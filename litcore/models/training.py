@@ -25,7 +25,7 @@ from litcore.data.dataset import Dataset
 from litcore.errors import ModelError
 from litcore.models.classifier import LOAD_ERRORS, SequenceClassifier
 from litcore.models.precision import autocast, bf16_supported
-from litcore.paths import cache_dir
+from litcore.store.paths import cache_dir
 
 TRAINING_INFO = "lumen_training.json"
 

@@ -14,17 +14,14 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from litcore.cache import PredictionStore
 from litcore.data.dataset import ColumnMapping, Dataset, from_frame
 from litcore.data.demo import load_demo
 from litcore.data.loading import read_bytes
 from litcore.errors import LumenError
-from litcore.faithfulness import Faithfulness, faithfulness, score_selection
 from litcore.generators import registry as generator_registry
 from litcore.generators.batch import BatchResult, run_batch
 from litcore.models.classifier import SequenceClassifier
 from litcore.models.training import TrainConfig, fine_tune, trained_model_dir
-from litcore.predictions import analysis_frame, predict_dataset
 from litcore.projection import (
     Projector,
     StoredProjection,
@@ -35,6 +32,9 @@ from litcore.projection import (
 )
 from litcore.salience import registry as salience_registry
 from litcore.salience.base import TokenSalience
+from litcore.salience.faithfulness import Faithfulness, faithfulness, score_selection
+from litcore.session.predictions import analysis_frame, predict_dataset
+from litcore.store.predictions import PredictionStore
 
 T = TypeVar("T")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from litcore.metrics import ClassificationReport
+from litcore.metrics.classification import ClassificationReport
 
 HEADLINE_NAMES = {
     "accuracy": "Accuracy",

@@ -12,15 +12,15 @@ from urllib.parse import urlencode, urlsplit
 
 import streamlit as st
 
-from litcore.comparison import ComparisonError
 from litcore.data.demo import DEMOS
 from litcore.errors import LumenError
-from litcore.filters import Filters
-from litcore.links import FILE_PREFIX, ViewLink, decode_link, encode_link
-from litcore.links import resolve_selection as resolve_link_selection
+from litcore.metrics.agreement import ComparisonError
 from litcore.ui import state
 from litcore.ui.sidebar import seed_filter_widgets
 from litcore.ui.workspace import HeadError, SourceChoice, Workspace, build_workspace
+from litcore.view.filters import Filters
+from litcore.view.links import FILE_PREFIX, ViewLink, decode_link, encode_link
+from litcore.view.links import resolve_selection as resolve_link_selection
 
 
 def _choice_for(link: ViewLink) -> SourceChoice:

@@ -16,12 +16,12 @@ import streamlit as st
 
 from litcore.data.loading import format_for, read_bytes
 from litcore.data.multilabel import MultiLabelMapping, multilabel_frame
+from litcore.metrics.multilabel import CELLS, best_f1_thresholds
 from litcore.models.multilabel import (
     MultiLabelClassifier,
     probabilities_key,
     stored_probabilities,
 )
-from litcore.multilabel_metrics import CELLS, best_f1_thresholds
 from litcore.ui import state
 from litcore.ui.cached import prediction_store
 from litcore.ui.charts import FIT_WIDTH

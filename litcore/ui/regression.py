@@ -22,15 +22,14 @@ import streamlit as st
 from litcore.data.dataset import ID, TEXT, TEXT_B, Dataset
 from litcore.errors import LumenError
 from litcore.generators import batch
-from litcore.heads import ABS_ERROR, PRED_SCORE, RESIDUAL
-from litcore.models.regressor import Regressor
-from litcore.regression import (
+from litcore.metrics.regression import (
     METRIC_NAMES,
     predict_scores,
     regression_metrics,
 )
-from litcore.score_salience import SCORE_METHODS, ScoreSalience, build_score_method
-from litcore.selection import Selection
+from litcore.models.regressor import Regressor
+from litcore.salience.score import SCORE_METHODS, ScoreSalience, build_score_method
+from litcore.session.heads import ABS_ERROR, PRED_SCORE, RESIDUAL
 from litcore.ui import cached, progress
 from litcore.ui.formatting import count
 from litcore.ui.heatmap import token_heatmap_html
@@ -40,6 +39,7 @@ from litcore.ui.point_charts import (
     point_trace,
     selectable_point_chart,
 )
+from litcore.view.selection import Selection
 
 METRIC_TITLES = dict(
     zip(METRIC_NAMES, ("MSE", "MAE", "Pearson r", "Spearman ρ"), strict=True)

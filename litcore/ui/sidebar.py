@@ -8,19 +8,15 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from litcore.comparison import has_model_b
 from litcore.data.dataset import LABEL, ColumnMapping
 from litcore.data.demo import DEMOS
 from litcore.data.loading import MAX_FILE_MB, format_for, read_bytes
 from litcore.errors import LumenError
-from litcore.filters import Filters, filter_mask
-from litcore.heads import ABS_ERROR, PRED_SCORE, RESIDUAL
-from litcore.links import filters_to_json
-from litcore.overlay import ORIGIN
-from litcore.predictions import CONFIDENCE, CORRECT, LENGTH, PRED, PROBA_PREFIX
-from litcore.regression import DEMO_TARGET
-from litcore.selection import Selection
-from litcore.slices import SliceStore
+from litcore.metrics.agreement import has_model_b
+from litcore.metrics.regression import DEMO_TARGET
+from litcore.session.heads import ABS_ERROR, PRED_SCORE, RESIDUAL
+from litcore.session.overlay import ORIGIN
+from litcore.session.predictions import CONFIDENCE, CORRECT, LENGTH, PRED, PROBA_PREFIX
 from litcore.ui import state
 from litcore.ui.formatting import count
 from litcore.ui.workspace import (
@@ -34,6 +30,10 @@ from litcore.ui.workspace import (
     model_title,
     session_frame,
 )
+from litcore.view.filters import Filters, filter_mask
+from litcore.view.links import filters_to_json
+from litcore.view.selection import Selection
+from litcore.view.slices import SliceStore
 
 _NONE = "(none)"
 _DELIMITERS = {"auto": None, "comma": ",", "tab": "\t", "semicolon": ";", "pipe": "|"}

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from litcore.filters import Filters
-from litcore.overlay import Overlay
-from litcore.selection import Selection
+from litcore.session.overlay import Overlay
+from litcore.view.filters import Filters
+from litcore.view.selection import Selection
 
 # What the user chose as data and model: a ``SourceChoice``.
 SOURCE = "lumen_source"

@@ -18,10 +18,10 @@ import streamlit as st
 from litcore.data.loading import format_for, read_bytes
 from litcore.data.ner import Span, read_ner, spans, to_iob2
 from litcore.errors import DataError, LumenError
+from litcore.metrics.tasks import corpus_bleu, rouge_l
 from litcore.models.generation import Generation, Generator, SequenceSalience
 from litcore.models.masked_lm import MaskedLM, MaskFill
 from litcore.models.token_classifier import TokenClassifier
-from litcore.task_metrics import corpus_bleu, rouge_l
 
 T = TypeVar("T")
 

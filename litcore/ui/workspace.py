@@ -9,21 +9,20 @@ import pandas as pd
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-from litcore.comparison import ComparisonError, check_same_labels, with_model_b
 from litcore.data.dataset import ColumnMapping, Dataset, held_out_split, relabel
 from litcore.data.demo import DEMOS
-from litcore.demo_model import DEMO_CONFIG
 from litcore.errors import LumenError, ModelError
-from litcore.heads import CLASSIFICATION, REGRESSION, Head, with_regression_head
+from litcore.metrics.agreement import ComparisonError, check_same_labels, with_model_b
 from litcore.models.classifier import SequenceClassifier
 from litcore.models.regressor import Regressor
 from litcore.models.training import (
     base_model_dir,
     read_training_info,
 )
-from litcore.overlay import ORIGIN, ORIGINAL, PARENT_ID
-from litcore.predictions import fill_store
-from litcore.regression import predict_scores
+from litcore.session.demo import DEMO_CONFIG
+from litcore.session.heads import CLASSIFICATION, REGRESSION, Head, with_regression_head
+from litcore.session.overlay import ORIGIN, ORIGINAL, PARENT_ID
+from litcore.session.predictions import fill_store, predict_scores
 from litcore.ui import cached, progress, state
 from litcore.ui import regression as regression_ui
 
@@ -82,9 +81,9 @@ class Workspace:
     """Everything a page needs: the data, the model(s) and the analysis frame.
 
     With a second model (``model_b``), ``frame`` also has its columns and
-    ``agree`` (``litcore.comparison.with_model_b``). With a regression head
+    ``agree`` (``litcore.metrics.agreement.with_model_b``). With a regression head
     (``regressor``, against the numeric column ``regression_gold``), it has the
-    head's columns (``litcore.heads.with_regression_head``).
+    head's columns (``litcore.session.heads.with_regression_head``).
     """
 
     choice: SourceChoice

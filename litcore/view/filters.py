@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from litcore.comparison import AGREE
 from litcore.data.dataset import LABEL, TEXT, TEXT_B
 from litcore.errors import LumenError
-from litcore.heads import ABS_ERROR, error_above
-from litcore.predictions import CONFIDENCE, CORRECT, PRED
+from litcore.metrics.agreement import AGREE
+from litcore.session.heads import ABS_ERROR, error_above
+from litcore.session.predictions import CONFIDENCE, CORRECT, PRED
 
 
 @dataclass(frozen=True)

@@ -21,8 +21,8 @@ from dataclasses import asdict, dataclass, field, fields
 import numpy as np
 
 from litcore.errors import LumenError
-from litcore.filters import Filters
-from litcore.selection import Selection
+from litcore.view.filters import Filters
+from litcore.view.selection import Selection
 
 DATASET, MODEL, PAGE, FINGERPRINT = "data", "model", "page", "fp"
 FILTERS, SELECTED, PRIMARY, PINNED = "f", "sel", "primary", "pinned"

@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from litcore.errors import LumenError
-from litcore.paths import cache_dir
+from litcore.store.paths import cache_dir
 
 MAX_NAME_CHARS = 60
 SLICES_FOLDER = "slices"

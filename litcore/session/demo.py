@@ -5,10 +5,9 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from litcore.cache import PredictionStore
 from litcore.data.dataset import Dataset
 from litcore.data.demo import load_demo
-from litcore.metrics import classification_report
+from litcore.metrics.classification import classification_report
 from litcore.models.classifier import ProgressFn, SequenceClassifier
 from litcore.models.training import (
     ProgressFn as TrainProgressFn,
@@ -18,7 +17,8 @@ from litcore.models.training import (
     base_model_dir,
     fine_tune,
 )
-from litcore.predictions import predict_dataset
+from litcore.session.predictions import predict_dataset
+from litcore.store.predictions import PredictionStore
 
 # Dropout off: a short run needs no regularisation (+1.3 points of held-out
 # accuracy at one epoch). 1.4 epochs at 7e-5 gave 0.8615 / 0.859 on two seeds,

@@ -1,31 +1,18 @@
-"""Regression: metrics, and scores through the prediction store.
-
-The metrics are computed with numpy here (the tests check them against
-scikit-learn and scipy). Scores are stored like class probabilities, as a
-one-column array under the regressor's fingerprint, so a model's scores are
-computed once per example and shared by every session.
-"""
+"""Regression metrics, computed with numpy (the tests check them against
+scikit-learn and scipy)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 import numpy as np
-import pandas as pd
 
-from litcore.cache import PredictionStore
 from litcore.errors import LumenError
-from litcore.metrics import average_ranks
-from litcore.models.classifier import Predictions, ProgressFn
-from litcore.models.regressor import Regressor
-from litcore.predictions import predict_dataset
+from litcore.metrics.classification import average_ranks
 
 METRIC_NAMES = ("mse", "mae", "pearson", "spearman")
 # The movie demo's rating column (VADER's mean human rating, -4..+4).
 DEMO_TARGET = "rating"
-
-
-# --- metrics --------------------------------------------------------------------
 
 
 def regression_metrics(gold: Sequence[float], predicted: Sequence[float]) -> dict:
@@ -70,34 +57,3 @@ def pearson(x: np.ndarray, y: np.ndarray) -> float:
     if scale == 0:
         return float("nan")
     return float(np.clip((x_centred * y_centred).sum() / scale, -1.0, 1.0))
-
-
-# --- scores through the prediction store ----------------------------------------
-
-
-class _StoredScores:
-    """A regressor as ``predict_dataset`` sees it: scores as a one-column array."""
-
-    def __init__(self, model: Regressor) -> None:
-        self.model = model
-        self.fingerprint = model.fingerprint
-
-    def predict(self, texts, texts_b=None, progress=None) -> Predictions:
-        scored = self.model.predict(texts, texts_b, progress=progress)
-        return Predictions(
-            scored.scores[:, None],
-            scored.cls_embedding,
-            scored.mean_embedding,
-            scored.tokens,
-            scored.truncated,
-        )
-
-
-def predict_scores(
-    model: Regressor,
-    frame: pd.DataFrame,
-    store: PredictionStore,
-    progress: ProgressFn | None = None,
-) -> np.ndarray:
-    """``<float32>[n]``: the model's score for each row of ``frame`` (by id, cached)."""
-    return predict_dataset(_StoredScores(model), frame, store, progress).probas[:, 0]

@@ -16,8 +16,8 @@ import pandas as pd
 
 from litcore.data.dataset import ID
 from litcore.errors import LumenError
-from litcore.metrics import ClassificationReport, confusion_with_totals
-from litcore.predictions import (
+from litcore.metrics.classification import ClassificationReport, confusion_with_totals
+from litcore.session.predictions import (
     CONFIDENCE,
     CORRECT,
     PRED,

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from litcore.models.classifier import Predictions
-from litcore.paths import cache_root
+from litcore.store.paths import cache_root
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS predictions (

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from litcore.errors import LumenError
-from litcore.predictions import frame_report
+from litcore.session.predictions import frame_report
 
 # A numeric field with at most this many distinct values is treated as categorical.
 MAX_NUMERIC_VALUES_AS_CATEGORIES = 6

@@ -5,10 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from litcore.cache import PredictionStore
 from litcore.data.dataset import ID, LABEL, TEXT, TEXT_B, Dataset, text_length_words
-from litcore.metrics import ClassificationReport, classification_report
+from litcore.metrics.classification import ClassificationReport, classification_report
 from litcore.models.classifier import Predictions, ProgressFn, SequenceClassifier
+from litcore.models.regressor import Regressor
+from litcore.store.predictions import PredictionStore
 
 PRED, CONFIDENCE, CORRECT = "pred", "confidence", "correct"
 LENGTH, TRUNCATED = "length", "truncated"
@@ -79,3 +80,34 @@ def frame_report(
         return None
     probas = frame[[proba_column(label) for label in labels]].to_numpy()
     return classification_report(frame[LABEL], probas, labels)
+
+
+# --- regression scores, stored like class probabilities -----------------------
+
+
+class _StoredScores:
+    """A regressor as ``predict_dataset`` sees it: scores as a one-column array."""
+
+    def __init__(self, model: Regressor) -> None:
+        self.model = model
+        self.fingerprint = model.fingerprint
+
+    def predict(self, texts, texts_b=None, progress=None) -> Predictions:
+        scored = self.model.predict(texts, texts_b, progress=progress)
+        return Predictions(
+            scored.scores[:, None],
+            scored.cls_embedding,
+            scored.mean_embedding,
+            scored.tokens,
+            scored.truncated,
+        )
+
+
+def predict_scores(
+    model: Regressor,
+    frame: pd.DataFrame,
+    store: PredictionStore,
+    progress: ProgressFn | None = None,
+) -> np.ndarray:
+    """``<float32>[n]``: the model's score for each row of ``frame`` (by id, cached)."""
+    return predict_dataset(_StoredScores(model), frame, store, progress).probas[:, 0]

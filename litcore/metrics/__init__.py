@@ -1,0 +1,2 @@
+"""Metrics: classification, regression, multi-label, tasks, thresholds, facets,
+agreement between two models."""

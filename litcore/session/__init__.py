@@ -1,0 +1,2 @@
+"""What a session is: its source choice, workspace, predictions, heads, overlay
+and the demo; buildable without Streamlit."""

@@ -1,0 +1,1 @@
+"""What Lumen keeps on disk: the cache root and the prediction store."""

@@ -1,0 +1,1 @@
+"""The view state as plain data: selection, filters, slices, links, text diffs."""
