@@ -11,7 +11,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from litcore.data.dataset import LABEL, TEXT
+from litcore.data.dataset import LABEL, TEXT, is_continuous
 from litcore.errors import LumenError
 from litcore.metrics.agreement import AGREE
 from litcore.projection import (
@@ -62,8 +62,7 @@ def scatter_traces(points: pd.DataFrame, column: str, title: str) -> list[go.Sca
     values = points[column]
     if column == CORRECT:
         values = values.map({True: "correct", False: "wrong"}).fillna("no gold")
-    numeric = pd.api.types.is_numeric_dtype(values) and values.nunique() > 12
-    if numeric:
+    if is_continuous(values):
         colour_bar = {
             "color": values,
             "colorscale": "Viridis",

@@ -16,6 +16,9 @@ ID, TEXT, TEXT_B, LABEL = "id", "text", "text_b", "label"
 CORE_COLUMNS = (ID, TEXT, TEXT_B, LABEL)
 # Texts longer than this many characters are cut (a model sees far less anyway).
 MAX_TEXT_CHARS = 10_000
+# A numeric column with more distinct values than this is continuous: it gets a
+# range slider, a colour bar and quantile bins rather than categories.
+MAX_NUMERIC_VALUES_AS_CATEGORIES = 6
 
 
 @dataclass(frozen=True)
@@ -97,6 +100,14 @@ class Dataset:
         return indexed.loc[[i for i in ids if i in indexed.index]].reset_index(
             drop=True
         )
+
+
+def is_continuous(values: pd.Series) -> bool:
+    """Whether a column is numeric (not boolean) with many distinct values."""
+    numeric = pd.api.types.is_numeric_dtype(values)
+    if not numeric or pd.api.types.is_bool_dtype(values):
+        return False
+    return values.nunique() > MAX_NUMERIC_VALUES_AS_CATEGORIES
 
 
 def example_ids(frame: pd.DataFrame) -> list[str]:

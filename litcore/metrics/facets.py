@@ -5,11 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from litcore.data.dataset import is_continuous
 from litcore.errors import LumenError
 from litcore.session.predictions import frame_report
 
-# A numeric field with at most this many distinct values is treated as categorical.
-MAX_NUMERIC_VALUES_AS_CATEGORIES = 6
 # Categorical fields keep their most frequent values; the rest become "other".
 MAX_CATEGORIES = 20
 OTHER = "(other)"
@@ -19,19 +18,16 @@ MISSING = "(missing)"
 def facet_buckets(values: pd.Series, n_bins: int = 4) -> pd.Series:
     """The bucket of each value: itself for categories, a quantile bin for numbers.
 
-    Numeric fields with more than ``MAX_NUMERIC_VALUES_AS_CATEGORIES`` distinct
-    values get up to ``n_bins`` quantile bins labelled ``[low, high)`` (fewer
-    when quantiles coincide); missing values get ``(missing)``.
+    Continuous numeric fields (``is_continuous``) get up to ``n_bins`` quantile
+    bins labelled ``[low, high)`` (fewer when quantiles coincide); missing values
+    get ``(missing)``.
 
     Returns:
         An ordered categorical Series aligned with ``values``.
     """
     if n_bins < 2:
         raise LumenError(f"Use at least 2 bins, got {n_bins}.")
-    numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(
-        values
-    )
-    if numeric and values.nunique() > MAX_NUMERIC_VALUES_AS_CATEGORIES:
+    if is_continuous(values):
         return _quantile_bins(values.astype(float), n_bins)
     as_text = values.astype("string").fillna(MISSING)
     counts = as_text.value_counts()

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from litcore.data.dataset import LABEL, ColumnMapping
+from litcore.data.dataset import LABEL, ColumnMapping, is_continuous
 from litcore.data.demo import DEMOS
 from litcore.data.loading import MAX_FILE_MB, format_for, read_bytes
 from litcore.errors import LumenError
@@ -486,7 +486,7 @@ def _metadata_filters(frame, workspace: Workspace, suffix: str):
     columns = [c for c in [*workspace.data.metadata_columns, LENGTH] if c not in skip]
     for column in columns:
         values = frame[column]
-        if pd.api.types.is_numeric_dtype(values) and values.nunique() > 12:
+        if is_continuous(values):
             low, high = float(values.min()), float(values.max())
             if low < high:
                 picked = st.slider(
@@ -542,7 +542,7 @@ def seed_filter_widgets(workspace: Workspace, filters: Filters) -> list[str]:
             continue
         keep(key, values, set(source[column].astype(str)), column)
     for column, (low, high) in filters.numeric.items():
-        if column not in frame.columns or frame[column].nunique() <= 12:
+        if column not in frame.columns or not is_continuous(frame[column]):
             dropped.append(column)
             continue
         least, most = float(frame[column].min()), float(frame[column].max())
