@@ -21,6 +21,7 @@ from litcore.ui import regression as regression_ui
 from litcore.ui import workspace as ws
 from litcore.ui.formatting import headline_table
 from litcore.ui.sidebar import filtered_frame
+from litcore.view.cells import cell_ids
 from litcore.view.slices import SliceStore
 
 CHART_KEY = "metrics_confusion"
@@ -41,19 +42,13 @@ def _select_cells(chart_key: str, fields: dict[str, str]) -> None:
         chart_key: the matrix chart's key.
         fields: the matrix's two fields -> the analysis-frame columns they count.
     """
-    points = st.session_state[chart_key]["selection"].get(charts.CELL_SELECTION, [])
+    cells = st.session_state[chart_key]["selection"].get(charts.CELL_SELECTION, [])
+    if not cells:
+        return
     frame = filtered_frame(workspace)
     if not st.session_state.get("metrics_with_overlay"):
         frame = frame[frame[ORIGIN] == ORIGINAL]
-    if not points:
-        return
-    mask = pd.Series(False, index=frame.index)
-    for point in points:  # a total's "(all)" matches the whole row or column
-        in_cell = pd.Series(True, index=frame.index)
-        for field, column in fields.items():
-            in_cell &= (frame[column] == point[field]) | (point[field] == ALL_CLASSES)
-        mask |= in_cell
-    state.set_selection(state.selection().select(frame.loc[mask, "id"]))
+    state.set_selection(state.selection().select(cell_ids(frame, cells, fields)))
 
 
 def _agreement_text(summary: agreement.Agreement) -> str:
