@@ -1,7 +1,5 @@
 """Datapoint editor: edit the primary example, analyse it as a new one, compare."""
 
-import html
-
 import pandas as pd
 import streamlit as st
 
@@ -14,6 +12,7 @@ from litcore.session.predictions import PRED, TRUNCATED, proba_column
 from litcore.ui import cached, state
 from litcore.ui import workspace as ws
 from litcore.ui.formatting import count
+from litcore.ui.heatmap import heatmap_scale, token_heatmap_html
 from litcore.ui.sidebar import filtered_frame
 from litcore.view.slices import SliceStore
 from litcore.view.textdiff import diff_html
@@ -158,19 +157,6 @@ st.markdown("**Token diff**")
 st.markdown(diff_html(before[TEXT], after[TEXT]), unsafe_allow_html=True)
 
 
-def _heatmap(scores: pd.DataFrame, scale: float) -> str:
-    """Words coloured by salience: green toward the explained class, red against."""
-    spans = []
-    for token, score in zip(scores["token"], scores["score"]):
-        alpha = min(abs(score) / scale, 1.0) * 0.8
-        colour = "0,150,60" if score >= 0 else "200,30,30"
-        spans.append(
-            f'<span title="{score:.4f}" style="background:rgba({colour},{alpha:.2f});'
-            f'padding:1px 3px;border-radius:3px">{html.escape(token)}</span>'
-        )
-    return " ".join(spans)
-
-
 methods = salience_registry.compatible(workspace.model)
 if methods:
     method = st.selectbox(
@@ -197,9 +183,12 @@ if methods:
             ).table()
             for item in (before, after)
         ]
-    scale = max(max(t["score"].abs().max() for t in tables), 1e-12)
+    scale = heatmap_scale(*tables)
     for column, table in zip(st.columns(2), tables):
-        column.markdown(_heatmap(table, scale), unsafe_allow_html=True)
+        column.markdown(
+            token_heatmap_html(table, True, before[PRED], scale=scale),
+            unsafe_allow_html=True,
+        )
 
 st.subheader("This session's new datapoints")
 added_rows = frame[frame[ORIGIN] != ORIGINAL].reset_index(drop=True)

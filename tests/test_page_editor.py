@@ -47,7 +47,7 @@ def test_analyze_adds_a_datapoint_and_compares(editor):
     markdown = [m.value for m in app.markdown]
     assert ":red-badge[:material/swap_horiz: flipped]" in markdown
     assert any("<ins" in m and "worst film ever" in m for m in markdown)
-    assert sum("<span title=" in m for m in markdown) == 2  # salience, both sides
+    assert sum('class="lumen-heatmap"' in m for m in markdown) == 2  # both sides
     name = f"test overlay {selection.primary}"
     app.text_input(key="editor_slice_name").input(name)
     app.button(key="editor_slice_save").click().run()

@@ -8,7 +8,14 @@ import pandas as pd
 import pytest
 
 from litcore.salience import build
-from litcore.ui.heatmap import AWAY, TOWARD, UNSIGNED, token_color, token_heatmap_html
+from litcore.ui.heatmap import (
+    AWAY,
+    TOWARD,
+    UNSIGNED,
+    heatmap_scale,
+    token_color,
+    token_heatmap_html,
+)
 
 HOSTILE = [
     "<script>alert(1)</script>",
@@ -98,3 +105,16 @@ def test_legend_shows_the_scale(signed):
 def test_all_zero_scores_render():
     table = pd.DataFrame({"token": ["a"], "score": [0.0]})
     assert "rgba(33,102,172,0.000)" in token_heatmap_html(table, False, "x")
+
+
+def test_maps_compared_side_by_side_share_one_scale():
+    before = pd.DataFrame({"token": ["a", "b"], "score": [0.5, -0.25]})
+    after = pd.DataFrame({"token": ["a", "c"], "score": [1.0, 0.0]})
+    assert heatmap_scale(before, after) == 1.0
+    assert heatmap_scale(pd.DataFrame({"token": [], "score": []})) == 1.0
+    html = token_heatmap_html(before, True, "pos", scale=heatmap_scale(before, after))
+    assert f"background-color:rgba({','.join(map(str, TOWARD))},0.500)" in html
+    assert f"background-color:rgba({','.join(map(str, AWAY))},0.250)" in html
+    assert "+1" in html  # the legend shows the shared scale, not this map's 0.5
+    alone = token_heatmap_html(before, True, "pos")
+    assert f"background-color:rgba({','.join(map(str, TOWARD))},1.000)" in alone

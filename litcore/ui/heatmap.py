@@ -3,7 +3,8 @@
 Signed scores use a diverging palette (green pushes toward the target class,
 red away from it, as in LIT); unsigned ones a sequential blue. Opacity is the
 score over the largest absolute score shown, so each map has its own scale,
-drawn in its legend.
+drawn in its legend, unless maps compared side by side are given one scale
+(``heatmap_scale`` over all of them).
 """
 
 from __future__ import annotations
@@ -32,7 +33,10 @@ def _rgba(rgb: tuple[int, int, int], alpha: float) -> str:
     return f"rgba({rgb[0]},{rgb[1]},{rgb[2]},{alpha:.3f})"
 
 
-def _scale(scores: np.ndarray) -> float:
+def heatmap_scale(*tables: pd.DataFrame) -> float:
+    """The largest absolute ``score`` over ``tables`` (1 when all are zero): one
+    colour scale for heat maps compared side by side."""
+    scores = np.concatenate([t["score"].to_numpy(np.float64) for t in tables])
     largest = float(np.abs(scores).max()) if len(scores) else 0.0
     return largest if largest > 0 else 1.0
 
@@ -67,7 +71,11 @@ def legend_html(scale: float, signed: bool, target_label: str) -> str:
 
 
 def token_heatmap_html(
-    table: pd.DataFrame, signed: bool, target_label: str, title: str | None = None
+    table: pd.DataFrame,
+    signed: bool,
+    target_label: str,
+    title: str | None = None,
+    scale: float | None = None,
 ) -> str:
     """The tokens of ``table`` coloured by score, with a legend.
 
@@ -78,13 +86,15 @@ def token_heatmap_html(
         signed: diverging palette when True, sequential when False.
         target_label: the explained class, named in the legend.
         title: an optional heading above the map.
+        scale: the |score| drawn at full colour (``heatmap_scale`` of several
+            tables, to compare them); by default this table's largest.
 
     Returns:
         HTML in which every token, the title and the label are escaped; each
         token's ``title`` attribute holds its exact score (shown on hover).
     """
     scores = table["score"].to_numpy(dtype=np.float64)
-    scale = _scale(scores)
+    scale = heatmap_scale(table) if scale is None else scale
     segments = table["segment"].tolist() if "segment" in table else [0] * len(table)
     spans = []
     for row, (token, score) in enumerate(zip(table["token"], scores)):
