@@ -8,8 +8,6 @@ never call the model themselves.
 from __future__ import annotations
 
 import copy
-import hashlib
-import json
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -18,22 +16,17 @@ from pathlib import Path
 import numpy as np
 import torch
 import transformers
-from safetensors import SafetensorError
-from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTokenizer
+from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
 from litcore import types
 from litcore.errors import ModelError
 from litcore.models import precision
+from litcore.models.hf_loading import config_fingerprint, load_config, load_pretrained
 from litcore.models.twins import cls_only_twin
 
 transformers.logging.set_verbosity_error()
 ProgressFn = Callable[[int, int], None]  # (done, total)
 DEFAULT_MAX_LENGTH = 128
-# Bumped when batch predictions change for the same weights (v2: the bf16 copy's
-# softmax in fp32), so that predictions stored by older code are made again.
-INFERENCE_VERSION = 2
-# What a missing, unreadable or mismatched weights file raises while loading.
-LOAD_ERRORS = (OSError, ValueError, SafetensorError)
 
 
 @dataclass
@@ -82,7 +75,7 @@ class SequenceClassifier:
         self.max_length = int(min(max_length, model_limit, tokenizer_limit))
         id2label = config.id2label
         self.labels = tuple(str(id2label[i]) for i in range(config.num_labels))
-        self.fingerprint = _fingerprint(source, config, self.max_length)
+        self.fingerprint = config_fingerprint(source, config, self.max_length)
         self._load_model = load_model
         self._model = None
         self._model_lock = threading.Lock()
@@ -125,15 +118,7 @@ class SequenceClassifier:
             ModelError: not found, or not a sequence classifier.
         """
         source = str(name_or_path)
-        try:
-            config = AutoConfig.from_pretrained(
-                source, trust_remote_code=trust_remote_code
-            )
-        except (OSError, ValueError) as error:
-            raise ModelError(
-                f"Could not load a model from '{source}': {str(error).splitlines()[0]} "
-                "Give a folder with config.json, or a hub id (online)."
-            ) from error
+        config = load_config(source, trust_remote_code)
         architectures = getattr(config, "architectures", None) or []
         if not any(a.endswith("ForSequenceClassification") for a in architectures):
             kind = ", ".join(architectures) or config.model_type
@@ -141,12 +126,7 @@ class SequenceClassifier:
                 f"'{source}' is a {kind}, not a sequence classifier. Pick a fine-tuned "
                 "classifier, or use 'Train a model on this data' to fine-tune it."
             )
-        try:
-            tokenizer = AutoTokenizer.from_pretrained(
-                source, trust_remote_code=trust_remote_code
-            )
-        except (OSError, ValueError) as error:
-            raise ModelError(f"Could not load '{source}': {error}") from error
+        tokenizer = load_pretrained(AutoTokenizer, source, trust_remote_code)
         if config.problem_type == "regression" or config.num_labels < 2:
             raise ModelError(
                 f"'{source}' has {config.num_labels} output: a regression head, "
@@ -154,12 +134,9 @@ class SequenceClassifier:
             )
 
         def load_model():
-            try:
-                return AutoModelForSequenceClassification.from_pretrained(
-                    source, trust_remote_code=trust_remote_code
-                )
-            except LOAD_ERRORS as error:
-                raise ModelError(f"Could not load '{source}': {error}") from error
+            return load_pretrained(
+                AutoModelForSequenceClassification, source, trust_remote_code
+            )
 
         return cls(config, tokenizer, source, max_length, load_model)
 
@@ -345,18 +322,3 @@ def token_budget_batches(
     if current:
         batches.append(np.array(current))
     return batches
-
-
-def _fingerprint(source: str, config, max_length: int) -> str:
-    """Identifies the predictions: path, config, the weight files' sizes and times,
-    and the inference code's version."""
-    parts = [source, json.dumps(config.to_dict(), sort_keys=True, default=str)]
-    folder = Path(source)
-    if folder.is_dir():
-        for weights in sorted(folder.glob("*.safetensors")) + sorted(
-            folder.glob("*.bin")
-        ):
-            stat = weights.stat()
-            parts.append(f"{weights.name}:{stat.st_size}:{stat.st_mtime_ns}")
-    parts += [str(max_length), f"inference-v{INFERENCE_VERSION}"]
-    return hashlib.sha1("\n".join(parts).encode("utf-8")).hexdigest()[:16]

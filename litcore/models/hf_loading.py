@@ -1,24 +1,59 @@
-"""Loading a Hugging Face model of one task type, refusing any other type.
+"""Loading Hugging Face models: one place that turns a missing folder, an
+unreadable file or a wrong head into a ``ModelError``.
 
-Shared by the task wrappers (masked LM, generation, token classification):
-one place that turns a missing folder or a wrong head into a ``ModelError``.
+Shared by the sequence classifier and the task wrappers (masked LM, generation,
+token classification, regression, multi-label).
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Mapping
 from pathlib import Path
 
 import transformers
+from safetensors import SafetensorError
 from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTokenizer
 from transformers.models.auto.modeling_auto import (
     MODEL_FOR_SEQUENCE_CLASSIFICATION_MAPPING_NAMES,
 )
 
 from litcore.errors import ModelError
-from litcore.models.classifier import LOAD_ERRORS, _fingerprint
 
 transformers.logging.set_verbosity_error()
+# What a missing, unreadable or mismatched weights file raises while loading.
+LOAD_ERRORS = (OSError, ValueError, SafetensorError)
+# Bumped when batch predictions change for the same weights (v2: the bf16 copy's
+# softmax in fp32), so that predictions stored by older code are made again.
+INFERENCE_VERSION = 2
+
+
+def load_config(source: str, trust_remote_code: bool = False):
+    """The Hugging Face config of ``source`` (a folder or a hub id).
+
+    Raises:
+        ModelError: no config there; the message says what to give instead.
+    """
+    try:
+        return AutoConfig.from_pretrained(source, trust_remote_code=trust_remote_code)
+    except (OSError, ValueError) as error:
+        raise ModelError(
+            f"Could not load a model from '{source}': {str(error).splitlines()[0]} "
+            "Give a folder with config.json, or a hub id (online)."
+        ) from error
+
+
+def load_pretrained(auto_class: type, source: str, trust_remote_code: bool = False):
+    """``auto_class.from_pretrained(source)`` (a model or a tokenizer).
+
+    Raises:
+        ModelError: its files are missing, unreadable or do not match the config.
+    """
+    try:
+        return auto_class.from_pretrained(source, trust_remote_code=trust_remote_code)
+    except LOAD_ERRORS as error:
+        raise ModelError(f"Could not load '{source}': {error}") from error
 
 
 def load_task_model(
@@ -45,13 +80,7 @@ def load_task_model(
     source = str(name_or_path)
     if not source.strip():
         raise ModelError(f"Give the folder (or hub id) of a {task_name}.")
-    try:
-        config = AutoConfig.from_pretrained(source, trust_remote_code=trust_remote_code)
-    except (OSError, ValueError) as error:
-        raise ModelError(
-            f"Could not load a model from '{source}': {str(error).splitlines()[0]} "
-            "Give a folder with config.json, or a hub id (online)."
-        ) from error
+    config = load_config(source, trust_remote_code)
     architectures = list(getattr(config, "architectures", None) or [])
     found = next((a for a in architectures if a in auto_classes), None)
     if found is None:
@@ -60,15 +89,8 @@ def load_task_model(
             f"'{source}' is a {kind}, not a {task_name}. Pick a model with a "
             f"{task_name} head (e.g. {', '.join(sorted(auto_classes)[:3])})."
         )
-    try:
-        model = auto_classes[found].from_pretrained(
-            source, trust_remote_code=trust_remote_code
-        )
-        tokenizer = AutoTokenizer.from_pretrained(
-            source, trust_remote_code=trust_remote_code
-        )
-    except LOAD_ERRORS as error:
-        raise ModelError(f"Could not load '{source}': {error}") from error
+    model = load_pretrained(auto_classes[found], source, trust_remote_code)
+    tokenizer = load_pretrained(AutoTokenizer, source, trust_remote_code)
     return model.eval(), tokenizer, found
 
 
@@ -97,5 +119,20 @@ def max_length_of(model, tokenizer, wanted: int) -> int:
 
 
 def fingerprint(source: str, model, max_length: int) -> str:
-    """Identifies the weights, as the classifier's fingerprint does."""
-    return _fingerprint(source, model.config, max_length)
+    """Identifies a loaded model's weights (``config_fingerprint`` of its config)."""
+    return config_fingerprint(source, model.config, max_length)
+
+
+def config_fingerprint(source: str, config, max_length: int) -> str:
+    """Identifies the predictions: path, config, the weight files' sizes and times,
+    and the inference code's version."""
+    parts = [source, json.dumps(config.to_dict(), sort_keys=True, default=str)]
+    folder = Path(source)
+    if folder.is_dir():
+        for weights in sorted(folder.glob("*.safetensors")) + sorted(
+            folder.glob("*.bin")
+        ):
+            stat = weights.stat()
+            parts.append(f"{weights.name}:{stat.st_size}:{stat.st_mtime_ns}")
+    parts += [str(max_length), f"inference-v{INFERENCE_VERSION}"]
+    return hashlib.sha1("\n".join(parts).encode("utf-8")).hexdigest()[:16]

@@ -23,7 +23,8 @@ from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
 from litcore.data.dataset import Dataset
 from litcore.errors import ModelError
-from litcore.models.classifier import LOAD_ERRORS, SequenceClassifier
+from litcore.models.classifier import SequenceClassifier
+from litcore.models.hf_loading import LOAD_ERRORS
 from litcore.models.precision import autocast, bf16_supported
 from litcore.store.paths import cache_dir
 
