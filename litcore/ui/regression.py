@@ -22,14 +22,11 @@ import streamlit as st
 from litcore.data.dataset import ID, TEXT, TEXT_B, Dataset
 from litcore.errors import LumenError
 from litcore.generators import batch
-from litcore.metrics.regression import (
-    METRIC_NAMES,
-    predict_scores,
-    regression_metrics,
-)
+from litcore.metrics.regression import METRIC_NAMES, regression_metrics
 from litcore.models.regressor import Regressor
 from litcore.salience.score import SCORE_METHODS, ScoreSalience, build_score_method
 from litcore.session.heads import ABS_ERROR, PRED_SCORE, RESIDUAL
+from litcore.session.predictions import predict_scores
 from litcore.ui import cached, progress
 from litcore.ui.formatting import count
 from litcore.ui.heatmap import token_heatmap_html
