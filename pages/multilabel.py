@@ -20,8 +20,9 @@ from litcore.metrics.multilabel import (
     multilabel_report,
     predicted_labels,
 )
-from litcore.ui import multilabel, task_models
+from litcore.ui import charts, multilabel, task_models
 from litcore.ui.formatting import count
+from litcore.ui.pickers import file_picker
 from litcore.ui.workspace import ensure_app_ran
 
 ensure_app_ran()
@@ -70,14 +71,13 @@ model = task_models.model_box(
 st.caption(f"{len(model.labels)} labels: {', '.join(model.labels)}")
 
 # --- the data and its columns ------------------------------------------------------
-uploaded = st.file_uploader(
-    "A CSV, TSV, JSONL or Parquet file with a text and a labels column",
-    type=["csv", "tsv", "txt", "jsonl", "json", "ndjson", "parquet"],
-    key=FILE_KEY,
-)
-path = st.text_input("…or its path on the server", key=PATH_KEY)
 try:
-    file = task_models.file_from_widgets(uploaded, path)
+    file = file_picker(
+        "A CSV, TSV, JSONL or Parquet file with a text and a labels column",
+        ["csv", "tsv", "txt", "jsonl", "json", "ndjson", "parquet"],
+        FILE_KEY,
+        PATH_KEY,
+    )
     if file is None:
         st.info(
             "Give a file: one row per example, its labels as a list (JSONL) or "
@@ -200,7 +200,7 @@ confusion_column.altair_chart(
     width="stretch",
     key=CHART_KEY,
     on_select=lambda: multilabel.select_cell(CHART_KEY),
-    selection_mode=multilabel.CELL_SELECTION,
+    selection_mode=charts.CELL_SELECTION,
 )
 
 # --- examples ----------------------------------------------------------------------

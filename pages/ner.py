@@ -3,12 +3,12 @@
 
 from __future__ import annotations
 
-import altair as alt
 import streamlit as st
 
 from litcore.errors import LumenError
 from litcore.metrics.tasks import entity_metrics, entity_type_confusion, has_span_error
-from litcore.ui import task_models
+from litcore.ui import charts, task_models
+from litcore.ui.pickers import file_picker
 from litcore.ui.workspace import ensure_app_ran
 
 ensure_app_ran()
@@ -41,14 +41,14 @@ if typed.strip():
     colours = task_models.entity_colours({s.label for s in predicted})
     st.html(task_models.spans_html(words, predicted, colours, "Predicted"))
 
-uploaded = st.file_uploader(
-    "A CoNLL or JSONL file with gold tags",
-    type=["conll", "txt", "tsv", "iob", "bio", "jsonl", "json"],
-    key=FILE_KEY,
-)
-path = st.text_input("…or its path", key=PATH_KEY)
 try:
-    file = task_models.file_from_widgets(uploaded, path)
+    file = file_picker(
+        "A CoNLL or JSONL file with gold tags",
+        ["conll", "txt", "tsv", "iob", "bio", "jsonl", "json"],
+        FILE_KEY,
+        PATH_KEY,
+        "…or its path",
+    )
     if file is None:
         st.stop()
     data = task_models.ner_file(*file)
@@ -69,18 +69,9 @@ metrics_column.markdown("**Entity-level metrics (exact span and type)**")
 metrics_column.dataframe(metrics.style.format(precision=3), key="ner_metrics")
 
 confusion = entity_type_confusion(list(frame["gold_spans"]), list(frame["pred_spans"]))
-heatmap = (
-    alt.Chart(confusion, title="Entity types: gold vs predicted (same boundaries)")
-    .mark_rect()
-    .encode(
-        x=alt.X("pred:N", title="Predicted type"),
-        y=alt.Y("gold:N", title="Gold type"),
-        color=alt.Color("count:Q", title="Spans", scale=alt.Scale(scheme="blues")),
-        tooltip=["gold", "pred", "count"],
-    )
+confusion_column.altair_chart(
+    charts.entity_type_heatmap(confusion), width="stretch", key="ner_cm"
 )
-text = heatmap.mark_text().encode(text="count:Q", color=alt.value("black"))
-confusion_column.altair_chart(heatmap + text, width="stretch", key="ner_cm")
 
 errors = [
     has_span_error(g, p) for g, p in zip(frame["gold_spans"], frame["pred_spans"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import altair as alt
@@ -22,8 +23,112 @@ class MatrixAxis:
     short: str
 
 
+@dataclass(frozen=True)
+class CellShade:
+    """What shades a heat map's cells.
+
+    Attributes:
+        field: a numeric field of the counts.
+        title: its legend title.
+        domain: the colour scale's ends; None: zero to the largest cell.
+        legend_format: the legend's number format (d3), e.g. ".0%".
+    """
+
+    field: str = "count"
+    title: str = "Examples"
+    domain: tuple[float, float] | None = None
+    legend_format: str | None = None
+
+
 GOLD_AXIS = MatrixAxis("gold", "Gold label", "Gold")
 PRED_AXIS = MatrixAxis("pred", "Predicted label", "Predicted")
+BY_COUNT = CellShade()
+TOTAL_COLOUR = "#e4e8ef"
+
+
+def count_heatmap(
+    counts: pd.DataFrame,
+    title: str,
+    rows: MatrixAxis,
+    columns: MatrixAxis,
+    *,
+    row_order: Sequence[str],
+    column_order: Sequence[str],
+    shade: CellShade = BY_COUNT,
+    unit: str = "Examples",
+    details: Sequence[alt.Tooltip] = (),
+    selection: str | None = CELL_SELECTION,
+    cell_height: int = 70,
+    min_height: int = 240,
+    columns_on_top: bool = False,
+) -> alt.LayerChart:
+    """A heat map of counts, each cell labelled with its count.
+
+    Args:
+        counts: long form, one row per cell: the two axes' fields, ``count``,
+            and optionally ``kind`` ("total" rows, e.g. from
+            ``metrics.confusion_with_totals``, are drawn in grey).
+        rows, columns: the fields on each axis, with their names.
+        row_order, column_order: the axis values in order.
+        shade: what colours the cells (the count by default).
+        unit: what is counted, in the tooltip ("Examples", "Spans").
+        details: more tooltip fields, after the count.
+        selection: the name of the point selection a click on a cell makes
+            (``on_select`` reads it); None for a chart that selects nothing.
+        cell_height, min_height: pixels per row, and in all at the least.
+        columns_on_top: the column axis above the matrix.
+    """
+    cells = counts[counts["kind"] != "total"] if "kind" in counts else counts
+    if shade.domain is not None:
+        top = shade.domain[1]
+    else:
+        top = float(cells[shade.field].max()) if len(cells) else 1.0
+    domain = alt.Undefined if shade.domain is None else list(shade.domain)
+    scale = alt.Scale(scheme="blues", domain=domain)
+    legend = (
+        alt.Legend(format=shade.legend_format, orient="bottom")
+        if shade.legend_format
+        else alt.Undefined
+    )
+    base = alt.Chart(counts, title=title).encode(
+        x=alt.X(
+            f"{columns.field}:N",
+            sort=list(column_order),
+            title=columns.title,
+            axis=alt.Axis(labelAngle=0, orient="top" if columns_on_top else "bottom"),
+        ),
+        y=alt.Y(f"{rows.field}:N", sort=list(row_order), title=rows.title),
+    )
+    colour = alt.Color(
+        f"{shade.field}:Q",
+        scale=scale,
+        title=shade.title,
+        legend=legend,
+    )
+    heat = base.mark_rect(stroke="white", strokeWidth=2).encode(
+        color=alt.condition(  # row / column totals, when given, in grey
+            "datum.kind == 'total'", alt.value(TOTAL_COLOUR), colour
+        ),
+        tooltip=[
+            alt.Tooltip(f"{rows.field}:N", title=rows.short),
+            alt.Tooltip(f"{columns.field}:N", title=columns.short),
+            alt.Tooltip("count:Q", title=unit),
+            *details,
+        ],
+    )
+    if selection is not None:
+        cell = alt.selection_point(name=selection, fields=[rows.field, columns.field])
+        heat = heat.encode(
+            opacity=alt.condition(cell, alt.value(1.0), alt.value(0.45))
+        ).add_params(cell)
+    dark = f"datum.kind != 'total' && datum['{shade.field}'] > {0.5 * max(top, 1e-9)}"
+    text = base.mark_text(fontSize=14).encode(
+        text="count:Q",
+        color=alt.condition(dark, alt.value("white"), alt.value("#1f2733")),
+    )
+    return (heat + text).properties(
+        height=max(min_height, cell_height * len(row_order)), autosize=FIT_WIDTH
+    )
 
 
 def confusion_heatmap(
@@ -32,8 +137,8 @@ def confusion_heatmap(
     title: str,
     rows: MatrixAxis = GOLD_AXIS,
     columns: MatrixAxis = PRED_AXIS,
-) -> alt.Chart:
-    """A gold × predicted heat map with counts; clicking a cell selects it.
+) -> alt.LayerChart:
+    """A gold × predicted ``count_heatmap``; clicking a cell selects it.
 
     Args:
         counts: long form with columns gold, pred, count (``metrics.confusion_frame``).
@@ -41,45 +146,27 @@ def confusion_heatmap(
         rows, columns: the fields on each axis (other count matrices, e.g. one
             model's predictions against another's, name theirs).
     """
-    cell = alt.selection_point(name=CELL_SELECTION, fields=[rows.field, columns.field])
-    cells = counts[counts["kind"] != "total"] if "kind" in counts else counts
-    cell_max = int(cells["count"].max()) if len(cells) else 1
-    base = alt.Chart(counts, title=title).encode(
-        x=alt.X(
-            f"{columns.field}:N",
-            sort=labels,
-            title=columns.title,
-            axis=alt.Axis(labelAngle=0),
-        ),
-        y=alt.Y(f"{rows.field}:N", sort=labels, title=rows.title),
+    return count_heatmap(
+        counts, title, rows, columns, row_order=labels, column_order=labels
     )
-    heat = (
-        base.mark_rect(stroke="white", strokeWidth=2)
-        .encode(
-            color=alt.condition(  # row / column totals, when given, in grey
-                "datum.kind == 'total'",
-                alt.value("#e4e8ef"),
-                alt.Color("count:Q", scale=alt.Scale(scheme="blues"), title="Examples"),
-            ),
-            opacity=alt.condition(cell, alt.value(1.0), alt.value(0.45)),
-            tooltip=[
-                alt.Tooltip(f"{rows.field}:N", title=rows.short),
-                alt.Tooltip(f"{columns.field}:N", title=columns.short),
-                alt.Tooltip("count:Q", title="Examples"),
-            ],
-        )
-        .add_params(cell)
-    )
-    text = base.mark_text(fontSize=14).encode(
-        text="count:Q",
-        color=alt.condition(
-            f"datum.kind != 'total' && datum.count > {0.5 * max(1, cell_max)}",
-            alt.value("white"),
-            alt.value("#1f2733"),
-        ),
-    )
-    return (heat + text).properties(
-        height=max(240, 70 * len(labels)), autosize=FIT_WIDTH
+
+
+def entity_type_heatmap(confusion: pd.DataFrame) -> alt.LayerChart:
+    """Gold against predicted entity types of spans with the same boundaries
+    (``tasks.entity_type_confusion``: columns gold, pred, count)."""
+    types = sorted(set(confusion["gold"]) | set(confusion["pred"]))
+    return count_heatmap(
+        confusion,
+        "Entity types: gold vs predicted (same boundaries)",
+        MatrixAxis("gold", "Gold type", "Gold"),
+        MatrixAxis("pred", "Predicted type", "Predicted"),
+        row_order=types,
+        column_order=types,
+        shade=CellShade(title="Spans"),
+        unit="Spans",
+        selection=None,
+        cell_height=40,
+        min_height=160,
     )
 
 

@@ -22,12 +22,10 @@ from litcore.models.multilabel import (
     probabilities_key,
     stored_probabilities,
 )
-from litcore.ui import state
+from litcore.ui import charts, state
 from litcore.ui.cached import prediction_store
-from litcore.ui.charts import FIT_WIDTH
 
 DEFAULT_THRESHOLD = 0.5
-CELL_SELECTION = "cell"
 
 
 @st.cache_resource(show_spinner="Loading the multi-label classifier…", max_entries=2)
@@ -115,7 +113,7 @@ def chosen_cell(labels: Sequence[str]) -> tuple[str, str] | None:
 
 def select_cell(chart_key: str) -> None:
     """``on_select`` of the confusion heat map: the clicked cell filters the table."""
-    points = st.session_state[chart_key]["selection"].get(CELL_SELECTION) or []
+    points = st.session_state[chart_key]["selection"].get(charts.CELL_SELECTION) or []
     st.session_state[state.MULTILABEL_CELL] = (
         (points[0]["label"], points[0]["cell"]) if points else None
     )
@@ -125,51 +123,35 @@ def clear_cell() -> None:
     st.session_state[state.MULTILABEL_CELL] = None
 
 
-def confusion_chart(long: pd.DataFrame, labels: Sequence[str]) -> alt.Chart:
+LABEL_AXIS = charts.MatrixAxis("label", "Label", "Label")
+CELL_AXIS = charts.MatrixAxis(
+    "cell", "Cell (T/F = right/wrong, P/N = predicted or not)", "Cell"
+)
+BY_SHARE = charts.CellShade("share", "Share of examples", (0.0, 1.0), ".0%")
+
+
+def confusion_chart(long: pd.DataFrame, labels: Sequence[str]) -> alt.LayerChart:
     """Labels as rows, TP/FP/FN/TN as columns, coloured by share; cells clickable.
 
     Args:
         long: ``multilabel_metrics.confusion_long`` output.
         labels: the row order.
     """
-    cell = alt.selection_point(name=CELL_SELECTION, fields=["label", "cell"])
-    base = alt.Chart(long, title="Per-label confusion (click a cell)").encode(
-        x=alt.X(
-            "cell:N",
-            sort=list(CELLS),
-            title="Cell (T/F = right/wrong, P/N = predicted or not)",
-            axis=alt.Axis(labelAngle=0, orient="top"),
-        ),
-        y=alt.Y("label:N", sort=list(labels), title="Label"),
-    )
-    heat = (
-        base.mark_rect(stroke="white", strokeWidth=2)
-        .encode(
-            color=alt.Color(
-                "share:Q",
-                title="Share of examples",
-                scale=alt.Scale(scheme="blues", domain=[0, 1]),
-                legend=alt.Legend(format=".0%", orient="bottom"),
-            ),
-            opacity=alt.condition(cell, alt.value(1.0), alt.value(0.45)),
-            tooltip=[
-                alt.Tooltip("label:N", title="Label"),
-                alt.Tooltip("cell:N", title="Cell"),
-                alt.Tooltip("meaning:N", title="Meaning"),
-                alt.Tooltip("count:Q", title="Examples"),
-                alt.Tooltip("share:Q", title="Share", format=".1%"),
-            ],
-        )
-        .add_params(cell)
-    )
-    text = base.mark_text(fontSize=13).encode(
-        text="count:Q",
-        color=alt.condition(
-            "datum.share > 0.5", alt.value("white"), alt.value("#1f2733")
-        ),
-    )
-    return (heat + text).properties(
-        height=max(160, 36 * len(labels)), autosize=FIT_WIDTH
+    return charts.count_heatmap(
+        long,
+        "Per-label confusion (click a cell)",
+        LABEL_AXIS,
+        CELL_AXIS,
+        row_order=labels,
+        column_order=CELLS,
+        shade=BY_SHARE,
+        details=[
+            alt.Tooltip("meaning:N", title="Meaning"),
+            alt.Tooltip("share:Q", title="Share", format=".1%"),
+        ],
+        cell_height=36,
+        min_height=160,
+        columns_on_top=True,
     )
 
 
