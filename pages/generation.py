@@ -4,13 +4,13 @@ corpus BLEU / ROUGE-L over a file with a ``target`` column."""
 
 from __future__ import annotations
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
 from litcore.errors import LumenError
-from litcore.ui import state, task_models
+from litcore.ui import charts_tasks, state, task_models
 from litcore.ui.heatmap import token_heatmap_html
+from litcore.ui.pickers import file_picker
 from litcore.ui.workspace import ensure_app_ran
 
 ensure_app_ran()
@@ -66,32 +66,8 @@ reference_column.code(reference or "(none given)", language=None)
 if result.forced:
     st.caption(f"The first {result.forced} output tokens were forced (your choices).")
 
-steps = pd.DataFrame(
-    {
-        "step": range(len(result.output_tokens)),
-        "token": result.output_tokens,
-        "probability": result.probabilities,
-        "chosen by": [
-            "you" if i < result.forced else "greedy" for i in range(len(result.top_k))
-        ],
-        "alternatives": [
-            ", ".join(f"{token} ({p:.3f})" for token, _, p in alternatives)
-            for alternatives in result.top_k
-        ],
-    }
-)
-chart = (
-    alt.Chart(steps, title="Probability of each output token")
-    .mark_bar()
-    .encode(
-        x=alt.X("step:O", title="Output position"),
-        y=alt.Y(
-            "probability:Q", title="Model probability", scale=alt.Scale(domain=[0, 1])
-        ),
-        color=alt.Color("chosen by:N", title="Chosen by"),
-        tooltip=["step", "token", alt.Tooltip("probability:Q", format=".4f")],
-    )
-)
+steps = charts_tasks.generation_steps(result)
+chart = charts_tasks.step_probability_bars(steps)
 st.altair_chart(chart, width="stretch", key="generation_chart")
 st.dataframe(steps, hide_index=True, key="generation_steps")
 
@@ -156,14 +132,14 @@ if st.toggle("Show which inputs drove it (gradient × input)", key=SALIENCE_KEY)
 # --- corpus metrics ------------------------------------------------------------
 
 st.subheader("Corpus BLEU and ROUGE-L")
-uploaded = st.file_uploader(
-    "A file with 'text' and 'target' columns",
-    type=["csv", "tsv", "jsonl", "parquet"],
-    key=FILE_KEY,
-)
-path = st.text_input("…or its path", key=PATH_KEY)
 try:
-    file = task_models.file_from_widgets(uploaded, path)
+    file = file_picker(
+        "A file with 'text' and 'target' columns",
+        ["csv", "tsv", "jsonl", "parquet"],
+        FILE_KEY,
+        PATH_KEY,
+        "…or its path",
+    )
     if file is not None:
         rows = task_models.table_file(*file, columns=("text", "target"))
         limit = st.number_input(

@@ -3,12 +3,11 @@ per-token surprisal over a file of texts."""
 
 from __future__ import annotations
 
-import altair as alt
-import pandas as pd
 import streamlit as st
 
 from litcore.errors import LumenError
-from litcore.ui import state, task_models
+from litcore.ui import charts_tasks, state, task_models
+from litcore.ui.pickers import file_picker
 from litcore.ui.workspace import ensure_app_ran
 
 ensure_app_ran()
@@ -70,35 +69,8 @@ try:
 except LumenError as error:
     st.info(str(error))
 else:
-    rows = [
-        {
-            "position": f"{position}: {original}",
-            "rank": rank + 1,
-            "prediction": token,
-            "probability": probability,
-        }
-        for position, original, predictions in zip(
-            fill.masked_positions, fill.original, fill.predictions
-        )
-        for rank, (token, probability) in enumerate(predictions)
-    ]
-    table = pd.DataFrame(rows)
-    chart = (
-        alt.Chart(table, title="Top predictions per masked position")
-        .mark_bar()
-        .encode(
-            x=alt.X("probability:Q", title="Model probability"),
-            y=alt.Y("prediction:N", title="Predicted token", sort="-x"),
-            color=alt.Color("position:N", title="Masked position (original)"),
-            row=alt.Row("position:N", title="Masked position"),
-            tooltip=[
-                "position",
-                "prediction",
-                alt.Tooltip("probability:Q", format=".4f"),
-            ],
-        )
-        .resolve_scale(y="independent")
-    )
+    table = charts_tasks.mask_predictions(fill)
+    chart = charts_tasks.mask_prediction_bars(table)
     st.altair_chart(chart, key="mlm_chart")
     st.dataframe(table, hide_index=True, key="mlm_predictions")
 
@@ -109,12 +81,14 @@ st.subheader("Surprisal over a file")
 st.caption(
     "Each token is masked in turn; surprisal is −log₂ p(token | the rest), in bits."
 )
-uploaded = st.file_uploader(
-    "A file with a 'text' column", type=["csv", "tsv", "jsonl", "parquet"], key=FILE_KEY
-)
-path = st.text_input("…or its path", key=PATH_KEY)
 try:
-    file = task_models.file_from_widgets(uploaded, path)
+    file = file_picker(
+        "A file with a 'text' column",
+        ["csv", "tsv", "jsonl", "parquet"],
+        FILE_KEY,
+        PATH_KEY,
+        "…or its path",
+    )
     if file is not None:
         texts = task_models.table_file(*file, columns=("text",))["text"]
         limit = st.number_input(
@@ -126,17 +100,7 @@ try:
         st.metric(
             "Mean surprisal (bits per token)", f"{scores['surprisal'].mean():.2f}"
         )
-        histogram = (
-            alt.Chart(scores, title="Surprisal of every token")
-            .mark_bar()
-            .encode(
-                x=alt.X(
-                    "surprisal:Q", bin=alt.Bin(maxbins=40), title="Surprisal (bits)"
-                ),
-                y=alt.Y("count():Q", title="Tokens"),
-                color=alt.value("#4e79a7"),
-            )
-        )
+        histogram = charts_tasks.surprisal_histogram(scores)
         st.altair_chart(histogram, width="stretch", key="mlm_histogram")
         st.markdown("**Most surprising tokens**")
         st.dataframe(

@@ -38,7 +38,7 @@ typed = st.text_input("Tag a sentence (words split on spaces)", key=TEXT_KEY)
 if typed.strip():
     words = typed.split()
     predicted = task_models.ner_typed(model.fingerprint, tuple(words), model)
-    colours = task_models.entity_colours({s.label for s in predicted})
+    colours = charts.category_colours({s.label for s in predicted})
     st.html(task_models.spans_html(words, predicted, colours, "Predicted"))
 
 try:
@@ -94,7 +94,7 @@ picked = st.selectbox(
 )
 row = shown.set_index("id").loc[picked]
 types_ = {s.label for s in row["gold_spans"]} | {s.label for s in row["pred_spans"]}
-colours = task_models.entity_colours(types_)
+colours = charts.category_colours(types_)
 st.html(task_models.spans_html(row["tokens"], row["gold_spans"], colours, "Gold"))
 st.html(task_models.spans_html(row["tokens"], row["pred_spans"], colours, "Predicted"))
 st.dataframe(

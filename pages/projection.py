@@ -11,29 +11,34 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from litcore.data.dataset import LABEL, TEXT, is_continuous
 from litcore.errors import LumenError
-from litcore.metrics.agreement import AGREE
 from litcore.projection import (
     EMBEDDING_FIELDS,
     PROJECTORS,
     UMAP_METRICS,
     nearest_neighbors,
 )
-from litcore.session.heads import ABS_ERROR, PRED_SCORE
-from litcore.session.overlay import ORIGIN, ORIGINAL
-from litcore.session.predictions import CONFIDENCE, CORRECT, PRED
-from litcore.ui import cached, state
+from litcore.session.columns import (
+    ABS_ERROR,
+    AGREE,
+    CONFIDENCE,
+    CORRECT,
+    LABEL,
+    ORIGIN,
+    PRED,
+    PRED_SCORE,
+    TEXT,
+)
+from litcore.session.overlay import ORIGINAL
+from litcore.ui import cached, point_charts, state
 from litcore.ui import workspace as ws
 from litcore.ui.formatting import count
-from litcore.ui.point_charts import point_trace, selectable_point_chart
+from litcore.ui.point_charts import ADDED_MARKER, selectable_point_chart
 from litcore.ui.sidebar import filtered_frame
 
 CHART_KEY = "projection_chart"
 NEIGHBOURS_KEY = "projection_neighbours"
-PALETTE = ["#3b6ea8", "#e07b39", "#4a9c5d", "#c44e52", "#8172b2", "#937860"]
 CORRECTNESS_COLOURS = {"correct": "#4a9c5d", "wrong": "#c44e52", "no gold": "#9aa3ad"}
-SNIPPET_CHARS = 140
 
 
 def colour_fields(frame: pd.DataFrame, metadata: list[str]) -> dict[str, str]:
@@ -46,46 +51,18 @@ def colour_fields(frame: pd.DataFrame, metadata: list[str]) -> dict[str, str]:
 
 
 def hover_text(rows: pd.DataFrame) -> list[str]:
-    """Escaped hover labels: snippet, gold, prediction, confidence."""
-    snippets = rows[TEXT].str.slice(0, SNIPPET_CHARS)
+    """Hover labels: snippet, gold, prediction and its confidence."""
     gold = rows[LABEL] if LABEL in rows else pd.Series("—", index=rows.index)
-    return [
-        f"{html.escape(text)}<br>gold <b>{html.escape(str(g))}</b> · predicted "
-        f"<b>{html.escape(str(p))}</b> ({c:.2f})"
-        for text, g, p, c in zip(snippets, gold, rows[PRED], rows[CONFIDENCE])
-    ]
+    predicted = [f"{p} ({c:.2f})" for p, c in zip(rows[PRED], rows[CONFIDENCE])]
+    return point_charts.hover_text(rows[TEXT], {"gold": gold, "predicted": predicted})
 
 
-def scatter_traces(points: pd.DataFrame, column: str, title: str) -> list[go.Scattergl]:
-    """One trace per category (a legend entry each) or one with a colour bar."""
-    marker = {"size": 6, "opacity": 0.75}
+def colour_traces(points: pd.DataFrame, column: str, title: str) -> list:
+    """The points coloured by ``column`` (correctness in green / red / grey)."""
     values = points[column]
     if column == CORRECT:
         values = values.map({True: "correct", False: "wrong"}).fillna("no gold")
-    if is_continuous(values):
-        colour_bar = {
-            "color": values,
-            "colorscale": "Viridis",
-            "colorbar": {"title": {"text": title}},
-        }
-        return [point_trace(points, title, marker | colour_bar, showlegend=False)]
-    traces = []
-    for index, category in enumerate(sorted(values.astype(str).unique())):
-        members = points[(values.astype(str) == category).to_numpy()]
-        colour = CORRECTNESS_COLOURS.get(category, PALETTE[index % len(PALETTE)])
-        name = f"{category} ({len(members):,})"
-        traces.append(point_trace(members, name, marker | {"color": colour}))
-    return traces
-
-
-def marker_trace(points: pd.DataFrame, name: str, symbol: str, size: int, colour):
-    marker = {
-        "symbol": symbol,
-        "size": size,
-        "color": "rgba(0,0,0,0)" if symbol.endswith("open") else colour,
-        "line": {"width": 2, "color": colour},
-    }
-    return point_trace(points, name, marker)
+    return point_charts.colour_traces(points, values, title, CORRECTNESS_COLOURS)
 
 
 workspace = ws.require()
@@ -167,27 +144,12 @@ points = points.assign(hover=hover_text(points))
 
 selection = state.selection()
 selected = points[points["id"].isin(selection.ids)]
-figure = go.Figure(scatter_traces(points, colours[colour_name], colour_name))
-if len(added):
+figure = go.Figure(colour_traces(points, colours[colour_name], colour_name))
+if len(added):  # only the session frame has an origin column
     new_points = points[points[ORIGIN].fillna(ORIGINAL) != ORIGINAL]
-    figure.add_trace(
-        marker_trace(
-            new_points, f"Edited / generated ({len(new_points)})", "x", 9, "#222"
-        )
-    )
-if len(selected):
-    figure.add_trace(
-        marker_trace(
-            selected, f"Selected ({len(selected):,})", "circle-open", 11, "#111"
-        )
-    )
-for role, example, symbol, colour in (
-    ("Primary", selection.primary, "star", "#f2b701"),
-    ("Pinned", selection.pinned, "diamond", "#d6336c"),
-):
-    row = points[points["id"] == example]
-    if len(row):
-        figure.add_trace(marker_trace(row, role, symbol, 18, colour))
+    name = f"Edited / generated ({len(new_points)})"
+    figure.add_trace(point_charts.point_trace(new_points, name, ADDED_MARKER))
+figure.add_traces(point_charts.selection_traces(points, selection, with_pinned=True))
 axis = "PC" if projected.note or method == "PCA" else "UMAP "
 figure.update_layout(
     title=f"{method} of the {EMBEDDING_FIELDS[field].lower()} embedding "

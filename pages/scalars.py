@@ -3,31 +3,29 @@
 Plotly, like the projection, for box and lasso selection on a dense strip plot.
 """
 
-import html
-
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from litcore.data.dataset import LABEL, TEXT
 from litcore.errors import LumenError
 from litcore.metrics.scalars import jitter, threshold_metrics
-from litcore.session.heads import ABS_ERROR, PRED_SCORE
-from litcore.session.predictions import CONFIDENCE, LENGTH, PRED, proba_column
-from litcore.ui import state
+from litcore.session.columns import (
+    ABS_ERROR,
+    CONFIDENCE,
+    LABEL,
+    LENGTH,
+    PRED,
+    PRED_SCORE,
+    TEXT,
+    proba_column,
+)
+from litcore.ui import point_charts, state
 from litcore.ui import workspace as ws
 from litcore.ui.formatting import count
-from litcore.ui.point_charts import (
-    PRIMARY_MARKER,
-    SELECTED_MARKER,
-    point_trace,
-    selectable_point_chart,
-)
 from litcore.ui.sidebar import filtered_frame
 
 CHART_KEY = "scalars_chart"
 INDEX = "(example index)"
-PALETTE = ["#3b6ea8", "#e07b39", "#4a9c5d", "#c44e52", "#8172b2", "#937860"]
 
 
 workspace = ws.require()
@@ -96,31 +94,11 @@ if len(labels) == 2 and not head.is_regression:
 
 selection = state.selection()
 gold = shown[LABEL] if LABEL in shown else pd.Series("(no gold)", index=shown.index)
-hover = [
-    f"{html.escape(t[:140])}<br>gold <b>{html.escape(str(g))}</b> · predicted "
-    f"<b>{html.escape(str(p))}</b> · score {s:.3f}"
-    for t, g, p, s in zip(shown[TEXT], gold, shown[PRED], score)
-]
-points = shown.assign(x=x_plot, y=score, hover=hover, gold=gold.astype(str))
-figure = go.Figure()
-for index, value in enumerate(sorted(points["gold"].unique())):
-    members = points[points["gold"] == value]
-    colour = PALETTE[index % len(PALETTE)]
-    figure.add_trace(
-        point_trace(
-            members,
-            f"{value} ({len(members):,})",
-            {"size": 6, "opacity": 0.7, "color": colour},
-        )
-    )
-chosen = points[points["id"].isin(selection.ids)]
-if len(chosen):
-    figure.add_trace(
-        point_trace(chosen, f"Selected ({len(chosen):,})", SELECTED_MARKER)
-    )
-primary = points[points["id"] == selection.primary]
-if len(primary):
-    figure.add_trace(point_trace(primary, "Primary", PRIMARY_MARKER))
+details = {"gold": gold, "predicted": shown[PRED], "score": score.map("{:.3f}".format)}
+hover = point_charts.hover_text(shown[TEXT], details)
+points = shown.assign(x=x_plot, y=score, hover=hover)
+figure = go.Figure(point_charts.colour_traces(points, gold.astype(str), "Gold label"))
+figure.add_traces(point_charts.selection_traces(points, selection))
 if threshold is not None and score_label == labels[1]:
     figure.add_hline(
         y=threshold,
@@ -141,8 +119,9 @@ figure.update_layout(
     dragmode="select",
     height=520,
 )
-selectable_point_chart(figure, CHART_KEY)
-st.caption(f"{len(chosen):,} selected points highlighted; ★ primary.")
+point_charts.selectable_point_chart(figure, CHART_KEY)
+chosen = points["id"].isin(selection.ids).sum()
+st.caption(f"{chosen:,} selected points highlighted; ★ primary.")
 
 if threshold is not None:
     st.subheader(f"Metrics at threshold {threshold:.2f} (filtered examples)")

@@ -1,15 +1,19 @@
-"""The shared chart builders: one count heat map for every matrix."""
+"""The shared chart builders: one count heat map, one palette, point charts."""
 
 from __future__ import annotations
 
 import json
 
+import numpy as np
 import pandas as pd
 
 from litcore.metrics.classification import ALL_CLASSES, confusion_with_totals
 from litcore.metrics.multilabel import CELLS
-from litcore.ui import charts
+from litcore.models.generation import Generation
+from litcore.models.masked_lm import MaskFill
+from litcore.ui import charts, charts_tasks, point_charts
 from litcore.ui.multilabel import confusion_chart
+from litcore.view.selection import Selection
 
 
 def spec(chart) -> dict:
@@ -79,3 +83,99 @@ def test_entity_type_heatmap_counts_spans_and_selects_nothing():
         "Spans",
     ]
     assert "Entity types" in json.dumps(spec(chart)["layer"])
+
+
+def test_category_colours_are_one_palette_in_sorted_order():
+    colours = charts.category_colours(["b", "a", "b", "c"])
+    assert colours == {
+        "a": charts.PALETTE[0],
+        "b": charts.PALETTE[1],
+        "c": charts.PALETTE[2],
+    }
+    many = charts.category_colours(
+        [f"t{i:02d}" for i in range(len(charts.PALETTE) + 1)]
+    )
+    assert list(many.values())[-1] == charts.PALETTE[0]  # the palette wraps round
+
+
+def test_hover_text_escapes_texts_and_values():
+    texts = pd.Series(["<script>x</script> " + "long " * 60, "fine"])
+    hover = point_charts.hover_text(
+        texts, {"gold": ["<b>pos</b>", "neg"], "score": ["0.5", "1"]}
+    )
+    assert hover[0].startswith("&lt;script&gt;x&lt;/script&gt;")
+    assert (
+        "<script" not in hover[0] and "gold <b>&lt;b&gt;pos&lt;/b&gt;</b>" in hover[0]
+    )
+    assert hover[1] == "fine<br>gold <b>neg</b> · score <b>1</b>"
+    assert len(hover[0].split("<br>")[0]) <= point_charts.SNIPPET_CHARS + 40  # escapes
+
+
+def points_frame() -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "id": ["a", "b", "c", "d"],
+            "x": [0.0, 1.0, 2.0, 3.0],
+            "y": [1.0, 0.0, 1.0, 0.0],
+            "hover": ["ha", "hb", "hc", "hd"],
+            "label": ["pos", "neg", "pos", "wrong"],
+        }
+    )
+
+
+def test_colour_traces_one_per_category_with_fixed_colours():
+    points = points_frame()
+    traces = point_charts.colour_traces(
+        points, points["label"], "Gold", {"wrong": "#c44e52"}
+    )
+    assert [t.name for t in traces] == ["neg (1)", "pos (2)", "wrong (1)"]
+    assert list(traces[1].customdata) == ["a", "c"]
+    assert traces[2].marker.color == "#c44e52"
+    assert traces[0].marker.color == charts.PALETTE[0]
+
+
+def test_colour_traces_of_a_continuous_field_have_a_colour_bar():
+    points = pd.concat([points_frame()] * 2, ignore_index=True)
+    values = pd.Series(range(len(points)), dtype=float)
+    (trace,) = point_charts.colour_traces(points, values, "rating")
+    assert trace.marker.colorbar.title.text == "rating"
+    assert len(trace.x) == len(points)
+
+
+def test_selection_traces_draw_the_selection_primary_and_pinned():
+    points = points_frame()
+    selection = Selection().select(["b", "c", "zz"]).with_pinned("d")
+    traces = point_charts.selection_traces(points, selection)
+    assert [t.name for t in traces] == ["Selected (2)", "Primary"]
+    assert list(traces[1].customdata) == ["b"]
+    with_pinned = point_charts.selection_traces(points, selection, with_pinned=True)
+    assert [t.name for t in with_pinned][-1] == "Pinned"
+    assert point_charts.selection_traces(points, Selection()) == []
+
+
+def test_task_tables():
+    fill = MaskFill(["a", "[MASK]"], [1], ["[MASK]"], [[("good", 0.75), ("bad", 0.25)]])
+    table = charts_tasks.mask_predictions(fill)
+    assert table["rank"].tolist() == [1, 2]
+    assert table["position"].tolist() == ["1: [MASK]"] * 2
+    assert table["prediction"].tolist() == ["good", "bad"]
+    generation = Generation(
+        ["the"],
+        [5, 6],
+        ["movie", "was"],
+        np.array([0.5, 0.25]),
+        [[("movie", 5, 0.5)], [("was", 6, 0.25), ("is", 7, 0.2)]],
+        1,
+        "movie was",
+    )
+    steps = charts_tasks.generation_steps(generation)
+    assert steps["chosen by"].tolist() == ["you", "greedy"]
+    assert steps["alternatives"].tolist() == [
+        "movie (0.500)",
+        "was (0.250), is (0.200)",
+    ]
+    for chart in (
+        charts_tasks.step_probability_bars(steps),
+        charts_tasks.mask_prediction_bars(table),
+    ):
+        assert chart.to_dict()["mark"]["type"] == "bar"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import altair as alt
@@ -12,6 +12,18 @@ CELL_SELECTION = "cell"
 # Heights below are the plot area's: Streamlit's default autosize ("fit") squeezes
 # the plot into the height along with the title, axes and legend.
 FIT_WIDTH = alt.AutoSizeParams(type="fit-x", contains="padding")
+
+
+# One categorical palette for every chart (a colour per class, entity type...).
+PALETTE = ("#3b6ea8", "#e07b39", "#4a9c5d", "#c44e52", "#8172b2", "#937860")
+
+
+def category_colours(categories: Iterable[str]) -> dict[str, str]:
+    """One ``PALETTE`` colour per category, in sorted order (stable for a set)."""
+    return {
+        category: PALETTE[index % len(PALETTE)]
+        for index, category in enumerate(sorted(set(categories)))
+    }
 
 
 @dataclass(frozen=True)

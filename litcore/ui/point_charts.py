@@ -1,22 +1,70 @@
-"""Plotly point charts whose box, lasso and clicked points set the shared selection."""
+"""Plotly point charts whose box, lasso and clicked points set the shared selection.
+
+The Embeddings, Scalars and Regression pages draw their points with these: one
+trace per category (or one with a colour bar), the selection, the primary and
+the pinned example drawn over the rest, and escaped hover text.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from functools import partial
+from html import escape
 
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from litcore.data.dataset import is_continuous
 from litcore.ui import state
+from litcore.ui.charts import category_colours
+from litcore.view.selection import Selection
 
-# How the selected points and the primary example are drawn over the others.
+SNIPPET_CHARS = 140
+POINT_MARKER = {"size": 6, "opacity": 0.75}
+# How the selected points, the primary and the pinned example are drawn over
+# the others, and the session's edited / generated examples.
 SELECTED_MARKER = {
     "size": 11,
     "color": "rgba(0,0,0,0)",
     "line": {"width": 2, "color": "#111"},
 }
-PRIMARY_MARKER = {"size": 18, "symbol": "star", "color": "#f2b701"}
+
+
+def _filled_marker(symbol: str, colour: str, size: int) -> dict:
+    return {
+        "size": size,
+        "symbol": symbol,
+        "color": colour,
+        "line": {"width": 2, "color": colour},
+    }
+
+
+PRIMARY_MARKER = _filled_marker("star", "#f2b701", 18)
+PINNED_MARKER = _filled_marker("diamond", "#d6336c", 18)
+ADDED_MARKER = _filled_marker("x", "#222", 9)
+
+
+def hover_text(texts: pd.Series, details: Mapping[str, Sequence[object]]) -> list[str]:
+    """Hover labels: the text's start, then each detail as ``name <b>value</b>``.
+
+    Args:
+        texts: one text per point.
+        details: detail name -> one value per point (already formatted when a
+            number needs a format), e.g. ``{"gold": ..., "predicted": ...}``.
+
+    Returns:
+        HTML per point in which every text and value is escaped.
+    """
+    snippets = texts.astype(str).str.slice(0, SNIPPET_CHARS)
+    columns = [
+        [f"{escape(name)} <b>{escape(str(value))}</b>" for value in values]
+        for name, values in details.items()
+    ]
+    return [
+        f"{escape(snippet)}<br>{' · '.join(parts)}"
+        for snippet, *parts in zip(snippets, *columns, strict=True)
+    ]
 
 
 def point_trace(
@@ -41,6 +89,53 @@ def point_trace(
         marker=marker,
         **options,
     )
+
+
+def colour_traces(
+    points: pd.DataFrame,
+    values: pd.Series,
+    title: str,
+    fixed_colours: Mapping[str, str] | None = None,
+) -> list[go.Scattergl]:
+    """The points coloured by ``values``: a trace per category (a legend entry
+    each, ``PALETTE`` colours unless ``fixed_colours`` names one), or one trace
+    with a colour bar titled ``title`` when the values are continuous."""
+    if is_continuous(values):
+        colour_bar = {
+            "color": values,
+            "colorscale": "Viridis",
+            "colorbar": {"title": {"text": title}},
+        }
+        return [point_trace(points, title, POINT_MARKER | colour_bar, showlegend=False)]
+    categories = values.astype(str)
+    colours = category_colours(categories) | dict(fixed_colours or {})
+    traces = []
+    for category, colour in sorted(colours.items()):
+        members = points[(categories == category).to_numpy()]
+        if len(members):
+            name = f"{category} ({len(members):,})"
+            traces.append(point_trace(members, name, POINT_MARKER | {"color": colour}))
+    return traces
+
+
+def selection_traces(
+    points: pd.DataFrame, selection: Selection, with_pinned: bool = False
+) -> list[go.Scattergl]:
+    """The selected points, the primary example and (``with_pinned``) the
+    pinned one, to draw over the others; only those among ``points``."""
+    traces = []
+    chosen = points[points["id"].isin(selection.ids)]
+    if len(chosen):
+        name = f"Selected ({len(chosen):,})"
+        traces.append(point_trace(chosen, name, SELECTED_MARKER))
+    roles = [("Primary", selection.primary, PRIMARY_MARKER)]
+    if with_pinned:
+        roles.append(("Pinned", selection.pinned, PINNED_MARKER))
+    for role, example_id, marker in roles:
+        row = points[points["id"] == example_id]
+        if len(row):
+            traces.append(point_trace(row, role, marker))
+    return traces
 
 
 def selectable_point_chart(figure: go.Figure, key: str) -> None:
