@@ -31,7 +31,7 @@ from torch.utils.flop_counter import FlopCounterMode
 from litcore.data.demo import load_demo
 from litcore.models.classifier import SequenceClassifier
 from litcore.models.precision import bf16_supported
-from litcore.salience import METHODS, build, params_of
+from litcore.salience import METHODS, build
 from litcore.session.demo import demo_model_dir
 
 LIT_SECONDS = {"IG 30 steps": 0.27, "LIME 256 samples": 2.25}
@@ -191,7 +191,7 @@ def main() -> None:
         ("LIME", "LIME 256 samples", texts),
         ("Occlusion (leave one out)", "Occlusion, 40 tokens", texts_40),
     ]:
-        for precision in params_of(METHODS[name])["precision"][0].options:
+        for precision in METHODS[name].config_spec()["precision"].options:
             if precision != "fp32" and not bf16_supported():
                 continue  # auto and bf16 run fp32 here: the same figure again
             method = build(name, {"precision": precision})

@@ -10,16 +10,17 @@ from litcore.errors import LumenError
 from litcore.generators import registry
 from litcore.generators.batch import (
     CONFIRM_ABOVE,
+    counterfactual_examples,
     flip_rates,
     invariance_failures,
     score_change_summary,
 )
 from litcore.session.heads import PRED_SCORE
-from litcore.session.overlay import NewExample, generated_origin
 from litcore.ui import cached, state
 from litcore.ui import regression as regression_ui
 from litcore.ui import workspace as ws
 from litcore.ui.formatting import count
+from litcore.ui.params import param_widgets
 from litcore.ui.sidebar import filtered_frame
 
 SCOPES = ["Primary example", "Selection (batch)"]
@@ -44,27 +45,11 @@ names = st.multiselect(
 )
 
 
-def _config_widgets(name: str) -> tuple[tuple[str, object], ...]:
-    """One widget per constructor parameter of the generator; its chosen values."""
-    values = []
-    for param in registry.GENERATORS[name].params():
-        key = f"cf_param_{name}_{param.name}"
-        if isinstance(param.default, str):
-            value = st.text_area(param.name, param.default, key=key, help=param.help)
-        else:
-            value = int(
-                st.number_input(
-                    param.name, value=param.default, step=1, key=key, help=param.help
-                )
-            )
-        values.append((param.name, value))
-    return tuple(values)
-
-
 configs = []
 for name in names:
     with st.expander(f"{name} settings", expanded=name == "Word replacer"):
-        configs.append((name, _config_widgets(name)))
+        spec = registry.GENERATORS[name].config_spec()
+        configs.append((name, tuple(param_widgets(spec, f"cf_param_{name}").items())))
 configs = tuple(configs)
 
 scope = st.segmented_control("Run on", SCOPES, default=SCOPES[0], key="cf_scope")
@@ -187,18 +172,7 @@ if st.button(
     key="cf_add",
     disabled=chosen.empty,
 ):
-    parents = frame.set_index("id")
-    examples = [
-        NewExample(
-            text=item.counterfactual,
-            text_b=item.counterfactual_b,
-            label=parents.at[item.parent_id, LABEL] if data.has_labels else None,
-            metadata={c: parents.at[item.parent_id, c] for c in data.metadata_columns},
-            parent_id=item.parent_id,
-            origin=generated_origin(item.generator),
-        )
-        for item in chosen.itertuples()
-    ]
+    examples = counterfactual_examples(chosen, frame.set_index("id"), data)
     try:
         overlay, added = state.overlay(data.fingerprint).add(data, examples)
     except LumenError as error:

@@ -104,7 +104,7 @@ def detector(tmp_path_factory):
 def test_the_decisive_token_is_comprehensive_and_sufficient(detector):
     text = "the plot was boring but the acting was good and fun"
     salience = build("Occlusion (leave one out)").explain(detector, text, target=1)
-    with_word = salience.target_probability
+    with_word = salience.target_output
     without_word = detector.predict(["the plot was boring"], bf16=False).probas[0, 1]
     result = faithfulness(detector, salience)
     # "good" is first at every k: removing it always drops p to the no-word value.

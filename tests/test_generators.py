@@ -18,7 +18,7 @@ from litcore.generators.word_replacer import parse_rules
 
 
 def texts(name: str, text: str, text_b: str | None = None, **config) -> list[str]:
-    found, _ = registry.build(name, **config).perturb(Example(text, text_b), None)
+    found, _ = registry.build(name, config).perturb(Example(text, text_b), None)
     return [p.text for p in found]
 
 
@@ -34,7 +34,7 @@ def test_word_replacer_keeps_case_and_whole_words():
 
 def test_word_replacer_replaces_phrases_and_second_text():
     found, _ = registry.build(
-        "Word replacer", rules="artistic-scientific -> artistic"
+        "Word replacer", {"rules": "artistic-scientific -> artistic"}
     ).perturb(Example("An artistic-scientific group", "artistic-scientific art"), None)
     assert [(p.text, p.text_b, p.description) for p in found] == [
         ("An artistic group", "artistic art", "artistic-scientific -> artistic (2×)")
@@ -42,9 +42,9 @@ def test_word_replacer_replaces_phrases_and_second_text():
 
 
 def test_word_replacer_reports_no_match():
-    found, message = registry.build("Word replacer", rules="great -> awful").perturb(
-        Example("The greatest show"), None
-    )
+    found, message = registry.build(
+        "Word replacer", {"rules": "great -> awful"}
+    ).perturb(Example("The greatest show"), None)
     assert found == [] and message == "No match for 'great'."
 
 
@@ -102,7 +102,7 @@ def test_gender_swap_is_consistent_both_ways():
 
 def test_name_swap_is_consistent_both_ways():
     text = "John met Mary. John left, and Mary stayed with Johnny."
-    found, _ = registry.build("Name swap", seed=0).perturb(Example(text), None)
+    found, _ = registry.build("Name swap", {"seed": 0}).perturb(Example(text), None)
     assert len(found) == 3
     for perturbation in found:
         pairs = [pair.split(" -> ") for pair in perturbation.description.split(", ")]
@@ -169,8 +169,12 @@ def test_registry_refuses_unknown_names_and_settings():
     with pytest.raises(LumenError, match="Unknown generator"):
         registry.build("Paraphraser")
     with pytest.raises(LumenError, match="Bad settings"):
-        registry.build("Scrambler", colour="red")
-    assert [p.name for p in registry.GENERATORS["Typos"].params()] == [
+        registry.build("Scrambler", {"colour": "red"})
+    with pytest.raises(LumenError, match="Typos per candidate must be between 1"):
+        registry.build("Typos", {"n_typos": 0})
+    with pytest.raises(LumenError, match="Rules must be text"):
+        registry.build("Word replacer", {"rules": 3})
+    assert list(registry.GENERATORS["Typos"].config_spec()) == [
         "n_candidates",
         "n_typos",
         "seed",

@@ -11,6 +11,7 @@ from litcore.data.dataset import Dataset, example_ids
 from litcore.generators import registry
 from litcore.generators.base import Example
 from litcore.generators.batch import (
+    counterfactual_examples,
     flip_rates,
     invariance_failures,
     run_batch,
@@ -18,6 +19,7 @@ from litcore.generators.batch import (
     with_score_changes,
 )
 from litcore.models.classifier import SequenceClassifier
+from litcore.session.overlay import generated_origin
 from litcore.session.predictions import analysis_frame
 from tests.conftest import build_tiny_classifier
 
@@ -103,7 +105,7 @@ def test_hotflip_replaces_the_deciding_word(one_word_model, text):
 
 
 def test_hotflip_inserts_the_deciding_word(one_word_model):
-    result = registry.build("HotFlip", max_flips=1).generate(
+    result = registry.build("HotFlip", {"max_flips": 1}).generate(
         Example("This movie is great"), one_word_model
     )
     assert result.original_pred == "positive" and result.candidates
@@ -140,7 +142,7 @@ def test_batch_flip_and_invariance_rates(one_word_model):
         ["negative", "positive", "negative"],
     )
     generators = [
-        registry.build("Word replacer", rules="awful -> fun"),
+        registry.build("Word replacer", {"rules": "awful -> fun"}),
         registry.build("Gender swap"),
     ]
     progress = []
@@ -173,7 +175,7 @@ def test_batch_flip_and_invariance_rates(one_word_model):
 
 def test_invariance_failures_list_the_failing_examples(one_word_model):
     frame = _analysis(one_word_model, ["awful", "so fun"], ["negative", "positive"])
-    result = run_batch([registry.build("Typos", seed=0)], frame, one_word_model)
+    result = run_batch([registry.build("Typos", {"seed": 0})], frame, one_word_model)
     rates, failing = invariance_failures(result)
     assert rates[
         ["generator", "examples", "failures", "failure_rate"]
@@ -196,3 +198,33 @@ def test_score_changes_and_their_summary_per_generator():
     summary = score_change_summary(changed).set_index("generator")
     assert summary.loc["Typos"].tolist() == [2, 0.75, 1.0, -0.25]
     assert summary.loc["Negation"].tolist() == [1, 2.0, 2.0, -2.0]
+
+
+def test_counterfactual_examples_copy_their_parents_label_and_metadata():
+    frame = pd.DataFrame(
+        {"text": ["awful", "so fun"], "label": ["negative", "positive"]}
+    )
+    frame.insert(0, "id", example_ids(frame))
+    frame["genre"] = ["drama", "comedy"]
+    data = Dataset("tiny", frame, ("negative", "positive"))
+    first, second = frame["id"]
+    chosen = pd.DataFrame(
+        {
+            "generator": ["Typos", "Negation"],
+            "parent_id": [second, first],
+            "counterfactual": ["so fnu", "not awful"],
+            "counterfactual_b": [None, None],
+        }
+    )
+    made = counterfactual_examples(chosen, frame.set_index("id"), data)
+    assert [(m.text, m.label, m.metadata, m.parent_id) for m in made] == [
+        ("so fnu", "positive", {"genre": "comedy"}, second),
+        ("not awful", "negative", {"genre": "drama"}, first),
+    ]
+    assert [m.origin for m in made] == [
+        generated_origin("Typos"),
+        generated_origin("Negation"),
+    ]
+    unlabelled = Dataset("tiny", frame.drop(columns="label"))
+    made = counterfactual_examples(chosen, frame.set_index("id"), unlabelled)
+    assert all(m.label is None for m in made)

@@ -20,7 +20,7 @@ from litcore.metrics.regression import regression_metrics
 from litcore.models.classifier import SequenceClassifier
 from litcore.models.regressor import Regressor
 from litcore.models.training import TRAINING_INFO, TrainConfig, fine_tune, model_key
-from litcore.salience.score import SCORE_METHODS, build_score_method
+from litcore.salience import build, compatible, regression_score
 from litcore.session.heads import (
     ABS_ERROR,
     PRED_SCORE,
@@ -239,31 +239,42 @@ def test_training_refuses_a_missing_or_text_target(tiny_model_dir):
 # --- salience of the score ------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", list(SCORE_METHODS))
+SCORE_METHODS = ["Gradient L2 norm", "Gradient × input", "Integrated gradients"]
+
+
+def test_score_methods_are_the_registrys_target_function_methods(regressor):
+    assert compatible(regressor, regression_score(regressor)) == SCORE_METHODS
+
+
+@pytest.mark.parametrize("name", SCORE_METHODS)
 def test_salience_explains_the_score(regressor, name):
-    salience = build_score_method(name).explain(regressor, TEXTS[0])
+    salience = build(name, {"precision": "fp32"}).explain(
+        regressor, TEXTS[0], target=regression_score(regressor)
+    )
     assert len(salience.scores) == len(salience.tokens) == len(salience.special)
     assert np.isfinite(salience.scores).all() and np.abs(salience.scores).sum() > 0
     expected = regressor.predict([TEXTS[0]], bf16=False).scores[0]
-    assert salience.score == pytest.approx(float(expected), abs=1e-5)
+    assert salience.target_output == pytest.approx(float(expected), abs=1e-5)
+    assert salience.target is None and salience.target_label == "rating score"
     table = salience.table()
     assert table["token"].tolist() == ["the", "movie", "was", "great"]
 
 
 def test_integrated_gradients_sum_to_the_score_change(regressor):
-    method = build_score_method("Integrated gradients", {"steps": 128})
-    salience = method.explain(regressor, TEXTS[1])
-    change = salience.score - salience.details["baseline_score"]
+    method = build("Integrated gradients", {"steps": 128, "precision": "fp32"})
+    salience = method.explain(regressor, TEXTS[1], target=regression_score(regressor))
+    change = salience.details["output_change"]
     assert abs(change) > 1e-4  # the property below is not trivially true
     assert salience.scores.sum() == pytest.approx(change, abs=0.02 * abs(change))
 
 
 def test_salience_settings_are_checked(regressor):
-    with pytest.raises(LumenError, match="steps must be between"):
-        build_score_method("Integrated gradients", {"steps": 2}).explain(
-            regressor, TEXTS[0]
+    score = regression_score(regressor)
+    with pytest.raises(LumenError, match="Steps must be between"):
+        build("Integrated gradients", {"steps": 2}).explain(
+            regressor, TEXTS[0], target=score
         )
-    with pytest.raises(LumenError, match="Unknown score salience"):
-        build_score_method("LIME")
+    with pytest.raises(LumenError, match="LIME explains a class, not the rating score"):
+        build("LIME").explain(regressor, TEXTS[0], target=score)
     with pytest.raises(LumenError, match="empty"):
-        build_score_method("Gradient × input").explain(regressor, "")
+        build("Gradient × input").explain(regressor, "", target=score)

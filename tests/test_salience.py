@@ -10,7 +10,7 @@ import torch
 
 from litcore.errors import LumenError
 from litcore.models.classifier import SequenceClassifier
-from litcore.salience import METHODS, build, compatible, integrated_gradients, params_of
+from litcore.salience import METHODS, build, compatible, integrated_gradients
 from tests.tiny_models import build_tiny_classifier
 
 NAMES = list(METHODS)
@@ -19,9 +19,9 @@ TEXTS = [
     "i love this film but the plot was boring and the acting was bad",
     "awful",
 ]
-SEEDED = [name for name in NAMES if "seed" in params_of(METHODS[name])]
+SEEDED = [name for name in NAMES if "seed" in METHODS[name].config_spec()]
 SIGNED = [name for name in NAMES if METHODS[name].signed]
-BF16 = [name for name in NAMES if "precision" in params_of(METHODS[name])]
+BF16 = [name for name in NAMES if "precision" in METHODS[name].config_spec()]
 # Methods that explain a class (attention does not depend on the target).
 TARGETED = [name for name in NAMES if not name.startswith("Attention")]
 
@@ -100,7 +100,7 @@ def test_target_defaults_to_prediction_and_is_selectable(tiny_model, name):
     assert predicted.target_label == tiny_model.labels[predicted.target]
     # A method run in bf16 may report its bf16 pass's probability (3 digits).
     close = 1e-2 if getattr(method, "precision", "fp32") == "bf16" else 1e-5
-    assert predicted.target_probability == pytest.approx(probas.max(), abs=close)
+    assert predicted.target_output == pytest.approx(probas.max(), abs=close)
     other = method.explain(tiny_model, TEXTS[0], target=1 - predicted.target)
     assert other.target == 1 - predicted.target
     if method.signed:
@@ -125,6 +125,8 @@ def test_bad_settings_are_clear_errors(tiny_model):
         build("Magic")
     with pytest.raises(LumenError, match="Bad settings"):
         build("LIME", {"temperature": 2})
+    with pytest.raises(LumenError, match="Samples must be a whole number"):
+        build("LIME", {"samples": "many"})
     with pytest.raises(LumenError, match="Steps must be between 8 and 256"):
         build("Integrated gradients", {"steps": 4}).explain(tiny_model, TEXTS[0])
     with pytest.raises(LumenError, match="Baseline must be one of"):
@@ -141,13 +143,13 @@ def test_configs_are_hashable_and_carry_widget_specs():
         assert hash(method.config()) == hash(
             build(name, dict(method.config())).config()
         )
-        for field_name, (spec, default) in params_of(method_class).items():
+        for field_name, spec in method_class.config_spec().items():
             assert spec.label
-            assert getattr(method, field_name) == default
+            assert getattr(method, field_name) == spec.default
             if spec.options:
-                assert default in spec.options
+                assert spec.default in spec.options
             else:
-                assert spec.low <= default <= spec.high
+                assert spec.low <= spec.default <= spec.high
 
 
 @pytest.mark.parametrize(
@@ -284,4 +286,4 @@ def test_unknown_precision_is_a_clear_error(tiny_model):
 def test_dataclass_fields_are_the_whole_config():
     for method_class in METHODS.values():
         names = {f.name for f in dataclasses.fields(method_class)}
-        assert names == set(params_of(method_class))
+        assert names == set(method_class.config_spec())

@@ -97,12 +97,12 @@ def test_integrated_gradients_completeness_on_the_demo(demo_model, baseline):
             inputs_embeds=embeddings, token_type_ids=torch.tensor([salience.type_ids])
         ).logits
     baseline_probability = torch.softmax(logits, -1)[0, salience.target].item()
-    change = salience.target_probability - baseline_probability
+    change = salience.target_output - baseline_probability
     assert abs(change) > 0.05  # a real change to explain
     relative_error = abs(salience.scores.sum() - change) / abs(change)
     assert relative_error <= 0.05
     assert salience.details["relative_delta"] == pytest.approx(relative_error, abs=1e-3)
-    assert salience.details["probability_change"] == pytest.approx(change, abs=1e-4)
+    assert salience.details["output_change"] == pytest.approx(change, abs=1e-4)
 
 
 @pytest.mark.usefixtures("bf16_anywhere")
@@ -119,8 +119,8 @@ def test_auto_precision_keeps_bf16_only_where_complete(demo_model):
     )
     for fast, fp32 in zip(auto, exact):
         assert fast.target == fp32.target
-        change = fast.details["probability_change"]
-        assert change == pytest.approx(fp32.details["probability_change"], abs=1e-6)
+        change = fast.details["output_change"]
+        assert change == pytest.approx(fp32.details["output_change"], abs=1e-6)
         if fast.details["precision"] == "bf16":
             assert abs(fast.scores.sum() - change) <= 0.05 * abs(change)
         np.testing.assert_allclose(fast.scores, fp32.scores, atol=0.02)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import itertools
 import re
+from dataclasses import dataclass
 
 import numpy as np
 
-from litcore.generators.base import Example, Generator, Perturbation
+from litcore.components import param
+from litcore.generators.base import Example, Generator, Perturbation, candidates_param
 from litcore.generators.words import WORD
 from litcore.models.classifier import SequenceClassifier
 
@@ -22,6 +24,7 @@ def remove_words(text: str, spans: list[re.Match], drop: tuple[int, ...]) -> str
     return re.sub(r"\s{2,}", " ", "".join(pieces)).strip()
 
 
+@dataclass(frozen=True)
 class AblationFlip(Generator):
     """Removes words, fewest first, until the predicted label changes.
 
@@ -33,24 +36,20 @@ class AblationFlip(Generator):
 
     name = "Ablation flip"
     description = "Fewest words whose removal flips the prediction (occlusion-guided)."
-    param_help = {
-        "max_ablations": "Largest set of words to remove",
-        "top_words": "Best-ranked words that sets of 2+ are drawn from",
-        "max_evaluations": "Most sets to try (model calls)",
-        "n_candidates": "Flipping sets to return",
-    }
-
-    def __init__(
-        self,
-        max_ablations: int = 3,
-        top_words: int = 8,
-        max_evaluations: int = 200,
-        n_candidates: int = 3,
-    ) -> None:
-        self.max_ablations = max_ablations
-        self.top_words = top_words
-        self.max_evaluations = max_evaluations
-        self.n_candidates = n_candidates
+    max_ablations: int = param(
+        "Most words removed", 3, "Largest set of words to remove", low=1, high=10
+    )
+    top_words: int = param(
+        "Words to combine",
+        8,
+        "Best-ranked words that sets of 2+ are drawn from",
+        low=2,
+        high=50,
+    )
+    max_evaluations: int = param(
+        "Sets to try", 200, "Most sets to try (model calls)", low=1, high=10_000
+    )
+    n_candidates: int = candidates_param("Flipping sets to return")
 
     def _perturb(
         self, example: Example, model: SequenceClassifier

@@ -7,14 +7,16 @@ candidates whose predicted label differs from the original's ("flipped").
 
 from __future__ import annotations
 
-import inspect
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import numpy as np
 
+from litcore.components import Component, param
 from litcore.errors import LumenError
 from litcore.models.classifier import SequenceClassifier
+
+MAX_CANDIDATES = 50
 
 
 @dataclass(frozen=True)
@@ -72,47 +74,30 @@ class GeneratorResult:
     message: str = ""
 
 
+def candidates_param(help: str = "Candidates to make") -> Any:
+    """The ``n_candidates`` field: how many counterfactuals to return at most."""
+    return param("Candidates", 3, help, low=1, high=MAX_CANDIDATES)
+
+
 @dataclass(frozen=True)
-class Param:
-    """One constructor argument as the UI shows it."""
+class Generator(Component):
+    """Base class: subclasses are frozen dataclasses that set ``name``, declare
+    their settings with ``param`` and implement ``_perturb``.
 
-    name: str
-    default: Any
-    help: str = ""
-
-
-class Generator:
-    """Base class: subclasses set ``name`` and implement ``_perturb``.
-
-    Constructors only store their (keyword) parameters, so ``params()`` can read
-    the defaults from the signature, as in LIT's components.
+    Class attributes:
+        description: one line for the picker's help.
+        label_preserving: True for perturbations that should not change the
+            label (CheckList INV).
     """
 
-    name: ClassVar[str] = ""
     description: ClassVar[str] = ""
-    # True for perturbations that should not change the label (CheckList INV).
     label_preserving: ClassVar[bool] = False
-    param_help: ClassVar[dict[str, str]] = {}
-
-    @classmethod
-    def params(cls) -> list[Param]:
-        """The constructor's keyword arguments with their defaults and help."""
-        signature = inspect.signature(cls.__init__)
-        return [
-            Param(name, parameter.default, cls.param_help.get(name, ""))
-            for name, parameter in signature.parameters.items()
-            if name != "self"
-        ]
-
-    def config(self) -> dict[str, Any]:
-        """The parameters this instance was built with."""
-        return {p.name: getattr(self, p.name) for p in self.params()}
 
     def generate(self, example: Example, model: SequenceClassifier) -> GeneratorResult:
         """Counterfactuals of ``example`` with their predictions.
 
         Raises:
-            LumenError: an empty text.
+            LumenError: an empty text or a bad setting.
         """
         perturbations, message = self.perturb(example, model)
         texts_b = None if example.text_b is None else [example.text_b]
@@ -131,8 +116,9 @@ class Generator:
         """Proposed counterfactuals (not yet scored) and a note.
 
         Raises:
-            LumenError: an empty text.
+            LumenError: an empty text or a bad setting.
         """
+        self.validate()
         check_example(example)
         return self._perturb(example, model)
 

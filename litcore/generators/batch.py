@@ -7,11 +7,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from litcore.data.dataset import ID, LABEL, TEXT, TEXT_B
+from litcore.data.dataset import ID, LABEL, TEXT, TEXT_B, Dataset
 from litcore.errors import LumenError
 from litcore.generators.base import Example, Generator, Perturbation, score
 from litcore.models.classifier import ProgressFn, SequenceClassifier
 from litcore.models.regressor import Regressor
+from litcore.session.overlay import NewExample, generated_origin
 from litcore.session.predictions import PRED
 from litcore.view.textdiff import diff_markup
 
@@ -209,3 +210,27 @@ def score_change_summary(candidates: pd.DataFrame) -> pd.DataFrame:
         )
     )
     return table.reset_index()
+
+
+def counterfactual_examples(
+    candidates: pd.DataFrame, parents: pd.DataFrame, data: Dataset
+) -> list[NewExample]:
+    """New datapoints for chosen candidates (rows of ``BatchResult.candidates``).
+
+    Each copies its parent's gold label (when ``data`` has labels) and metadata,
+    records the parent, and is marked as made by its generator.
+
+    Args:
+        parents: the analysis frame indexed by example id.
+    """
+    return [
+        NewExample(
+            text=item.counterfactual,
+            text_b=item.counterfactual_b,
+            label=parents.at[item.parent_id, LABEL] if data.has_labels else None,
+            metadata={c: parents.at[item.parent_id, c] for c in data.metadata_columns},
+            parent_id=item.parent_id,
+            origin=generated_origin(item.generator),
+        )
+        for item in candidates.itertuples()
+    ]

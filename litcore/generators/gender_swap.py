@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from litcore.generators.base import Example, Generator, Perturbation
 from litcore.generators.words import WORD, keep_case, load_lexicon
@@ -54,6 +55,7 @@ def _skip_spaces(text: str, start: int) -> int:
     return start
 
 
+@dataclass(frozen=True)
 class GenderSwap(Generator):
     """Swaps gendered words in both texts; the label should not change."""
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import torch
 
+from litcore.components import param
 from litcore.errors import LumenError
-from litcore.generators.base import Example, Generator, Perturbation
+from litcore.generators.base import Example, Generator, Perturbation, candidates_param
 from litcore.generators.words import keep_case
 from litcore.models.classifier import SequenceClassifier
 
@@ -56,6 +59,7 @@ def embedding_gradient(
     return embeds[0].detach(), gradient[0]
 
 
+@dataclass(frozen=True)
 class HotFlip(Generator):
     """Swaps whole words for vocabulary words, one at a time, up to ``max_flips``.
 
@@ -69,16 +73,13 @@ class HotFlip(Generator):
 
     name = "HotFlip"
     description = "Gradient-guided word substitutions (whole words only)."
-    param_help = {
-        "max_flips": "Most words to substitute",
-        "beam": "Best-scored swaps checked with the model per step",
-        "n_candidates": "Flipping texts to return",
-    }
-
-    def __init__(self, max_flips: int = 2, beam: int = 10, n_candidates: int = 3):
-        self.max_flips = max_flips
-        self.beam = beam
-        self.n_candidates = n_candidates
+    max_flips: int = param(
+        "Most words swapped", 2, "Most words to substitute", low=1, high=10
+    )
+    beam: int = param(
+        "Beam", 10, "Best-scored swaps checked with the model per step", low=1, high=200
+    )
+    n_candidates: int = candidates_param("Flipping texts to return")
 
     def _perturb(
         self, example: Example, model: SequenceClassifier

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import random
+from dataclasses import dataclass
 
-from litcore.generators.base import Example, Generator, Perturbation
+from litcore.components import seed_param
+from litcore.generators.base import Example, Generator, Perturbation, candidates_param
 from litcore.generators.words import WORD, load_lexicon
 from litcore.models.classifier import SequenceClassifier
 
@@ -20,6 +22,7 @@ def swap_names(text: str, mapping: dict[str, str]) -> str:
     return WORD.sub(lambda m: mapping.get(m.group(0), m.group(0)), text)
 
 
+@dataclass(frozen=True)
 class NameSwap(Generator):
     """Replaces every first name by another one from the same list.
 
@@ -30,11 +33,8 @@ class NameSwap(Generator):
     name = "Name swap"
     description = "Swap first names for others (label-preserving)."
     label_preserving = True
-    param_help = {"n_candidates": "Candidates to make", "seed": "Random seed"}
-
-    def __init__(self, n_candidates: int = 3, seed: int = 0) -> None:
-        self.n_candidates = n_candidates
-        self.seed = seed
+    n_candidates: int = candidates_param()
+    seed: int = seed_param()
 
     def _perturb(
         self, example: Example, model: SequenceClassifier

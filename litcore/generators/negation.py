@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
-from litcore.generators.base import Example, Generator, Perturbation
+from litcore.generators.base import Example, Generator, Perturbation, candidates_param
 from litcore.generators.words import WORD, keep_case, load_lexicon
 from litcore.models.classifier import SequenceClassifier
 
@@ -14,6 +15,7 @@ def _negators() -> re.Pattern:
     return re.compile(rf"(?<!\w)(?:{'|'.join(words)})(?!\w)\s?", re.IGNORECASE)
 
 
+@dataclass(frozen=True)
 class Negation(Generator):
     """Toggles negation: drops every "not"/"n't" if any, else adds "not" after one
     auxiliary verb (one candidate per auxiliary, up to ``n_candidates``).
@@ -24,10 +26,7 @@ class Negation(Generator):
 
     name = "Negation"
     description = 'Remove "not"/"n\'t", or insert "not" after an auxiliary verb.'
-    param_help = {"n_candidates": "Most insertions to propose"}
-
-    def __init__(self, n_candidates: int = 3) -> None:
-        self.n_candidates = n_candidates
+    n_candidates: int = candidates_param("Most insertions to propose")
 
     def _perturb(
         self, example: Example, model: SequenceClassifier

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import random
 import re
+from dataclasses import dataclass
 
-from litcore.generators.base import Example, Generator, Perturbation
+from litcore.components import seed_param
+from litcore.generators.base import Example, Generator, Perturbation, candidates_param
 from litcore.models.classifier import SequenceClassifier
 
 NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?![\w.]\d)")
@@ -20,16 +22,14 @@ def change_number(number: str, rng: random.Random) -> str:
     return f"{value + sign * step:.{decimals}f}"
 
 
+@dataclass(frozen=True)
 class NumberChange(Generator):
     """Changes every number in the first text (a rating can change the label)."""
 
     name = "Number change"
     description = "Change the numbers in the text by 10-50 %."
-    param_help = {"n_candidates": "Candidates to make", "seed": "Random seed"}
-
-    def __init__(self, n_candidates: int = 3, seed: int = 0) -> None:
-        self.n_candidates = n_candidates
-        self.seed = seed
+    n_candidates: int = candidates_param()
+    seed: int = seed_param()
 
     def _perturb(
         self, example: Example, model: SequenceClassifier

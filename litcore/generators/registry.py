@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from litcore.errors import LumenError
+from collections.abc import Mapping
+from typing import Any
+
+from litcore import components
 from litcore.generators.ablation_flip import AblationFlip
 from litcore.generators.base import Generator
 from litcore.generators.gender_swap import GenderSwap
@@ -34,17 +37,10 @@ def names() -> list[str]:
     return list(GENERATORS)
 
 
-def build(name: str, **config) -> Generator:
-    """An instance of the generator called ``name`` with ``config``.
+def build(name: str, config: Mapping[str, Any] | None = None) -> Generator:
+    """The generator registered as ``name``, configured with ``config``.
 
     Raises:
-        LumenError: an unknown name or parameter.
+        LumenError: an unknown name or a bad setting (``components.check_config``).
     """
-    if name not in GENERATORS:
-        raise LumenError(
-            f"Unknown generator '{name}'. Choose one of: {', '.join(GENERATORS)}."
-        )
-    try:
-        return GENERATORS[name](**config)
-    except TypeError as error:
-        raise LumenError(f"Bad settings for {name}: {error}.") from error
+    return components.build(GENERATORS, "generator", name, config)

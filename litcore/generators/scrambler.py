@@ -3,23 +3,23 @@
 from __future__ import annotations
 
 import random
+from dataclasses import dataclass
 
-from litcore.generators.base import Example, Generator, Perturbation
+from litcore.components import seed_param
+from litcore.generators.base import Example, Generator, Perturbation, candidates_param
 from litcore.models.classifier import SequenceClassifier
 
 MAX_TRIES = 20
 
 
+@dataclass(frozen=True)
 class Scrambler(Generator):
     """Shuffles the words of the first text; the same seed gives the same orders."""
 
     name = "Scrambler"
     description = "Shuffle the word order (seeded)."
-    param_help = {"n_candidates": "Orders to try", "seed": "Random seed"}
-
-    def __init__(self, n_candidates: int = 3, seed: int = 0) -> None:
-        self.n_candidates = n_candidates
-        self.seed = seed
+    n_candidates: int = candidates_param("Orders to try")
+    seed: int = seed_param()
 
     def _perturb(
         self, example: Example, model: SequenceClassifier

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import random
+from dataclasses import dataclass
 
-from litcore.generators.base import Example, Generator, Perturbation
+from litcore.components import param, seed_param
+from litcore.generators.base import Example, Generator, Perturbation, candidates_param
 from litcore.generators.words import WORD
 from litcore.models.classifier import SequenceClassifier
 
@@ -28,22 +30,18 @@ def swap_typo(text: str, rng: random.Random) -> str | None:
     return text[:at] + text[at + 1] + text[at] + text[at + 2 :]
 
 
+@dataclass(frozen=True)
 class Typos(Generator):
     """Adds ``n_typos`` letter swaps per candidate; the label should not change."""
 
     name = "Typos"
     description = "Swap two neighbouring letters (label-preserving)."
     label_preserving = True
-    param_help = {
-        "n_candidates": "Candidates to make",
-        "n_typos": "Letter swaps per candidate",
-        "seed": "Random seed",
-    }
-
-    def __init__(self, n_candidates: int = 3, n_typos: int = 1, seed: int = 0) -> None:
-        self.n_candidates = n_candidates
-        self.n_typos = n_typos
-        self.seed = seed
+    n_candidates: int = candidates_param()
+    n_typos: int = param(
+        "Typos per candidate", 1, "Letter swaps per candidate", low=1, high=20
+    )
+    seed: int = seed_param()
 
     def _perturb(
         self, example: Example, model: SequenceClassifier

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from litcore.components import param
 from litcore.errors import LumenError
 from litcore.generators.base import Example, Generator, Perturbation
 from litcore.generators.words import keep_case, whole_word_pattern
@@ -31,6 +34,7 @@ def parse_rules(rules: str) -> list[Rule]:
     return parsed
 
 
+@dataclass(frozen=True)
 class WordReplacer(Generator):
     """Replaces whole words (or phrases) by the user's alternatives, keeping case.
 
@@ -40,10 +44,11 @@ class WordReplacer(Generator):
 
     name = "Word replacer"
     description = "Replace words or phrases by your alternatives (whole words only)."
-    param_help = {"rules": "One rule per line: great -> terrible|awful"}
-
-    def __init__(self, rules: str = "great -> terrible|awful") -> None:
-        self.rules = rules
+    rules: str = param(
+        "Rules",
+        "great -> terrible|awful",
+        "One rule per line: great -> terrible|awful",
+    )
 
     def _perturb(
         self, example: Example, model: SequenceClassifier

@@ -3,7 +3,8 @@
 It is a ``SequenceClassifier`` whose head output is kept as it is instead of
 going through a softmax: the same tokenizer, padding, length-sorted batches,
 bf16 inference copy and fingerprint. ``predict`` returns one score per example
-and the pooled embeddings; ``litcore.salience.score`` explains the score.
+and the pooled embeddings; the gradient salience methods explain the score
+(``litcore.salience.regression_score``).
 """
 
 from __future__ import annotations

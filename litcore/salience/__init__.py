@@ -5,15 +5,16 @@ The methods built on captum import it when they first run (it takes about
 ``registry.warm_up`` does, once the weights are in.
 """
 
-from litcore.salience.base import Param, SalienceMethod, TokenSalience, params_of
+from litcore.salience.base import SalienceMethod, TokenSalience
 from litcore.salience.registry import METHODS, build, compatible
+from litcore.salience.targets import TargetFunction, regression_score
 
 __all__ = [
     "METHODS",
-    "Param",
     "SalienceMethod",
+    "TargetFunction",
     "TokenSalience",
     "build",
     "compatible",
-    "params_of",
+    "regression_score",
 ]

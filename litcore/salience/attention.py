@@ -21,10 +21,11 @@ from typing import ClassVar
 import numpy as np
 import torch
 
+from litcore.components import param
 from litcore.errors import LumenError
 from litcore.models.classifier import SequenceClassifier
 from litcore.models.twins import shared_copy
-from litcore.salience.base import SalienceMethod, param
+from litcore.salience.base import SalienceMethod
 from litcore.salience.inputs import EncodedText, batch_of
 
 

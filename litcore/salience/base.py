@@ -1,14 +1,13 @@
 """The interface every salience method shares, and the result it returns.
 
-A method is a frozen dataclass: its fields are its configuration (with their
-defaults, as in LIT's components), and the field metadata tells the UI how to
-draw a widget for each (``param``). ``explain`` validates and explains one text;
-``explain_batch`` explains several, batched where the method allows it.
+A method is a ``litcore.components.Component``: a frozen dataclass whose fields
+are its configuration, declared with ``param`` (its ``config_spec``).
+``explain`` validates and explains one text; ``explain_batch`` explains several,
+batched where the method allows it.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
+from litcore.components import Component, param
 from litcore.errors import LumenError
 from litcore.models.classifier import SequenceClassifier
 from litcore.salience import words
@@ -26,25 +26,28 @@ from litcore.salience.inputs import (
     encode,
     target_probabilities,
 )
+from litcore.salience.targets import TargetFunction
 from litcore.salience.timing import SPEED
 
 
 @dataclass
 class TokenSalience:
-    """Scores per model token for one text, explaining one target class.
+    """Scores per model token for one text, explaining one target class (or a
+    target function such as a regression score).
 
     Attributes:
         method: display name of the method.
         tokens: the model's tokens, special tokens included.
         scores: ``<float32>[num_tokens]``; for signed methods, positive pushes
-            toward the target class, negative away from it.
+            toward the target class (raises the target function), negative away.
         signed: whether scores carry a direction.
         special: ``<bool>[num_tokens]``, True at [CLS], [SEP] and the like.
         token_ids: the model's input ids (for faithfulness re-runs).
         type_ids: the model's token type ids.
-        target: index of the explained class.
-        target_label: name of the explained class.
-        target_probability: the model's probability of the target class.
+        target: index of the explained class; None for a target function.
+        target_label: name of the explained class, or the function's label.
+        target_output: the model's probability of the target class, or the
+            target function's value.
         truncated: whether the text was cut to the model's maximum length.
         seconds: wall time of the computation.
         details: method-specific figures (IG's convergence delta, attention maps).
@@ -57,9 +60,9 @@ class TokenSalience:
     special: np.ndarray
     token_ids: list[int]
     type_ids: list[int]
-    target: int
+    target: int | None
     target_label: str
-    target_probability: float
+    target_output: float
     truncated: bool
     seconds: float = 0.0
     details: dict[str, Any] = field(default_factory=dict)
@@ -104,25 +107,6 @@ class TokenSalience:
         return frame.sort_values("score", ascending=False, kind="stable").head(k)
 
 
-@dataclass(frozen=True)
-class Param:
-    """How the UI draws one configuration field.
-
-    ``options`` makes a choice; otherwise an integer between ``low`` and ``high``.
-    """
-
-    label: str
-    help: str = ""
-    low: int | None = None
-    high: int | None = None
-    options: tuple[str, ...] = ()
-
-
-def param(label: str, default: Any, help: str = "", **limits: Any) -> Any:
-    """A dataclass field carrying its widget description in its metadata."""
-    return field(default=default, metadata={"param": Param(label, help, **limits)})
-
-
 def precision_param(
     default: str = "fp32",
     help: str = "bf16 is several times faster on CPUs with bf16 support, to about "
@@ -133,21 +117,11 @@ def precision_param(
     return param("Precision", default, help, options=options)
 
 
-def params_of(method_class: type[SalienceMethod]) -> dict[str, tuple[Param, Any]]:
-    """Configuration fields of a method class: name -> (widget spec, default)."""
-    return {
-        f.name: (f.metadata["param"], f.default)
-        for f in dataclasses.fields(method_class)
-        if "param" in f.metadata
-    }
-
-
 @dataclass(frozen=True)
-class SalienceMethod:
+class SalienceMethod(Component):
     """Base of every method. Subclasses set the class attributes and ``_scores``.
 
     Class attributes:
-        name: display name (the registry key).
         signed: whether scores carry a direction.
         expensive: run on demand only, with a spinner.
         seconds_per_example: expected time on 2 CPU cores for a 40-token text
@@ -159,35 +133,12 @@ class SalienceMethod:
             units, one token's cost.
     """
 
-    name: ClassVar[str]
     signed: ClassVar[bool]
     expensive: ClassVar[bool] = False
     seconds_per_example: ClassVar[float]
+    explains_functions: ClassVar[bool] = False
     fixed_cost: ClassVar[float] = 0.0
     length_power: ClassVar[int] = 1
-
-    def config(self) -> tuple[tuple[str, Any], ...]:
-        """The configuration as a hashable tuple (for cache keys)."""
-        return tuple(dataclasses.asdict(self).items())
-
-    def validate(self) -> None:
-        """Checks every setting against its widget spec.
-
-        Raises:
-            LumenError: a choice not offered, or a number out of range.
-        """
-        for name, (spec, _) in params_of(type(self)).items():
-            value = getattr(self, name)
-            if spec.options and value not in spec.options:
-                raise LumenError(
-                    f"{self.name}: {spec.label} must be one of {spec.options}, "
-                    f"not {value!r}."
-                )
-            if not spec.options and not spec.low <= value <= spec.high:
-                raise LumenError(
-                    f"{self.name}: {spec.label} must be between {spec.low} and "
-                    f"{spec.high}, not {value}."
-                )
 
     def expected_seconds(self, num_tokens: int) -> float:
         """Rough time for one text of ``num_tokens`` tokens, to show before running:
@@ -219,21 +170,23 @@ class SalienceMethod:
         model: SequenceClassifier,
         text: str,
         text_b: str | None = None,
-        target: int | None = None,
+        target: int | TargetFunction | None = None,
     ) -> TokenSalience:
-        """Scores every token of ``text`` (and ``text_b``) for class ``target``.
+        """Scores every token of ``text`` (and ``text_b``) for ``target``.
 
         Args:
-            model: the classifier; never modified.
+            model: the classifier (or regressor); never modified.
             text: the first segment.
             text_b: the second segment of a pair, or None.
-            target: class index to explain; None explains the predicted class.
+            target: class index to explain (None: the predicted class), or a
+                target function (methods with ``explains_functions``).
 
         Raises:
-            LumenError: empty text, or a target the model does not have.
+            LumenError: empty text, a target the model does not have, or a
+                target function the method cannot explain.
         """
         texts_b = None if text_b is None else [text_b]
-        targets = None if target is None else [target]
+        targets = target if isinstance(target, TargetFunction) else [target]
         return self.explain_batch(model, [text], texts_b, targets)[0]
 
     def explain_batch(
@@ -241,14 +194,30 @@ class SalienceMethod:
         model: SequenceClassifier,
         texts: Sequence[str],
         texts_b: Sequence[str] | None = None,
-        targets: Sequence[int | None] | None = None,
+        targets: Sequence[int | None] | TargetFunction | None = None,
     ) -> list[TokenSalience]:
-        """Like ``explain`` for several texts; equal to explaining one at a time."""
+        """Like ``explain`` for several texts; equal to explaining one at a time.
+
+        Args:
+            targets: a class index per text (None: the predicted class), or one
+                target function for every text.
+        """
         started = time.perf_counter()
         self.validate()
+        function = targets if isinstance(targets, TargetFunction) else None
+        if function is not None and not self.explains_functions:
+            raise LumenError(
+                f"{self.name} explains a class, not the {function.label}: use a "
+                "gradient method (Gradient × input, Integrated gradients)."
+            )
         encoded = encode(model, texts, texts_b)
-        wanted = [None] * len(encoded) if targets is None else list(targets)
-        classes, probabilities, scores, details = self._explain(model, encoded, wanted)
+        if function is not None:
+            wanted = [0] * len(encoded)  # the function's value: column 0
+        else:
+            wanted = [None] * len(encoded) if targets is None else list(targets)
+        classes, explained, scores, details = self._explain(
+            model, encoded, wanted, function
+        )
         seconds = (time.perf_counter() - started) / len(encoded)
         mean_tokens = sum(len(item.token_ids) for item in encoded) / len(encoded)
         SPEED.record(self.name, seconds, self._nominal_seconds(round(mean_tokens)))
@@ -261,15 +230,15 @@ class SalienceMethod:
                 special=item.special,
                 token_ids=item.token_ids,
                 type_ids=item.type_ids,
-                target=target,
-                target_label=model.labels[target],
-                target_probability=probability,
+                target=None if function else target,
+                target_label=function.label if function else model.labels[target],
+                target_output=output,
                 truncated=item.truncated,
                 seconds=seconds,
                 details=item_details,
             )
-            for item, item_scores, item_details, target, probability in zip(
-                encoded, scores, details, classes, probabilities
+            for item, item_scores, item_details, target, output in zip(
+                encoded, scores, details, classes, explained
             )
         ]
 
@@ -278,11 +247,13 @@ class SalienceMethod:
         model: SequenceClassifier,
         encoded: list[EncodedText],
         wanted: list[int | None],
+        function: TargetFunction | None,
     ) -> tuple[list[int], list[float], list[np.ndarray], list[dict[str, Any]]]:
-        """(classes, their probabilities, scores, details) for the wanted targets.
+        """(classes, their outputs, scores, details) for the wanted targets.
 
         One forward pass resolves the targets, then ``_scores`` explains them;
-        a method whose own pass yields the probabilities overrides this.
+        a method whose own pass yields the outputs overrides this, and one with
+        ``explains_functions`` explains ``function`` (column 0) when given.
         """
         classes, probabilities = target_probabilities(model, encoded, wanted)
         scores, details = self._scores(model, encoded, classes)

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from litcore.errors import LumenError
 from litcore.models.classifier import SequenceClassifier
 from litcore.salience.base import SalienceMethod, TokenSalience
 from litcore.salience.inputs import (
@@ -90,11 +91,17 @@ def faithfulness_batch(
     """Faithfulness of several salience maps, all removals in batched passes.
 
     Raises:
-        LumenError: an unknown removal mode.
+        LumenError: an unknown removal mode, or a map of a target function (the
+            removals are scored by the target class's probability).
     """
     mask_id = replacement_id(model)
     rows, targets, spans = [], [], []
     for salience in saliences:
+        if salience.target is None:
+            raise LumenError(
+                f"Faithfulness scores a class's probability; this map explains "
+                f"the {salience.target_label}: explain a class instead."
+            )
         item = EncodedText(
             salience.token_ids,
             salience.type_ids,
@@ -224,3 +231,12 @@ def rank_methods(scores: pd.DataFrame) -> pd.DataFrame:
     table = table.sort_values("net", ascending=False, kind="stable")
     table.insert(0, "rank", np.arange(1, len(table) + 1))
     return table.reset_index(drop=True)
+
+
+def beating_random(ranking: pd.DataFrame) -> list[str] | None:
+    """Methods whose net score beats the random order's, best first; None when
+    ``ranking`` (``rank_methods`` output) has no random reference."""
+    reference = ranking.loc[ranking["method"] == RANDOM_REFERENCE, "net"]
+    if reference.empty:
+        return None
+    return ranking.loc[ranking["net"] > reference.iloc[0], "method"].tolist()

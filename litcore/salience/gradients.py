@@ -1,7 +1,8 @@
 """Gradient salience: the L2 norm of the gradient, and gradient × input.
 
-Both take the gradient of the target class probability with respect to each
-token's input (word) embedding, from one batched forward and backward pass
+Both take the gradient of the target class probability (or of a target
+function, such as a regression score) with respect to each token's input
+(word) embedding, from one batched forward and backward pass
 (Simonyan et al. 2014, "Deep Inside Convolutional Networks"; Shrikumar et al.
 2017, "Learning Important Features Through Propagating Activation Differences").
 """
@@ -20,10 +21,11 @@ from litcore.salience.inputs import (
     EncodedText,
     batch_of,
     check_targets,
-    probabilities_from_embeddings,
+    outputs_from_embeddings,
     resolve_targets,
     word_embeddings,
 )
+from litcore.salience.targets import TargetFunction
 
 
 def embedding_gradients(
@@ -31,14 +33,17 @@ def embedding_gradients(
     encoded: list[EncodedText],
     wanted: list[int | None],
     bf16: bool = False,
+    function: TargetFunction | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor, list[int], list[float]]:
-    """Gradients of each text's target probability w.r.t. its word embeddings.
+    """Gradients of each text's explained output w.r.t. its word embeddings.
 
-    One forward pass (on the bf16 weight copy if ``bf16``) both resolves the
-    targets (None: the predicted class) and is differentiated.
+    The output is the target class's probability, or ``function``'s value
+    (then ``wanted`` is all 0). One forward pass (on the bf16 weight copy if
+    ``bf16``) both resolves the targets (None: the predicted class) and is
+    differentiated.
 
     Returns:
-        (gradients, embeddings, classes, probabilities): the tensors are
+        (gradients, embeddings, classes, outputs): the tensors are
         ``<float32>[batch, tokens, hidden]``, right-padded.
 
     Raises:
@@ -48,13 +53,18 @@ def embedding_gradients(
     batch = batch_of(model, [(item.token_ids, item.type_ids) for item in encoded])
     embeddings = word_embeddings(model, batch["input_ids"]).requires_grad_(True)
     with torch.enable_grad():
-        probas = probabilities_from_embeddings(
-            model, embeddings, batch["attention_mask"], batch["token_type_ids"], bf16
+        columns = outputs_from_embeddings(
+            model,
+            embeddings,
+            batch["attention_mask"],
+            batch["token_type_ids"],
+            bf16,
+            function,
         )
-        classes, probabilities = resolve_targets(probas.detach().numpy(), wanted)
-        picked = probas.gather(1, torch.as_tensor(classes)[:, None]).sum()
+        classes, explained = resolve_targets(columns.detach().numpy(), wanted)
+        picked = columns.gather(1, torch.as_tensor(classes)[:, None]).sum()
         (gradients,) = torch.autograd.grad(picked, embeddings)
-    return gradients, embeddings.detach(), classes, probabilities
+    return gradients, embeddings.detach(), classes, explained
 
 
 def _unpad(values: torch.Tensor, encoded: list[EncodedText]) -> list[np.ndarray]:
@@ -68,18 +78,19 @@ def _unpad(values: torch.Tensor, encoded: list[EncodedText]) -> list[np.ndarray]
 class _GradientMethod(SalienceMethod):
     """A method read off one forward and backward pass (no separate target pass).
 
-    In bf16 the target probability is the bf16 copy's, as in batch predictions.
+    In bf16 the explained output is the bf16 copy's, as in batch predictions.
     """
 
+    explains_functions: ClassVar[bool] = True
     fixed_cost: ClassVar[float] = 50.0  # one pass: set-up weighs as ~50 tokens
     precision: str = precision_param("bf16")
 
-    def _explain(self, model, encoded, wanted):
-        gradients, embeddings, classes, probabilities = embedding_gradients(
-            model, encoded, wanted, self.precision == "bf16"
+    def _explain(self, model, encoded, wanted, function):
+        gradients, embeddings, classes, explained = embedding_gradients(
+            model, encoded, wanted, self.precision == "bf16", function
         )
         scores = _unpad(self._reduce(gradients, embeddings), encoded)
-        return classes, probabilities, scores, [{} for _ in encoded]
+        return classes, explained, scores, [{} for _ in encoded]
 
     def _reduce(self, gradients: torch.Tensor, embeddings: torch.Tensor):
         """``<float32>[batch, tokens]`` from ``<float32>[batch, tokens, hidden]``."""

@@ -17,6 +17,7 @@ import torch
 
 from litcore.errors import LumenError
 from litcore.models.classifier import SequenceClassifier
+from litcore.salience.targets import TargetFunction, output_columns
 
 # Rows per forward pass when scoring many perturbed copies of a text.
 FORWARD_BATCH = 256
@@ -76,7 +77,7 @@ def encode(
         special = special_mask(model, ids)
         if special.all():
             raise LumenError(
-                f"Text {row + 1} is empty: nothing to explain. Type or pick a text "
+                f"Text {row + 1} is empty: nothing to explain. Give a text "
                 "with at least one word."
             )
         tokens = model.tokenizer.convert_ids_to_tokens(ids)
@@ -91,18 +92,22 @@ def batch_of(
     return model.pad([ids for ids, _ in rows], [tids for _, tids in rows])
 
 
-def probabilities(
-    model: SequenceClassifier, batch: dict[str, torch.Tensor], bf16: bool = False
+def outputs(
+    model: SequenceClassifier,
+    batch: dict[str, torch.Tensor],
+    bf16: bool = False,
+    function: TargetFunction | None = None,
 ) -> torch.Tensor:
-    """``<float32>[batch, num_labels]``: class probabilities (fp32 unless ``bf16``).
+    """``<float32>[batch, columns]``: class probabilities, or ``function``'s value
+    (``targets.output_columns``), fp32 unless ``bf16``.
 
     ``bf16`` runs the model's bf16 copy of the weights, the one its batch
     predictions use. Both run as ``model.salience_model``: the same logits
     (to 1e-6 in fp32) with a last layer that computes [CLS] only.
     """
     with torch.inference_mode():
-        logits = model.forward(batch, model.salience_model(bf16)).logits.float()
-    return torch.softmax(logits, dim=-1)
+        logits = model.forward(batch, model.salience_model(bf16)).logits
+    return output_columns(logits, function)
 
 
 def probabilities_of_rows(
@@ -121,7 +126,7 @@ def probabilities_of_rows(
     result = np.zeros(len(rows), dtype=np.float32)
     for start in range(0, len(order), FORWARD_BATCH):
         chosen = order[start : start + FORWARD_BATCH]
-        probas = probabilities(model, batch_of(model, [rows[i] for i in chosen]), bf16)
+        probas = outputs(model, batch_of(model, [rows[i] for i in chosen]), bf16)
         picked = torch.as_tensor([targets[i] for i in chosen])
         result[chosen] = probas.gather(1, picked[:, None])[:, 0].numpy()
     return result
@@ -164,7 +169,7 @@ def target_probabilities(
     """
     check_targets(model, targets)
     rows = [(item.token_ids, item.type_ids) for item in encoded]
-    probas = probabilities(model, batch_of(model, rows)).numpy()
+    probas = outputs(model, batch_of(model, rows)).numpy()
     return resolve_targets(probas, targets)
 
 
@@ -250,14 +255,16 @@ def baseline_embeddings(
     return word_embeddings(model, input_ids.masked_fill(content, replacement))
 
 
-def probabilities_from_embeddings(
+def outputs_from_embeddings(
     model: SequenceClassifier,
     embeddings: torch.Tensor,
     attention_mask: torch.Tensor,
     token_type_ids: torch.Tensor,
     bf16: bool = False,
+    function: TargetFunction | None = None,
 ) -> torch.Tensor:
-    """``<float32>[batch, num_labels]`` from word embeddings (differentiable).
+    """``<float32>[batch, columns]`` from word embeddings (differentiable): class
+    probabilities, or ``function``'s value (``targets.output_columns``).
 
     The model adds position and type embeddings itself, so this equals the
     forward pass on the ids whose word embeddings ``embeddings`` are. It runs
@@ -270,5 +277,4 @@ def probabilities_from_embeddings(
         "attention_mask": attention_mask,
         "token_type_ids": token_type_ids,
     }
-    logits = model.forward(batch, network).logits
-    return torch.softmax(logits.float(), dim=-1)
+    return output_columns(model.forward(batch, network).logits, function)

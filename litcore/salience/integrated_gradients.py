@@ -21,16 +21,17 @@ from typing import ClassVar
 import numpy as np
 import torch
 
+from litcore.components import param
 from litcore.models import precision as hardware
-from litcore.salience.base import SalienceMethod, param, precision_param
+from litcore.salience.base import SalienceMethod, precision_param
 from litcore.salience.inputs import (
     BASELINES,
     PRECISIONS,
     baseline_embeddings,
     batch_of,
     check_targets,
-    probabilities,
-    probabilities_from_embeddings,
+    outputs,
+    outputs_from_embeddings,
     resolve_targets,
     word_embeddings,
 )
@@ -49,15 +50,18 @@ class IntegratedGradients(SalienceMethod):
     """Path integral of gradients from a baseline text to the input (signed).
 
     The baseline keeps the special tokens and replaces every other token by
-    [PAD], by [MASK], or by a zero embedding. ``details`` holds the convergence
-    delta (sum of attributions minus the change in probability, both ends in
-    fp32), the same relative to that change, and the precision the path ran in.
+    [PAD], by [MASK], or by a zero embedding. It explains the target class's
+    probability or a target function (a regression score). ``details`` holds
+    the change in that output from the baseline to the input (``output_change``,
+    both ends in fp32), the convergence delta (sum of attributions minus that
+    change), the same relative to the change, and the precision the path ran in.
     """
 
     name: ClassVar[str] = "Integrated gradients"
     signed: ClassVar[bool] = True
     expensive: ClassVar[bool] = True
     seconds_per_example: ClassVar[float] = 0.25
+    explains_functions: ClassVar[bool] = True
 
     steps: int = param(
         "Steps",
@@ -80,19 +84,22 @@ class IntegratedGradients(SalienceMethod):
     def _work(self) -> float:
         return self.steps / 32
 
-    def _explain(self, model, encoded, wanted):
+    def _explain(self, model, encoded, wanted, function):
         check_targets(model, wanted)
         batch = batch_of(model, [(item.token_ids, item.type_ids) for item in encoded])
         inputs = word_embeddings(model, batch["input_ids"])
         baselines = baseline_embeddings(
             model, batch["input_ids"], encoded, inputs, self.baseline
         )
-        ends = probabilities(model, _stacked(batch, inputs, baselines)).numpy()
-        classes, target_probabilities = resolve_targets(ends[: len(encoded)], wanted)
+        stacked = _stacked(batch, inputs, baselines)
+        ends = outputs(model, stacked, function=function).numpy()
+        classes, explained = resolve_targets(ends[: len(encoded)], wanted)
         rows = np.arange(len(encoded))
         changes = ends[rows, classes] - ends[len(encoded) + rows, classes]
         bf16 = self.precision != "fp32" and hardware.bf16_supported()
-        token_scores = self._attribute(model, inputs, baselines, batch, classes, bf16)
+        token_scores = self._attribute(
+            model, inputs, baselines, batch, classes, function, bf16
+        )
         precisions = np.array(["bf16" if bf16 else "fp32"] * len(encoded))
         if self.precision == AUTO and bf16:
             redo = np.flatnonzero(
@@ -105,6 +112,7 @@ class IntegratedGradients(SalienceMethod):
                     baselines[redo],
                     {key: value[redo] for key, value in batch.items()},
                     [classes[row] for row in redo],
+                    function,
                     bf16=False,
                 )
                 precisions[redo] = "fp32"
@@ -116,19 +124,19 @@ class IntegratedGradients(SalienceMethod):
                 {
                     "convergence_delta": float(token_scores[row].sum() - changes[row]),
                     "relative_delta": float(misses[row]),
-                    "probability_change": float(changes[row]),
+                    "output_change": float(changes[row]),
                     "precision": str(precisions[row]),
                 }
             )
-        return classes, target_probabilities, scores, details
+        return classes, explained, scores, details
 
-    def _attribute(self, model, inputs, baselines, batch, targets, bf16: bool):
+    def _attribute(self, model, inputs, baselines, batch, targets, function, bf16):
         """``<float32>[batch, tokens]``: captum's attributions summed per token."""
         from captum.attr import IntegratedGradients as CaptumIntegratedGradients
 
         def forward(embeddings, attention_mask, token_type_ids):
-            return probabilities_from_embeddings(
-                model, embeddings, attention_mask, token_type_ids, bf16
+            return outputs_from_embeddings(
+                model, embeddings, attention_mask, token_type_ids, bf16, function
             )
 
         with torch.enable_grad():

@@ -13,7 +13,8 @@ from typing import ClassVar
 
 import torch
 
-from litcore.salience.base import SalienceMethod, param, precision_param
+from litcore.components import param, seed_param
+from litcore.salience.base import SalienceMethod, precision_param
 from litcore.salience.inputs import FORWARD_BATCH, replacement_id
 from litcore.salience.perturbation import (
     content_forward,
@@ -42,7 +43,7 @@ class KernelShap(SalienceMethod):
     samples: int = param(
         "Samples", 256, "Coalitions scored.", low=MIN_SAMPLES, high=MAX_SAMPLES
     )
-    seed: int = param("Seed", 0, "Same seed, same result.", low=0, high=2**31 - 1)
+    seed: int = seed_param()
     # bf16 rounding is far below the sampling noise of the fit.
     precision: str = precision_param("bf16")
 

@@ -14,7 +14,8 @@ from typing import ClassVar
 
 import numpy as np
 
-from litcore.salience.base import SalienceMethod, param, precision_param
+from litcore.components import param
+from litcore.salience.base import SalienceMethod, precision_param
 from litcore.salience.inputs import (
     REMOVALS,
     probabilities_of_rows,

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
-from litcore.errors import LumenError
+from litcore import components
 from litcore.models.classifier import SequenceClassifier
 from litcore.salience.attention import Attention, AttentionRollout
 from litcore.salience.base import SalienceMethod
@@ -13,6 +14,7 @@ from litcore.salience.integrated_gradients import MIN_STEPS, IntegratedGradients
 from litcore.salience.kernel_shap import KernelShap
 from litcore.salience.lime import Lime
 from litcore.salience.occlusion import LeaveOneOut
+from litcore.salience.targets import TargetFunction
 
 METHODS: dict[str, type[SalienceMethod]] = {
     method.name: method
@@ -29,25 +31,26 @@ METHODS: dict[str, type[SalienceMethod]] = {
 }
 
 
-def build(name: str, config: dict[str, Any] | None = None) -> SalienceMethod:
+def build(name: str, config: Mapping[str, Any] | None = None) -> SalienceMethod:
     """The method registered as ``name``, configured with ``config``.
 
     Raises:
-        LumenError: an unknown name or configuration field.
+        LumenError: an unknown name or a bad setting (``components.check_config``).
     """
-    if name not in METHODS:
-        raise LumenError(
-            f"Unknown salience method '{name}': use one of {list(METHODS)}."
-        )
-    try:
-        return METHODS[name](**(config or {}))
-    except TypeError as error:
-        raise LumenError(f"Bad settings for {name}: {error}") from error
+    return components.build(METHODS, "salience method", name, config)
 
 
-def compatible(model: SequenceClassifier) -> list[str]:
-    """Names of the methods that can explain ``model``, in registry order."""
-    return [name for name, method in METHODS.items() if method().is_compatible(model)]
+def compatible(
+    model: SequenceClassifier, target: TargetFunction | None = None
+) -> list[str]:
+    """Names of the methods that can explain ``model`` (for ``target``, when a
+    target function is to be explained), in registry order."""
+    return [
+        name
+        for name, method in METHODS.items()
+        if method().is_compatible(model)
+        and (target is None or method.explains_functions)
+    ]
 
 
 def warm_up(model: SequenceClassifier) -> None:

@@ -168,7 +168,7 @@ def counterfactual_batch(
     """Batch mode over ``examples`` (whose ids are ``example_ids``)."""
 
     def compute() -> BatchResult:
-        built = [generator_registry.build(name, **dict(c)) for name, c in generators]
+        built = [generator_registry.build(name, dict(c)) for name, c in generators]
         return run_batch(built, examples, model, progress)
 
     return _BATCHES.get_or_compute(

@@ -19,12 +19,13 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from litcore import salience
 from litcore.data.dataset import ID, TEXT, TEXT_B, Dataset
 from litcore.errors import LumenError
 from litcore.generators import batch
 from litcore.metrics.regression import METRIC_NAMES, regression_metrics
 from litcore.models.regressor import Regressor
-from litcore.salience.score import SCORE_METHODS, ScoreSalience, build_score_method
+from litcore.salience import TokenSalience
 from litcore.session.heads import ABS_ERROR, PRED_SCORE, RESIDUAL
 from litcore.session.predictions import predict_scores
 from litcore.ui import cached, progress
@@ -38,6 +39,8 @@ from litcore.ui.point_charts import (
 )
 from litcore.view.selection import Selection
 
+# The score method offered first: its token scores add up to the score's change.
+DEFAULT_SCORE_METHOD = "Integrated gradients"
 METRIC_TITLES = dict(
     zip(METRIC_NAMES, ("MSE", "MAE", "Pearson r", "Spearman ρ"), strict=True)
 )
@@ -72,9 +75,10 @@ def score_explanation(
     text: str,
     text_b: str | None,
     _model: Regressor,
-) -> ScoreSalience:
+) -> TokenSalience:
     """Token salience of the score per (model, method, config, example text)."""
-    return build_score_method(method_name, dict(config)).explain(_model, text, text_b)
+    method = salience.build(method_name, dict(config))
+    return method.explain(_model, text, text_b, salience.regression_score(_model))
 
 
 # --- views ----------------------------------------------------------------------
@@ -190,42 +194,56 @@ def score_salience(
 ) -> None:
     """Token salience of ``row``'s score by a method the user picks (a heat map).
 
+    The methods are the salience registry's that explain a target function,
+    in fp32 (exact).
+
     Args:
         row: an analysis-frame row (text [, text_b], the gold column).
         method_key: the method picker's widget key.
         caption: what ``row`` is, e.g. "Primary example e12".
     """
-    method_name = st.selectbox("Salience method", list(SCORE_METHODS), key=method_key)
+    names = salience.compatible(model, salience.regression_score(model))
+    method_name = st.selectbox(
+        "Salience method",
+        names,
+        index=names.index(DEFAULT_SCORE_METHOD),
+        key=method_key,
+    )
+    exact = {"precision": "fp32"}
+    config = salience.build(method_name, exact).config()
     text_b = row.get(TEXT_B)
     text_b = str(text_b) if text_b is not None and pd.notna(text_b) else None
     try:
-        salience = score_explanation(
-            model.fingerprint,
-            method_name,
-            SCORE_METHODS[method_name]().config(),
-            str(row[TEXT]),
-            text_b,
-            model,
+        explained = score_explanation(
+            model.fingerprint, method_name, config, str(row[TEXT]), text_b, model
         )
     except LumenError as error:
         st.error(str(error))
         return
     value = row.get(gold)
     gold_text = "no gold value" if pd.isna(value) else f"gold {value:.3f}"
+    direction = (
+        "Green tokens raise the score, red ones lower it."
+        if explained.signed
+        else "Unsigned: how much each token moves the score, not which way."
+    )
     st.caption(
-        f"{caption} · score {salience.score:.3f} · {gold_text}. Green tokens raise "
-        "the score, red ones lower it."
+        f"{caption} · score {explained.target_output:.3f} · {gold_text}. {direction}"
     )
     st.html(
         token_heatmap_html(
-            salience.table(), True, "a higher score", f"{method_name} of the score"
+            explained.table(),
+            explained.signed,
+            "a higher score",
+            f"{method_name} of the score",
         )
     )
-    if "baseline_score" in salience.details:
+    if "output_change" in explained.details:
+        baseline = explained.target_output - explained.details["output_change"]
         st.caption(
-            f"The token scores sum to {salience.scores.sum():+.3f}: the score minus "
-            f"the baseline text's score ({salience.details['baseline_score']:.3f}), "
-            f"up to {abs(salience.details['convergence_delta']):.2g}."
+            f"The token scores sum to {explained.scores.sum():+.3f}: the score minus "
+            f"the baseline text's score ({baseline:.3f}), up to "
+            f"{abs(explained.details['convergence_delta']):.2g}."
         )
 
 
