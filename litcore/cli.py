@@ -75,8 +75,9 @@ def _train(args, bars: _Bars) -> dict:
 
 
 def _predict(args, bars: _Bars) -> dict | None:
+    from litcore.session.columns import proba_column
     from litcore.session.demo import evaluate
-    from litcore.session.predictions import predict_dataset, proba_column
+    from litcore.session.predictions import predict_dataset
 
     raw = read_path(args.data)
     model = SequenceClassifier.from_pretrained(args.model)

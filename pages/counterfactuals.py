@@ -5,7 +5,6 @@ import hashlib
 import pandas as pd
 import streamlit as st
 
-from litcore.data.dataset import LABEL
 from litcore.errors import LumenError
 from litcore.generators import registry
 from litcore.generators.batch import (
@@ -15,7 +14,7 @@ from litcore.generators.batch import (
     invariance_failures,
     score_change_summary,
 )
-from litcore.session.heads import PRED_SCORE
+from litcore.session.columns import LABEL, PRED_SCORE
 from litcore.ui import cached, state
 from litcore.ui import regression as regression_ui
 from litcore.ui import workspace as ws

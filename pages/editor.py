@@ -3,12 +3,20 @@
 import pandas as pd
 import streamlit as st
 
-from litcore.data.dataset import LABEL, TEXT, TEXT_B
 from litcore.errors import LumenError
 from litcore.salience import registry as salience_registry
-from litcore.session.heads import PRED_SCORE
-from litcore.session.overlay import EDITED, ORIGIN, ORIGINAL, PARENT_ID, NewExample
-from litcore.session.predictions import PRED, TRUNCATED, proba_column
+from litcore.session.columns import (
+    LABEL,
+    ORIGIN,
+    PARENT_ID,
+    PRED,
+    PRED_SCORE,
+    TEXT,
+    TEXT_B,
+    TRUNCATED,
+    proba_column,
+)
+from litcore.session.overlay import EDITED, ORIGINAL, NewExample
 from litcore.ui import cached, state
 from litcore.ui import workspace as ws
 from litcore.ui.formatting import count

@@ -6,11 +6,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from litcore.data.dataset import LABEL, TEXT, TEXT_B
 from litcore.errors import LumenError
 from litcore.salience import METHODS, TokenSalience, build, compatible
 from litcore.salience.summary import all_scores, estimated_tokens, top_tokens_table
-from litcore.session.predictions import LENGTH, PRED, proba_column
+from litcore.session.columns import LABEL, LENGTH, PRED, TEXT, TEXT_B, proba_column
 from litcore.ui import cached, state
 from litcore.ui import regression as regression_ui
 from litcore.ui import workspace as ws

@@ -9,13 +9,13 @@ from functools import partial
 import pandas as pd
 import streamlit as st
 
-from litcore.data.dataset import LABEL
 from litcore.metrics import agreement
-from litcore.metrics.agreement import PRED_B
 from litcore.metrics.classification import ALL_CLASSES, confusion_with_totals
 from litcore.metrics.facets import facet_table
-from litcore.session.overlay import ORIGIN, ORIGINAL
-from litcore.session.predictions import CONFIDENCE, LENGTH, PRED, frame_report
+from litcore.session.choice import model_title
+from litcore.session.columns import CONFIDENCE, LABEL, LENGTH, ORIGIN, PRED, PRED_B
+from litcore.session.overlay import ORIGINAL
+from litcore.session.predictions import frame_report
 from litcore.ui import charts, state
 from litcore.ui import regression as regression_ui
 from litcore.ui import workspace as ws
@@ -74,8 +74,8 @@ def _comparison_section(rows: pd.DataFrame) -> None:
     matrix."""
     st.subheader("Model A vs model B")
     st.caption(
-        f"A: {ws.model_title(workspace.choice.model_source)} · "
-        f"B: {ws.model_title(workspace.choice.compare_source)}. On the examples "
+        f"A: {model_title(workspace.choice.model_source)} · "
+        f"B: {model_title(workspace.choice.compare_source)}. On the examples "
         "the sidebar filters show. Click a cell of the agreement matrix, or a "
         "total, to select those examples."
     )

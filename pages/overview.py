@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from litcore.session.predictions import TRUNCATED, frame_report
+from litcore.session.columns import LABEL, TRUNCATED
+from litcore.session.predictions import frame_report
 from litcore.ui import charts
 from litcore.ui import regression as regression_ui
 from litcore.ui import workspace as ws
@@ -30,7 +31,7 @@ with left:
     st.markdown(f"Fields: {fields}")
     if data.has_labels:
         st.altair_chart(
-            charts.label_balance(data.frame, "label", "Label balance"),
+            charts.label_balance(data.frame, LABEL, "Label balance"),
             width="stretch",
         )
 with right:

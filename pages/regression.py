@@ -7,8 +7,7 @@ selection on the scatter.
 
 import streamlit as st
 
-from litcore.data.dataset import ID, TEXT, TEXT_B
-from litcore.session.heads import ABS_ERROR, PRED_SCORE, RESIDUAL
+from litcore.session.columns import ABS_ERROR, ID, PRED_SCORE, RESIDUAL, TEXT, TEXT_B
 from litcore.ui import regression as regression_ui
 from litcore.ui import state
 from litcore.ui import workspace as ws

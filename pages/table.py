@@ -2,23 +2,18 @@
 
 import streamlit as st
 
-from litcore.data.dataset import LABEL, TEXT, TEXT_B
-from litcore.metrics.agreement import (
+from litcore.session.columns import (
+    ABS_ERROR,
     AGREE,
-    CONFIDENCE_B,
-    CORRECT_B,
-    PRED_B,
-    proba_b_column,
-)
-from litcore.session.heads import ABS_ERROR, PRED_SCORE, RESIDUAL
-from litcore.session.overlay import ORIGIN, PARENT_ID
-from litcore.session.predictions import (
     CONFIDENCE,
+    CONFIDENCE_B,
     CORRECT,
-    LENGTH,
-    PRED,
-    TRUNCATED,
-    proba_column,
+    CORRECT_B,
+    ID,
+    PRED_SCORE,
+    RESIDUAL,
+    TEXT,
+    display_order,
 )
 from litcore.ui import state
 from litcore.ui import workspace as ws
@@ -42,28 +37,21 @@ mode = (
     )
     or "All"
 )
-is_selected = shown["id"].isin(selection.ids)
+is_selected = shown[ID].isin(selection.ids)
 if mode == "Only selected":
     shown = shown[is_selected]
 elif mode == "Selected first":
     shown = shown.assign(_first=~is_selected).sort_values("_first", kind="stable")
     shown = shown.drop(columns="_first")
 
-classifier = [c for c in (LABEL, PRED, CONFIDENCE, CORRECT) if c in shown]
-classifier += [proba_column(label) for label in workspace.labels]
-if workspace.model_b is not None:  # the second model's columns, beside A's
-    classifier += [c for c in (PRED_B, CONFIDENCE_B, CORRECT_B, AGREE) if c in shown]
-    classifier += [proba_b_column(label) for label in workspace.labels]
-regression = []
-if workspace.regressor is not None:
-    regression = [workspace.regression_gold, PRED_SCORE, RESIDUAL, ABS_ERROR]
-heads = [classifier, regression]
-if ws.chosen_head(workspace).is_regression:  # the picked head's columns first
-    heads.reverse()
-columns = [c for c in ("id", TEXT, TEXT_B) if c in shown] + heads[0] + heads[1]
-columns += [*workspace.data.metadata_columns, LENGTH, TRUNCATED]
-columns += [ORIGIN, PARENT_ID]  # edited/generated rows of this session (issue 5)
-view = shown[list(dict.fromkeys(columns))].reset_index(drop=True)
+columns = display_order(
+    shown.columns,
+    workspace.labels,
+    workspace.data.metadata_columns,
+    workspace.regression_gold,
+    regression_first=ws.chosen_head(workspace).is_regression,
+)
+view = shown[columns].reset_index(drop=True)
 st.caption(
     f"{len(view):,} rows. Click rows to select them (the last clicked becomes the "
     "primary example); sort by clicking a header."
@@ -74,7 +62,7 @@ def _select_rows() -> None:
     """The last clicked row becomes the primary; the clicked rows become the
     selection, except in "Only selected", which keeps the listed selection."""
     rows = st.session_state[TABLE_KEY]["selection"]["rows"]
-    ids = view.loc[rows, "id"].tolist()
+    ids = view.loc[rows, ID].tolist()
     if not ids:
         return
     current = state.selection()
@@ -97,7 +85,7 @@ config = {
     PRED_SCORE: st.column_config.NumberColumn("Predicted score", format="%.3f"),
     RESIDUAL: st.column_config.NumberColumn("Residual", format="%+.3f"),
     ABS_ERROR: st.column_config.NumberColumn("Absolute error", format="%.3f"),
-    "id": st.column_config.TextColumn("id", width="small"),
+    ID: st.column_config.TextColumn("id", width="small"),
 }
 st.dataframe(
     view,

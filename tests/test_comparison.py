@@ -15,9 +15,6 @@ from tiny_models import build_tiny_classifier
 from litcore.data.dataset import Dataset
 from litcore.errors import LumenError
 from litcore.metrics.agreement import (
-    AGREE,
-    CORRECT_B,
-    PRED_B,
     ComparisonError,
     agreement,
     agreement_matrix,
@@ -29,6 +26,7 @@ from litcore.metrics.agreement import (
 )
 from litcore.metrics.classification import ALL_CLASSES
 from litcore.models.classifier import Predictions
+from litcore.session.columns import AGREE, CORRECT_B, PRED_B
 from litcore.session.overlay import NewExample, Overlay
 from litcore.session.predictions import analysis_frame
 from litcore.ui import state

@@ -1,6 +1,8 @@
 """DESIGN.md's layering: no heavy imports in pages, no Streamlit in the core."""
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -39,3 +41,16 @@ def test_core_never_imports_streamlit(path):
 
 def test_there_are_pages_and_core_modules():
     assert len(UI_FILES) >= 4 and len(CORE_FILES) >= 10
+
+
+def test_the_session_package_imports_without_streamlit():
+    """Every module of ``litcore.session``, imported in a fresh interpreter."""
+    modules = sorted(
+        f"litcore.session.{p.stem}"
+        for p in (REPO / "litcore" / "session").glob("*.py")
+        if p.stem != "__init__"
+    )
+    imports = "; ".join(f"import {m}" for m in ["litcore.session", *modules])
+    check = "import sys; assert not [m for m in sys.modules if 'streamlit' in m]"
+    subprocess.run([sys.executable, "-c", f"{imports}; {check}"], check=True, cwd=REPO)
+    assert "litcore.session.workspace" in modules

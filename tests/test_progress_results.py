@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 
-from litcore.ui.cached import ProgressResults
+from litcore.session.memo import ProgressResults
 
 
 def test_computes_once_per_key_and_hands_out_copies():

@@ -21,13 +21,8 @@ from litcore.models.classifier import SequenceClassifier
 from litcore.models.regressor import Regressor
 from litcore.models.training import TRAINING_INFO, TrainConfig, fine_tune, model_key
 from litcore.salience import build, compatible, regression_score
-from litcore.session.heads import (
-    ABS_ERROR,
-    PRED_SCORE,
-    RESIDUAL,
-    error_above,
-    with_regression_head,
-)
+from litcore.session.columns import ABS_ERROR, PRED_SCORE, RESIDUAL
+from litcore.session.heads import error_above, with_regression_head
 from litcore.session.predictions import predict_scores
 from litcore.store.predictions import PredictionStore
 

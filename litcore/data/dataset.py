@@ -10,9 +10,9 @@ import pandas as pd
 
 from litcore import types
 from litcore.errors import DataError
+from litcore.session.columns import ID, LABEL, TEXT, TEXT_B
 
 # Fixed column names inside a Dataset frame; every other column is metadata.
-ID, TEXT, TEXT_B, LABEL = "id", "text", "text_b", "label"
 CORE_COLUMNS = (ID, TEXT, TEXT_B, LABEL)
 # Texts longer than this many characters are cut (a model sees far less anyway).
 MAX_TEXT_CHARS = 10_000

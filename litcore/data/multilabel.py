@@ -15,8 +15,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from litcore.data.dataset import ID, LABEL, TEXT, example_ids
+from litcore.data.dataset import example_ids
 from litcore.errors import DataError
+from litcore.session.columns import ID, LABEL, TEXT
 
 LABELS = "labels"
 # Delimiters offered in the UI, in the order they are guessed.

@@ -7,13 +7,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from litcore.data.dataset import ID, LABEL, TEXT, TEXT_B, Dataset
+from litcore.data.dataset import Dataset
 from litcore.errors import LumenError
 from litcore.generators.base import Example, Generator, Perturbation, score
 from litcore.models.classifier import ProgressFn, SequenceClassifier
 from litcore.models.regressor import Regressor
+from litcore.session.columns import ID, LABEL, PRED, TEXT, TEXT_B
 from litcore.session.overlay import NewExample, generated_origin
-from litcore.session.predictions import PRED
 from litcore.view.textdiff import diff_markup
 
 # Batches above this many examples need an explicit confirmation in the UI.

@@ -14,28 +14,26 @@ from math import comb
 
 import pandas as pd
 
-from litcore.data.dataset import ID
 from litcore.errors import LumenError
 from litcore.metrics.classification import ClassificationReport, confusion_with_totals
-from litcore.session.predictions import (
+from litcore.session.columns import (
+    AGREE,
     CONFIDENCE,
+    CONFIDENCE_B,
     CORRECT,
+    CORRECT_B,
+    ID,
     PRED,
-    frame_report,
+    PRED_B,
+    PROBA_B_PREFIX,
+    proba_b_column,
     proba_column,
 )
-
-PRED_B, CONFIDENCE_B, CORRECT_B = "pred_b", "confidence_b", "correct_b"
-PROBA_B_PREFIX = "p_b_"
-AGREE = "agree"
+from litcore.session.predictions import frame_report
 
 
 class ComparisonError(LumenError):
     """Model B cannot be compared with model A (other classes, other rows)."""
-
-
-def proba_b_column(label: str) -> str:
-    return f"{PROBA_B_PREFIX}{label}"
 
 
 def _b_columns(labels: Sequence[str]) -> dict[str, str]:

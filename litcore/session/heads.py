@@ -14,9 +14,11 @@ import numpy as np
 import pandas as pd
 
 from litcore.errors import LumenError
+from litcore.session.columns import ABS_ERROR, PRED_SCORE, RESIDUAL
 
 CLASSIFICATION, REGRESSION = "classification", "regression"
-PRED_SCORE, RESIDUAL, ABS_ERROR = "pred_score", "residual", "abs_error"
+# The classification head's name: the label it predicts.
+LABEL_HEAD = "label"
 
 
 @dataclass(frozen=True)
@@ -52,7 +54,7 @@ def with_regression_head(
     ):
         raise LumenError(
             f"'{gold_column}' is not a numeric column of the data: map a numeric "
-            "column as metadata in the sidebar and pick it as the gold value."
+            "column as metadata and make it the regression head's gold column."
         )
     if len(scores) != len(frame):
         raise LumenError(f"{len(scores)} scores for {len(frame)} rows.")

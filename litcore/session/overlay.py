@@ -14,18 +14,10 @@ from typing import Any
 
 import pandas as pd
 
-from litcore.data.dataset import (
-    ID,
-    LABEL,
-    MAX_TEXT_CHARS,
-    TEXT,
-    TEXT_B,
-    Dataset,
-    example_ids,
-)
+from litcore.data.dataset import MAX_TEXT_CHARS, Dataset, example_ids
 from litcore.errors import LumenError
+from litcore.session.columns import ID, LABEL, ORIGIN, PARENT_ID, TEXT, TEXT_B
 
-ORIGIN, PARENT_ID = "origin", "parent_id"
 ORIGINAL, EDITED = "original", "edited"
 GENERATED_PREFIX = "generated:"
 

@@ -2,18 +2,30 @@
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Sequence
+from dataclasses import fields
+
 import numpy as np
 import pandas as pd
 
-from litcore.data.dataset import ID, LABEL, TEXT, TEXT_B, Dataset, text_length_words
+from litcore.data.dataset import Dataset, text_length_words
 from litcore.metrics.classification import ClassificationReport, classification_report
 from litcore.models.classifier import Predictions, ProgressFn, SequenceClassifier
 from litcore.models.regressor import Regressor
+from litcore.session.columns import (
+    CONFIDENCE,
+    CORRECT,
+    ID,
+    LABEL,
+    LENGTH,
+    PRED,
+    TEXT,
+    TEXT_B,
+    TRUNCATED,
+    proba_column,
+)
 from litcore.store.predictions import PredictionStore
-
-PRED, CONFIDENCE, CORRECT = "pred", "confidence", "correct"
-LENGTH, TRUNCATED = "length", "truncated"
-PROBA_PREFIX = "p_"
 
 
 def predict_dataset(
@@ -22,30 +34,69 @@ def predict_dataset(
     store: PredictionStore,
     progress: ProgressFn | None = None,
 ) -> Predictions:
-    """Predictions for the rows of ``frame`` (by id); computes only what is missing."""
-    fill_store(model, frame, store, progress)
-    cached, _ = store.get(model.fingerprint, frame[ID].tolist())
-    return cached
+    """Predictions for the rows of ``frame`` (by id), in its order.
 
-
-def fill_store(
-    model: SequenceClassifier,
-    frame: pd.DataFrame,
-    store: PredictionStore,
-    progress: ProgressFn | None = None,
-) -> None:
-    """Predicts the rows of ``frame`` that the store lacks, and stores them."""
-    missing = store.missing(model.fingerprint, frame[ID].tolist())
-    if not missing:
-        return
+    The store is read once; the rows it lacks are predicted and stored, and
+    the result is built from those arrays, not read back. Only when some rows
+    were stored and others not are the stored ones read a second time.
+    """
+    ids = frame[ID].tolist()
+    stored, missing = store.get(model.fingerprint, ids)
+    if stored is not None:
+        return stored
     todo = frame.set_index(ID).loc[missing]
     texts_b = todo[TEXT_B].tolist() if TEXT_B in todo.columns else None
     fresh = model.predict(todo[TEXT].tolist(), texts_b, progress=progress)
     store.put(model.fingerprint, missing, fresh)
+    if len(missing) == len(ids):
+        return fresh
+    unseen = set(missing)
+    present = [i for i in ids if i not in unseen]
+    earlier, _ = store.get(model.fingerprint, present)
+    return _in_order(ids, [(present, earlier), (missing, fresh)])
 
 
-def proba_column(label: str) -> str:
-    return f"{PROBA_PREFIX}{label}"
+def _in_order(
+    ids: Sequence[str], parts: Sequence[tuple[Sequence[str], Predictions]]
+) -> Predictions:
+    """The rows of ``parts`` (each: ids and their predictions) in ``ids``' order."""
+    position = {
+        example: row
+        for row, example in enumerate(i for part_ids, _ in parts for i in part_ids)
+    }
+    take = [position[i] for i in ids]
+
+    def column(name: str):
+        values = [getattr(predictions, name) for _, predictions in parts]
+        if isinstance(values[0], np.ndarray):
+            return np.concatenate(values)[take]
+        joined = [item for value in values for item in value]
+        return [joined[row] for row in take]
+
+    return Predictions(**{f.name: column(f.name) for f in fields(Predictions)})
+
+
+def data_key(data: Dataset) -> str:
+    """A cache key for everything in ``data``'s frame (metadata columns included).
+
+    ``Dataset.fingerprint`` covers ids and labels only, so the same file mapped
+    with other metadata columns needs this to get its own analysis frame.
+    """
+    content = pd.util.hash_pandas_object(data.frame, index=False).to_numpy()
+    columns = "\x1f".join(map(str, data.frame.columns))
+    digest = hashlib.sha1(content.tobytes() + columns.encode("utf-8"))
+    return f"{data.fingerprint}:{digest.hexdigest()[:16]}"
+
+
+def analysis(
+    model: SequenceClassifier,
+    data: Dataset,
+    store: PredictionStore,
+    progress: ProgressFn | None = None,
+) -> pd.DataFrame:
+    """``analysis_frame`` of ``model`` on ``data``, predicting what the store lacks."""
+    predictions = predict_dataset(model, data.frame, store, progress)
+    return analysis_frame(data, predictions, model.labels)
 
 
 def analysis_frame(

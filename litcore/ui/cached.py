@@ -2,26 +2,20 @@
 
 from __future__ import annotations
 
-import copy
-import hashlib
 import threading
 import time
-from collections import OrderedDict
-from collections.abc import Callable, Hashable
-from typing import TypeVar
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 import streamlit as st
 
-from litcore.data.dataset import ColumnMapping, Dataset, from_frame
+from litcore.data.dataset import ColumnMapping, Dataset
 from litcore.data.demo import load_demo
-from litcore.data.loading import read_bytes
 from litcore.errors import LumenError
 from litcore.generators import registry as generator_registry
 from litcore.generators.batch import BatchResult, run_batch
 from litcore.models.classifier import SequenceClassifier
-from litcore.models.training import TrainConfig, fine_tune, trained_model_dir
 from litcore.projection import (
     Projector,
     StoredProjection,
@@ -33,10 +27,10 @@ from litcore.projection import (
 from litcore.salience import registry as salience_registry
 from litcore.salience.base import TokenSalience
 from litcore.salience.faithfulness import Faithfulness, faithfulness, score_selection
-from litcore.session.predictions import analysis_frame, predict_dataset
+from litcore.session.loaders import load_classifier, read_dataset
+from litcore.session.memo import ProgressResults
+from litcore.session.predictions import predict_dataset
 from litcore.store.predictions import PredictionStore
-
-T = TypeVar("T")
 
 
 @st.cache_resource(show_spinner=False)
@@ -48,9 +42,7 @@ def prediction_store() -> PredictionStore:
 @st.cache_resource(show_spinner="Loading the model…", max_entries=4)
 def load_model(source: str, trust_remote_code: bool = False) -> SequenceClassifier:
     """A classifier shared by every session; never mutated after loading."""
-    return SequenceClassifier.from_pretrained(
-        source, trust_remote_code=trust_remote_code
-    )
+    return load_classifier(source, trust_remote_code)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -69,89 +61,11 @@ def dataset_from_bytes(
     encoding: str,
 ) -> Dataset:
     """A user file parsed and mapped; keyed by its content, so re-uploads are free."""
-    raw = read_bytes(content, fmt, delimiter=delimiter, encoding=encoding)
-    return from_frame(raw, mapping, name=name)
+    return read_dataset(content, fmt, mapping, name, delimiter, encoding)
 
 
-class ProgressResults:
-    """Per-process results of long computations that draw a progress bar.
-
-    ``st.cache_data`` and ``st.cache_resource`` replay what a cached function
-    drew on every later hit, and replaying a bar drawn into a block made
-    outside the function fails (``CacheReplayClosureError``). These
-    computations therefore run outside Streamlit's caches and keep their
-    results here: one computation per key at a time (a second caller waits for
-    the first), the oldest dropped beyond ``max_entries``, copies handed out.
-    """
-
-    def __init__(self, max_entries: int) -> None:
-        self._max_entries = max_entries
-        self._results: OrderedDict[Hashable, object] = OrderedDict()
-        self._key_locks: dict[Hashable, threading.Lock] = {}
-        self._lock = threading.Lock()
-
-    def get_or_compute(self, key: Hashable, compute: Callable[[], T]) -> T:
-        with self._lock:
-            key_lock = self._key_locks.setdefault(key, threading.Lock())
-        with key_lock:
-            with self._lock:
-                if key in self._results:
-                    self._results.move_to_end(key)
-                    return copy.deepcopy(self._results[key])
-            value = compute()
-            with self._lock:
-                self._results[key] = value
-                while len(self._results) > self._max_entries:
-                    self._key_locks.pop(self._results.popitem(last=False)[0], None)
-        return copy.deepcopy(value)
-
-
-_TRAINED = ProgressResults(max_entries=8)
 _BATCHES = ProgressResults(max_entries=8)
 _SELECTION_SCORES = ProgressResults(max_entries=16)
-
-
-def trained_model(
-    base: str,
-    data: Dataset,
-    config: TrainConfig,
-    progress=None,
-    target: str | None = None,
-) -> str:
-    """Fine-tunes ``base`` on ``data`` (``target``: a regression head on that
-    column) once per process, and once on disk."""
-    return _TRAINED.get_or_compute(
-        trained_model_dir(base, data, config, target),
-        lambda: str(fine_tune(base, data, config, progress, target)),
-    )
-
-
-def data_key(data: Dataset) -> str:
-    """A cache key for everything in ``data``'s frame (metadata columns included).
-
-    ``Dataset.fingerprint`` covers ids and labels only, so the same file mapped
-    with other metadata columns needs this to get its own analysis frame.
-    """
-    content = pd.util.hash_pandas_object(data.frame, index=False).to_numpy()
-    columns = "\x1f".join(map(str, data.frame.columns))
-    digest = hashlib.sha1(content.tobytes() + columns.encode("utf-8"))
-    return f"{data.fingerprint}:{digest.hexdigest()[:16]}"
-
-
-@st.cache_data(show_spinner=False, max_entries=16)
-def analysis(
-    model_fingerprint: str,
-    data_key: str,
-    _model: SequenceClassifier,
-    _data: Dataset,
-) -> pd.DataFrame:
-    """The analysis frame of (model, data); filters are applied after this call.
-
-    Args:
-        data_key: ``data_key(_data)``.
-    """
-    predictions = predict_dataset(_model, _data.frame, prediction_store())
-    return analysis_frame(_data, predictions, _model.labels)
 
 
 # --- counterfactuals (issue 5) --------------------------------------------------

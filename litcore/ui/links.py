@@ -15,9 +15,11 @@ import streamlit as st
 from litcore.data.demo import DEMOS
 from litcore.errors import LumenError
 from litcore.metrics.agreement import ComparisonError
+from litcore.session.choice import SourceChoice
+from litcore.session.workspace import HeadError, Workspace
 from litcore.ui import state
 from litcore.ui.sidebar import seed_filter_widgets
-from litcore.ui.workspace import HeadError, SourceChoice, Workspace, build_workspace
+from litcore.ui.workspace import build_workspace
 from litcore.view.filters import Filters
 from litcore.view.links import FILE_PREFIX, ViewLink, decode_link, encode_link
 from litcore.view.links import resolve_selection as resolve_link_selection

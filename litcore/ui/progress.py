@@ -1,4 +1,4 @@
-"""Progress shown while the workspace loads: fine-tuning and predicting."""
+"""Progress shown while a session loads: fine-tuning and predicting."""
 
 from __future__ import annotations
 
@@ -7,53 +7,52 @@ from contextlib import contextmanager
 
 import streamlit as st
 
-from litcore.data.dataset import Dataset
 from litcore.models.classifier import ProgressFn
-from litcore.models.training import TrainConfig, read_training_info, trained_model_dir
-from litcore.ui import cached
+from litcore.models.training import ProgressFn as TrainProgressFn
 
 
 @contextmanager
 def counting_bar(area, what: str) -> Iterator[ProgressFn]:
     """A bar "<what>: done of total examples" in ``area`` while the block runs.
 
+    The bar appears on the first report, so a block that predicts nothing
+    draws nothing.
+
     Yields:
         The ``(done, total)`` callback that moves it.
     """
-    bar = area.empty()
+    bar = None
 
     def report(done: int, total: int) -> None:
+        nonlocal bar
+        bar = bar or area.empty()
         bar.progress(done / total, text=f"{what}: {done:,} of {total:,} examples")
 
     try:
         yield report
     finally:
-        bar.empty()
+        if bar is not None:
+            bar.empty()
 
 
-def fine_tuned(
-    area,
-    base: str,
-    train: Dataset,
-    config: TrainConfig,
-    status: str,
-    target: str | None = None,
-) -> str:
-    """The folder of ``base`` fine-tuned on ``train`` (``target``: a regression
-    head on that column).
+class Bars:
+    """A ``litcore.session.progress.SessionProgress`` drawn in a Streamlit block."""
 
-    A model trained before is found on disk at once; otherwise it trains in a
-    status box labelled ``status`` in ``area``, with step, loss and time left.
-    """
-    trained = trained_model_dir(base, train, config, target)
-    if read_training_info(trained) is not None:
-        return str(trained)
-    with area.status(status, expanded=True) as box:
-        bar = st.progress(0.0, text="Preparing…")
+    def __init__(self, area) -> None:
+        self.area = area
 
-        def report(progress) -> None:
-            bar.progress(progress.step / progress.total_steps, text=progress.describe())
+    def counting(self, what: str):
+        return counting_bar(self.area, what)
 
-        folder = cached.trained_model(base, train, config, report, target)
-        box.update(label="Model ready", state="complete", expanded=False)
-    return folder
+    @contextmanager
+    def training(self, status: str) -> Iterator[TrainProgressFn]:
+        """A status box labelled ``status`` with step, loss and time left."""
+        with self.area.status(status, expanded=True) as box:
+            bar = st.progress(0.0, text="Preparing…")
+
+            def report(progress) -> None:
+                fraction = progress.step / progress.total_steps
+                bar.progress(fraction, text=progress.describe())
+
+            yield report
+            box.update(label="Model ready", state="complete", expanded=False)

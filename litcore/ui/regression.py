@@ -4,31 +4,27 @@ The views (metrics, predicted-vs-gold scatter, residuals, score salience) are
 shared by the Regression page and, when the regression head is picked, the
 Metrics and Explanations pages.
 
-Models are ``st.cache_resource`` (one per process, never mutated); scores go
-through the prediction store (per model fingerprint and example id) and are
-wrapped in ``st.cache_data`` keyed by the model's and the data's fingerprints.
-A MiniLM regression head trains through ``progress.fine_tuned``.
+Models are ``st.cache_resource`` (one per process, never mutated); the
+session's scores are built by ``litcore.session.workspace`` through the
+prediction store.
 """
 
 from __future__ import annotations
 
 import html
 
-import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
 from litcore import salience
-from litcore.data.dataset import ID, TEXT, TEXT_B, Dataset
 from litcore.errors import LumenError
 from litcore.generators import batch
 from litcore.metrics.regression import METRIC_NAMES, regression_metrics
 from litcore.models.regressor import Regressor
 from litcore.salience import TokenSalience
-from litcore.session.heads import ABS_ERROR, PRED_SCORE, RESIDUAL
-from litcore.session.predictions import predict_scores
-from litcore.ui import cached, progress
+from litcore.session import loaders as session_loaders
+from litcore.session.columns import ABS_ERROR, ID, PRED_SCORE, RESIDUAL, TEXT, TEXT_B
 from litcore.ui.formatting import count
 from litcore.ui.heatmap import token_heatmap_html
 from litcore.ui.point_charts import (
@@ -49,22 +45,7 @@ METRIC_TITLES = dict(
 @st.cache_resource(show_spinner="Loading the regression model…", max_entries=2)
 def load_regressor(source: str, trust_remote_code: bool = False) -> Regressor:
     """A regressor shared by every session; never mutated after loading."""
-    return Regressor.from_pretrained(
-        source.strip(), trust_remote_code=trust_remote_code
-    )
-
-
-@st.cache_data(show_spinner=False, max_entries=16)
-def scores(
-    model_fingerprint: str, data_fingerprint: str, _model: Regressor, _data: Dataset
-) -> np.ndarray:
-    """``<float32>[n]``: the model's score for each row, with a progress bar.
-
-    The bar is made here, not passed in: Streamlit replays a cached function's
-    elements on a cache hit, which works only for elements it created itself.
-    """
-    with progress.counting_bar(st, "Scoring") as report:
-        return predict_scores(_model, _data.frame, cached.prediction_store(), report)
+    return session_loaders.load_regressor(source, trust_remote_code)
 
 
 @st.cache_data(show_spinner="Explaining the score…", max_entries=256)

@@ -9,12 +9,12 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from litcore.data.dataset import TEXT, TEXT_B
 from litcore.errors import LumenError
 from litcore.models.classifier import SequenceClassifier
 from litcore.salience import SalienceMethod, TokenSalience
 from litcore.salience.faithfulness import beating_random, rank_methods
 from litcore.salience.summary import faithfulness_frame
+from litcore.session.columns import TEXT, TEXT_B
 from litcore.ui import cached, state
 from litcore.ui.charts_salience import (
     attention_grid_chart,

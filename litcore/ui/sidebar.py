@@ -8,28 +8,32 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from litcore.data.dataset import LABEL, ColumnMapping, is_continuous
+from litcore.data.dataset import ColumnMapping, is_continuous
 from litcore.data.demo import DEMOS
 from litcore.data.loading import MAX_FILE_MB, format_for, read_bytes
 from litcore.errors import LumenError
 from litcore.metrics.agreement import has_model_b
 from litcore.metrics.regression import DEMO_TARGET
-from litcore.session.heads import ABS_ERROR, PRED_SCORE, RESIDUAL
-from litcore.session.overlay import ORIGIN
-from litcore.session.predictions import CONFIDENCE, CORRECT, LENGTH, PRED, PROBA_PREFIX
-from litcore.ui import state
-from litcore.ui.formatting import count
-from litcore.ui.workspace import (
+from litcore.session.choice import (
     DEMO_MODEL,
     DEMO_OTHER_SEED,
-    LABEL_HEAD,
     TRAINED_HEAD,
     SourceChoice,
-    Workspace,
-    build_workspace,
     model_title,
-    session_frame,
 )
+from litcore.session.columns import (
+    ABS_ERROR,
+    CORRECT,
+    LABEL,
+    LENGTH,
+    ORIGIN,
+    is_model_output,
+)
+from litcore.session.heads import LABEL_HEAD
+from litcore.session.workspace import Workspace
+from litcore.ui import state
+from litcore.ui.formatting import count
+from litcore.ui.workspace import build_workspace, session_frame
 from litcore.view.filters import Filters, filter_mask
 from litcore.view.links import filters_to_json
 from litcore.view.selection import Selection
@@ -480,10 +484,8 @@ def _largest_error(frame: pd.DataFrame) -> float:
 def _metadata_filters(frame, workspace: Workspace, suffix: str):
     categorical: dict[str, tuple[str, ...]] = {}
     numeric: dict[str, tuple[float, float]] = {}
-    skip = {CONFIDENCE, PRED, CORRECT, PRED_SCORE, RESIDUAL, ABS_ERROR} | {
-        c for c in frame.columns if c.startswith(PROBA_PREFIX)
-    }
-    columns = [c for c in [*workspace.data.metadata_columns, LENGTH] if c not in skip]
+    named = [*workspace.data.metadata_columns, LENGTH]
+    columns = [c for c in named if not is_model_output(c)]
     for column in columns:
         values = frame[column]
         if is_continuous(values):

@@ -7,11 +7,18 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from litcore.data.dataset import LABEL, TEXT, TEXT_B
 from litcore.errors import LumenError
-from litcore.metrics.agreement import AGREE
-from litcore.session.heads import ABS_ERROR, error_above
-from litcore.session.predictions import CONFIDENCE, CORRECT, PRED
+from litcore.session.columns import (
+    ABS_ERROR,
+    AGREE,
+    CONFIDENCE,
+    CORRECT,
+    LABEL,
+    PRED,
+    TEXT,
+    TEXT_B,
+)
+from litcore.session.heads import error_above
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,41 @@
+"""How a session reports progress while it trains and predicts.
+
+The core calls a ``SessionProgress``; the UI draws bars from it, the CLI
+prints, a test or a notebook passes ``SILENT``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
+from typing import Protocol
+
+from litcore.models.classifier import ProgressFn
+from litcore.models.training import ProgressFn as TrainProgressFn
+
+
+class SessionProgress(Protocol):
+    """A factory of progress callbacks, one per long step."""
+
+    def counting(self, what: str) -> AbstractContextManager[ProgressFn]:
+        """While predicting: yields a ``(done, total)`` callback; ``what`` is
+        the step, e.g. "Predicting"."""
+
+    def training(self, status: str) -> AbstractContextManager[TrainProgressFn]:
+        """While fine-tuning: yields a callback that takes the training
+        progress; ``status`` says what trains."""
+
+
+class Silent:
+    """Progress that reports nothing."""
+
+    @contextmanager
+    def counting(self, what: str) -> Iterator[ProgressFn]:
+        yield lambda done, total: None
+
+    @contextmanager
+    def training(self, status: str) -> Iterator[TrainProgressFn]:
+        yield lambda progress: None
+
+
+SILENT = Silent()
