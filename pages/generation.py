@@ -84,13 +84,18 @@ def _back_to_greedy() -> None:
     st.session_state[state.GENERATION_PREFIX] = (prompt, ())
 
 
+def _output_position(label: str, key: str) -> int:
+    """A picker of one output token, shown as "position: token"."""
+    return st.selectbox(
+        label,
+        options=list(range(len(result.output_tokens))),
+        format_func=lambda i: f"{i}: {result.output_tokens[i]}",
+        key=key,
+    )
+
+
 st.subheader("Continue from an alternative")
-step = st.selectbox(
-    "Output position",
-    options=list(range(len(result.output_tokens))),
-    format_func=lambda i: f"{i}: {result.output_tokens[i]}",
-    key=STEP_KEY,
-)
+step = _output_position("Output position", STEP_KEY)
 columns = st.columns(len(result.top_k[step]))
 for rank, (column, (token, token_id, probability)) in enumerate(
     zip(columns, result.top_k[step])
@@ -108,12 +113,7 @@ st.button("Back to greedy", key=RESET_KEY, on_click=_back_to_greedy)
 # --- sequence salience ---------------------------------------------------------
 
 st.subheader("Sequence salience")
-position = st.selectbox(
-    "Explain output token",
-    options=list(range(len(result.output_tokens))),
-    format_func=lambda i: f"{i}: {result.output_tokens[i]}",
-    key=SALIENCE_TOKEN_KEY,
-)
+position = _output_position("Explain output token", SALIENCE_TOKEN_KEY)
 if st.toggle("Show which inputs drove it (gradient × input)", key=SALIENCE_KEY):
     salience = task_models.generation_salience(
         model.fingerprint, prompt, tuple(result.output_ids), position, model
