@@ -15,3 +15,16 @@ class ModelError(LumenError):
 
 class OfflineError(LumenError):
     """Something must be downloaded but there is no network and no cached copy."""
+
+
+class WrongTaskError(ModelError):
+    """A model made for another task than the one it was opened for.
+
+    Attributes:
+        task: what the model is for ("classification" or "regression"), so a
+            caller can say where to open it instead.
+    """
+
+    def __init__(self, message: str, task: str) -> None:
+        super().__init__(message)
+        self.task = task

@@ -156,7 +156,7 @@ def test_specs_name_the_target(regressor):
 def test_classifier_and_regressor_refuse_each_other(regressor_dir, tiny_model_dir):
     with pytest.raises(ModelError, match="exactly one"):
         Regressor.from_pretrained(tiny_model_dir)
-    with pytest.raises(ModelError, match="Regression page"):
+    with pytest.raises(ModelError, match="Open it as a regression head"):
         SequenceClassifier.from_pretrained(regressor_dir)
     with pytest.raises(ModelError, match="Could not load"):
         Regressor.from_pretrained(regressor_dir / "missing")

@@ -6,11 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import streamlit as st
 from test_regression import build_tiny_regressor
 from tiny_models import build_tiny_classifier
 
 from litcore.data.dataset import ColumnMapping
-from litcore.errors import LumenError
+from litcore.errors import LumenError, WrongTaskError
 from litcore.session.choice import SourceChoice
 from litcore.session.columns import (
     AGREE,
@@ -32,6 +33,7 @@ from litcore.session.loaders import plain_loaders
 from litcore.session.overlay import EDITED, NewExample, Overlay
 from litcore.session.workspace import HeadError, build_workspace, session_frame
 from litcore.store.predictions import PredictionStore
+from litcore.ui import workspace as ui_workspace
 
 CSV = (
     "review,sentiment,rating\n"
@@ -161,3 +163,14 @@ def test_the_demo_opens_in_plain_python(demo_prepared):
     assert len(workspace.frame) == demo_prepared["n_eval"]
     assert workspace.train_size == demo_prepared["n_train"]
     assert workspace.training_info is not None
+
+
+def test_a_model_for_another_task_says_where_to_open_it(store, tmp_path):
+    head = build_tiny_regressor(tmp_path / "regressor")
+    choice = file_choice(head)
+    with pytest.raises(WrongTaskError, match="Open it as a regression head") as core:
+        build_workspace(choice, plain_loaders(store))
+    assert core.value.task == "regression"
+    assert "sidebar" not in str(core.value)  # the core names no widget
+    with pytest.raises(WrongTaskError, match="regression head instead. In the side"):
+        ui_workspace.build_workspace(choice, st.container())

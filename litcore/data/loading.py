@@ -106,7 +106,7 @@ def _decode(content: bytes, encoding: str) -> str:
         where = getattr(error, "start", "?")
         raise DataError(
             f"The file is not valid {encoding} (at byte {where}). Re-save it as "
-            "UTF-8, or pick its encoding (for example latin-1) in the form."
+            "UTF-8, or give its encoding (for example latin-1)."
         ) from error
 
 

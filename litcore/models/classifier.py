@@ -19,7 +19,7 @@ import transformers
 from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
 from litcore import types
-from litcore.errors import ModelError
+from litcore.errors import ModelError, WrongTaskError
 from litcore.models import precision
 from litcore.models.hf_loading import config_fingerprint, load_config, load_pretrained
 from litcore.models.twins import cls_only_twin
@@ -123,14 +123,15 @@ class SequenceClassifier:
         if not any(a.endswith("ForSequenceClassification") for a in architectures):
             kind = ", ".join(architectures) or config.model_type
             raise ModelError(
-                f"'{source}' is a {kind}, not a sequence classifier. Pick a fine-tuned "
-                "classifier, or use 'Train a model on this data' to fine-tune it."
+                f"'{source}' is a {kind}, not a sequence classifier. Use a fine-tuned "
+                "classifier, or let Lumen fine-tune MiniLM on labelled data."
             )
         tokenizer = load_pretrained(AutoTokenizer, source, trust_remote_code)
         if config.problem_type == "regression" or config.num_labels < 2:
-            raise ModelError(
-                f"'{source}' has {config.num_labels} output: a regression head, "
-                "not a classifier. Open it on the Regression page (Tasks → Regression)."
+            raise WrongTaskError(
+                f"'{source}' has {config.num_labels} output: a regression model, "
+                "not a classifier. Open it as a regression head instead.",
+                task="regression",
             )
 
         def load_model():

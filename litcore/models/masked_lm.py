@@ -126,7 +126,8 @@ class MaskedLM:
         positions = sorted(set(typed) | set(extra_masked))
         if not positions:
             raise LumenError(
-                f"Nothing to predict: type {TYPED_MASK} in the text, or click a token."
+                f"Nothing to predict: put {TYPED_MASK} in the text, or choose tokens "
+                "to mask."
             )
         original = self.tokenizer.convert_ids_to_tokens(
             [input_ids[i] for i in positions]

@@ -17,7 +17,7 @@ import numpy as np
 import torch
 
 from litcore import types
-from litcore.errors import ModelError
+from litcore.errors import WrongTaskError
 from litcore.models.classifier import (
     DEFAULT_MAX_LENGTH,
     ProgressFn,
@@ -78,12 +78,13 @@ class MultiLabelClassifier(SequenceClassifier):
         problem_type = model.config.problem_type
         if problem_type != MULTI_LABEL:
             kind = f"problem_type '{problem_type}'" if problem_type else "none set"
-            raise ModelError(
+            raise WrongTaskError(
                 f"'{name_or_path}' is not a multi-label classifier ({kind} in its "
                 f"config.json; a multi-label model has problem_type '{MULTI_LABEL}' "
-                "and one sigmoid per label). Use the Metrics page for a single-label "
-                "classifier, or set problem_type in config.json if the model was "
-                "trained with one binary loss per label."
+                "and one sigmoid per label). Open a single-label classifier as a "
+                "classifier instead, or set problem_type in config.json if the model "
+                "was trained with one binary loss per label.",
+                task="classification",
             )
         return cls.wrap(model, tokenizer, str(name_or_path), max_length)
 

@@ -17,7 +17,7 @@ import numpy as np
 import torch
 
 from litcore import types
-from litcore.errors import ModelError
+from litcore.errors import WrongTaskError
 from litcore.models.classifier import (
     DEFAULT_MAX_LENGTH,
     ProgressFn,
@@ -71,10 +71,11 @@ class Regressor(SequenceClassifier):
         )
         outputs = model.config.num_labels
         if outputs != 1:
-            raise ModelError(
+            raise WrongTaskError(
                 f"'{name_or_path}' has {outputs} outputs, a classifier: a regression "
-                "model has exactly one. Open classifiers in the sidebar, or pick a "
-                "model with a one-output head here."
+                "model has exactly one. Open it as a classifier instead, or use a "
+                "model with a one-output head.",
+                task="classification",
             )
         return cls.wrap(model, tokenizer, str(name_or_path), max_length)
 

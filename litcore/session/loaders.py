@@ -103,38 +103,35 @@ def trained_model(
     )
 
 
+def _memoised(compute: Callable, store: Callable[[], PredictionStore], max_entries):
+    """``compute(model, data, store, progress)`` kept per (model, data content)."""
+    memo = ProgressResults(max_entries)
+
+    def memoised(model, data: Dataset, progress: ProgressFn | None = None):
+        return memo.get_or_compute(
+            (model.fingerprint, data_key(data)),
+            lambda: compute(model, data, store(), progress),
+        )
+
+    return memoised
+
+
 def memoised_analysis(
     store: Callable[[], PredictionStore], max_entries: int = 16
 ) -> Callable[[SequenceClassifier, Dataset, ProgressFn | None], pd.DataFrame]:
     """``predictions.analysis`` kept per (model, data content), ``max_entries``."""
-    memo = ProgressResults(max_entries)
+    return _memoised(analysis, store, max_entries)
 
-    def analysis_of(
-        model: SequenceClassifier, data: Dataset, progress: ProgressFn | None = None
-    ) -> pd.DataFrame:
-        return memo.get_or_compute(
-            (model.fingerprint, data_key(data)),
-            lambda: analysis(model, data, store(), progress),
-        )
 
-    return analysis_of
+def _scores(model: Regressor, data: Dataset, store, progress) -> np.ndarray:
+    return predict_scores(model, data.frame, store, progress)
 
 
 def memoised_scores(
     store: Callable[[], PredictionStore], max_entries: int = 16
 ) -> Callable[[Regressor, Dataset, ProgressFn | None], np.ndarray]:
     """``predictions.predict_scores`` kept per (model, data content)."""
-    memo = ProgressResults(max_entries)
-
-    def scores_of(
-        model: Regressor, data: Dataset, progress: ProgressFn | None = None
-    ) -> np.ndarray:
-        return memo.get_or_compute(
-            (model.fingerprint, data_key(data)),
-            lambda: predict_scores(model, data.frame, store(), progress),
-        )
-
-    return scores_of
+    return _memoised(_scores, store, max_entries)
 
 
 def plain_loaders(store: PredictionStore | None = None) -> Loaders:

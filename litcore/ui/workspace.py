@@ -12,6 +12,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
+from litcore.errors import LumenError, WrongTaskError
 from litcore.session import workspace as session
 from litcore.session.choice import SourceChoice
 from litcore.session.heads import Head
@@ -49,9 +50,32 @@ def build_workspace(choice: SourceChoice, progress_area) -> Workspace:
         progress_area: the block that shows training and prediction progress.
 
     Raises:
-        ComparisonError, HeadError, LumenError: as the core's.
+        ComparisonError, HeadError, LumenError: as the core's; a model opened
+            for the wrong task says where in the app to open it.
     """
-    return session.build_workspace(choice, LOADERS, Bars(progress_area))
+    try:
+        return session.build_workspace(choice, LOADERS, Bars(progress_area))
+    except LumenError as error:
+        raise _with_where_to_open(error) from error
+
+
+# Where the app opens a model of each task (``WrongTaskError.task``).
+_WHERE_TO_OPEN = {
+    "regression": "In the sidebar: Heads → 'My regression model', or the Regression "
+    "page (Tasks → Regression).",
+    "classification": "In the sidebar: 'Data & model' → Model → 'My model'.",
+}
+
+
+def _with_where_to_open(error: LumenError) -> LumenError:
+    """``error`` (or the wrong-task error it wraps) plus where to open the model."""
+    cause = error if isinstance(error, WrongTaskError) else error.__cause__
+    if not isinstance(cause, WrongTaskError):
+        return error
+    message = f"{error} {_WHERE_TO_OPEN[cause.task]}"
+    if error is cause:
+        return WrongTaskError(message, cause.task)
+    return type(error)(message)
 
 
 def session_frame(workspace: Workspace) -> pd.DataFrame:
