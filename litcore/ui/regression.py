@@ -11,8 +11,6 @@ prediction store.
 
 from __future__ import annotations
 
-import html
-
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
@@ -24,15 +22,10 @@ from litcore.metrics.regression import METRIC_NAMES, regression_metrics
 from litcore.models.regressor import Regressor
 from litcore.salience import TokenSalience
 from litcore.session import loaders as session_loaders
-from litcore.session.columns import ABS_ERROR, ID, PRED_SCORE, RESIDUAL, TEXT, TEXT_B
+from litcore.session.columns import ABS_ERROR, PRED_SCORE, RESIDUAL, TEXT, TEXT_B
+from litcore.ui import point_charts
 from litcore.ui.formatting import count
 from litcore.ui.heatmap import token_heatmap_html
-from litcore.ui.point_charts import (
-    PRIMARY_MARKER,
-    SELECTED_MARKER,
-    point_trace,
-    selectable_point_chart,
-)
 from litcore.view.selection import Selection
 
 # The score method offered first: its token scores add up to the score's change.
@@ -96,13 +89,12 @@ def score_scatter(
     shown: pd.DataFrame, gold: str, selection: Selection, chart_key: str
 ) -> None:
     """Predicted score against gold, coloured by |error|; box or lasso selects."""
-    hover = [
-        f"{html.escape(str(t)[:140])}<br>gold <b>{g:.3f}</b> · score <b>{s:.3f}</b>"
-        f" · error {r:+.3f}"
-        for t, g, s, r in zip(
-            shown[TEXT], shown[gold], shown[PRED_SCORE], shown[RESIDUAL], strict=True
-        )
-    ]
+    details = {
+        "gold": shown[gold].map("{:.3f}".format),
+        "score": shown[PRED_SCORE].map("{:.3f}".format),
+        "error": shown[RESIDUAL].map("{:+.3f}".format),
+    }
+    hover = point_charts.hover_text(shown[TEXT], details)
     points = shown.assign(hover=hover, x=shown[gold], y=shown[PRED_SCORE])
     low = float(min(points[gold].min(), points[PRED_SCORE].min()))
     high = float(max(points[gold].max(), points[PRED_SCORE].max()))
@@ -110,7 +102,7 @@ def score_scatter(
     marker = {"size": 6, "opacity": 0.75, "colorscale": "Viridis"}
     figure = go.Figure()
     figure.add_trace(
-        point_trace(
+        point_charts.point_trace(
             points,
             f"Examples ({len(points):,})",
             marker | {"color": points[ABS_ERROR], "colorbar": colour_bar},
@@ -126,14 +118,7 @@ def score_scatter(
             hoverinfo="skip",
         )
     )
-    chosen = points[points[ID].isin(selection.ids)]
-    if len(chosen):
-        figure.add_trace(
-            point_trace(chosen, f"Selected ({len(chosen):,})", SELECTED_MARKER)
-        )
-    primary = points[points[ID] == selection.primary]
-    if len(primary):
-        figure.add_trace(point_trace(primary, "Primary", PRIMARY_MARKER))
+    figure.add_traces(point_charts.selection_traces(points, selection))
     figure.update_layout(
         title=f"Predicted score against gold '{gold}' "
         f"({count(len(points), 'example')})",
@@ -144,7 +129,7 @@ def score_scatter(
         dragmode="select",
         height=540,
     )
-    selectable_point_chart(figure, chart_key)
+    point_charts.selectable_point_chart(figure, chart_key)
 
 
 def residual_histogram(shown: pd.DataFrame, gold: str, key: str) -> None:
