@@ -12,6 +12,8 @@ from streamlit.testing.v1 import AppTest
 from tiny_models import build_tiny_classifier
 
 from litcore.ui import state
+from litcore.ui.pickers import OWN
+from litcore.ui.sidebar.filters import FilterKind, filter_key
 from litcore.view.filters import Filters
 from litcore.view.selection import Selection
 
@@ -47,21 +49,21 @@ def test_table_page_lists_and_filters(app):
     assert {"text", "label", "pred", "confidence", "correct", "rating"} <= set(
         table.columns
     )
-    app.sidebar.toggle(key=filter_key(app, "mis")).set_value(True).run()
+    app.sidebar.toggle(key=widget_key(app, "mis")).set_value(True).run()
     table = app.dataframe[0].value
     assert 0 < len(table) < 2000 and not table["correct"].any()
 
 
 def test_sidebar_filter_widgets_set_the_filters(app):
-    app.sidebar.toggle(key=filter_key(app, "mis")).set_value(True).run()
+    app.sidebar.toggle(key=widget_key(app, "mis")).set_value(True).run()
     assert app.session_state[state.FILTERS].misclassified_only
     shown = app.session_state[state.WORKSPACE].frame["correct"].eq(False).sum()
     assert f"{shown:,} of 2,000 examples" in sidebar_text(app)
 
 
-def filter_key(app: AppTest, name: str) -> str:
-    """The session key of a sidebar filter widget (suffixed per dataset)."""
-    return f"f_{name}_{app.session_state[state.WORKSPACE].data.fingerprint[:8]}"
+def widget_key(app: AppTest, kind: FilterKind) -> str:
+    """The session key of a sidebar filter widget for the loaded dataset."""
+    return filter_key(kind, app.session_state[state.WORKSPACE].data.fingerprint)
 
 
 def test_selection_shows_only_selected_and_counts_hidden(app):
@@ -71,9 +73,9 @@ def test_selection_shows_only_selected_and_counts_hidden(app):
     app.run()
     assert "3 selected" in sidebar_text(app)
     wrong_label = "negative" if frame["label"].iloc[0] == "positive" else "positive"
-    app.sidebar.multiselect(key=filter_key(app, "gold")).set_value([wrong_label]).run()
+    app.sidebar.multiselect(key=widget_key(app, "gold")).set_value([wrong_label]).run()
     assert "hidden by filters" in sidebar_text(app)
-    app.sidebar.multiselect(key=filter_key(app, "gold")).set_value([]).run()
+    app.sidebar.multiselect(key=widget_key(app, "gold")).set_value([]).run()
     app.switch_page("pages/table.py").run()
     app.segmented_control(key="table_mode").set_value("Only selected").run()
     assert app.dataframe[0].value["id"].tolist() == chosen
@@ -99,7 +101,7 @@ def test_pin_the_primary_then_unpin(app):
 def test_filters_and_selection_survive_page_switches(app):
     frame = app.session_state[state.WORKSPACE].frame
     app.session_state[state.SELECTION] = Selection().select(frame["id"].iloc[:5])
-    app.sidebar.text_input(key=filter_key(app, "search")).input("film").run()
+    app.sidebar.text_input(key=widget_key(app, "search")).input("film").run()
     app.switch_page("pages/metrics.py").run()
     app.switch_page("pages/table.py").run()
     assert len(app.session_state[state.SELECTION].ids) == 5
@@ -126,7 +128,7 @@ def with_state(app: AppTest) -> tuple[Selection, Filters]:
     frame = app.session_state[state.WORKSPACE].frame
     selection = Selection().select(frame["id"].iloc[:4])
     app.session_state[state.SELECTION] = selection
-    app.sidebar.text_input(key=filter_key(app, "search")).input("good").run()
+    app.sidebar.text_input(key=widget_key(app, "search")).input("good").run()
     return selection, app.session_state[state.FILTERS]
 
 
@@ -178,8 +180,8 @@ def test_all_texts_empty(app, tmp_path):
 def test_model_folder_that_is_not_a_classifier(app, tmp_path):
     selection, filters = with_state(app)
     bare = build_tiny_classifier(tmp_path / "bare", architecture="masked")
-    app.radio(key="pick_model_mode_demo").set_value("My model (folder or hub id)").run()
-    app.text_input(key="pick_model_path_demo").input(str(bare)).run()
+    app.radio(key="pick_model_demo_mode").set_value(OWN).run()
+    app.text_input(key="pick_model_demo_path").input(str(bare)).run()
     app.button(key="pick_load").click().run()
     assert "not a sequence classifier" in errors(app)
     assert_kept(app, selection, filters)
@@ -195,8 +197,8 @@ def test_own_file_and_model_with_unknown_labels_and_mapping(app, tmp_path):
     app.text_input(key="pick_path").input(str(path)).run()
     app.selectbox(key="map_text").set_value("review").run()
     app.selectbox(key="map_label").set_value("gold").run()
-    app.radio(key="pick_model_mode_file").set_value("My model (folder or hub id)").run()
-    app.text_input(key="pick_model_path_file").input(str(model_dir)).run()
+    app.radio(key="pick_model_file_mode").set_value(OWN).run()
+    app.text_input(key="pick_model_file_path").input(str(model_dir)).run()
     app.button(key="pick_load").click().run()
     assert not app.exception, app.exception
     workspace = app.session_state[state.WORKSPACE]
@@ -236,8 +238,8 @@ def test_empty_and_overlong_texts_are_counted_on_the_overview(app, tmp_path):
     pd.DataFrame({"text": texts, "label": ["positive"] * 5}).to_csv(path, index=False)
     app.radio(key="pick_kind").set_value("My file").run()
     app.text_input(key="pick_path").input(str(path)).run()
-    app.radio(key="pick_model_mode_file").set_value("My model (folder or hub id)").run()
-    app.text_input(key="pick_model_path_file").input(str(model_dir)).run()
+    app.radio(key="pick_model_file_mode").set_value(OWN).run()
+    app.text_input(key="pick_model_file_path").input(str(model_dir)).run()
     app.button(key="pick_load").click().run()
     assert not app.exception, app.exception
     notes = " ".join(i.value for i in app.info)

@@ -30,6 +30,8 @@ from litcore.session.columns import AGREE, CORRECT_B, PRED_B
 from litcore.session.overlay import NewExample, Overlay
 from litcore.session.predictions import analysis_frame
 from litcore.ui import state
+from litcore.ui.pickers import OWN
+from litcore.ui.sidebar.filters import filter_key
 from litcore.view.filters import Filters, filter_mask
 from litcore.view.links import MODEL_B, decode_link, encode_link
 from litcore.view.selection import Selection
@@ -225,8 +227,8 @@ def test_second_model_metrics_matrix_table_and_disagree_filter(app, tmp_path):
     agree = int(frame[AGREE].sum())
     assert f"agree on **{agree:,} of 2,000**" in " ".join(m.value for m in app.markdown)
 
-    suffix = workspace.data.fingerprint[:8]
-    app.sidebar.toggle(key=f"f_disagree_{suffix}").set_value(True).run()
+    disagree_key = filter_key("disagree", workspace.data.fingerprint)
+    app.sidebar.toggle(key=disagree_key).set_value(True).run()
     assert app.session_state[state.FILTERS].disagree_only
     assert f"{disagree:,} of 2,000 examples" in sidebar_text(app)
     app.switch_page("pages/table.py").run()
@@ -282,8 +284,8 @@ def test_a_second_model_with_other_classes_is_refused_and_nothing_is_lost(
 ):
     frame = app.session_state[state.WORKSPACE].frame
     app.session_state[state.SELECTION] = Selection().select(frame["id"].iloc[:3])
-    suffix = app.session_state[state.WORKSPACE].data.fingerprint[:8]
-    app.sidebar.toggle(key=f"f_mis_{suffix}").set_value(True).run()
+    fingerprint = app.session_state[state.WORKSPACE].data.fingerprint
+    app.sidebar.toggle(key=filter_key("mis", fingerprint)).set_value(True).run()
     before = app.session_state[state.WORKSPACE]
     other = build_tiny_classifier(tmp_path / "abc", labels=("a", "b", "c"))
     load_model_b(app, other)
@@ -315,8 +317,8 @@ def test_a_link_restores_model_b_and_the_disagree_filter(demo_prepared, tmp_path
     assert at.session_state[state.FILTERS].disagree_only
     disagree = int((~workspace.frame[AGREE]).sum())
     assert f"{disagree:,} of 2,000 examples" in sidebar_text(at)
-    suffix = workspace.data.fingerprint[:8]
-    at.sidebar.toggle(key=f"f_mis_{suffix}").set_value(True).run()
+    mis_key = filter_key("mis", workspace.data.fingerprint)
+    at.sidebar.toggle(key=mis_key).set_value(True).run()
     rewritten = decode_link(dict(at.query_params))
     assert rewritten.compare_model == folder
     assert rewritten.filters == Filters(misclassified_only=True, disagree_only=True)
@@ -338,9 +340,9 @@ def test_unlabelled_data_still_gets_the_agreement_matrix(app, tmp_path):
     app.radio(key="pick_kind").set_value("My file").run()
     app.text_input(key="pick_path").input(str(path)).run()
     app.selectbox(key="map_label").set_value("(none)").run()
-    app.radio(key="pick_model_mode_file").set_value("My model (folder or hub id)").run()
+    app.radio(key="pick_model_file_mode").set_value(OWN).run()
     model_a = build_tiny_classifier(tmp_path / "a")
-    app.text_input(key="pick_model_path_file").input(str(model_a)).run()
+    app.text_input(key="pick_model_file_path").input(str(model_a)).run()
     app.button(key="pick_load").click().run()
     # No training split here: only "None" and the user's own model are offered.
     assert app.radio(key="pick_compare_mode").options == [

@@ -15,6 +15,7 @@ from tiny_models import build_tiny_classifier
 from litcore.metrics.regression import regression_metrics
 from litcore.models.regressor import Regressor
 from litcore.ui import state
+from litcore.ui.sidebar.filters import filter_key
 from litcore.view.selection import Selection
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -55,7 +56,7 @@ def scatter_spec(at: AppTest) -> dict:
 
 
 def error_slider_key(at: AppTest) -> str:
-    return f"f_abs_{at.session_state[state.WORKSPACE].data.fingerprint[:8]}"
+    return filter_key("abs", at.session_state[state.WORKSPACE].data.fingerprint)
 
 
 def test_metrics_scatter_filter_and_salience(demo_prepared, folders):

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 import streamlit as st
 
 from litcore.session.overlay import Overlay
 from litcore.view.filters import Filters
 from litcore.view.selection import Selection
+
+T = TypeVar("T")
 
 # What the user chose as data and model: a ``SourceChoice``.
 SOURCE = "lumen_source"
@@ -46,6 +51,9 @@ MULTILABEL_THRESHOLDS = "lumen_multilabel_thresholds"
 MULTILABEL_CELL = "lumen_multilabel_cell"
 # The head every page shows (a ``Head.name``); the classifier's when unset.
 HEAD = "lumen_head"
+# What this run computed once for all its callers (``once_per_run``): a dict
+# name -> (inputs, value), emptied at the start of every run.
+RUN_MEMO = "lumen_run_memo"
 
 _DEFAULTS = {
     SELECTION: Selection,
@@ -59,10 +67,35 @@ _DEFAULTS = {
 
 
 def init_state() -> None:
-    """Fills in any missing key with its default; called at the top of every run."""
+    """Fills in any missing key with its default and empties the per-run memo;
+    app.py calls it at the top of every run."""
     for key, make_default in _DEFAULTS.items():
         if key not in st.session_state:
             st.session_state[key] = make_default()
+    st.session_state[RUN_MEMO] = {}
+
+
+def once_per_run(name: str, inputs: tuple[object, ...], compute: Callable[[], T]) -> T:
+    """What ``compute()`` gave earlier in this run for the same ``inputs``, else
+    its value now, kept for the rest of the run.
+
+    Args:
+        name: what is computed (one memo slot per name).
+        inputs: the objects the value is computed from, compared by identity
+            (session-state values are replaced, never changed in place).
+        compute: makes the value.
+    """
+    memo = st.session_state.setdefault(RUN_MEMO, {})
+    kept = memo.get(name)
+    if kept is not None and _same_objects(kept[0], inputs):
+        return kept[1]
+    value = compute()
+    memo[name] = (inputs, value)
+    return value
+
+
+def _same_objects(first: tuple[object, ...], second: tuple[object, ...]) -> bool:
+    return len(first) == len(second) and all(a is b for a, b in zip(first, second))
 
 
 def selection() -> Selection:

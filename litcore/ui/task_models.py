@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from html import escape
-from pathlib import Path
 from typing import TypeVar
 
 import pandas as pd
@@ -22,6 +21,7 @@ from litcore.metrics.tasks import corpus_bleu, rouge_l
 from litcore.models.generation import Generation, Generator, SequenceSalience
 from litcore.models.masked_lm import MaskedLM, MaskFill
 from litcore.models.token_classifier import TokenClassifier
+from litcore.ui.pickers import model_source_box
 
 T = TypeVar("T")
 
@@ -29,13 +29,13 @@ T = TypeVar("T")
 def model_box(
     label: str, key: str, placeholder: str, hint: str, load: Callable[[str], T]
 ) -> T:
-    """A text box for a model folder or hub id, and the model ``load`` makes of it.
+    """A box for a model folder or hub id, and the model ``load`` makes of it.
 
     Stops the page with ``hint`` while the box is empty, and with the loader's
     message when it raises a ``LumenError``.
     """
-    source = st.text_input(label, key=key, placeholder=placeholder)
-    if not source.strip():
+    source, _ = model_source_box(label, key, placeholder=placeholder)
+    if source is None:
         st.info(hint)
         st.stop()
     try:
@@ -172,26 +172,6 @@ def table_file(content: bytes, filename: str, columns: tuple[str, ...]) -> pd.Da
             f"its columns are {', '.join(map(str, raw.columns))}."
         )
     return raw[list(columns)].dropna().astype(str).reset_index(drop=True)
-
-
-def file_from_widgets(uploaded, path: str) -> tuple[bytes, str] | None:
-    """(content, name) of an uploaded file, else of the file at ``path``, else None."""
-    if uploaded is not None:
-        return uploaded.getvalue(), uploaded.name
-    if path.strip():
-        file = Path(path.strip()).expanduser()
-        if not file.is_file():
-            raise DataError(f"No file at '{path}'.")
-        return file.read_bytes(), file.name
-    return None
-
-
-PALETTE = ("#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#b07aa1", "#76b7b2", "#edc948")
-
-
-def entity_colours(labels: Sequence[str]) -> dict[str, str]:
-    """One colour per entity type, stable for a given set of types."""
-    return {label: PALETTE[i % len(PALETTE)] for i, label in enumerate(sorted(labels))}
 
 
 def spans_html(

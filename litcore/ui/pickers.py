@@ -1,0 +1,134 @@
+"""Widgets that pick a model or a file, shared by the sidebar and the task pages."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import streamlit as st
+
+from litcore.data.loading import MAX_FILE_MB
+from litcore.errors import DataError
+
+# A source radio's options for "no model" and "the user's own model" (typed in).
+NO_SOURCE, OWN = "none", "own"
+_TRUST_HELP = "Runs Python code shipped with this model. Only for models you trust."
+
+
+def model_source_box(
+    label: str,
+    key: str,
+    *,
+    value: str = "",
+    placeholder: str = "/path/to/model or org/name",
+    trust_key: str | None = None,
+    trust_label: str = "Trust remote code",
+    trusted: bool = False,
+) -> tuple[str | None, bool]:
+    """A box for a model folder or hub id, with a trust-remote-code checkbox.
+
+    Args:
+        label: the box's label.
+        key: the box's widget key.
+        value: the box's first value.
+        placeholder: the box's hint while empty.
+        trust_key: the checkbox's widget key; None draws no checkbox.
+        trust_label: the checkbox's label.
+        trusted: the checkbox's first value.
+
+    Returns:
+        (the folder or hub id typed, stripped, or None while empty; whether to
+        trust the model's remote code).
+    """
+    source = st.text_input(label, value=value, key=key, placeholder=placeholder).strip()
+    trust = trust_key is not None and st.checkbox(
+        trust_label, value=trusted, key=trust_key, help=_TRUST_HELP
+    )
+    return source or None, trust
+
+
+def source_radio(
+    label: str,
+    titles: dict[str, str],
+    loaded: tuple[str | None, bool],
+    key: str,
+    what: str,
+    help: str | None = None,
+) -> tuple[str, str | None, bool]:
+    """A radio over ``titles``; for ``OWN``, a ``model_source_box`` below it.
+
+    Args:
+        label: the radio's label.
+        titles: option -> title: ``NO_SOURCE``, built-in model sources, ``OWN``
+            (each optional).
+        loaded: the source loaded now (or None) and whether its code is trusted.
+        key: the widgets' key prefix (``<key>_mode``, ``_path``, ``_trust``).
+        what: what the model is, for the labels ("model B", "regression model").
+        help: the radio's help.
+
+    Returns:
+        (the option picked, the source or None, trust remote code); the source
+        is the option itself for a built-in one, what was typed for ``OWN``, and
+        None for ``NO_SOURCE``.
+    """
+    options = list(titles)
+    source, trusted = loaded
+    loaded_option = source if source in options else OWN
+    mode = st.radio(
+        label,
+        options,
+        index=options.index(loaded_option) if source else 0,
+        format_func=titles.get,
+        key=f"{key}_mode",
+        help=help,
+    )
+    if mode != OWN:
+        return mode, None if mode == NO_SOURCE else mode, False
+    typed, trust = model_source_box(
+        f"{what[0].upper()}{what[1:]} folder or hub id",
+        f"{key}_path",
+        value=source if loaded_option == OWN and source else "",
+        trust_key=f"{key}_trust",
+        trust_label=f"Trust remote code ({what})",
+        trusted=trusted,
+    )
+    return mode, typed, trust
+
+
+def file_picker(
+    label: str,
+    types: Sequence[str],
+    upload_key: str,
+    path_key: str,
+    path_label: str = "…or its path on the server",
+) -> tuple[bytes, str] | None:
+    """An uploader and a server-path box; the file given in either, or None.
+
+    Returns:
+        (content, file name) of the uploaded file, else of the file at the path
+        typed, else None.
+
+    Raises:
+        DataError: no file at the path, or a file over ``MAX_FILE_MB``.
+    """
+    upload = st.file_uploader(label, type=list(types), key=upload_key)
+    path = st.text_input(path_label, key=path_key).strip()
+    if upload is not None:
+        content, name = upload.getvalue(), upload.name
+    elif path:
+        content, name = _read_server_file(path), path
+    else:
+        return None
+    if len(content) > MAX_FILE_MB * 2**20:
+        raise DataError(f"{name} is over the {MAX_FILE_MB} MB limit.")
+    return content, name
+
+
+def _read_server_file(path: str) -> bytes:
+    """The bytes of the file at ``path`` (checks the size before reading)."""
+    file = Path(path).expanduser()
+    if not file.is_file():
+        raise DataError(f"File not found on the server: {path}.")
+    if file.stat().st_size > MAX_FILE_MB * 2**20:
+        raise DataError(f"{path} is over the {MAX_FILE_MB} MB limit.")
+    return file.read_bytes()

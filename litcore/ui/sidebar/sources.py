@@ -1,0 +1,332 @@
+"""The sidebar's sources: data and model pickers, a second model, heads, and
+the mapping of data labels to model classes."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pandas as pd
+import streamlit as st
+
+from litcore.data.dataset import ColumnMapping
+from litcore.data.demo import DEMOS
+from litcore.data.loading import MAX_FILE_MB, format_for, read_bytes
+from litcore.errors import LumenError
+from litcore.metrics.regression import DEMO_TARGET
+from litcore.session.choice import (
+    DEMO_MODEL,
+    DEMO_OTHER_SEED,
+    TRAINED_HEAD,
+    SourceChoice,
+    model_title,
+)
+from litcore.session.workspace import Workspace
+from litcore.ui import state
+from litcore.ui.pickers import NO_SOURCE, OWN, file_picker, source_radio
+from litcore.ui.workspace import build_workspace
+
+_NONE = "(none)"
+_DELIMITERS = {"auto": None, "comma": ",", "tab": "\t", "semicolon": ";", "pipe": "|"}
+# The model radios' options: none, built-in choices, your own.
+_MODEL_OPTIONS = {
+    DEMO_MODEL: "MiniLM fine-tuned on this data",
+    OWN: "My model (folder or hub id)",
+}
+_HEAD_OPTIONS = {
+    NO_SOURCE: "None",
+    TRAINED_HEAD: "MiniLM fine-tuned on the gold column (once; 90 s on the movies)",
+    OWN: "My regression model (folder or hub id)",
+}
+_MODEL_B_OPTIONS = {
+    NO_SOURCE: "None",
+    DEMO_OTHER_SEED: "MiniLM fine-tuned with another seed",
+    OWN: "My model (folder or hub id)",
+}
+
+
+def _apply_choice(choice: SourceChoice, progress_area) -> None:
+    """Builds the workspace for ``choice``; on error keeps the previous one."""
+    try:
+        workspace = build_workspace(choice, progress_area)
+    except LumenError as error:
+        st.session_state[state.LOAD_ERROR] = str(error)
+        return
+    st.session_state[state.SOURCE] = choice
+    st.session_state[state.WORKSPACE] = workspace
+    st.session_state[state.LOAD_ERROR] = None
+    state.set_selection(state.selection().restrict(set(workspace.frame["id"])))
+
+
+def _demo_picker(current: SourceChoice) -> SourceChoice | None:
+    keys = list(DEMOS)
+    key = st.selectbox(
+        "Built-in dataset",
+        keys,
+        index=keys.index(current.demo_key) if current.demo_key in keys else 0,
+        format_func=lambda k: DEMOS[k].title,
+        key="pick_demo",
+    )
+    model_source, trust = _model_picker(current, "demo")
+    if model_source is None:
+        return None
+    return SourceChoice(
+        demo_key=key, model_source=model_source, trust_remote_code=trust
+    )
+
+
+def _model_picker(current: SourceChoice, suffix: str) -> tuple[str | None, bool]:
+    """Model A: the demo recipe or the user's own; (source or None, trust code)."""
+    _, source, trust = source_radio(
+        "Model",
+        _MODEL_OPTIONS,
+        (current.model_source, current.trust_remote_code),
+        f"pick_model_{suffix}",
+        "model",
+    )
+    return source, trust
+
+
+def _file_picker(current: SourceChoice) -> SourceChoice | None:
+    st.caption(f"CSV, TSV, JSONL or Parquet, up to {MAX_FILE_MB} MB.")
+    file_area = st.container()  # above the format options, drawn after them
+    delimiter = _DELIMITERS[
+        st.selectbox("Delimiter", list(_DELIMITERS), key="pick_delim")
+    ]
+    encoding = st.selectbox(
+        "Encoding", ["utf-8", "latin-1", "cp1252", "utf-16"], key="pick_encoding"
+    )
+    try:
+        with file_area:
+            file = file_picker(
+                "Upload a file",
+                ["csv", "tsv", "txt", "jsonl", "json", "parquet"],
+                "pick_upload",
+                "pick_path",
+                "…or a path on the server",
+            )
+        if file is None:
+            return None
+        content, name = file
+        fmt = format_for(name)
+        preview = read_bytes(content, fmt, delimiter=delimiter, encoding=encoding)
+    except LumenError as error:
+        st.error(str(error))
+        return None
+    mapping = _mapping_form(preview)
+    if mapping is None:
+        return None
+    model_source, trust = _model_picker(current, "file")
+    if model_source is None:
+        return None
+    return SourceChoice(
+        demo_key=None,
+        file_name=name,
+        file_bytes=content,
+        file_format=fmt,
+        delimiter=delimiter,
+        encoding=encoding,
+        mapping=mapping,
+        model_source=model_source,
+        trust_remote_code=trust,
+    )
+
+
+def _guess(columns: list[str], names: tuple[str, ...]) -> int:
+    lowered = [c.lower() for c in columns]
+    return next((lowered.index(n) for n in names if n in lowered), 0)
+
+
+def _mapping_form(preview: pd.DataFrame) -> ColumnMapping | None:
+    columns = [str(c) for c in preview.columns]
+    st.caption(f"{len(preview):,} rows · {len(columns)} columns")
+    text = st.selectbox(
+        "Text column",
+        columns,
+        key="map_text",
+        index=_guess(columns, ("text", "sentence", "review", "question")),
+    )
+    optional = [_NONE, *columns]
+    text_b = st.selectbox("Second text (pairs)", optional, key="map_text_b")
+    label_index = _guess(optional, ("label", "labels", "class", "target", "gold"))
+    label = st.selectbox("Label column", optional, key="map_label", index=label_index)
+    used = {text, text_b, label}
+    metadata = st.multiselect(
+        "Metadata columns", [c for c in columns if c not in used], key="map_meta"
+    )
+    return ColumnMapping(
+        text=text,
+        text_b=None if text_b == _NONE else text_b,
+        label=None if label == _NONE else label,
+        metadata=tuple(metadata),
+    )
+
+
+def data_and_model_picker(progress_area) -> None:
+    """The "Data & model" section; loads on 'Load' and on the first run."""
+    current: SourceChoice = st.session_state.get(state.SOURCE) or SourceChoice()
+    if state.WORKSPACE not in st.session_state and state.SOURCE not in st.session_state:
+        _apply_choice(current, progress_area)
+    workspace: Workspace | None = st.session_state.get(state.WORKSPACE)
+    with st.expander("Data & model", expanded=workspace is None):
+        kind = st.radio(
+            "Data",
+            ["Built-in demo", "My file"],
+            horizontal=True,
+            key="pick_kind",
+            index=0 if current.is_demo else 1,
+        )
+        choice = (
+            _demo_picker(current) if kind == "Built-in demo" else _file_picker(current)
+        )
+        if st.button(
+            "Load",
+            key="pick_load",
+            type="primary",
+            disabled=choice is None,
+            width="stretch",
+        ):
+            _apply_choice(choice, progress_area)
+    workspace = st.session_state.get(state.WORKSPACE)
+    if workspace is not None:
+        _compare_picker(workspace, progress_area)
+        _heads_picker(st.session_state[state.WORKSPACE], progress_area)
+    if st.session_state.get(state.LOAD_ERROR):
+        st.error(st.session_state[state.LOAD_ERROR])
+    workspace = st.session_state.get(state.WORKSPACE)
+    if workspace is not None:
+        _label_mapping(workspace, progress_area)
+
+
+def _offered(options, trainable: str, choice: SourceChoice) -> dict[str, str]:
+    """A picker's options (value -> title), without the ``trainable`` one where
+    the data has no training split to fine-tune it on."""
+    titles = dict(options)
+    if not choice.can_train_second_model:
+        titles.pop(trainable)
+    return titles
+
+
+def _compare_picker(workspace: Workspace, progress_area) -> None:
+    """The "Compare with a second model" section: pick, load or drop model B."""
+    choice = workspace.choice
+    loaded = choice.compare_source
+    titles = _offered(_MODEL_B_OPTIONS, DEMO_OTHER_SEED, choice)
+    with st.expander("Compare with a second model", expanded=loaded is not None):
+        mode, source, trust = source_radio(
+            "Model B",
+            titles,
+            (loaded, choice.compare_trust_remote_code),
+            "pick_compare",
+            "model B",
+            help="Model B predicts on the same data; it needs model A's classes.",
+        )
+        unchanged = (source, trust) == (loaded, choice.compare_trust_remote_code)
+        if st.button(
+            "Stop comparing" if source is None else "Load model B",
+            key="pick_compare_load",
+            disabled=unchanged or (mode == OWN and source is None),
+            width="stretch",
+        ):
+            _apply_choice(
+                dataclasses.replace(
+                    choice, compare_source=source, compare_trust_remote_code=trust
+                ),
+                progress_area,
+            )
+        current = st.session_state[state.WORKSPACE].choice.compare_source
+        st.caption(
+            f"Model B: {model_title(current)}" if current else "No second model."
+        )
+
+
+def _heads_picker(workspace: Workspace, progress_area) -> None:
+    """The "Heads" section: add or drop a regression head; pick the head shown."""
+    choice = workspace.choice
+    loaded = choice.regression_source
+    titles = _offered(_HEAD_OPTIONS, TRAINED_HEAD, choice)
+    numeric = [
+        column
+        for column in workspace.data.metadata_columns
+        if pd.api.types.is_numeric_dtype(workspace.data.frame[column])
+    ]
+    with st.expander("Heads", expanded=loaded is not None):
+        st.caption(
+            "A regression head predicts a number for each example (a one-output "
+            "model); it sits beside the classifier, and every page shows the head "
+            "picked below."
+        )
+        mode, source, trust = source_radio(
+            "Regression head",
+            titles,
+            (loaded, choice.regression_trust_remote_code),
+            "pick_head",
+            "regression model",
+        )
+        gold = None
+        if mode != NO_SOURCE and not numeric:
+            st.info(
+                "This data has no numeric column to compare a regression head with."
+            )
+        elif mode != NO_SOURCE:
+            preferred = choice.regression_gold or DEMO_TARGET
+            gold = st.selectbox(
+                "Gold value (a numeric column)",
+                numeric,
+                index=numeric.index(preferred) if preferred in numeric else 0,
+                key="pick_head_gold",
+            )
+        wanted = (source, gold if source else None, trust)
+        unchanged = wanted == (
+            loaded,
+            choice.regression_gold,
+            choice.regression_trust_remote_code,
+        )
+        if st.button(
+            "Remove the head" if source is None else "Add the head",
+            key="pick_head_load",
+            disabled=unchanged or (source is not None and gold is None),
+            width="stretch",
+        ):
+            _apply_choice(
+                dataclasses.replace(
+                    choice,
+                    regression_source=source,
+                    regression_gold=wanted[1],
+                    regression_trust_remote_code=trust,
+                ),
+                progress_area,
+            )
+        heads = st.session_state[state.WORKSPACE].heads
+        if len(heads) > 1:
+            titles = {head.name: head.title for head in heads}
+            st.radio(
+                "Head shown on every page",
+                list(titles),
+                format_func=titles.get,
+                key=state.HEAD,
+                help="Metrics, table order, colours, scalars and salience follow it.",
+            )
+
+
+def _label_mapping(workspace: Workspace, progress_area) -> None:
+    unknown = workspace.unknown_labels
+    if not unknown:
+        return
+    st.warning(
+        f"The model does not know the label(s) {', '.join(unknown)} (its classes: "
+        f"{', '.join(workspace.labels)}). Those rows have no metrics until you "
+        "map them."
+    )
+    with st.expander("Map data labels to model classes"):
+        choices = [_NONE, *workspace.labels]
+        mapping = {}
+        for label in unknown:
+            target = st.selectbox(label, choices, key=f"label_map_{label}")
+            if target != _NONE:
+                mapping[label] = target
+        if st.button("Apply mapping", key="label_map_apply", disabled=not mapping):
+            previous = dict(workspace.choice.label_map)
+            label_map = tuple({**previous, **mapping}.items())
+            choice = dataclasses.replace(workspace.choice, label_map=label_map)
+            _apply_choice(choice, progress_area)
+            st.rerun()

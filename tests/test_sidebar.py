@@ -1,0 +1,127 @@
+"""The sidebar's building blocks: filter widget keys, the per-run memo, the
+filtered rows handed to the page, and the shared model and file pickers."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from litcore.ui import pickers, state
+from litcore.ui.sidebar import filters
+from litcore.ui.sidebar.filters import filter_key
+
+
+def test_filter_keys_name_the_kind_the_column_and_the_dataset():
+    fingerprint = "0123456789abcdef"
+    assert filter_key("mis", fingerprint) == "f_mis_01234567"
+    assert filter_key("num", fingerprint, "rating") == "f_num_rating_01234567"
+    assert filter_key("cat", fingerprint, "rating") != filter_key(
+        "num", fingerprint, "rating"
+    )
+    assert filter_key("mis", "fedcba9876543210") != filter_key("mis", fingerprint)
+
+
+def _memo_script():
+    import streamlit as st
+
+    from litcore.ui import state
+
+    state.init_state()
+    computed = st.session_state.setdefault("computed", [])
+
+    def compute():
+        computed.append(1)
+        return object()
+
+    inputs = (st.session_state.setdefault("input", object()),)
+    first = state.once_per_run("thing", inputs, compute)
+    second = state.once_per_run("thing", inputs, compute)
+    st.session_state["same"] = first is second
+    st.session_state["other"] = state.once_per_run("thing", (object(),), compute)
+
+
+def test_once_per_run_computes_once_per_inputs_and_run():
+    at = AppTest.from_function(_memo_script).run()
+    assert not at.exception
+    assert at.session_state["same"]
+    assert len(at.session_state["computed"]) == 2  # the same inputs, then others
+    at.run()
+    assert len(at.session_state["computed"]) == 4  # a new run computes again
+
+
+def test_filtered_rows_are_computed_once_per_run_and_handed_to_the_page(
+    app, monkeypatch
+):
+    masks = []
+    original_mask = filters.filter_mask
+
+    def counted_mask(frame, wanted):
+        masks.append(wanted)
+        return original_mask(frame, wanted)
+
+    monkeypatch.setattr(filters, "filter_mask", counted_mask)
+    fingerprint = app.session_state[state.WORKSPACE].data.fingerprint
+    app.sidebar.text_input(key=filter_key("search", fingerprint)).input("film").run()
+    app.switch_page("pages/table.py").run()
+    assert not app.exception, app.exception
+    masks.clear()
+    app.run()
+    assert len(masks) == 1  # the sidebar's count and the page's table: one mask
+    inputs, shown = app.session_state[state.RUN_MEMO]["filtered_frame"]
+    assert inputs[2] == app.session_state[state.FILTERS]
+    assert shown["text"].str.contains("film", case=False).all()
+    assert len(app.dataframe[0].value) == len(shown)
+
+
+def _file_script():
+    import streamlit as st
+
+    from litcore.errors import DataError
+    from litcore.ui.pickers import file_picker
+
+    try:
+        file = file_picker("A file", ["csv"], "upload", "path")
+    except DataError as error:
+        st.session_state["error"] = str(error)
+    else:
+        st.session_state["file"] = file
+
+
+def test_file_picker_reads_a_path_and_checks_the_size(tmp_path, monkeypatch):
+    path = tmp_path / "rows.csv"
+    path.write_text("text\nhello\n")
+    at = AppTest.from_function(_file_script).run()
+    assert at.session_state["file"] is None
+    at.text_input(key="path").input(str(path)).run()
+    assert at.session_state["file"] == (b"text\nhello\n", str(path))
+    at.text_input(key="path").input(str(tmp_path / "none.csv")).run()
+    assert "File not found" in at.session_state["error"]
+    monkeypatch.setattr(pickers, "MAX_FILE_MB", 0)
+    at.text_input(key="path").input(str(path)).run()
+    assert "over the 0 MB limit" in at.session_state["error"]
+
+
+def _model_script():
+    import streamlit as st
+
+    from litcore.ui.pickers import model_source_box
+
+    st.session_state["plain_got"] = model_source_box("Model", "plain")
+    st.session_state["trusting_got"] = model_source_box(
+        "Model", "trusting", trust_key="trusting_trust"
+    )
+
+
+@pytest.mark.parametrize("typed", ["", "   "])
+def test_model_source_box_gives_none_while_empty(typed):
+    at = AppTest.from_function(_model_script).run()
+    at.text_input(key="plain").input(typed).run()
+    assert at.session_state["plain_got"] == (None, False)
+    assert [c.key for c in at.checkbox] == ["trusting_trust"]
+
+
+def test_model_source_box_gives_the_source_and_trust():
+    at = AppTest.from_function(_model_script).run()
+    at.text_input(key="trusting").input("  org/model ").run()
+    at.checkbox(key="trusting_trust").check().run()
+    assert at.session_state["trusting_got"] == ("org/model", True)
