@@ -79,9 +79,18 @@ def _with_where_to_open(error: LumenError) -> LumenError:
 
 
 def session_frame(workspace: Workspace) -> pd.DataFrame:
-    """``workspace.frame`` plus this session's edited and generated rows."""
-    overlay = state.overlay(workspace.data.fingerprint)
-    return session.session_frame(workspace, overlay, LOADERS, Bars(st))
+    """``workspace.frame`` plus this session's edited and generated rows.
+
+    Computed once per run (while the workspace and the overlay stay the same
+    objects) and shared by the sidebar and the page: never change it in place.
+    """
+    return state.once_per_run(
+        "session_frame",
+        (workspace, st.session_state.get(state.OVERLAY)),
+        lambda: session.session_frame(
+            workspace, state.overlay(workspace.data.fingerprint), LOADERS, Bars(st)
+        ),
+    )
 
 
 def current() -> Workspace | None:

@@ -112,7 +112,7 @@ def filter_widgets(workspace: Workspace) -> Filters:
         )
         regex = st.checkbox("Regular expression", key=filter_key("regex", fingerprint))
         categorical, numeric = _metadata_filters(workspace)
-        origins = sorted(session_rows(workspace)[ORIGIN].unique())
+        origins = sorted(session_frame(workspace)[ORIGIN].unique())
         picked_origins = st.multiselect(
             "Origin",
             origins,
@@ -217,7 +217,7 @@ def seed_filter_widgets(workspace: Workspace, filters: Filters) -> list[str]:
     seed("search", filters.search)
     seed("regex", filters.regex)
     for column, values in filters.categorical.items():
-        source = session_rows(workspace) if column == ORIGIN else frame
+        source = session_frame(workspace) if column == ORIGIN else frame
         if column not in source.columns:
             dropped.append(column)
         elif column == ORIGIN:
@@ -233,15 +233,6 @@ def seed_filter_widgets(workspace: Workspace, filters: Filters) -> list[str]:
     if not dropped:
         return []
     return [f"Filters this data cannot apply were dropped: {', '.join(dropped)}."]
-
-
-def session_rows(workspace: Workspace) -> pd.DataFrame:
-    """``session_frame(workspace)``, computed once per run (while the workspace
-    and the overlay stay the same objects). Callers must not change it in place."""
-    overlay = st.session_state.get(state.OVERLAY)
-    return state.once_per_run(
-        "session_frame", (workspace, overlay), lambda: session_frame(workspace)
-    )
 
 
 def filtered_frame(workspace: Workspace) -> pd.DataFrame:
@@ -260,7 +251,7 @@ def filtered_frame(workspace: Workspace) -> pd.DataFrame:
 
 
 def _rows_passing_filters(workspace: Workspace) -> pd.DataFrame:
-    frame = session_rows(workspace)
+    frame = session_frame(workspace)
     try:
         return frame[filter_mask(frame, state.filters())]
     except LumenError as error:

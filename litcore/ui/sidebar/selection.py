@@ -9,7 +9,8 @@ from litcore.errors import LumenError
 from litcore.session.workspace import Workspace
 from litcore.ui import state
 from litcore.ui.formatting import count
-from litcore.ui.sidebar.filters import filtered_frame, session_rows
+from litcore.ui.sidebar.filters import filtered_frame
+from litcore.ui.workspace import session_frame
 from litcore.view.links import filters_to_json
 from litcore.view.selection import Selection
 from litcore.view.slices import SliceStore
@@ -73,7 +74,7 @@ def _pin_buttons(selection: Selection) -> None:
 
 
 def _select_slice(workspace: Workspace, ids: tuple[str, ...]) -> None:
-    known = set(session_rows(workspace)["id"])
+    known = set(session_frame(workspace)["id"])
     state.set_selection(state.selection().select(i for i in ids if i in known))
 
 
