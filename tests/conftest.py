@@ -6,7 +6,9 @@ runs; otherwise the demo is prepared once per run under pytest's temp root.
 
 from __future__ import annotations
 
+import functools
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -66,14 +68,16 @@ def app(demo_prepared):
     return at
 
 
-@pytest.fixture(autouse=True)
-def navigation_mode_as_in_a_server(monkeypatch):
+@pytest.fixture(scope="session", autouse=True)
+def navigation_mode_as_in_a_server() -> Iterator[None]:
     """Makes AppTest run app.py on every run, as a real server does.
 
     AppTest resets ``PagesManager.uses_pages_directory`` before each run; with a
     ``pages/`` folder that selects Streamlit's old file-based mode, which runs
     the page file alone (no app.py, no sidebar) from the second run on. A server
     leaves the flag False once ``st.navigation`` has run, as here.
+
+    Session-scoped, so that an AppTest shared by several tests runs the same way.
     """
     from streamlit.runtime.pages_manager import PagesManager
 
@@ -83,4 +87,21 @@ def navigation_mode_as_in_a_server(monkeypatch):
         original_init(self, *args, **kwargs)
         PagesManager.uses_pages_directory = False
 
-    monkeypatch.setattr(PagesManager, "__init__", init_then_use_navigation)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(PagesManager, "__init__", init_then_use_navigation)
+        yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def component_manifests_scanned_once() -> Iterator[None]:
+    """Scans the installed packages for Streamlit components once per run.
+
+    Every new AppTest rescans the metadata of every installed distribution
+    (about 0.65 s each); the packages do not change while the tests run.
+    """
+    from streamlit.components.v2 import manifest_scanner
+
+    scan_once = functools.cache(manifest_scanner.scan_component_manifests)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(manifest_scanner, "scan_component_manifests", scan_once)
+        yield

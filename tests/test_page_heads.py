@@ -4,6 +4,7 @@ every page (the movie demo with a tiny random one-output model on its rating).""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -22,10 +23,17 @@ from litcore.view.links import decode_link
 from litcore.view.selection import Selection
 
 
+@pytest.fixture(scope="module")
+def regressor_dir(tmp_path_factory) -> Path:
+    """A tiny random regressor, one folder for the module: its scores of the
+    demo's rows are stored once and read by every later test."""
+    return build_tiny_regressor(tmp_path_factory.mktemp("heads") / "regressor")
+
+
 @pytest.fixture
-def two_heads(app, tmp_path):
+def two_heads(app, regressor_dir):
     """The demo app with a regression head on ``rating``, the head picked."""
-    add_head(app, build_tiny_regressor(tmp_path / "regressor"))
+    add_head(app, regressor_dir)
     assert app.radio(key=state.HEAD).options == [
         "label (classification)",
         "rating (regression)",
@@ -128,8 +136,8 @@ def test_minilm_is_fine_tuned_on_a_column_of_my_file(app, tmp_path):
     assert workspace.frame["pred_score"].notna().all()
 
 
-def test_a_link_restores_the_head_and_the_head_shown(demo_prepared, tmp_path):
-    folder = str(build_tiny_regressor(tmp_path / "regressor"))
+def test_a_link_restores_the_head_and_the_head_shown(demo_prepared, regressor_dir):
+    folder = str(regressor_dir)
     params = {"data": "movies", "head": folder, "head_gold": "rating"}
     at = open_link(params | {"shown_head": "rating", "f": '{"abs_error_above":1.5}'})
     workspace = at.session_state[state.WORKSPACE]
