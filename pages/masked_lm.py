@@ -45,8 +45,7 @@ def _toggle(position: int) -> None:
     st.session_state[state.MLM_MASKED] = (text, frozenset(current))
 
 
-tokens = task_models.tokens_of(model.fingerprint, text, model)
-special = set(model.special_positions(model.encode(text)))
+tokens, special = task_models.tokens_of(model.fingerprint, text, model)
 st.markdown("**Click a token to mask or unmask it**")
 for start in range(0, len(tokens), TOKENS_PER_ROW):
     columns = st.columns(TOKENS_PER_ROW)

@@ -132,10 +132,15 @@ if len(added):
     added_vectors = cached.embeddings(
         model.fingerprint, "added:" + ",".join(added["id"]), field, model, added
     )
-    projector = cached.fitted_projector(
-        model.fingerprint, data.fingerprint, field, method, config, vectors
+    placed = cached.placed_points(
+        model.fingerprint,
+        data.fingerprint,
+        field,
+        method,
+        config,
+        vectors,
+        added_vectors,
     )
-    placed = projector.transform(added_vectors)
     added = added.assign(x=placed[:, 0], y=placed[:, 1])
     points = pd.concat([points, added], ignore_index=True)
 if only_shown:

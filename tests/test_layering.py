@@ -39,6 +39,69 @@ def test_core_never_imports_streamlit(path):
     assert "streamlit" not in imported_roots(path)
 
 
+# What runs a model, an explainer or a projector: pages go through litcore.ui.
+MODEL_CALLS = {
+    "predict",
+    "explain",
+    "explain_batch",
+    "fill",
+    "generate",
+    "generate_batch",
+    "surprisal",
+    "forward",
+    "salience",
+    "fit",
+    "fit_transform",
+    "transform",
+    "perturb",
+    "from_pretrained",
+    "tokenize",
+    "encode",
+    "special_positions",
+}
+
+
+def model_calls(path: Path) -> list[str]:
+    """Calls of MODEL_CALLS methods in ``path``, except through a litcore.ui
+    module (``task_models.surprisal(...)``) and a string's ``.encode("utf-8")``."""
+    tree = ast.parse(path.read_text())
+    ui_modules = {
+        alias.asname or alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.module == "litcore.ui"
+        for alias in node.names
+    }
+    found = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
+            continue
+        receiver = node.func.value
+        if isinstance(receiver, ast.Name) and receiver.id in ui_modules:
+            continue
+        literal_args = all(isinstance(a, ast.Constant) for a in node.args)
+        if node.func.attr == "encode" and node.args and literal_args:
+            continue
+        if node.func.attr in MODEL_CALLS:
+            found.append(f"{path.name}:{node.lineno} .{node.func.attr}()")
+    return found
+
+
+@pytest.mark.parametrize("path", UI_FILES, ids=lambda p: p.name)
+def test_pages_never_call_a_model(path):
+    assert model_calls(path) == []
+
+
+def test_a_model_call_in_a_page_is_caught(tmp_path):
+    page = tmp_path / "page.py"
+    page.write_text(
+        "from litcore.ui import cached\n"
+        'model.predict(["a"])\n'
+        'st.download_button(t.encode("utf-8"))\n'
+        "cached.explain(model)\n"
+    )
+    assert model_calls(page) == ["page.py:2 .predict()"]
+
+
 def test_there_are_pages_and_core_modules():
     assert len(UI_FILES) >= 4 and len(CORE_FILES) >= 10
 

@@ -183,6 +183,22 @@ def fitted_projector(
     return make_projector(method, dict(params)).fit(_embeddings)
 
 
+def placed_points(
+    model_fingerprint: str,
+    data_fingerprint: str,
+    field: str,
+    method: str,
+    params: tuple[tuple[str, object], ...],
+    embeddings: np.ndarray,
+    new_embeddings: np.ndarray,
+) -> np.ndarray:
+    """``<float32>[m, 2]``: points added later, placed by the fitted projector."""
+    projector = fitted_projector(
+        model_fingerprint, data_fingerprint, field, method, params, embeddings
+    )
+    return projector.transform(new_embeddings)
+
+
 # --- explanations (issue 4) -----------------------------------------------------
 
 

@@ -71,8 +71,13 @@ def mask_fill(
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def tokens_of(fingerprint: str, text: str, _model: MaskedLM) -> list[str]:
-    return _model.tokenizer.convert_ids_to_tokens(_model.encode(text))
+def tokens_of(
+    fingerprint: str, text: str, _model: MaskedLM
+) -> tuple[list[str], frozenset[int]]:
+    """``text``'s tokens and the positions of the special ones ([CLS], [SEP])."""
+    ids = _model.encode(text)
+    special = frozenset(_model.special_positions(ids))
+    return _model.tokenizer.convert_ids_to_tokens(ids), special
 
 
 @st.cache_data(show_spinner="Scoring every token…", max_entries=8)
