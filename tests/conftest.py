@@ -56,16 +56,33 @@ def demo_prepared(cache_root) -> dict:
     return prepare_demo("movies")
 
 
-@pytest.fixture
-def app(demo_prepared):
-    """The app (an AppTest) after its first run on the movie demo."""
+APP = Path(__file__).resolve().parents[1] / "app.py"
+
+
+def first_run_of_the_app():
+    """A new AppTest (its own session) after its first run on the movie demo."""
     from streamlit.testing.v1 import AppTest
 
-    app_path = Path(__file__).resolve().parents[1] / "app.py"
-    at = AppTest.from_file(str(app_path), default_timeout=240)
+    at = AppTest.from_file(str(APP), default_timeout=240)
     at.run()
     assert not at.exception, at.exception
     return at
+
+
+@pytest.fixture
+def app(demo_prepared):
+    """The app (an AppTest) after its first run on the movie demo, for one test."""
+    return first_run_of_the_app()
+
+
+@pytest.fixture(scope="session")
+def app_as_opened(demo_prepared):
+    """One AppTest after its first run, shared by tests that only read it.
+
+    A test that clicks, types, switches pages or sets session state takes
+    ``app`` instead.
+    """
+    return first_run_of_the_app()
 
 
 @pytest.fixture(scope="session", autouse=True)

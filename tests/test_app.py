@@ -22,7 +22,8 @@ def sidebar_text(at: AppTest) -> str:
     return " ".join(m.value for m in at.sidebar.markdown)
 
 
-def test_overview_shows_the_demo_card(app, demo_prepared):
+def test_overview_shows_the_demo_card(app_as_opened, demo_prepared):
+    app = app_as_opened
     assert app.title[0].value == "Lumen"
     body = " ".join(m.value for m in app.markdown)
     assert "Movie review snippets" in body and "negative, positive" in body
