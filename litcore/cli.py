@@ -9,10 +9,10 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from litcore.api.errors import LumenError
 from litcore.data.dataset import ColumnMapping, from_frame
 from litcore.data.demo import DEMOS
 from litcore.data.loading import read_path
-from litcore.errors import LumenError
 from litcore.models.classifier import SequenceClassifier
 from litcore.models.training import (
     TrainConfig,

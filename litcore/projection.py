@@ -18,7 +18,7 @@ from typing import ClassVar
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from litcore.errors import LumenError
+from litcore.api.errors import LumenError
 from litcore.store.predictions import PredictionStore
 
 EMBEDDING_FIELDS = {"cls_embedding": "CLS token", "mean_embedding": "Mean of tokens"}

@@ -5,7 +5,7 @@ import hashlib
 import pandas as pd
 import streamlit as st
 
-from litcore.errors import LumenError
+from litcore.api.errors import LumenError
 from litcore.generators import registry
 from litcore.generators.batch import (
     CONFIRM_ABOVE,

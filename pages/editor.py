@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from litcore.errors import LumenError
+from litcore.api.errors import LumenError
 from litcore.salience import registry as salience_registry
 from litcore.session.columns import (
     LABEL,

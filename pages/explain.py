@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from litcore.errors import LumenError
+from litcore.api.errors import LumenError
 from litcore.salience import METHODS, TokenSalience, build, compatible
 from litcore.salience.summary import all_scores, estimated_tokens, top_tokens_table
 from litcore.session.columns import LABEL, LENGTH, PRED, TEXT, TEXT_B, proba_column

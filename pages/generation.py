@@ -7,7 +7,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from litcore.errors import LumenError
+from litcore.api.errors import LumenError
 from litcore.ui import charts_tasks, state, task_models
 from litcore.ui.heatmap import token_heatmap_html
 from litcore.ui.pickers import file_picker

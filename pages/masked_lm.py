@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from litcore.errors import LumenError
+from litcore.api.errors import LumenError
 from litcore.ui import charts_tasks, state, task_models
 from litcore.ui.pickers import file_picker
 from litcore.ui.workspace import ensure_app_ran

@@ -6,13 +6,13 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from litcore.api.errors import LumenError
 from litcore.data.multilabel import (
     DELIMITERS,
     MultiLabelMapping,
     guess_delimiter,
     indicator_matrix,
 )
-from litcore.errors import LumenError
 from litcore.metrics.multilabel import (
     CELL_NAMES,
     cell_rows,

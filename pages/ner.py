@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from litcore.errors import LumenError
+from litcore.api.errors import LumenError
 from litcore.metrics.tasks import entity_metrics, entity_type_confusion, has_span_error
 from litcore.ui import charts, task_models
 from litcore.ui.pickers import file_picker

@@ -7,7 +7,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from litcore.errors import LumenError
+from litcore.api.errors import LumenError
 from litcore.metrics.scalars import jitter, threshold_metrics
 from litcore.session.columns import (
     ABS_ERROR,

@@ -8,7 +8,7 @@ import pytest
 import torch
 from tiny_models import build_tiny_classifier
 
-from litcore.errors import ModelError
+from litcore.api.errors import ModelError
 from litcore.models.classifier import SequenceClassifier, token_budget_batches
 from litcore.session.columns import ID, TEXT
 from litcore.session.predictions import predict_dataset

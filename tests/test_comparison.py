@@ -12,8 +12,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from tiny_models import build_tiny_classifier
 
+from litcore.api.errors import LumenError
 from litcore.data.dataset import Dataset
-from litcore.errors import LumenError
 from litcore.metrics.agreement import (
     ComparisonError,
     agreement,

@@ -4,7 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from litcore import types
+from litcore.api import types
+from litcore.api.errors import DataError
 from litcore.data.dataset import (
     MAX_TEXT_CHARS,
     ColumnMapping,
@@ -13,7 +14,6 @@ from litcore.data.dataset import (
     held_out_split,
     relabel,
 )
-from litcore.errors import DataError
 
 RAW = pd.DataFrame(
     {

@@ -4,8 +4,8 @@ import json
 
 import pytest
 
+from litcore.api.errors import DataError, OfflineError
 from litcore.data import demo
-from litcore.errors import DataError, OfflineError
 
 
 def test_movies_split_and_fields(demo_prepared):

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from litcore.errors import LumenError
+from litcore.api.errors import LumenError
 from litcore.metrics.facets import OTHER, facet_buckets, facet_table
 
 LABELS = ("negative", "positive")

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 import torch
 
-from litcore.errors import LumenError
+from litcore.api.errors import LumenError
 from litcore.salience import build
 from litcore.salience.faithfulness import (
     CURVE_FRACTIONS,

@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from litcore.errors import LumenError
+from litcore.api.errors import LumenError
 from litcore.view.filters import Filters, filter_mask
 from litcore.view.selection import Selection
 

@@ -7,7 +7,7 @@ import torch
 from tiny_models import build_tiny_classifier
 from tiny_task_models import build_tiny_causal_lm, build_tiny_seq2seq
 
-from litcore.errors import LumenError, ModelError
+from litcore.api.errors import LumenError, ModelError
 from litcore.models.generation import Generator
 
 PROMPT = "the movie was good"

@@ -7,7 +7,7 @@ import random
 import numpy as np
 import pytest
 
-from litcore.errors import LumenError
+from litcore.api.errors import LumenError
 from litcore.generators import registry
 from litcore.generators.base import Example
 from litcore.generators.gender_swap import swap_gender

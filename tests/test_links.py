@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from litcore.errors import LumenError
+from litcore.api.errors import LumenError
 from litcore.view.filters import Filters
 from litcore.view.links import (
     decode_link,

@@ -3,8 +3,8 @@
 import pandas as pd
 import pytest
 
+from litcore.api.errors import DataError
 from litcore.data.loading import MAX_FILE_MB, format_for, read_bytes, read_path
-from litcore.errors import DataError
 
 
 def test_reads_csv_tsv_jsonl_and_parquet(tmp_path):

@@ -7,7 +7,7 @@ import pytest
 import torch
 from tiny_models import build_tiny_classifier
 
-from litcore.errors import LumenError, ModelError
+from litcore.api.errors import LumenError, ModelError
 from litcore.models.masked_lm import MaskedLM
 
 

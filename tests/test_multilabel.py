@@ -21,6 +21,7 @@ from sklearn.metrics import (
 )
 from tiny_models import build_tiny_classifier
 
+from litcore.api.errors import DataError, LumenError, ModelError
 from litcore.data.loading import read_bytes
 from litcore.data.multilabel import (
     MultiLabelMapping,
@@ -30,7 +31,6 @@ from litcore.data.multilabel import (
     multilabel_frame,
     parse_label_lists,
 )
-from litcore.errors import DataError, LumenError, ModelError
 from litcore.metrics.multilabel import (
     best_f1_thresholds,
     cell_rows,

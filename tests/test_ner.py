@@ -7,8 +7,8 @@ import torch
 from tiny_models import build_tiny_classifier
 from tiny_task_models import NER_LABELS, build_tiny_token_classifier
 
+from litcore.api.errors import DataError, ModelError
 from litcore.data.ner import Span, detect_scheme, read_conll, read_ner, spans, to_iob2
-from litcore.errors import DataError, ModelError
 from litcore.models.token_classifier import TokenClassifier
 
 # One sentence in three schemes: "John Smith" PER, "Paris" LOC, "Rome" "Milan" LOC LOC.

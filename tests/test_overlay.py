@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from litcore.api.errors import LumenError
 from litcore.data.dataset import MAX_TEXT_CHARS, ColumnMapping, example_ids, from_frame
-from litcore.errors import LumenError
 from litcore.session.overlay import EDITED, NewExample, Overlay, generated_origin
 from litcore.view.textdiff import changed_tokens, diff_html, diff_markup, token_diff
 

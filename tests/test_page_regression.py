@@ -112,7 +112,9 @@ def test_a_classifier_is_refused_with_a_message(demo_prepared, folders):
 
 def test_the_minilm_head_trains_only_when_asked(demo_prepared, monkeypatch):
     """Picking "MiniLM fine-tuned on the gold column" trains nothing until 'Add'."""
-    monkeypatch.setattr("litcore.session.workspace.read_training_info", lambda folder: None)
+    monkeypatch.setattr(
+        "litcore.session.workspace.read_training_info", lambda folder: None
+    )
     at = AppTest.from_file(APP, default_timeout=300)
     at.run()
     at.radio(key="pick_head_mode").set_value("minilm-regression-head").run()

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from litcore.errors import LumenError
+from litcore.api.errors import LumenError
 from litcore.projection import (
     PROJECTORS,
     PCAProjection,

@@ -14,8 +14,8 @@ from sklearn import metrics as skm
 from tiny_models import build_tiny_classifier
 from transformers import BertForSequenceClassification
 
+from litcore.api.errors import LumenError, ModelError
 from litcore.data.dataset import ColumnMapping, from_frame
-from litcore.errors import LumenError, ModelError
 from litcore.metrics.regression import regression_metrics
 from litcore.models.classifier import SequenceClassifier
 from litcore.models.regressor import Regressor

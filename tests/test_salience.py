@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import torch
 
-from litcore.errors import LumenError
+from litcore.api.errors import LumenError
 from litcore.models.classifier import SequenceClassifier
 from litcore.salience import METHODS, build, compatible, integrated_gradients
 from tests.tiny_models import build_tiny_classifier

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from litcore.errors import LumenError
+from litcore.api.errors import LumenError
 from litcore.metrics.scalars import jitter, threshold_metrics
 
 LABELS = ("neg", "pos")

@@ -10,8 +10,8 @@ import streamlit as st
 from test_regression import build_tiny_regressor
 from tiny_models import build_tiny_classifier
 
+from litcore.api.errors import LumenError, WrongTaskError
 from litcore.data.dataset import ColumnMapping
-from litcore.errors import LumenError, WrongTaskError
 from litcore.session.choice import SourceChoice
 from litcore.session.columns import (
     AGREE,

@@ -76,7 +76,7 @@ def test_filtered_rows_are_computed_once_per_run_and_handed_to_the_page(
 def _file_script():
     import streamlit as st
 
-    from litcore.errors import DataError
+    from litcore.api.errors import DataError
     from litcore.ui.pickers import file_picker
 
     try:

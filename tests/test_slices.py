@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from litcore.errors import LumenError
+from litcore.api.errors import LumenError
 from litcore.view.slices import SliceStore
 
 

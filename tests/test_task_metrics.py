@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from litcore.api.errors import LumenError
 from litcore.data.ner import Span
-from litcore.errors import LumenError
 from litcore.metrics.tasks import (
     corpus_bleu,
     entity_metrics,

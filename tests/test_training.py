@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from litcore.api.errors import ModelError
 from litcore.data.dataset import ColumnMapping, from_frame
-from litcore.errors import ModelError
 from litcore.models.classifier import SequenceClassifier
 from litcore.models.training import (
     TRAINING_INFO,

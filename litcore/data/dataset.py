@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from litcore import types
-from litcore.errors import DataError
+from litcore.api import types
+from litcore.api.errors import DataError
 from litcore.session.columns import ID, LABEL, TEXT, TEXT_B
 
 # Fixed column names inside a Dataset frame; every other column is metadata.

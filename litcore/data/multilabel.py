@@ -15,8 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from litcore.api.errors import DataError
 from litcore.data.dataset import example_ids
-from litcore.errors import DataError
 from litcore.session.columns import ID, LABEL, TEXT
 
 LABELS = "labels"

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from litcore.api.errors import DataError
 from litcore.data.dataset import example_ids
-from litcore.errors import DataError
 
 OUTSIDE = "O"
 SCHEMES = ("IOB1", "IOB2", "BIOES")

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from litcore.components import param
+from litcore.api.components import param
 from litcore.generators.base import Example, Generator, Perturbation, candidates_param
 from litcore.generators.words import WORD
 from litcore.models.classifier import SequenceClassifier

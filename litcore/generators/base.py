@@ -12,8 +12,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from litcore.components import Component, param
-from litcore.errors import LumenError
+from litcore.api.components import Component, param
+from litcore.api.errors import LumenError
 from litcore.models.classifier import SequenceClassifier
 
 MAX_CANDIDATES = 50

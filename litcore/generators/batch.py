@@ -7,8 +7,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from litcore.api.errors import LumenError
 from litcore.data.dataset import Dataset
-from litcore.errors import LumenError
 from litcore.generators.base import Example, Generator, Perturbation, score
 from litcore.models.classifier import ProgressFn, SequenceClassifier
 from litcore.models.regressor import Regressor

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from litcore.components import param
-from litcore.errors import LumenError
+from litcore.api.components import param
+from litcore.api.errors import LumenError
 from litcore.generators.base import Example, Generator, Perturbation, candidates_param
 from litcore.generators.words import keep_case
 from litcore.models.classifier import SequenceClassifier

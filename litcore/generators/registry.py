@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from litcore import components
+from litcore.api import components
 from litcore.generators.ablation_flip import AblationFlip
 from litcore.generators.base import Generator
 from litcore.generators.gender_swap import GenderSwap

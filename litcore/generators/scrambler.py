@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from litcore.components import seed_param
+from litcore.api.components import seed_param
 from litcore.generators.base import Example, Generator, Perturbation, candidates_param
 from litcore.models.classifier import SequenceClassifier
 

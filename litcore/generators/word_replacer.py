@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from litcore.components import param
-from litcore.errors import LumenError
+from litcore.api.components import param
+from litcore.api.errors import LumenError
 from litcore.generators.base import Example, Generator, Perturbation
 from litcore.generators.words import keep_case, whole_word_pattern
 from litcore.models.classifier import SequenceClassifier

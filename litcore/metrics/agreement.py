@@ -14,7 +14,7 @@ from math import comb
 
 import pandas as pd
 
-from litcore.errors import LumenError
+from litcore.api.errors import LumenError
 from litcore.metrics.classification import ClassificationReport, confusion_with_totals
 from litcore.session.columns import (
     AGREE,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from litcore.api.errors import LumenError
 from litcore.data.dataset import is_continuous
-from litcore.errors import LumenError
 from litcore.session.predictions import frame_report
 
 # Categorical fields keep their most frequent values; the rest become "other".

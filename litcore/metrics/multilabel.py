@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from litcore.errors import LumenError
+from litcore.api.errors import LumenError
 
 # The cells of a label's confusion, in display order.
 CELLS = ("TP", "FP", "FN", "TN")

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from litcore.errors import LumenError
+from litcore.api.errors import LumenError
 from litcore.metrics.classification import average_ranks
 
 METRIC_NAMES = ("mse", "mae", "pearson", "spearman")

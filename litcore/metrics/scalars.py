@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from litcore.errors import LumenError
+from litcore.api.errors import LumenError
 
 
 def jitter(n: int, amount: float, seed: int = 0) -> np.ndarray:

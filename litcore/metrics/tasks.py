@@ -10,8 +10,8 @@ import sacrebleu
 from rouge_score import rouge_scorer
 from seqeval.metrics import classification_report
 
+from litcore.api.errors import LumenError
 from litcore.data.ner import Span
-from litcore.errors import LumenError
 
 MISSED = "(missed)"
 SPURIOUS = "(none)"

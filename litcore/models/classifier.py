@@ -18,8 +18,8 @@ import torch
 import transformers
 from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-from litcore import types
-from litcore.errors import ModelError, WrongTaskError
+from litcore.api import types
+from litcore.api.errors import ModelError, WrongTaskError
 from litcore.models import precision
 from litcore.models.hf_loading import config_fingerprint, load_config, load_pretrained
 from litcore.models.twins import cls_only_twin

@@ -20,8 +20,8 @@ from transformers.models.auto.modeling_auto import (
     MODEL_FOR_SEQ_TO_SEQ_CAUSAL_LM_MAPPING_NAMES,
 )
 
-from litcore import types
-from litcore.errors import LumenError
+from litcore.api import types
+from litcore.api.errors import LumenError
 from litcore.models.hf_loading import (
     architectures_for,
     fingerprint,

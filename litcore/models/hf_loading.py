@@ -19,7 +19,7 @@ from transformers.models.auto.modeling_auto import (
     MODEL_FOR_SEQUENCE_CLASSIFICATION_MAPPING_NAMES,
 )
 
-from litcore.errors import ModelError
+from litcore.api.errors import ModelError
 
 transformers.logging.set_verbosity_error()
 # What a missing, unreadable or mismatched weights file raises while loading.

@@ -12,8 +12,8 @@ import torch
 from transformers import AutoModelForMaskedLM
 from transformers.models.auto.modeling_auto import MODEL_FOR_MASKED_LM_MAPPING_NAMES
 
-from litcore import types
-from litcore.errors import LumenError
+from litcore.api import types
+from litcore.api.errors import LumenError
 from litcore.models.hf_loading import (
     architectures_for,
     fingerprint,

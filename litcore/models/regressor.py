@@ -16,8 +16,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from litcore import types
-from litcore.errors import WrongTaskError
+from litcore.api import types
+from litcore.api.errors import WrongTaskError
 from litcore.models.classifier import (
     DEFAULT_MAX_LENGTH,
     ProgressFn,

@@ -13,8 +13,8 @@ from transformers.models.auto.modeling_auto import (
     MODEL_FOR_TOKEN_CLASSIFICATION_MAPPING_NAMES,
 )
 
-from litcore import types
-from litcore.errors import LumenError
+from litcore.api import types
+from litcore.api.errors import LumenError
 from litcore.models.hf_loading import (
     architectures_for,
     fingerprint,

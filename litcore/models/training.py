@@ -21,8 +21,8 @@ import pandas as pd
 import torch
 from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
+from litcore.api.errors import ModelError
 from litcore.data.dataset import Dataset
-from litcore.errors import ModelError
 from litcore.models.classifier import SequenceClassifier
 from litcore.models.hf_loading import LOAD_ERRORS
 from litcore.models.precision import autocast, bf16_supported

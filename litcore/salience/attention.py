@@ -21,8 +21,8 @@ from typing import ClassVar
 import numpy as np
 import torch
 
-from litcore.components import param
-from litcore.errors import LumenError
+from litcore.api.components import param
+from litcore.api.errors import LumenError
 from litcore.models.classifier import SequenceClassifier
 from litcore.models.twins import shared_copy
 from litcore.salience.base import SalienceMethod

@@ -1,6 +1,6 @@
 """The interface every salience method shares, and the result it returns.
 
-A method is a ``litcore.components.Component``: a frozen dataclass whose fields
+A method is a ``litcore.api.components.Component``: a frozen dataclass whose fields
 are its configuration, declared with ``param`` (its ``config_spec``).
 ``explain`` validates and explains one text; ``explain_batch`` explains several,
 batched where the method allows it.
@@ -16,8 +16,8 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from litcore.components import Component, param
-from litcore.errors import LumenError
+from litcore.api.components import Component, param
+from litcore.api.errors import LumenError
 from litcore.models.classifier import SequenceClassifier
 from litcore.salience import words
 from litcore.salience.inputs import (

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from litcore.errors import LumenError
+from litcore.api.errors import LumenError
 from litcore.models.classifier import SequenceClassifier
 from litcore.salience.base import SalienceMethod, TokenSalience
 from litcore.salience.inputs import (

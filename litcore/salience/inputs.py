@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from litcore.errors import LumenError
+from litcore.api.errors import LumenError
 from litcore.models.classifier import SequenceClassifier
 from litcore.salience.targets import TargetFunction, output_columns
 

@@ -21,7 +21,7 @@ from typing import ClassVar
 import numpy as np
 import torch
 
-from litcore.components import param
+from litcore.api.components import param
 from litcore.models import precision as hardware
 from litcore.salience.base import SalienceMethod, precision_param
 from litcore.salience.inputs import (

@@ -13,7 +13,7 @@ from typing import ClassVar
 
 import torch
 
-from litcore.components import param, seed_param
+from litcore.api.components import param, seed_param
 from litcore.salience.base import SalienceMethod, precision_param
 from litcore.salience.inputs import FORWARD_BATCH, replacement_id
 from litcore.salience.perturbation import (

@@ -14,7 +14,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from litcore.components import param
+from litcore.api.components import param
 from litcore.salience.base import SalienceMethod, precision_param
 from litcore.salience.inputs import (
     REMOVALS,

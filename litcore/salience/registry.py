@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from litcore import components
+from litcore.api import components
 from litcore.models.classifier import SequenceClassifier
 from litcore.salience.attention import Attention, AttentionRollout
 from litcore.salience.base import SalienceMethod

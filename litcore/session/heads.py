@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from litcore.errors import LumenError
+from litcore.api.errors import LumenError
 from litcore.session.columns import ABS_ERROR, PRED_SCORE, RESIDUAL
 
 CLASSIFICATION, REGRESSION = "classification", "regression"

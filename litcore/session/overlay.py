@@ -14,8 +14,8 @@ from typing import Any
 
 import pandas as pd
 
+from litcore.api.errors import LumenError
 from litcore.data.dataset import MAX_TEXT_CHARS, Dataset, example_ids
-from litcore.errors import LumenError
 from litcore.session.columns import ID, LABEL, ORIGIN, PARENT_ID, TEXT, TEXT_B
 
 ORIGINAL, EDITED = "original", "edited"

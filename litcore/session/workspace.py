@@ -11,8 +11,8 @@ from dataclasses import dataclass, replace
 
 import pandas as pd
 
+from litcore.api.errors import LumenError, ModelError
 from litcore.data.dataset import Dataset, held_out_split, relabel
-from litcore.errors import LumenError, ModelError
 from litcore.metrics.agreement import ComparisonError, check_same_labels, with_model_b
 from litcore.models.classifier import SequenceClassifier
 from litcore.models.regressor import Regressor

@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from litcore.api.errors import LumenError
 from litcore.data.dataset import ColumnMapping, Dataset
 from litcore.data.demo import load_demo
-from litcore.errors import LumenError
 from litcore.generators import registry as generator_registry
 from litcore.generators.batch import BatchResult, run_batch
 from litcore.models.classifier import SequenceClassifier

@@ -12,8 +12,8 @@ from urllib.parse import urlencode, urlsplit
 
 import streamlit as st
 
+from litcore.api.errors import LumenError
 from litcore.data.demo import DEMOS
-from litcore.errors import LumenError
 from litcore.metrics.agreement import ComparisonError
 from litcore.session.choice import SourceChoice
 from litcore.session.workspace import HeadError, Workspace

@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 
 import streamlit as st
 
-from litcore.components import Component, Param
+from litcore.api.components import Component, Param
 
 
 def param_widgets(spec: Mapping[str, Param], key_prefix: str) -> dict[str, int | str]:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import streamlit as st
 
+from litcore.api.errors import DataError
 from litcore.data.loading import MAX_FILE_MB
-from litcore.errors import DataError
 
 # A source radio's options for "no model" and "the user's own model" (typed in).
 NO_SOURCE, OWN = "none", "own"

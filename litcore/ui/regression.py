@@ -16,7 +16,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from litcore import salience
-from litcore.errors import LumenError
+from litcore.api.errors import LumenError
 from litcore.generators import batch
 from litcore.metrics.regression import METRIC_NAMES, regression_metrics
 from litcore.models.regressor import Regressor

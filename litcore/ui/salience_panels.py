@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from litcore.errors import LumenError
+from litcore.api.errors import LumenError
 from litcore.models.classifier import SequenceClassifier
 from litcore.salience import SalienceMethod, TokenSalience
 from litcore.salience.faithfulness import beating_random, rank_methods

@@ -14,9 +14,9 @@ from typing import TypeVar
 import pandas as pd
 import streamlit as st
 
+from litcore.api.errors import DataError, LumenError
 from litcore.data.loading import format_for, read_bytes
 from litcore.data.ner import Span, read_ner, spans, to_iob2
-from litcore.errors import DataError, LumenError
 from litcore.metrics.tasks import corpus_bleu, rouge_l
 from litcore.models.generation import Generation, Generator, SequenceSalience
 from litcore.models.masked_lm import MaskedLM, MaskFill

@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-from litcore.errors import LumenError, WrongTaskError
+from litcore.api.errors import LumenError, WrongTaskError
 from litcore.session import workspace as session
 from litcore.session.choice import SourceChoice
 from litcore.session.heads import Head

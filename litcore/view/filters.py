@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from litcore.errors import LumenError
+from litcore.api.errors import LumenError
 from litcore.session.columns import (
     ABS_ERROR,
     AGREE,

@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass, field, fields
 
 import numpy as np
 
-from litcore.errors import LumenError
+from litcore.api.errors import LumenError
 from litcore.view.filters import Filters
 from litcore.view.selection import Selection
 

@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from litcore.errors import LumenError
+from litcore.api.errors import LumenError
 from litcore.store.paths import cache_dir
 
 MAX_NAME_CHARS = 60

@@ -8,8 +8,8 @@ from typing import Literal
 import pandas as pd
 import streamlit as st
 
+from litcore.api.errors import LumenError
 from litcore.data.dataset import is_continuous
-from litcore.errors import LumenError
 from litcore.metrics.agreement import has_model_b
 from litcore.session.columns import (
     ABS_ERROR,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from litcore.errors import LumenError
+from litcore.api.errors import LumenError
 from litcore.session.workspace import Workspace
 from litcore.ui import state
 from litcore.ui.formatting import count

@@ -8,10 +8,10 @@ import dataclasses
 import pandas as pd
 import streamlit as st
 
+from litcore.api.errors import LumenError
 from litcore.data.dataset import ColumnMapping
 from litcore.data.demo import DEMOS
 from litcore.data.loading import MAX_FILE_MB, format_for, read_bytes
-from litcore.errors import LumenError
 from litcore.metrics.regression import DEMO_TARGET
 from litcore.session.choice import (
     DEMO_MODEL,

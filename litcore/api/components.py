@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, TypeVar
 
-from litcore.errors import LumenError
+from litcore.api.errors import LumenError
 
 MAX_SEED = 2**31 - 1
 
