@@ -121,10 +121,15 @@ class LumenApp:
         self.stop()
 
     def _repr_html_(self) -> str:
-        src = html.escape(self.url, quote=True)
+        """The app in an IFrame, with a link to open it in a tab of its own."""
+        url = html.escape(self.url, quote=True)
+        link = f'<a href="{url}" target="_blank">{url}</a>'
+        if not self.running:
+            return f"<p>Lumen at {link} has stopped.</p>"
         return (
-            f'<iframe src="{src}" width="100%" height="{int(self.height)}" '
+            f'<iframe src="{url}" width="100%" height="{int(self.height)}" '
             'style="border: 1px solid #ddd;" title="Lumen"></iframe>'
+            f"<p>Lumen is running at {link}.</p>"
         )
 
     def __str__(self) -> str:

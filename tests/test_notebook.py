@@ -109,6 +109,7 @@ def test_show_serves_the_app_and_stop_ends_it(tiny_model_dir, started, monkeypat
     finally:
         app.stop()
     assert not app.running and "stopped" in repr(app)
+    assert "<iframe" not in app._repr_html_() and "stopped" in app._repr_html_()
     with pytest.raises(ProcessLookupError):  # the whole process group is gone
         os.killpg(app.process.pid, 0)
     assert not data_file.exists()
