@@ -37,15 +37,6 @@ from litcore.data.loading import format_for
 
 HOST = "127.0.0.1"
 HF_PREFIX = "hf:"  # a Hugging Face dataset spec, passed to the app as it is
-STARTUP_VARIABLES = (
-    "LUMEN_DATA",
-    "LUMEN_TEXT",
-    "LUMEN_TEXT_B",
-    "LUMEN_LABEL",
-    "LUMEN_MODEL",
-    "LUMEN_REVISION",
-    "LUMEN_METADATA",
-)
 LOG_LINES_SHOWN = 20  # of the server's output, in the error when it fails to start
 
 
@@ -174,9 +165,7 @@ def show(
         LumenError: a bad argument (nothing is started), or a server that
             stopped or did not answer in time (its last output in the message).
     """
-    mapping = ColumnMapping(
-        text=text, label=label, text_b=text_b, metadata=_column_list(metadata)
-    )
+    mapping = _checked_mapping(text, label, text_b, metadata)
     checked_data = _checked_data(data, mapping)
     checked_model = _checked_model(model)
     port = _checked_port(port)
@@ -207,15 +196,20 @@ def show(
 # --- checking the arguments (nothing is written or started) ---------------------
 
 
-def _column_list(metadata: Sequence[str]) -> tuple[str, ...]:
-    columns = (metadata,) if isinstance(metadata, str) else tuple(metadata)
-    for column in columns:
-        if not isinstance(column, str) or "," in column:
+def _checked_mapping(
+    text: str, label: str | None, text_b: str | None, metadata: Sequence[str]
+) -> ColumnMapping:
+    """The column mapping; a name the app's variables cannot carry raises."""
+    metadata = (metadata,) if isinstance(metadata, str) else tuple(metadata)
+    if not isinstance(text, str) or not text:
+        raise DataError(f"text must name the text column, not {text!r}.")
+    for column in (label, text_b, *metadata):
+        if column is not None and (not isinstance(column, str) or "," in column):
             raise DataError(
-                f"Metadata column {column!r} cannot be passed to the app: give "
-                "column names as strings without commas."
+                f"Column {column!r} cannot be passed to the app: give column "
+                "names as strings without commas."
             )
-    return columns
+    return ColumnMapping(text=text, label=label, text_b=text_b, metadata=metadata)
 
 
 def _checked_data(

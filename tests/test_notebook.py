@@ -199,6 +199,8 @@ def listening_port() -> socket.socket:
         ({"data": ROWS[["sentiment"]]}, "Column(s) review not found"),
         ({"metadata": ["year"]}, "Column(s) year not found"),
         ({"metadata": ["genre,year"]}, "without commas"),
+        ({"label": 3}, "Column 3 cannot be passed"),
+        ({"text": None}, "text must name the text column"),
         ({"data": 42}, "data is a int: pass a pandas DataFrame"),
         ({"data": "no/such/file.csv"}, "Data file not found"),
         ({"data": __file__}, "Unknown file type '.py'"),
