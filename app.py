@@ -48,11 +48,14 @@ navigation = st.navigation(PAGES, expanded=True)
 # The core imports torch and transformers: a few seconds on a cold start.
 from litcore.ui import cached, links, workspace  # noqa: E402
 from litcore.ui.sidebar import render_sidebar  # noqa: E402
+from litcore.ui.sidebar.sources import open_first_choice  # noqa: E402
 from litcore.ui.state import init_state  # noqa: E402
 
 init_state()
 progress_area = st.container()
 links.restore_from_url(navigation, progress_area)
+# The server's --data/--model flags or LUMEN_* variables, else the demo.
+open_first_choice(progress_area)
 render_sidebar(progress_area)
 links.write_url(navigation)
 try:

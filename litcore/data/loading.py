@@ -1,14 +1,23 @@
-"""Reading CSV, TSV, JSONL and Parquet files into frames, with clear errors."""
+"""Reading CSV, TSV, JSONL and Parquet files (and Hugging Face datasets) into
+frames, with clear errors."""
 
 from __future__ import annotations
 
 import io
 import json
+import os
 from pathlib import Path
 
 import pandas as pd
 
 from litcore.api.errors import DataError
+from litcore.data.hf import (
+    check_saved,
+    is_hf_spec,
+    parse_hf_spec,
+    read_hf,
+    read_saved,
+)
 
 # The largest file Lumen reads, uploaded or from a path (also .streamlit/config.toml).
 MAX_FILE_MB = 200
@@ -42,6 +51,54 @@ def read_path(path: str | Path, fmt: str | None = None, **options) -> pd.DataFra
     if not path.is_file():
         raise DataError(f"File not found: {path}. Check the path.")
     return read_bytes(path.read_bytes(), fmt or format_for(path.name), **options)
+
+
+def check_source(source: str) -> None:
+    """Checks that ``source`` names data ``read_source`` can try, without reading it.
+
+    Raises:
+        DataError: a malformed ``hf:`` spec; no such file or folder; an
+            unreadable file; a file type Lumen does not read; a folder that is
+            not a ``save_to_disk`` dataset.
+    """
+    if is_hf_spec(source):
+        parse_hf_spec(source)
+        return
+    path = Path(source).expanduser()
+    if not path.exists():
+        raise DataError(f"File not found: {path}. Check the path.")
+    if not os.access(path, os.R_OK):
+        raise DataError(f"{path} is not readable: check its permissions.")
+    if path.is_dir():
+        check_saved(path)
+    else:
+        format_for(path.name)
+
+
+def read_source(
+    source: str, delimiter: str | None = None, encoding: str = "utf-8"
+) -> pd.DataFrame:
+    """A table from a file, a ``save_to_disk`` folder, or ``hf:NAME[:SPLIT][@REV]``.
+
+    Args:
+        source: a path, or a Hugging Face dataset spec (``litcore.data.hf``).
+        delimiter: for csv/tsv files.
+        encoding: for csv/tsv/jsonl files.
+
+    Raises:
+        DataError: as ``check_source``, or the data cannot be read.
+    """
+    check_source(source)
+    if is_hf_spec(source):
+        return read_hf(parse_hf_spec(source))
+    if Path(source).expanduser().is_dir():
+        return read_saved(source)
+    return read_path(source, delimiter=delimiter, encoding=encoding)
+
+
+def source_name(source: str) -> str:
+    """How a data source is named in titles and links: a file's name, or the spec."""
+    return source if is_hf_spec(source) else Path(source).name or source
 
 
 def read_bytes(

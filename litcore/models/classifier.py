@@ -63,11 +63,14 @@ class SequenceClassifier:
         source: str,
         max_length: int,
         load_model: Callable[[], torch.nn.Module],
+        revision: str | None = None,
     ) -> None:
-        """``load_model`` returns the Hugging Face module; it runs on first use."""
+        """``load_model`` returns the Hugging Face module; it runs on first use.
+        ``revision`` is the hub revision the files came from (None: the default)."""
         self.config = config
         self.tokenizer = tokenizer
         self.source = source
+        self.revision = revision
         model_limit = getattr(config, "max_position_embeddings", max_length)
         tokenizer_limit = (
             getattr(tokenizer, "model_max_length", max_length) or max_length
@@ -75,7 +78,7 @@ class SequenceClassifier:
         self.max_length = int(min(max_length, model_limit, tokenizer_limit))
         id2label = config.id2label
         self.labels = tuple(str(id2label[i]) for i in range(config.num_labels))
-        self.fingerprint = config_fingerprint(source, config, self.max_length)
+        self.fingerprint = config_fingerprint(source, config, self.max_length, revision)
         self._load_model = load_model
         self._model = None
         self._model_lock = threading.Lock()
@@ -111,14 +114,22 @@ class SequenceClassifier:
         name_or_path: str | Path,
         max_length: int = DEFAULT_MAX_LENGTH,
         trust_remote_code: bool = False,
+        revision: str | None = None,
     ) -> SequenceClassifier:
         """Loads a fine-tuned classifier; a bare encoder is refused (train one first).
+
+        Args:
+            name_or_path: a local folder or a hub id.
+            max_length: the longest input in tokens (the model's limit caps it).
+            trust_remote_code: passed to Hugging Face; off unless the user opts in.
+            revision: a branch, tag or commit on the hub, for the config, the
+                tokenizer and the weights (a local folder ignores it).
 
         Raises:
             ModelError: not found, or not a sequence classifier.
         """
         source = str(name_or_path)
-        config = load_config(source, trust_remote_code)
+        config = load_config(source, trust_remote_code, revision)
         architectures = getattr(config, "architectures", None) or []
         if not any(a.endswith("ForSequenceClassification") for a in architectures):
             kind = ", ".join(architectures) or config.model_type
@@ -126,7 +137,7 @@ class SequenceClassifier:
                 f"'{source}' is a {kind}, not a sequence classifier. Use a fine-tuned "
                 "classifier, or let Lumen fine-tune MiniLM on labelled data."
             )
-        tokenizer = load_pretrained(AutoTokenizer, source, trust_remote_code)
+        tokenizer = load_pretrained(AutoTokenizer, source, trust_remote_code, revision)
         if config.problem_type == "regression" or config.num_labels < 2:
             raise WrongTaskError(
                 f"'{source}' has {config.num_labels} output: a regression model, "
@@ -136,10 +147,10 @@ class SequenceClassifier:
 
         def load_model():
             return load_pretrained(
-                AutoModelForSequenceClassification, source, trust_remote_code
+                AutoModelForSequenceClassification, source, trust_remote_code, revision
             )
 
-        return cls(config, tokenizer, source, max_length, load_model)
+        return cls(config, tokenizer, source, max_length, load_model, revision)
 
     # --- specs ---------------------------------------------------------------
 

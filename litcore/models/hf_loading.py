@@ -29,14 +29,21 @@ LOAD_ERRORS = (OSError, ValueError, SafetensorError)
 INFERENCE_VERSION = 2
 
 
-def load_config(source: str, trust_remote_code: bool = False):
+def load_config(
+    source: str, trust_remote_code: bool = False, revision: str | None = None
+):
     """The Hugging Face config of ``source`` (a folder or a hub id).
+
+    Args:
+        revision: a branch, tag or commit on the hub (a local folder ignores it).
 
     Raises:
         ModelError: no config there; the message says what to give instead.
     """
     try:
-        return AutoConfig.from_pretrained(source, trust_remote_code=trust_remote_code)
+        return AutoConfig.from_pretrained(
+            source, trust_remote_code=trust_remote_code, revision=revision
+        )
     except (OSError, ValueError) as error:
         raise ModelError(
             f"Could not load a model from '{source}': {str(error).splitlines()[0]} "
@@ -44,14 +51,21 @@ def load_config(source: str, trust_remote_code: bool = False):
         ) from error
 
 
-def load_pretrained(auto_class: type, source: str, trust_remote_code: bool = False):
-    """``auto_class.from_pretrained(source)`` (a model or a tokenizer).
+def load_pretrained(
+    auto_class: type,
+    source: str,
+    trust_remote_code: bool = False,
+    revision: str | None = None,
+):
+    """``auto_class.from_pretrained(source, revision=)`` (a model or a tokenizer).
 
     Raises:
         ModelError: its files are missing, unreadable or do not match the config.
     """
     try:
-        return auto_class.from_pretrained(source, trust_remote_code=trust_remote_code)
+        return auto_class.from_pretrained(
+            source, trust_remote_code=trust_remote_code, revision=revision
+        )
     except LOAD_ERRORS as error:
         raise ModelError(f"Could not load '{source}': {error}") from error
 
@@ -123,10 +137,14 @@ def fingerprint(source: str, model, max_length: int) -> str:
     return config_fingerprint(source, model.config, max_length)
 
 
-def config_fingerprint(source: str, config, max_length: int) -> str:
-    """Identifies the predictions: path, config, the weight files' sizes and times,
-    and the inference code's version."""
+def config_fingerprint(
+    source: str, config, max_length: int, revision: str | None = None
+) -> str:
+    """Identifies the predictions: path (and revision), config, the weight files'
+    sizes and times, and the inference code's version."""
     parts = [source, json.dumps(config.to_dict(), sort_keys=True, default=str)]
+    if revision is not None:
+        parts.append(f"revision:{revision}")
     folder = Path(source)
     if folder.is_dir():
         for weights in sorted(folder.glob("*.safetensors")) + sorted(

@@ -17,10 +17,14 @@ TRAINED_HEAD = "minilm-regression-head"
 class SourceChoice:
     """What to open: data, column mapping and model(s).
 
-    The data is a built-in dataset (``demo_key``) or a file's bytes
-    (``file_bytes``, read as ``file_format`` and mapped by ``mapping``).
-    ``model_source`` is ``DEMO_MODEL`` (MiniLM fine-tuned on the training part
-    of the data), a folder, or a hub id. ``compare_source``, a second model to
+    The data is a built-in dataset (``demo_key``), a file's bytes
+    (``file_bytes``, read as ``file_format``), or ``data_source``: a file's
+    path, a ``save_to_disk`` folder or ``hf:NAME[:SPLIT][@REVISION]``, read once
+    per process (``litcore.data.loading.read_source``). A file or a source is
+    mapped by ``mapping``; ``file_name`` names it. ``model_source`` is
+    ``DEMO_MODEL`` (MiniLM fine-tuned on the training part of the data), a
+    folder, or a hub id, at ``revision`` (a branch, tag or commit on the hub;
+    None: the default). ``compare_source``, a second model to
     compare with it, is None, ``DEMO_OTHER_SEED``, a folder or a hub id.
     ``regression_source``, a regression head scored against the numeric column
     ``regression_gold``, is None, ``TRAINED_HEAD``, a folder or a hub id.
@@ -29,11 +33,13 @@ class SourceChoice:
     demo_key: str | None = "movies"
     file_name: str | None = None
     file_bytes: bytes | None = field(default=None, repr=False)
+    data_source: str | None = None
     file_format: str = "csv"
     delimiter: str | None = None
     encoding: str = "utf-8"
     mapping: ColumnMapping | None = None
     model_source: str = DEMO_MODEL
+    revision: str | None = None
     trust_remote_code: bool = False
     label_map: tuple[tuple[str, str], ...] = ()
     compare_source: str | None = None

@@ -16,7 +16,7 @@ import pandas as pd
 
 from litcore.data.dataset import ColumnMapping, Dataset, from_frame
 from litcore.data.demo import load_demo
-from litcore.data.loading import read_bytes
+from litcore.data.loading import read_bytes, read_source, source_name
 from litcore.models.classifier import ProgressFn, SequenceClassifier
 from litcore.models.regressor import Regressor
 from litcore.models.training import ProgressFn as TrainProgressFn
@@ -25,11 +25,14 @@ from litcore.session.memo import ProgressResults
 from litcore.session.predictions import analysis, data_key, predict_scores
 from litcore.store.predictions import PredictionStore
 
-# (source, trust_remote_code) -> a model shared by every user, never mutated.
-ModelLoader = Callable[[str, bool], SequenceClassifier]
+# (source, trust_remote_code, revision) -> a model shared by every user, never
+# mutated.
+ModelLoader = Callable[[str, bool, str | None], SequenceClassifier]
 RegressorLoader = Callable[[str, bool], Regressor]
 # (content, format, mapping, name, delimiter, encoding) -> the mapped data.
 BytesLoader = Callable[[bytes, str, ColumnMapping, str, str | None, str], Dataset]
+# (path or hf: spec, mapping, delimiter, encoding) -> the mapped data.
+SourceLoader = Callable[[str, ColumnMapping, str | None, str], Dataset]
 # (base, train data, config, progress, regression target) -> the model's folder.
 Trainer = Callable[[str, Dataset, TrainConfig, TrainProgressFn | None, str | None], str]
 
@@ -44,6 +47,7 @@ class Loaders:
         load_regressor: a regression model from a folder or hub id.
         demo_datasets: (train, held-out) of a built-in dataset.
         dataset_from_bytes: a file's bytes read and mapped.
+        dataset_from_source: a path or ``hf:`` spec read and mapped.
         trained_model: the folder of a model fine-tuned on some data.
         analysis: (model, data, progress) -> the analysis frame, predicting
             what the store lacks.
@@ -55,6 +59,7 @@ class Loaders:
     load_regressor: RegressorLoader
     demo_datasets: Callable[[str], tuple[Dataset, Dataset]]
     dataset_from_bytes: BytesLoader
+    dataset_from_source: SourceLoader
     trained_model: Trainer
     analysis: Callable[[SequenceClassifier, Dataset, ProgressFn | None], pd.DataFrame]
     scores: Callable[[Regressor, Dataset, ProgressFn | None], np.ndarray]
@@ -73,9 +78,23 @@ def read_dataset(
     return from_frame(raw, mapping, name=name)
 
 
-def load_classifier(source: str, trust_remote_code: bool = False) -> SequenceClassifier:
+def read_source_dataset(
+    source: str,
+    mapping: ColumnMapping,
+    delimiter: str | None,
+    encoding: str,
+    read: Callable[[str, str | None, str], pd.DataFrame] = read_source,
+) -> Dataset:
+    """A file, ``save_to_disk`` folder or ``hf:`` dataset read (by ``read``, by
+    default ``litcore.data.loading.read_source``) and mapped."""
+    return from_frame(read(source, delimiter, encoding), mapping, source_name(source))
+
+
+def load_classifier(
+    source: str, trust_remote_code: bool = False, revision: str | None = None
+) -> SequenceClassifier:
     return SequenceClassifier.from_pretrained(
-        source, trust_remote_code=trust_remote_code
+        source, trust_remote_code=trust_remote_code, revision=revision
     )
 
 
@@ -148,6 +167,7 @@ def plain_loaders(store: PredictionStore | None = None) -> Loaders:
         load_regressor=lru_cache(maxsize=2)(load_regressor),
         demo_datasets=lru_cache(maxsize=8)(load_demo),
         dataset_from_bytes=lru_cache(maxsize=8)(read_dataset),
+        dataset_from_source=lru_cache(maxsize=8)(read_source_dataset),
         trained_model=trained_model,
         analysis=memoised_analysis(prediction_store),
         scores=memoised_scores(prediction_store),

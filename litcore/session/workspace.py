@@ -18,6 +18,7 @@ from litcore.models.classifier import SequenceClassifier
 from litcore.models.regressor import Regressor
 from litcore.models.training import (
     TrainConfig,
+    adapted_config,
     base_model_dir,
     read_training_info,
     trained_model_dir,
@@ -94,19 +95,26 @@ def _data_for(choice: SourceChoice, loaders: Loaders) -> tuple[Dataset, Dataset 
     if choice.is_demo:
         train, held_out = loaders.demo_datasets(choice.demo_key)
         return held_out, train
-    if choice.file_bytes is None or choice.mapping is None:
+    if choice.mapping is None or (
+        choice.file_bytes is None and choice.data_source is None
+    ):
         raise LumenError(
             "No data to analyse: choose a built-in dataset, or a file and which "
             "of its columns is the text (and, optionally, the label)."
         )
-    data = loaders.dataset_from_bytes(
-        choice.file_bytes,
-        choice.file_format,
-        choice.mapping,
-        choice.file_name or "data",
-        choice.delimiter,
-        choice.encoding,
-    )
+    if choice.data_source is not None:
+        data = loaders.dataset_from_source(
+            choice.data_source, choice.mapping, choice.delimiter, choice.encoding
+        )
+    else:
+        data = loaders.dataset_from_bytes(
+            choice.file_bytes,
+            choice.file_format,
+            choice.mapping,
+            choice.file_name or "data",
+            choice.delimiter,
+            choice.encoding,
+        )
     if choice.model_source == DEMO_MODEL and data.has_labels:
         return held_out_split(data)
     return data, None
@@ -131,14 +139,25 @@ def _fine_tuned(
 
 
 def _model_dir(
-    source: str, train: Dataset | None, loaders: Loaders, progress: SessionProgress
+    source: str,
+    train: Dataset | None,
+    loaders: Loaders,
+    progress: SessionProgress,
+    on_demo: bool,
 ) -> str:
-    """The folder of ``source``; fine-tunes MiniLM first for the built-in sources."""
+    """The folder of ``source``; fine-tunes MiniLM first for the built-in sources.
+
+    The demo's recipes (``TRAIN_CONFIGS``) train on the demo data; on a user's
+    data, ``DEMO_MODEL`` follows ``adapted_config``, as the CLI and
+    ``fine_tune`` do.
+    """
     if source not in TRAIN_CONFIGS:
         return source
     if train is None or not train.has_labels:
         raise ModelError("Training a model needs labelled data: map a label column.")
     config = TRAIN_CONFIGS[source]
+    if source == DEMO_MODEL and not on_demo:
+        config = adapted_config(train, base_model_dir())
     status = f"Fine-tuning MiniLM on this data (seed {config.seed})…"
     return _fine_tuned(train, config, status, loaders, progress)
 
@@ -156,8 +175,12 @@ def _model_b(
         ComparisonError: it cannot be loaded, trained, or has other classes.
     """
     try:
-        model_b_dir = _model_dir(choice.compare_source, train, loaders, progress)
-        model_b = loaders.load_model(model_b_dir, choice.compare_trust_remote_code)
+        model_b_dir = _model_dir(
+            choice.compare_source, train, loaders, progress, choice.is_demo
+        )
+        model_b = loaders.load_model(
+            model_b_dir, choice.compare_trust_remote_code, None
+        )
     except LumenError as error:
         raise ComparisonError(f"Model B: {error}") from error
     check_same_labels(model.labels, model_b.labels)
@@ -255,8 +278,11 @@ def build_workspace(
     loaders = loaders or plain_loaders()
     data, train = _data_for(choice, loaders)
     data = relabel(data, dict(choice.label_map))
-    model_dir = _model_dir(choice.model_source, train, loaders, progress)
-    model = loaders.load_model(model_dir, choice.trust_remote_code)
+    model_dir = _model_dir(
+        choice.model_source, train, loaders, progress, choice.is_demo
+    )
+    revision = None if choice.model_source in TRAIN_CONFIGS else choice.revision
+    model = loaders.load_model(model_dir, choice.trust_remote_code, revision)
     frame = _predicted(model, data, loaders, progress, "Predicting")
     model_b = None
     if choice.compare_source:

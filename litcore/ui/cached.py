@@ -40,9 +40,11 @@ def prediction_store() -> PredictionStore:
 
 
 @st.cache_resource(show_spinner="Loading the model…", max_entries=4)
-def load_model(source: str, trust_remote_code: bool = False) -> SequenceClassifier:
+def load_model(
+    source: str, trust_remote_code: bool = False, revision: str | None = None
+) -> SequenceClassifier:
     """A classifier shared by every session; never mutated after loading."""
-    return load_classifier(source, trust_remote_code)
+    return load_classifier(source, trust_remote_code, revision)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)

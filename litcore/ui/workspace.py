@@ -13,6 +13,8 @@ import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
 from litcore.api.errors import LumenError, WrongTaskError
+from litcore.data.dataset import ColumnMapping, Dataset
+from litcore.data.loading import read_source
 from litcore.session import workspace as session
 from litcore.session.choice import SourceChoice
 from litcore.session.heads import Head
@@ -20,12 +22,29 @@ from litcore.session.loaders import (
     Loaders,
     memoised_analysis,
     memoised_scores,
+    read_source_dataset,
     trained_model,
 )
 from litcore.session.workspace import Workspace
 from litcore.ui import cached, state
 from litcore.ui import regression as regression_ui
 from litcore.ui.progress import Bars
+
+
+@st.cache_data(show_spinner="Reading the data…", max_entries=8)
+def source_table(source: str, delimiter: str | None, encoding: str) -> pd.DataFrame:
+    """A file, ``save_to_disk`` folder or ``hf:`` dataset, read once per process
+    (the sidebar's preview and ``dataset_from_source`` share it)."""
+    return read_source(source, delimiter, encoding)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def dataset_from_source(
+    source: str, mapping: ColumnMapping, delimiter: str | None, encoding: str
+) -> Dataset:
+    """``source_table`` mapped by ``mapping``."""
+    return read_source_dataset(source, mapping, delimiter, encoding, source_table)
+
 
 # The session's loaders: models per process (st.cache_resource), data per
 # content (st.cache_data); frames and scores, which draw progress bars, in the
@@ -36,6 +55,7 @@ LOADERS = Loaders(
     load_regressor=regression_ui.load_regressor,
     demo_datasets=cached.demo_datasets,
     dataset_from_bytes=cached.dataset_from_bytes,
+    dataset_from_source=dataset_from_source,
     trained_model=trained_model,
     analysis=memoised_analysis(cached.prediction_store),
     scores=memoised_scores(cached.prediction_store),

@@ -4,14 +4,17 @@ the mapping of data labels to model classes."""
 from __future__ import annotations
 
 import dataclasses
+import os
+import sys
 
 import pandas as pd
 import streamlit as st
+from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
 from litcore.api.errors import LumenError
 from litcore.data.dataset import ColumnMapping
 from litcore.data.demo import DEMOS
-from litcore.data.loading import MAX_FILE_MB, format_for, read_bytes
+from litcore.data.loading import MAX_FILE_MB, format_for, read_bytes, source_name
 from litcore.metrics.regression import DEMO_TARGET
 from litcore.session.choice import (
     DEMO_MODEL,
@@ -20,12 +23,14 @@ from litcore.session.choice import (
     SourceChoice,
     model_title,
 )
+from litcore.session.startup import parse_startup, script_arguments
 from litcore.session.workspace import Workspace
 from litcore.ui import state
 from litcore.ui.pickers import NO_SOURCE, OWN, file_picker, source_radio
-from litcore.ui.workspace import build_workspace
+from litcore.ui.workspace import build_workspace, source_table
 
 _NONE = "(none)"
+_DATASET_BOX = "pick_hf"  # the "My file" box for a dataset read by litcore.data
 _DELIMITERS = {"auto": None, "comma": ",", "tab": "\t", "semicolon": ";", "pipe": "|"}
 # The model radios' options: none, built-in choices, your own.
 _MODEL_OPTIONS = {
@@ -57,6 +62,49 @@ def _apply_choice(choice: SourceChoice, progress_area) -> None:
     state.set_selection(state.selection().restrict(set(workspace.frame["id"])))
 
 
+def _startup_choice() -> SourceChoice | None:
+    """What the server was started with: flags after ``--``, or ``LUMEN_*``.
+
+    Raises:
+        StartupError: a bad flag or variable.
+    """
+    context = get_script_run_ctx()
+    script = context.main_script_path if context else ""
+    return parse_startup(script_arguments(script, sys.argv), os.environ)
+
+
+def open_first_choice(progress_area) -> None:
+    """Opens the server's startup choice, else the built-in demo, on a session's
+    first run (unless a shared link opened one), as the Load button does.
+
+    A startup choice that fails leaves the session empty with the error shown
+    (the sidebar still offers every source); the demo is not trained instead.
+    """
+    if state.WORKSPACE in st.session_state or state.SOURCE in st.session_state:
+        return
+    try:
+        startup = _startup_choice()
+    except LumenError as error:
+        startup = SourceChoice(demo_key=None)
+        st.session_state[state.LOAD_ERROR] = str(error)
+    else:
+        _apply_choice(startup or SourceChoice(), progress_area)
+    if startup is not None:
+        st.session_state.setdefault(state.SOURCE, startup)
+        _seed_source_widgets(startup)
+
+
+def _seed_source_widgets(choice: SourceChoice) -> None:
+    """Shows a startup source (a path or an ``hf:`` spec) in the dataset box."""
+    if choice.data_source is not None:
+        st.session_state[_DATASET_BOX] = choice.data_source
+
+
+def _revision_for(current: SourceChoice, model_source: str) -> str | None:
+    """The revision to keep: the current one while the model stays the same."""
+    return current.revision if model_source == current.model_source else None
+
+
 def _demo_picker(current: SourceChoice) -> SourceChoice | None:
     keys = list(DEMOS)
     key = st.selectbox(
@@ -70,7 +118,10 @@ def _demo_picker(current: SourceChoice) -> SourceChoice | None:
     if model_source is None:
         return None
     return SourceChoice(
-        demo_key=key, model_source=model_source, trust_remote_code=trust
+        demo_key=key,
+        model_source=model_source,
+        revision=_revision_for(current, model_source),
+        trust_remote_code=trust,
     )
 
 
@@ -104,11 +155,17 @@ def _file_picker(current: SourceChoice) -> SourceChoice | None:
                 "pick_path",
                 "…or a path on the server",
             )
-        if file is None:
+            dataset = _dataset_box()
+        if file is not None:
+            content, name = file
+            fmt = format_for(name)
+            preview = read_bytes(content, fmt, delimiter=delimiter, encoding=encoding)
+            data = {"file_name": name, "file_bytes": content, "file_format": fmt}
+        elif dataset:
+            preview = source_table(dataset, delimiter, encoding)
+            data = {"file_name": source_name(dataset), "data_source": dataset}
+        else:
             return None
-        content, name = file
-        fmt = format_for(name)
-        preview = read_bytes(content, fmt, delimiter=delimiter, encoding=encoding)
     except LumenError as error:
         st.error(str(error))
         return None
@@ -120,15 +177,27 @@ def _file_picker(current: SourceChoice) -> SourceChoice | None:
         return None
     return SourceChoice(
         demo_key=None,
-        file_name=name,
-        file_bytes=content,
-        file_format=fmt,
+        **data,
         delimiter=delimiter,
         encoding=encoding,
         mapping=mapping,
         model_source=model_source,
+        revision=_revision_for(current, model_source),
         trust_remote_code=trust,
     )
+
+
+def _dataset_box() -> str:
+    """A box for a Hugging Face dataset, ``hf:NAME[:SPLIT][@REVISION]`` or a
+    ``save_to_disk`` folder (or a file) on the server; "" while empty."""
+    return st.text_input(
+        "…or a Hugging Face dataset",
+        key=_DATASET_BOX,
+        placeholder="hf:rotten_tomatoes:validation, or a save_to_disk folder",
+        help="Read once per server with the 'datasets' package (pip install "
+        "'lumen-nlp[hf]'); without a split, the first of train, validation and "
+        "test.",
+    ).strip()
 
 
 def _guess(columns: list[str], names: tuple[str, ...]) -> int:
@@ -162,10 +231,9 @@ def _mapping_form(preview: pd.DataFrame) -> ColumnMapping | None:
 
 
 def data_and_model_picker(progress_area) -> None:
-    """The "Data & model" section; loads on 'Load' and on the first run."""
+    """The "Data & model" section; loads on 'Load' (``open_first_choice`` opens
+    the first choice)."""
     current: SourceChoice = st.session_state.get(state.SOURCE) or SourceChoice()
-    if state.WORKSPACE not in st.session_state and state.SOURCE not in st.session_state:
-        _apply_choice(current, progress_area)
     workspace: Workspace | None = st.session_state.get(state.WORKSPACE)
     with st.expander("Data & model", expanded=workspace is None):
         kind = st.radio(
