@@ -30,29 +30,14 @@ from typing import Any
 
 import pandas as pd
 
-import litcore
 from litcore.api.errors import DataError, LumenError, ModelError
 from litcore.data.dataset import ColumnMapping, from_frame
-from litcore.data.loading import format_for
+from litcore.data.hf import HF_PREFIX, is_hf_spec
+from litcore.data.loading import check_source
+from litcore.session.startup import ENVIRONMENT, app_script, parse_startup
 
 HOST = "127.0.0.1"
-HF_PREFIX = "hf:"  # a Hugging Face dataset spec, passed to the app as it is
 LOG_LINES_SHOWN = 20  # of the server's output, in the error when it fails to start
-
-
-def app_script() -> Path:
-    """The Streamlit entry ``app.py`` next to the ``litcore`` package.
-
-    Raises:
-        LumenError: the package was installed without the app.
-    """
-    script = Path(litcore.__file__).resolve().parents[1] / "app.py"
-    if not script.is_file():
-        raise LumenError(
-            f"The Lumen app is not at {script}. Install Lumen from its source "
-            "folder (pip install .) or run from a checkout."
-        )
-    return script
 
 
 class LumenApp:
@@ -134,7 +119,7 @@ class LumenApp:
 def show(
     *,
     data: pd.DataFrame | str | os.PathLike,
-    model: Any,
+    model: Any = None,
     text: str,
     label: str | None = None,
     text_b: str | None = None,
@@ -147,16 +132,17 @@ def show(
     """Starts Lumen on ``data`` and ``model`` and returns the running app.
 
     Args:
-        data: a DataFrame (written to a temporary Parquet file), a CSV, TSV,
-            JSONL or Parquet file, a folder, or an ``hf:name:split`` spec.
+        data: a DataFrame (its mapped columns written to a temporary Parquet
+            file), a CSV, TSV, JSONL or Parquet file, a ``save_to_disk``
+            folder, or a Hugging Face dataset ``hf:NAME[:SPLIT][@REVISION]``.
         model: a classifier folder, a hub id, a loaded
             ``litcore.models.classifier.SequenceClassifier``, or a transformers
-            ``(model, tokenizer)`` pair (saved to a temporary folder).
+            ``(model, tokenizer)`` pair (saved to a temporary folder); None
+            fine-tunes MiniLM on the data's labels.
         text: the text column; ``text_b`` the optional second text column.
-        label: the gold label column, if any.
+        label: the gold label column (needed when ``model`` is None).
         metadata: more columns to slice and colour by.
-        revision: the model's (and hub dataset's) revision: a branch, tag or
-            commit.
+        revision: the model's branch, tag or commit on the hub.
         port: the loopback port; a free one when None.
         height: the IFrame's height in pixels.
         timeout: seconds to wait for the server to answer.
@@ -172,16 +158,18 @@ def show(
     script = app_script()
     temp_folder = Path(tempfile.mkdtemp(prefix="lumen-notebook-"))
     try:
-        variables = {
-            "LUMEN_DATA": _data_location(checked_data, mapping, temp_folder),
-            "LUMEN_TEXT": text,
-            "LUMEN_TEXT_B": text_b,
-            "LUMEN_LABEL": label,
-            "LUMEN_MODEL": _model_location(checked_model, temp_folder),
-            "LUMEN_REVISION": revision,
-            "LUMEN_METADATA": ",".join(mapping.metadata) or None,
+        settings = {
+            "data": _data_location(checked_data, mapping, temp_folder),
+            "text": text,
+            "text_b": text_b,
+            "label": label,
+            "metadata": ",".join(mapping.metadata),
+            "model": _model_location(checked_model, temp_folder),
+            "revision": revision,
         }
-        app = _start(script, port, variables, temp_folder, height)
+        environment = _server_environment(settings)
+        parse_startup([], environment)  # the app's own checks, before it starts
+        app = _start(script, port, environment, temp_folder, height)
     except BaseException:
         shutil.rmtree(temp_folder, ignore_errors=True)
         raise
@@ -219,24 +207,23 @@ def _checked_data(
     if isinstance(data, pd.DataFrame):
         from_frame(data, mapping)  # the sidebar's checks and messages
         return data
-    if isinstance(data, str) and data.startswith(HF_PREFIX):
-        return data
     if not isinstance(data, str | os.PathLike):
         raise DataError(
             f"data is a {type(data).__name__}: pass a pandas DataFrame, a file "
-            f"path, or a Hugging Face dataset spec ('{HF_PREFIX}name:split')."
+            f"path, or a Hugging Face dataset spec ('{HF_PREFIX}NAME:SPLIT')."
         )
-    path = Path(data).expanduser().resolve()
-    if path.is_dir():
-        return str(path)
-    if not path.is_file():
-        raise DataError(f"Data file not found: {path}. Check the path.")
-    format_for(path.name)  # an unknown suffix raises here, not in the app
-    return str(path)
+    if isinstance(data, str) and is_hf_spec(data):
+        source = data
+    else:  # absolute: the server runs in the app's folder
+        source = str(Path(data).expanduser().resolve())
+    check_source(source)
+    return source
 
 
-def _checked_model(model: Any) -> str | tuple[Any, Any]:
+def _checked_model(model: Any) -> str | tuple[Any, Any] | None:
     """The model's folder or hub id, or a (model, tokenizer) pair to save."""
+    if model is None:
+        return None  # MiniLM fine-tuned on the data
     if isinstance(model, os.PathLike) or (
         isinstance(model, str) and _looks_like_a_path(model)
     ):
@@ -322,9 +309,9 @@ def _data_location(
     return str(path)
 
 
-def _model_location(model: str | tuple[Any, Any], folder: Path) -> str:
+def _model_location(model: str | tuple[Any, Any] | None, folder: Path) -> str | None:
     """Where the app finds the model: an in-memory pair is saved to a folder."""
-    if isinstance(model, str):
+    if model is None or isinstance(model, str):
         return model
     model_folder = folder / "model"
     for part in model:
@@ -351,18 +338,28 @@ def server_command(script: Path, port: int) -> list[str]:
     ]
 
 
+def _server_environment(settings: dict[str, str | None]) -> dict[str, str]:
+    """This process's environment with the startup variables of ``settings``
+    (a setting -> value mapping) in place of any the user's shell set."""
+    environment = {
+        name: value
+        for name, value in os.environ.items()
+        if name not in ENVIRONMENT.values()
+    }
+    environment.update(
+        {ENVIRONMENT[dest]: value for dest, value in settings.items() if value}
+    )
+    return environment
+
+
 def _start(
     script: Path,
     port: int,
-    variables: dict[str, str | None],
+    environment: dict[str, str],
     temp_folder: Path,
     height: int,
 ) -> LumenApp:
     """Starts the server in its own process group, its output in a log file."""
-    environment = {
-        name: value for name, value in os.environ.items() if name not in variables
-    }
-    environment.update({name: value for name, value in variables.items() if value})
     with open(temp_folder / "server.log", "wb") as log:
         process = subprocess.Popen(
             server_command(script, port),

@@ -14,6 +14,7 @@ import pytest
 
 from litcore import notebook
 from litcore.api.errors import LumenError
+from litcore.session.startup import ENVIRONMENT
 
 ROWS = pd.DataFrame(
     {
@@ -60,10 +61,16 @@ class Launched(Exception):
 
 @pytest.fixture
 def launch(monkeypatch):
-    """``show`` that stops where the server would start and returns its variables
-    and the temporary files it wrote (file name -> contents or folder listing)."""
+    """``show`` that stops where the server would start and returns its startup
+    variables and the temporary files it wrote (file name -> contents or folder
+    listing)."""
 
-    def capture(script, port, variables, temp_folder, height):
+    def capture(script, port, environment, temp_folder, height):
+        variables = {
+            name: value
+            for name, value in environment.items()
+            if name in ENVIRONMENT.values()
+        }
         files = {}
         for path in temp_folder.iterdir():
             if path.suffix == ".parquet":
@@ -78,7 +85,7 @@ def launch(monkeypatch):
         with pytest.raises(Launched) as launched:
             notebook.show(**arguments)
         for value in launched.value.variables.values():
-            if value and "lumen-notebook-" in value:
+            if "lumen-notebook-" in value:
                 assert not Path(value).exists(), "temporary files left behind"
         return launched.value
 
@@ -163,7 +170,13 @@ def test_a_dataframe_is_written_with_the_mapped_columns(launch, tiny_model_dir):
     pd.testing.assert_frame_equal(
         launched.files["data.parquet"], ROWS[["review", "genre"]]
     )
-    assert launched.variables["LUMEN_LABEL"] is None
+    assert "LUMEN_LABEL" not in launched.variables
+
+
+def test_without_a_model_minilm_is_fine_tuned_on_the_labels(launch):
+    launched = launch(data=ROWS, text="review", label="sentiment")
+    assert "LUMEN_MODEL" not in launched.variables
+    assert launched.variables["LUMEN_LABEL"] == "sentiment"
 
 
 def test_a_loaded_classifier_is_opened_from_its_folder(launch, tiny_model):
@@ -202,10 +215,13 @@ def listening_port() -> socket.socket:
         ({"label": 3}, "Column 3 cannot be passed"),
         ({"text": None}, "text must name the text column"),
         ({"data": 42}, "data is a int: pass a pandas DataFrame"),
-        ({"data": "no/such/file.csv"}, "Data file not found"),
+        ({"data": "no/such/file.csv"}, "File not found"),
+        ({"data": "hf:"}, "'hf:' is not a Hugging Face dataset spec"),
         ({"data": __file__}, "Unknown file type '.py'"),
         ({"model": 42}, "model is a int: pass a classifier folder"),
         ({"model": "./no-such-model"}, "No model folder at"),
+        ({"model": None}, "without --model ($LUMEN_MODEL) needs --label"),
+        ({"model": None, "label": "sentiment", "revision": "v2"}, "needs --model"),
         ({"port": 0}, "port must be a number from 1 to 65535"),
         ({"port": "8501"}, "port must be a number from 1 to 65535"),
     ],
