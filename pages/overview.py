@@ -51,6 +51,22 @@ with right:
             f"max length {config['max_length']}, dropout {config.get('dropout')}, "
             f"bf16 {'on' if info['bf16'] else 'off'}."
         )
+        if "truncated_share" in info:
+            st.caption(
+                f"{info['truncated_share']:.0%} of the training texts were longer "
+                f"than {config['max_length']} tokens."
+            )
+        validation = info.get("validation")
+        if validation:
+            st.caption(
+                f"Best checkpoint (step {validation['best_step']}) on "
+                f"{validation['n']} {validation['on']} examples: accuracy "
+                f"{validation['accuracy']:.1%}; always predicting "
+                f"'{validation['majority_class']}' would score "
+                f"{validation['majority_accuracy']:.1%}."
+            )
+        for message in info.get("warnings", []):
+            st.warning(message)
     n_truncated = int(workspace.frame[TRUNCATED].sum())
     if n_truncated:
         st.info(f"{n_truncated:,} texts were cut to {model.max_length} tokens.")

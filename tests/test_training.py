@@ -1,6 +1,10 @@
-"""Fine-tuning: bucketed batches, cached results, saved through save_pretrained."""
+"""Fine-tuning: bucketed batches, cached results, saved through save_pretrained;
+the adaptive defaults (steps, max length, validation) and the one-class warning."""
 
 import json
+import re
+import warnings
+from dataclasses import asdict, replace
 
 import numpy as np
 import pandas as pd
@@ -10,11 +14,17 @@ from litcore.api.errors import ModelError
 from litcore.data.dataset import ColumnMapping, from_frame
 from litcore.models.classifier import SequenceClassifier
 from litcore.models.training import (
+    MIN_STEPS,
     TRAINING_INFO,
     TrainConfig,
+    TrainingWarning,
+    adapted_config,
     bucketed_batches,
     fine_tune,
+    fitted_max_length,
     model_key,
+    read_training_info,
+    validation_rows,
 )
 
 TINY_CONFIG = TrainConfig(epochs=10, learning_rate=3e-3, batch_size=4, max_length=16)
@@ -92,3 +102,74 @@ def test_single_class_data_is_refused(tiny_model_dir):
     )
     with pytest.raises(ModelError, match="at least two classes"):
         fine_tune(tiny_model_dir, data, TINY_CONFIG)
+
+
+def test_max_length_is_the_90th_percentile_rounded_up_to_8_and_capped():
+    lengths = [10] * 9 + [300]  # the 90th percentile is 10 + 0.1 * 290 = 39
+    assert fitted_max_length(lengths, model_limit=512) == 40
+    assert fitted_max_length([5] * 10, model_limit=512) == 32  # at least 32
+    assert fitted_max_length([1000] * 10, model_limit=512) == 256  # at most 256
+    assert fitted_max_length([1000] * 10, model_limit=64) == 64  # what the model takes
+
+
+def test_tiny_data_trains_for_the_minimum_steps_at_its_own_length(tiny_model_dir):
+    # 9 texts of 3 words and 1 of 60: 5 and 62 tokens with [CLS] and [SEP].
+    texts = ["the good film"] * 9 + [" ".join(["film"] * 60)]
+    frame = pd.DataFrame({"text": texts * 2, "label": ["good", "bad"] * 10})
+    data = from_frame(frame, ColumnMapping(text="text", label="label"))
+    config = adapted_config(data, tiny_model_dir)
+    # 90th percentile: 5 + 0.1 * 57 = 10.7 -> 16 -> at least 32.
+    assert config.max_length == 32 and config.validation_share == 0.1
+    assert config.epochs == MIN_STEPS  # 20 examples: one batch an epoch
+    assert validation_rows(data.frame["label"], 0.1, seed=0) is None  # too small
+    reports = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", TrainingWarning)  # may not learn: no signal
+        folder = fine_tune(tiny_model_dir, data, progress=reports.append)
+    assert len(reports) == reports[-1].total_steps == MIN_STEPS
+    info = read_training_info(folder)
+    assert info["config"] == asdict(config)  # fine_tune's default is adapted_config
+    assert info["truncated_share"] == 0.1  # the 62-token texts
+    assert info["n_train"] == 20 and info["validation"]["on"] == "training"
+
+
+def test_validation_split_is_stratified_and_seeded():
+    labels = pd.Series(["a"] * 60 + ["b"] * 30)
+    train_rows, validation = validation_rows(labels, 0.1, seed=0)
+    assert sorted([*train_rows, *validation]) == list(range(90))
+    assert labels[validation].value_counts().to_dict() == {"a": 6, "b": 3}
+    again = validation_rows(labels, 0.1, seed=0)[1]
+    assert np.array_equal(validation, again)
+
+
+def test_a_model_that_predicts_one_class_is_flagged(tiny_model_dir):
+    """Identical texts with two labels: the trained model can only answer one."""
+    frame = pd.DataFrame({"text": ["the film"] * 60, "label": ["good", "bad"] * 30})
+    data = from_frame(frame, ColumnMapping(text="text", label="label"))
+    config = replace(adapted_config(data, tiny_model_dir), epochs=1)  # 2 steps
+    with pytest.warns(TrainingWarning) as caught:
+        folder = fine_tune(tiny_model_dir, data, config)
+    info = read_training_info(folder)
+    assert [str(warning.message) for warning in caught] == info["warnings"]
+    one_class, no_better = info["warnings"]
+    assert re.search("predicts '(good|bad)' for 100% of the 6 validation", one_class)
+    assert "no better than always predicting the most common class" in no_better
+    assert info["validation"]["on"] == "validation" and info["validation"]["n"] == 6
+    assert info["n_train"] == 54 and info["validation"]["top_predicted_share"] == 1.0
+    model = SequenceClassifier.from_pretrained(folder)
+    predicted = model.predict(["the film"] * 2 + ["great"], bf16=False).probas
+    assert len(set(predicted.argmax(1))) == 1
+
+
+def test_a_model_that_learns_is_not_flagged(tiny_model_dir):
+    data = from_frame(
+        pd.concat([tiny_data().frame] * 4), ColumnMapping(text="text", label="label")
+    )  # 80 examples, 40 a class: 4 of each held out
+    config = replace(adapted_config(data, tiny_model_dir), learning_rate=3e-3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", TrainingWarning)
+        folder = fine_tune(tiny_model_dir, data, config)
+    validation = read_training_info(folder)["validation"]
+    assert validation["n"] == 8 and validation["accuracy"] == 1.0
+    assert validation["majority_accuracy"] == 0.5
+    assert read_training_info(folder)["warnings"] == []

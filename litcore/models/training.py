@@ -4,22 +4,30 @@ Fast on CPU by three choices: length-bucketed batches (little padding), frozen
 embeddings (no gradient for the 30k-row table), and bf16 autocast where the CPU
 has it. The result is saved with ``save_pretrained`` in a cache folder keyed
 by (base model, dataset, hyper-parameters), so a later call only loads it.
+
+``adapted_config`` fits the defaults to the data (the CLI, the sidebar's
+"MiniLM fine-tuned on this data" and ``fine_tune(base, data)`` all use it): a
+max length from the texts' token lengths, enough optimiser steps for small
+data, and a validation split on which the best checkpoint is kept and the
+trained model is checked for having learnt nothing (``TrainingWarning``).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import math
 import shutil
 import time
+import warnings
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import torch
-from transformers import AutoModelForSequenceClassification, AutoTokenizer
+from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTokenizer
 
 from litcore.api.errors import ModelError
 from litcore.data.dataset import Dataset
@@ -30,10 +38,28 @@ from litcore.store.paths import cache_dir
 
 TRAINING_INFO = "lumen_training.json"
 
+# The rules of ``adapted_config``.
+MIN_STEPS = 100  # small data trains for more epochs until it gets this many steps
+LENGTH_QUANTILE = 0.9  # the max length covers this share of the texts...
+MAX_LENGTH_BOUNDS = (32, 256)  # ...rounded up to a multiple of 8, within these
+VALIDATION_SHARE = 0.1  # of each class, held out when that is >= 3 examples
+MIN_VALIDATION_PER_CLASS = 3
+ONE_CLASS_SHARE = 0.95  # a model predicting one class this often has collapsed
+
+
+class TrainingWarning(UserWarning):
+    """The trained model looks useless: one class for nearly everything, or no
+    better than always predicting the most common class."""
+
 
 @dataclass(frozen=True)
 class TrainConfig:
-    """Hyper-parameters; every field is part of the cache key."""
+    """Hyper-parameters; every field is part of the cache key.
+
+    ``validation_share`` > 0 holds that share of each class out of training,
+    keeps the checkpoint that scores best on it and checks the result; it
+    enters the key only when set, so models trained without it keep their keys.
+    """
 
     epochs: float = 1.0
     learning_rate: float = 1e-4
@@ -44,6 +70,7 @@ class TrainConfig:
     freeze_embeddings: bool = True
     dropout: float | None = None  # None keeps the base model's own dropout
     seed: int = 0
+    validation_share: float = 0.0
 
 
 @dataclass
@@ -85,12 +112,10 @@ def model_key(
     when set, so classifiers keep the keys they had.
     """
     labels = ",".join(data.labels)
-    parts = [
-        str(base),
-        data.fingerprint,
-        labels,
-        json.dumps(asdict(config), sort_keys=True),
-    ]
+    settings = asdict(config)
+    if not config.validation_share:
+        del settings["validation_share"]
+    parts = [str(base), data.fingerprint, labels, json.dumps(settings, sort_keys=True)]
     if target is not None:
         values = data.frame[target].to_numpy(dtype=np.float64).tobytes()
         parts += [f"regression target: {target}", hashlib.sha1(values).hexdigest()]
@@ -110,19 +135,104 @@ def read_training_info(model_dir: str | Path) -> dict | None:
     return json.loads(path.read_text()) if path.is_file() else None
 
 
+def fitted_max_length(token_lengths: list[int], model_limit: int) -> int:
+    """The ``LENGTH_QUANTILE`` of ``token_lengths`` rounded up to a multiple of 8,
+    within ``MAX_LENGTH_BOUNDS`` and at most ``model_limit``."""
+    quantile = float(np.quantile(token_lengths, LENGTH_QUANTILE))
+    low, high = MAX_LENGTH_BOUNDS
+    return min(max(8 * math.ceil(quantile / 8), low), high, model_limit)
+
+
+def validation_rows(
+    labels: pd.Series, share: float, seed: int
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """(training rows, validation rows): ``share`` of each class held out.
+
+    Returns:
+        None when ``share`` is 0 or some class is too small to give
+        ``MIN_VALIDATION_PER_CLASS`` examples.
+    """
+    counts = labels.value_counts()
+    if not share or counts.min() * share < MIN_VALIDATION_PER_CLASS:
+        return None
+    rng = np.random.default_rng(seed)
+    codes = labels.to_numpy()
+    held = [
+        rng.permutation(np.flatnonzero(codes == label))[: round(share * count)]
+        for label, count in counts.items()
+    ]
+    validation = np.sort(np.concatenate(held))
+    return np.setdiff1d(np.arange(len(labels)), validation), validation
+
+
+def adapted_config(
+    data: Dataset, base: str | Path, config: TrainConfig = TrainConfig()
+) -> TrainConfig:
+    """``config`` fitted to ``data``: the training defaults of the CLI, the
+    sidebar and ``fine_tune(base, data)``.
+
+    The max length covers most texts (``fitted_max_length`` of their token
+    lengths under ``base``'s tokenizer); epochs grow until training takes at
+    least ``MIN_STEPS`` optimiser steps; ``VALIDATION_SHARE`` of each class is
+    held out for checkpoint selection when the classes are large enough.
+
+    Raises:
+        ModelError: the base model cannot be loaded.
+    """
+    tokenizer, model_limit = _tokenizer_and_limit(str(base))
+    lengths = _token_lengths(tokenizer, data)
+    split = None
+    if data.has_labels:
+        split = validation_rows(data.frame["label"], VALIDATION_SHARE, config.seed)
+    n_train = len(data) if split is None else len(split[0])
+    steps_per_epoch = math.ceil(n_train / config.batch_size)
+    epochs = max(config.epochs, math.ceil(MIN_STEPS / steps_per_epoch * 100) / 100)
+    return replace(
+        config,
+        epochs=epochs,
+        max_length=fitted_max_length(lengths, model_limit),
+        validation_share=VALIDATION_SHARE,
+    )
+
+
+def _tokenizer_and_limit(base: str):
+    """``base``'s tokenizer and the most tokens its model takes."""
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(base)
+        positions = getattr(
+            AutoConfig.from_pretrained(base), "max_position_embeddings", None
+        )
+    except LOAD_ERRORS as error:
+        raise ModelError(f"Could not load base model '{base}': {error}") from error
+    limits = [positions, tokenizer.model_max_length, MAX_LENGTH_BOUNDS[1]]
+    return tokenizer, min(limit for limit in limits if limit)
+
+
+def _token_lengths(tokenizer, data: Dataset) -> list[int]:
+    """Each example's full token count, special tokens included."""
+    texts, texts_b = data.texts(), data.texts_b()
+    args = (list(texts),) if texts_b is None else (list(texts), list(texts_b))
+    encoded = tokenizer(*args, truncation=False, verbose=False)
+    return [len(ids) for ids in encoded["input_ids"]]
+
+
 def fine_tune(
     base: str | Path,
     data: Dataset,
-    config: TrainConfig = TrainConfig(),
+    config: TrainConfig | None = None,
     progress: ProgressFn | None = None,
     target: str | None = None,
 ) -> Path:
     """Fine-tunes ``base`` on ``data`` (text [, text_b], label); returns its folder.
 
     Cached: if this (base, data, config, target) was trained before, returns at
-    once.
+    once. The folder's ``lumen_training.json`` (``read_training_info``) holds
+    the settings, the truncated share and, with a validation split, the
+    validation figures and any warnings, which are also issued as
+    ``TrainingWarning``.
 
     Args:
+        config: None uses ``adapted_config(data, base)``.
         target: None trains a classifier on ``label``; a numeric column's name
             trains a one-output regression head on it (MSE loss).
 
@@ -131,10 +241,29 @@ def fine_tune(
             target column is missing or not numeric), or the base model cannot
             be loaded.
     """
-    head, targets, loss_of, finish = _training_head(data, target)
+    training_head = _training_head(data, target)
+    config = config or adapted_config(data, base)
     out_dir = trained_model_dir(str(base), data, config, target)
-    if (out_dir / TRAINING_INFO).is_file():
-        return out_dir
+    if not (out_dir / TRAINING_INFO).is_file():
+        trained = _train(base, data, config, training_head, progress, target)
+        _save(*trained, out_dir, str(base), data, config, target)
+    for message in read_training_info(out_dir).get("warnings", []):
+        warnings.warn(message, TrainingWarning, stacklevel=2)
+    return out_dir
+
+
+def _train(
+    base,
+    data: Dataset,
+    config: TrainConfig,
+    training_head,
+    progress: ProgressFn | None,
+    target: str | None,
+):
+    """(model, tokenizer, info): the model ``fine_tune`` saves, and what to say
+    about its training (``n_train``, ``truncated_share``, ``validation``,
+    ``warnings``, ``train_seconds``)."""
+    head, targets, loss_of, finish = training_head
     torch.manual_seed(config.seed)
     try:
         model = AutoModelForSequenceClassification.from_pretrained(
@@ -146,10 +275,26 @@ def fine_tune(
     wrapper = SequenceClassifier.wrap(model, tokenizer, str(base), config.max_length)
     if config.freeze_embeddings:
         model.get_input_embeddings().requires_grad_(False)
-    input_ids, type_ids, _ = wrapper.tokenize(data.texts(), data.texts_b())
-    batches = bucketed_batches(
-        [len(ids) for ids in input_ids], config.batch_size, config.epochs, config.seed
-    )
+    input_ids, type_ids, truncated = wrapper.tokenize(data.texts(), data.texts_b())
+    split = None
+    if target is None:
+        split = validation_rows(
+            data.frame["label"], config.validation_share, config.seed
+        )
+    train_rows = np.arange(len(data)) if split is None else split[0]
+    batches = [
+        train_rows[rows]
+        for rows in bucketed_batches(
+            [len(input_ids[i]) for i in train_rows],
+            config.batch_size,
+            config.epochs,
+            config.seed,
+        )
+    ]
+    checkpoints = None
+    if config.validation_share and target is None:
+        rows = train_rows if split is None else split[1]
+        checkpoints = _Checkpoints(wrapper, input_ids, type_ids, rows, targets[rows])
     optimizer = torch.optim.AdamW(
         [p for p in model.parameters() if p.requires_grad],
         lr=config.learning_rate,
@@ -170,12 +315,135 @@ def fine_tune(
         optimizer.step()
         schedule.step()
         optimizer.zero_grad(set_to_none=True)
+        if checkpoints and checkpoints.due(step, len(batches)):
+            checkpoints.evaluate(step)
         if progress:
             progress(TrainProgress(step, len(batches), loss.item(), _since(started)))
     model.eval()
+    info = {"n_train": len(train_rows), "truncated_share": round(truncated.mean(), 4)}
+    if checkpoints:
+        checkpoints.restore_best()
+        train_gold = targets[train_rows]
+        on = "training" if split is None else "validation"
+        info["validation"] = checkpoints.report(train_gold, data.labels, on)
+        info["warnings"] = info["validation"].pop("warnings")
     finish(model)
-    _save(model, tokenizer, out_dir, str(base), data, config, _since(started), target)
-    return out_dir
+    info["train_seconds"] = round(_since(started), 1)
+    return model, tokenizer, info
+
+
+class _Checkpoints:
+    """Scores the model on held-out rows during training; keeps the best weights.
+
+    Scores ``EVALUATIONS`` times, evenly spaced, by accuracy (ties: lower loss).
+    """
+
+    EVALUATIONS = 10
+
+    def __init__(self, wrapper, input_ids, type_ids, rows: np.ndarray, gold):
+        self.wrapper = wrapper
+        self.input_ids = [input_ids[i] for i in rows]
+        self.type_ids = [type_ids[i] for i in rows]
+        self.gold = gold  # <int64>[n_rows]
+        self.best_score: tuple[float, float] | None = None
+        self.best_state: dict[str, torch.Tensor] = {}
+        self.best_predicted = np.zeros(0, dtype=np.int64)
+        self.best_step = 0
+
+    def due(self, step: int, total_steps: int) -> bool:
+        """Whether ``step`` is one of the evenly spaced evaluation steps."""
+        evaluations = min(self.EVALUATIONS, total_steps)
+        return (
+            step * evaluations // total_steps > (step - 1) * evaluations // total_steps
+        )
+
+    def evaluate(self, step: int) -> None:
+        model = self.wrapper.model
+        model.eval()
+        predicted, losses = [], []
+        with torch.inference_mode(), autocast():
+            for start in range(0, len(self.gold), 64):
+                batch = self.wrapper.pad(
+                    self.input_ids[start : start + 64],
+                    self.type_ids[start : start + 64],
+                )
+                logits = self.wrapper.forward(batch).logits.float()
+                gold = torch.from_numpy(self.gold[start : start + 64])
+                losses.append(
+                    torch.nn.functional.cross_entropy(logits, gold, reduction="sum")
+                )
+                predicted.append(logits.argmax(-1).numpy())
+        model.train()
+        predicted_classes = np.concatenate(predicted)
+        accuracy = float((predicted_classes == self.gold).mean())
+        score = (accuracy, -float(sum(losses)) / len(self.gold))
+        if self.best_score is None or score > self.best_score:
+            self.best_score, self.best_step = score, step
+            self.best_predicted = predicted_classes
+            self.best_state = {
+                name: value.detach().clone()
+                for name, value in model.state_dict().items()
+            }
+
+    def restore_best(self) -> None:
+        self.wrapper.model.load_state_dict(self.best_state)
+
+    def report(self, train_gold: np.ndarray, labels, on: str) -> dict:
+        """The best checkpoint's figures on the held-out rows, and warnings."""
+        return validation_report(
+            self.best_predicted, self.gold, train_gold, list(labels), on
+        ) | {"best_step": self.best_step}
+
+
+def validation_report(
+    predicted: np.ndarray,
+    gold: np.ndarray,
+    train_gold: np.ndarray,
+    labels: list[str],
+    on: str = "validation",
+) -> dict:
+    """Accuracy against the majority class, and warnings for a useless model.
+
+    Args:
+        predicted: ``<int64>[n]`` predicted class indices.
+        gold: ``<int64>[n]`` gold class indices.
+        train_gold: ``<int64>[n_train]`` the training part's class indices (its
+            most common class is the majority baseline).
+        labels: class names by index.
+        on: what the rows are ("validation", or "training" without a split).
+
+    Returns:
+        ``on``, ``n``, ``accuracy``, ``majority_class``, ``majority_accuracy``,
+        ``top_predicted``, ``top_predicted_share`` and ``warnings`` (sentences).
+    """
+    majority = int(np.bincount(train_gold, minlength=len(labels)).argmax())
+    top = int(np.bincount(predicted, minlength=len(labels)).argmax())
+    accuracy = float((predicted == gold).mean())
+    majority_accuracy = float((gold == majority).mean())
+    top_share = float((predicted == top).mean())
+    found = []
+    if top_share >= ONE_CLASS_SHARE:
+        found.append(
+            f"The trained model predicts '{labels[top]}' for {top_share:.0%} of the "
+            f"{len(gold)} {on} examples: it has not learnt to tell the classes "
+            "apart. Try more labelled examples or more epochs."
+        )
+    if accuracy <= majority_accuracy:
+        found.append(
+            f"The trained model's {on} accuracy ({accuracy:.1%}) is no better than "
+            f"always predicting the most common class, '{labels[majority]}' "
+            f"({majority_accuracy:.1%})."
+        )
+    return {
+        "on": on,
+        "n": len(gold),
+        "accuracy": round(accuracy, 4),
+        "majority_class": labels[majority],
+        "majority_accuracy": round(majority_accuracy, 4),
+        "top_predicted": labels[top],
+        "top_predicted_share": round(top_share, 4),
+        "warnings": found,
+    }
 
 
 def _training_head(data: Dataset, target: str | None):
@@ -306,9 +574,13 @@ def _since(started: float) -> float:
 
 
 def _save(
-    model, tokenizer, out_dir: Path, base: str, data: Dataset, config, seconds, target
+    model, tokenizer, info, out_dir: Path, base: str, data: Dataset, config, target
 ):
-    """Saves to a temp folder, then renames: a crash never leaves a half model."""
+    """Saves to a temp folder, then renames: a crash never leaves a half model.
+
+    ``info`` (``n_train``, ``train_seconds``, ...) goes into ``TRAINING_INFO``
+    with the settings.
+    """
     partial = out_dir.with_name(out_dir.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)
     model.save_pretrained(partial)
@@ -316,12 +588,10 @@ def _save(
     info = {
         "base_model": base,
         "dataset": data.name,
-        "n_train": len(data),
         "labels": list(data.labels),
         "config": asdict(config),
-        "train_seconds": round(seconds, 1),
         "bf16": bf16_supported(),
-    }
+    } | info
     if target is not None:
         info["regression_target"] = target
     (partial / TRAINING_INFO).write_text(json.dumps(info, indent=1))
