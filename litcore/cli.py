@@ -1,13 +1,13 @@
-"""``python -m litcore``: prepare the demo, train a classifier, predict a file."""
+"""``lumen-nlp`` (or ``python -m litcore``): prepare the demo, train a classifier,
+predict a file, serve the app."""
 
 from __future__ import annotations
 
 import argparse
 import json
-import shutil
+import os
 import sys
-import warnings
-from dataclasses import asdict, replace
+from collections.abc import Mapping
 from pathlib import Path
 
 from tqdm import tqdm
@@ -18,17 +18,17 @@ from litcore.data.demo import DEMOS
 from litcore.data.loading import read_path
 from litcore.models.classifier import SequenceClassifier
 from litcore.models.training import (
-    LENGTH_QUANTILE,
-    MAX_LENGTH_BOUNDS,
-    MIN_STEPS,
-    TRAINING_INFO,
     TrainConfig,
-    TrainingWarning,
     TrainProgress,
-    adapted_config,
     base_model_dir,
     fine_tune,
-    read_training_info,
+)
+from litcore.session.startup import (
+    PUBLIC_VARIABLE,
+    add_source_arguments,
+    app_script,
+    parse_startup,
+    source_flags,
 )
 from litcore.store.predictions import PredictionStore
 
@@ -70,35 +70,18 @@ def _load_labelled(args):
 
 
 def _train(args, bars: _Bars) -> dict:
+    data = _load_labelled(args)
+    config = TrainConfig(
+        epochs=args.epochs, learning_rate=args.lr, max_length=args.max_length
+    )
+    model_dir = fine_tune(args.base or base_model_dir(), data, config, bars.train)
     out = Path(args.out)
     if out.exists() and any(out.iterdir()):
         raise LumenError(f"{out} exists and is not empty; choose a new --out folder.")
-    data = _load_labelled(args)
-    base = args.base or base_model_dir()
-    config = adapted_config(data, base, TrainConfig(learning_rate=args.lr))
-    given = {"epochs": args.epochs, "max_length": args.max_length}
-    config = replace(config, **{k: v for k, v in given.items() if v is not None})
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", TrainingWarning)  # printed below instead
-        model_dir = fine_tune(base, data, config, bars.train)
-    info = read_training_info(model_dir)
-    bars.close()
-    for message in info.get("warnings", []):
-        print(f"warning: {message}", file=sys.stderr)
     model = SequenceClassifier.from_pretrained(model_dir)
     model.model.save_pretrained(out)
     model.tokenizer.save_pretrained(out)
-    shutil.copy(model_dir / TRAINING_INFO, out / TRAINING_INFO)
-    return {
-        "model_dir": str(out),
-        "n_train": len(data),
-        "labels": list(model.labels),
-        "config": asdict(config),
-        "n_trained_on": info["n_train"],
-        "truncated_share": info["truncated_share"],
-        "validation": info.get("validation"),
-        "warnings": info.get("warnings", []),
-    }
+    return {"model_dir": str(out), "n_train": len(data), "labels": list(model.labels)}
 
 
 def _predict(args, bars: _Bars) -> dict | None:
@@ -136,16 +119,54 @@ def _predict(args, bars: _Bars) -> dict | None:
     return {k: round(v, 4) for k, v in report.headline.items()} | {"n": report.n}
 
 
+def _port(value: str) -> int:
+    """A TCP port number (an argparse type)."""
+    if not value.isdigit() or not 0 < int(value) < 65536:
+        raise argparse.ArgumentTypeError(f"not a port number (1 to 65535): '{value}'")
+    return int(value)
+
+
+def serve_command(
+    args: argparse.Namespace, environ: Mapping[str, str]
+) -> tuple[list[str], dict[str, str]]:
+    """The command line and environment of the server ``serve`` starts:
+    ``streamlit run app.py --server.port N -- <the source flags>``.
+
+    Raises:
+        StartupError: a bad source flag or ``LUMEN_*`` variable, found here
+            before the server starts.
+    """
+    flags = source_flags(vars(args))
+    parse_startup(flags, environ)
+    command = [sys.executable, "-m", "streamlit", "run", str(app_script())]
+    command += ["--server.port", str(args.port), "--", *flags]
+    env = dict(environ)
+    if args.public:
+        env[PUBLIC_VARIABLE] = "1"
+    return command, env
+
+
+def _serve(args, bars: _Bars) -> None:
+    """Becomes the Streamlit server (so Ctrl-C and its exit code are its own)."""
+    command, env = serve_command(args, os.environ)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execve(command[0], command, env)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m litcore", description=__doc__)
+    parser = argparse.ArgumentParser(prog="lumen-nlp", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     demo = commands.add_parser(
         "prepare-demo", help="prepare a built-in dataset and model"
     )
     demo.add_argument("--dataset", choices=list(DEMOS), default="movies")
     demo.set_defaults(run=_prepare_demo)
-    for name, run in (("train", _train), ("predict", _predict)):
-        command = commands.add_parser(name)
+    for name, run, about in (
+        ("train", _train, "fine-tune a classifier on a labelled file"),
+        ("predict", _predict, "predict a file (and score it, given labels)"),
+    ):
+        command = commands.add_parser(name, help=about)
         command.add_argument("--data", required=True, help="CSV, TSV, JSONL or Parquet")
         command.add_argument("--text", required=True, help="text column")
         command.add_argument("--text-b", help="second text column (sentence pairs)")
@@ -154,25 +175,28 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "train":
             command.add_argument("--label", required=True, help="label column")
             command.add_argument("--base", help="base model folder or hub id")
-            command.add_argument(
-                "--epochs",
-                type=float,
-                help=f"default: 1, or more to reach {MIN_STEPS} optimiser steps",
-            )
-            command.add_argument(
-                "--lr", type=float, default=TrainConfig().learning_rate
-            )
-            command.add_argument(
-                "--max-length",
-                type=int,
-                help=f"default: covers {LENGTH_QUANTILE:.0%}% of the texts "
-                f"({MAX_LENGTH_BOUNDS[0]} to {MAX_LENGTH_BOUNDS[1]} tokens)",
-            )
+            command.add_argument("--epochs", type=float, default=1.0)
+            command.add_argument("--lr", type=float, default=1e-4)
+            command.add_argument("--max-length", type=int, default=64)
         else:
             command.add_argument(
                 "--model", required=True, help="classifier folder or hub id"
             )
             command.add_argument("--label", help="gold label column, for metrics")
+    serve = commands.add_parser(
+        "serve",
+        help="start the app, opening the data and model given",
+        description="Starts the app (streamlit run app.py). The source flags "
+        "can come from the LUMEN_* variables too; a flag wins.",
+    )
+    add_source_arguments(serve)
+    serve.add_argument("--port", type=_port, default=8501, help="default: 8501")
+    serve.add_argument(
+        "--public",
+        action="store_true",
+        help=f"serve in public mode (sets ${PUBLIC_VARIABLE}=1 for the app)",
+    )
+    serve.set_defaults(run=_serve)
     return parser
 
 

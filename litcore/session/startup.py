@@ -30,16 +30,24 @@ ENVIRONMENT = {
     "model": "LUMEN_MODEL",
     "revision": "LUMEN_REVISION",
 }
-_HELP = {
-    "data": "CSV, TSV, JSONL or Parquet file, a save_to_disk folder, or "
-    "hf:NAME[:SPLIT][@REVISION] (a Hugging Face dataset)",
-    "text": "the data's text column",
-    "text_b": "its second text column (sentence pairs)",
-    "label": "its label column",
-    "metadata": "its metadata columns, comma-separated (A,B)",
-    "model": "classifier folder or hub id (default: MiniLM fine-tuned on the "
-    "data's labels)",
-    "revision": "the model's branch, tag or commit on the hub",
+# Set to 1 for a server in public mode (``lumen-nlp serve --public``).
+PUBLIC_VARIABLE = "LUMEN_PUBLIC"
+# Each setting's metavar and help, for ``--help``.
+_USAGE = {
+    "data": (
+        "PATH",
+        "CSV, TSV, JSONL or Parquet file, a save_to_disk folder, or "
+        "hf:NAME[:SPLIT][@REVISION] (a Hugging Face dataset)",
+    ),
+    "text": ("COL", "the data's text column"),
+    "text_b": ("COL", "its second text column (sentence pairs)"),
+    "label": ("COL", "its label column"),
+    "metadata": ("A,B", "its metadata columns, comma-separated"),
+    "model": (
+        "PATH_OR_HUB_ID",
+        "classifier folder or hub id (default: MiniLM fine-tuned on the data's labels)",
+    ),
+    "revision": ("REV", "the model's branch, tag or commit on the hub"),
 }
 
 
@@ -62,8 +70,9 @@ def flag(dest: str) -> str:
 def add_source_arguments(parser: argparse.ArgumentParser) -> None:
     """Adds the startup flags (``--data``, ``--text``, ...) to ``parser``."""
     for dest, variable in ENVIRONMENT.items():
+        metavar, about = _USAGE[dest]
         parser.add_argument(
-            flag(dest), dest=dest, help=f"{_HELP[dest]}; or ${variable}"
+            flag(dest), dest=dest, metavar=metavar, help=f"{about}; or ${variable}"
         )
 
 
