@@ -6,8 +6,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import sys
+import warnings
 from collections.abc import Mapping
+from dataclasses import asdict, replace
 from pathlib import Path
 
 from tqdm import tqdm
@@ -18,10 +21,17 @@ from litcore.data.demo import DEMOS
 from litcore.data.loading import read_path
 from litcore.models.classifier import SequenceClassifier
 from litcore.models.training import (
+    LENGTH_QUANTILE,
+    MAX_LENGTH_BOUNDS,
+    MIN_STEPS,
+    TRAINING_INFO,
     TrainConfig,
+    TrainingWarning,
     TrainProgress,
+    adapted_config,
     base_model_dir,
     fine_tune,
+    read_training_info,
 )
 from litcore.session.startup import (
     PUBLIC_VARIABLE,
@@ -70,18 +80,35 @@ def _load_labelled(args):
 
 
 def _train(args, bars: _Bars) -> dict:
-    data = _load_labelled(args)
-    config = TrainConfig(
-        epochs=args.epochs, learning_rate=args.lr, max_length=args.max_length
-    )
-    model_dir = fine_tune(args.base or base_model_dir(), data, config, bars.train)
     out = Path(args.out)
     if out.exists() and any(out.iterdir()):
         raise LumenError(f"{out} exists and is not empty; choose a new --out folder.")
+    data = _load_labelled(args)
+    base = args.base or base_model_dir()
+    config = adapted_config(data, base, TrainConfig(learning_rate=args.lr))
+    given = {"epochs": args.epochs, "max_length": args.max_length}
+    config = replace(config, **{k: v for k, v in given.items() if v is not None})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", TrainingWarning)  # printed below instead
+        model_dir = fine_tune(base, data, config, bars.train)
+    info = read_training_info(model_dir)
+    bars.close()
+    for message in info.get("warnings", []):
+        print(f"warning: {message}", file=sys.stderr)
     model = SequenceClassifier.from_pretrained(model_dir)
     model.model.save_pretrained(out)
     model.tokenizer.save_pretrained(out)
-    return {"model_dir": str(out), "n_train": len(data), "labels": list(model.labels)}
+    shutil.copy(model_dir / TRAINING_INFO, out / TRAINING_INFO)
+    return {
+        "model_dir": str(out),
+        "n_train": len(data),
+        "labels": list(model.labels),
+        "config": asdict(config),
+        "n_trained_on": info["n_train"],
+        "truncated_share": info["truncated_share"],
+        "validation": info.get("validation"),
+        "warnings": info.get("warnings", []),
+    }
 
 
 def _predict(args, bars: _Bars) -> dict | None:
@@ -175,9 +202,20 @@ def build_parser() -> argparse.ArgumentParser:
         if name == "train":
             command.add_argument("--label", required=True, help="label column")
             command.add_argument("--base", help="base model folder or hub id")
-            command.add_argument("--epochs", type=float, default=1.0)
-            command.add_argument("--lr", type=float, default=1e-4)
-            command.add_argument("--max-length", type=int, default=64)
+            command.add_argument(
+                "--epochs",
+                type=float,
+                help=f"default: 1, or more to reach {MIN_STEPS} optimiser steps",
+            )
+            command.add_argument(
+                "--lr", type=float, default=TrainConfig().learning_rate
+            )
+            command.add_argument(
+                "--max-length",
+                type=int,
+                help=f"default: covers {LENGTH_QUANTILE:.0%}% of the texts "
+                f"({MAX_LENGTH_BOUNDS[0]} to {MAX_LENGTH_BOUNDS[1]} tokens)",
+            )
         else:
             command.add_argument(
                 "--model", required=True, help="classifier folder or hub id"

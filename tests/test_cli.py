@@ -49,10 +49,17 @@ def test_train_then_predict(reviews_csv, tiny_model_dir, tmp_path):
         str(out_model),
     )
     assert trained.returncode == 0, trained.stderr
-    assert json.loads(trained.stdout.strip().splitlines()[-1])["labels"] == [
-        "bad",
-        "good",
-    ]
+    summary = json.loads(trained.stdout.strip().splitlines()[-1])
+    assert summary["labels"] == ["bad", "good"]
+    # --epochs as given; the max length from the data (5 tokens: the minimum, 32);
+    # 8 examples a class are too few to hold 10% out, so it checks on training.
+    assert summary["config"]["epochs"] == 2 and summary["config"]["max_length"] == 32
+    assert summary["n_train"] == summary["n_trained_on"] == 16
+    assert summary["truncated_share"] == 0.0
+    assert summary["validation"]["on"] == "training"
+    assert isinstance(summary["warnings"], list)
+    saved = json.loads((out_model / "lumen_training.json").read_text())
+    assert saved["config"] == summary["config"]
     out_file = tmp_path / "predictions.parquet"
     predicted = run_cli(
         "predict",
@@ -80,6 +87,26 @@ def test_train_then_predict(reviews_csv, tiny_model_dir, tmp_path):
         "p_good",
     ]
     assert ((table["p_bad"] + table["p_good"]).round(5) == 1).all()
+
+
+def test_train_warns_when_the_model_predicts_one_class(tiny_model_dir, tmp_path):
+    """Identical texts with two labels: the model can only answer one class."""
+    data = tmp_path / "same.csv"
+    pd.DataFrame({"text": ["the film"] * 60, "y": ["good", "bad"] * 30}).to_csv(
+        data, index=False
+    )
+    trained = run_cli(
+        "train",
+        *("--data", str(data), "--text", "text", "--label", "y"),
+        *("--base", str(tiny_model_dir), "--epochs", "1"),
+        *("--out", str(tmp_path / "model")),
+    )
+    assert trained.returncode == 0, trained.stderr
+    summary = json.loads(trained.stdout.strip().splitlines()[-1])
+    assert summary["validation"]["n"] == 6 and summary["n_trained_on"] == 54
+    assert "for 100% of the 6 validation examples" in summary["warnings"][0]
+    warned = [line for line in trained.stderr.splitlines() if line.startswith("warn")]
+    assert warned == [f"warning: {message}" for message in summary["warnings"]]
 
 
 def test_predict_without_labels_writes_csv(reviews_csv, tiny_model_dir, tmp_path):

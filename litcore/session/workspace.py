@@ -18,6 +18,7 @@ from litcore.models.classifier import SequenceClassifier
 from litcore.models.regressor import Regressor
 from litcore.models.training import (
     TrainConfig,
+    adapted_config,
     base_model_dir,
     read_training_info,
     trained_model_dir,
@@ -138,14 +139,25 @@ def _fine_tuned(
 
 
 def _model_dir(
-    source: str, train: Dataset | None, loaders: Loaders, progress: SessionProgress
+    source: str,
+    train: Dataset | None,
+    loaders: Loaders,
+    progress: SessionProgress,
+    on_demo: bool,
 ) -> str:
-    """The folder of ``source``; fine-tunes MiniLM first for the built-in sources."""
+    """The folder of ``source``; fine-tunes MiniLM first for the built-in sources.
+
+    The demo's recipes (``TRAIN_CONFIGS``) train on the demo data; on a user's
+    data, ``DEMO_MODEL`` follows ``adapted_config``, as the CLI and
+    ``fine_tune`` do.
+    """
     if source not in TRAIN_CONFIGS:
         return source
     if train is None or not train.has_labels:
         raise ModelError("Training a model needs labelled data: map a label column.")
     config = TRAIN_CONFIGS[source]
+    if source == DEMO_MODEL and not on_demo:
+        config = adapted_config(train, base_model_dir())
     status = f"Fine-tuning MiniLM on this data (seed {config.seed})…"
     return _fine_tuned(train, config, status, loaders, progress)
 
@@ -163,7 +175,9 @@ def _model_b(
         ComparisonError: it cannot be loaded, trained, or has other classes.
     """
     try:
-        model_b_dir = _model_dir(choice.compare_source, train, loaders, progress)
+        model_b_dir = _model_dir(
+            choice.compare_source, train, loaders, progress, choice.is_demo
+        )
         model_b = loaders.load_model(
             model_b_dir, choice.compare_trust_remote_code, None
         )
@@ -264,7 +278,9 @@ def build_workspace(
     loaders = loaders or plain_loaders()
     data, train = _data_for(choice, loaders)
     data = relabel(data, dict(choice.label_map))
-    model_dir = _model_dir(choice.model_source, train, loaders, progress)
+    model_dir = _model_dir(
+        choice.model_source, train, loaders, progress, choice.is_demo
+    )
     revision = None if choice.model_source in TRAIN_CONFIGS else choice.revision
     model = loaders.load_model(model_dir, choice.trust_remote_code, revision)
     frame = _predicted(model, data, loaders, progress, "Predicting")
