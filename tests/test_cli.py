@@ -254,24 +254,11 @@ def test_pyproject_packages_every_litcore_package():
 def test_an_installed_wheel_has_the_app_and_the_command(tmp_path):
     """``pip wheel`` then an install into a fresh venv (reusing this Python's
     packages): ``lumen-nlp --help`` runs and ``serve`` finds the wheel's app.py."""
-    import shutil
     import zipfile
 
-    source = tmp_path / "source"
-    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
-    for name in ("litcore", "pages", ".streamlit"):
-        shutil.copytree(REPO / name, source / name, ignore=ignore)
-    for name in ("pyproject.toml", "requirements.txt", "README.md", "app.py"):
-        shutil.copy(REPO / name, source / name)
-    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q"]
-    built = subprocess.run(
-        [*pip, "wheel", "--no-deps", "--no-build-isolation", "-w", tmp_path, source],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert built.returncode == 0, built.stderr
-    (wheel,) = tmp_path.glob("lumen_nlp-*.whl")
+    from installed import build_wheel, install_in_venv
+
+    wheel = build_wheel(tmp_path)
     names = set(zipfile.ZipFile(wheel).namelist())
     assert {
         "litcore/app/app.py",
@@ -279,27 +266,14 @@ def test_an_installed_wheel_has_the_app_and_the_command(tmp_path):
         "litcore/app/.streamlit/config.toml",
         "litcore/generators/lexicons/negation.json",
     } <= names
-    venv = tmp_path / "venv"
-    subprocess.run(
-        [sys.executable, "-m", "venv", "--without-pip", "--system-site-packages", venv],
-        check=True,
-        timeout=120,
-    )
-    python = venv / "bin" / "python"
-    installed = subprocess.run(
-        [*pip, "--python", python, "install", "--no-deps", wheel],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert installed.returncode == 0, installed.stderr
+    bin_folder = install_in_venv(wheel, tmp_path / "venv")
     elsewhere = {"cwd": tmp_path, "capture_output": True, "text": True, "timeout": 120}
-    helped = subprocess.run([venv / "bin" / "lumen-nlp", "--help"], **elsewhere)
+    helped = subprocess.run([bin_folder / "lumen-nlp", "--help"], **elsewhere)
     assert helped.returncode == 0 and "serve" in helped.stdout, helped.stderr
     script = "from litcore.session.startup import app_script; print(app_script())"
-    found = subprocess.run([python, "-c", script], **elsewhere)
+    found = subprocess.run([bin_folder / "python", "-c", script], **elsewhere)
     app = Path(found.stdout.strip())
-    assert app.parent == venv / "lib" / f"python3.{sys.version_info.minor}" / (
-        "site-packages/litcore/app"
+    assert app.parent == tmp_path / "venv" / "lib" / (
+        f"python3.{sys.version_info.minor}/site-packages/litcore/app"
     ), found.stderr
     assert (app.parent / "pages" / "overview.py").is_file()

@@ -1,0 +1,43 @@
+"""The package built as a wheel and installed into a fresh virtual environment
+that reuses this Python's packages (``--system-site-packages``, ``--no-deps``)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+# What ``pip wheel`` reads: the package, the app, and the metadata's files.
+SOURCES = ("litcore", "pages", ".streamlit", "pyproject.toml", "requirements.txt",
+           "README.md", "app.py")  # fmt: skip
+PIP = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q"]
+
+
+def build_wheel(folder: Path) -> Path:
+    """``pip wheel`` of a copy of the sources (no build folder in the checkout)."""
+    source = folder / "source"
+    for name in SOURCES:
+        if (REPO / name).is_dir():
+            ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+            shutil.copytree(REPO / name, source / name, ignore=ignore)
+        else:
+            shutil.copy(REPO / name, source / name)
+    command = [*PIP, "wheel", "--no-deps", "--no-build-isolation", "-w", folder]
+    subprocess.run([*command, source], check=True, capture_output=True, timeout=300)
+    (wheel,) = folder.glob("lumen_nlp-*.whl")
+    return wheel
+
+
+def install_in_venv(wheel: Path, venv: Path) -> Path:
+    """Installs ``wheel`` into a new venv at ``venv``; returns its bin folder."""
+    subprocess.run(
+        [sys.executable, "-m", "venv", "--without-pip", "--system-site-packages", venv],
+        check=True,
+        timeout=120,
+    )
+    python = venv / "bin" / "python"
+    command = [*PIP, "--python", python, "install", "--no-deps", wheel]
+    subprocess.run(command, check=True, capture_output=True, timeout=300)
+    return venv / "bin"
