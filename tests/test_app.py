@@ -215,8 +215,13 @@ def test_own_file_and_model_with_unknown_labels_and_mapping(app, tmp_path):
     assert workspace.unknown_labels == ["neutral"]
 
 
-def test_train_a_model_on_my_file(app, tmp_path):
-    """A labelled file and no model: MiniLM is fine-tuned on 80%, shown on 20%."""
+def test_train_a_model_on_my_file(app, tmp_path, monkeypatch):
+    """A labelled file and no model: MiniLM is fine-tuned on 80%, shown on 20%.
+
+    A cheap recipe (3 optimiser steps, not the 100 small data gets): this tests
+    the flow; tests/test_training.py tests the minimum.
+    """
+    monkeypatch.setattr("litcore.models.training.MIN_STEPS", 3)
     path = tmp_path / "mine.jsonl"
     rows = [
         {"sentence": f"film number {i} was {w}", "y": w}
