@@ -113,8 +113,13 @@ def test_the_editor_shows_the_heads_score_before_and_after(two_heads):
     assert labels.count("Predicted rating (regression head)") == 2
 
 
-def test_minilm_is_fine_tuned_on_a_column_of_my_file(app, tmp_path):
-    """Own data, MiniLM trained on it, then a MiniLM regression head on a column."""
+def test_minilm_is_fine_tuned_on_a_column_of_my_file(app, tmp_path, monkeypatch):
+    """Own data, MiniLM trained on it, then a MiniLM regression head on a column.
+
+    The classifier trains with a cheap recipe (3 optimiser steps, not the 100 small
+    data gets): this tests the flow.
+    """
+    monkeypatch.setattr("litcore.models.training.MIN_STEPS", 3)
     path = tmp_path / "mine.csv"
     rows = [
         {"sentence": f"film number {i} was {w}", "y": w, "stars": s + i / 10}
