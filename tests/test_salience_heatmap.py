@@ -118,3 +118,14 @@ def test_maps_compared_side_by_side_share_one_scale():
     assert "+1" in html  # the legend shows the shared scale, not this map's 0.5
     alone = token_heatmap_html(before, True, "pos")
     assert f"background-color:rgba({','.join(map(str, TOWARD))},1.000)" in alone
+
+
+def test_hostile_text_stays_text_on_a_shared_scale():
+    """The editor's before/after maps: hostile tokens and label, one shared scale."""
+    before = pd.DataFrame({"token": HOSTILE, "score": [0.5, -0.25, 0.125]})
+    after = pd.DataFrame({"token": ["<script>x</script>"], "score": [1.0]})
+    scale = heatmap_scale(before, after)
+    for table in (before, after):
+        html = token_heatmap_html(table, True, "<script>pos</script>", scale=scale)
+        assert "<script" not in html and "<img" not in html
+        assert "&lt;script&gt;" in html
