@@ -21,7 +21,12 @@ from transformers import AutoModelForSequenceClassification, AutoTokenizer
 from litcore.api import types
 from litcore.api.errors import ModelError, WrongTaskError
 from litcore.models import precision
-from litcore.models.hf_loading import config_fingerprint, load_config, load_pretrained
+from litcore.models.hf_loading import (
+    config_fingerprint,
+    load_config,
+    load_pretrained,
+    trained_max_length,
+)
 from litcore.models.twins import cls_only_twin
 
 transformers.logging.set_verbosity_error()
@@ -112,7 +117,7 @@ class SequenceClassifier:
     def from_pretrained(
         cls,
         name_or_path: str | Path,
-        max_length: int = DEFAULT_MAX_LENGTH,
+        max_length: int | None = None,
         trust_remote_code: bool = False,
         revision: str | None = None,
     ) -> SequenceClassifier:
@@ -120,16 +125,21 @@ class SequenceClassifier:
 
         Args:
             name_or_path: a local folder or a hub id.
-            max_length: the longest input in tokens (the model's limit caps it).
+            max_length: the longest input in tokens (the model's limit caps it);
+                None: the length a Lumen-trained model was fine-tuned with (its
+                ``lumen_training.json``), else ``DEFAULT_MAX_LENGTH``.
             trust_remote_code: passed to Hugging Face; off unless the user opts in.
             revision: a branch, tag or commit on the hub, for the config, the
                 tokenizer and the weights (a local folder ignores it).
 
         Raises:
-            ModelError: not found, or not a sequence classifier.
+            ModelError: not found, not a sequence classifier, or a damaged
+                ``lumen_training.json``.
         """
         source = str(name_or_path)
         config = load_config(source, trust_remote_code, revision)
+        if max_length is None:
+            max_length = trained_max_length(source) or DEFAULT_MAX_LENGTH
         architectures = getattr(config, "architectures", None) or []
         if not any(a.endswith("ForSequenceClassification") for a in architectures):
             kind = ", ".join(architectures) or config.model_type

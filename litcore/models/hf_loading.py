@@ -20,10 +20,13 @@ from transformers.models.auto.modeling_auto import (
 )
 
 from litcore.api.errors import ModelError
+from litcore.session import policy
 
 transformers.logging.set_verbosity_error()
 # What a missing, unreadable or mismatched weights file raises while loading.
 LOAD_ERRORS = (OSError, ValueError, SafetensorError)
+# What ``litcore.models.training`` writes beside a model it fine-tuned.
+TRAINING_INFO = "lumen_training.json"
 # Bumped when batch predictions change for the same weights (v2: the bf16 copy's
 # softmax in fp32), so that predictions stored by older code are made again.
 INFERENCE_VERSION = 2
@@ -34,21 +37,56 @@ def load_config(
 ):
     """The Hugging Face config of ``source`` (a folder or a hub id).
 
+    It is the first file read of any model, so the server's policy checks a
+    hub model's size here, before anything is downloaded.
+
     Args:
+        trust_remote_code: honoured only outside public mode.
         revision: a branch, tag or commit on the hub (a local folder ignores it).
 
     Raises:
         ModelError: no config there; the message says what to give instead.
+        PolicyError: public mode refuses to download it.
     """
+    rules = policy.active()
+    rules.check_download(source, revision)
     try:
         return AutoConfig.from_pretrained(
-            source, trust_remote_code=trust_remote_code, revision=revision
+            source,
+            trust_remote_code=trust_remote_code and rules.remote_code_allowed,
+            revision=revision,
         )
     except (OSError, ValueError) as error:
         raise ModelError(
             f"Could not load a model from '{source}': {str(error).splitlines()[0]} "
             "Give a folder with config.json, or a hub id (online)."
         ) from error
+
+
+def trained_max_length(source: str) -> int | None:
+    """The max length a Lumen-trained model was fine-tuned with (``config.max_length``
+    in its ``TRAINING_INFO``), or None: not a local folder, or not trained by Lumen.
+
+    Raises:
+        ModelError: the file is there but is not what the trainer writes.
+    """
+    path = Path(source) / TRAINING_INFO
+    if not path.is_file():
+        return None
+    try:
+        max_length = json.loads(path.read_text(encoding="utf-8"))["config"][
+            "max_length"
+        ]
+    except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError) as error:
+        raise ModelError(
+            f"'{path}' is not a Lumen training summary (no config.max_length); "
+            "fix or delete it to open the model with its own limit."
+        ) from error
+    if isinstance(max_length, bool) or not isinstance(max_length, int):
+        raise ModelError(f"'{path}': config.max_length must be a whole number.")
+    if max_length < 1:
+        raise ModelError(f"'{path}': config.max_length must be 1 or more.")
+    return max_length
 
 
 def load_pretrained(
@@ -59,9 +97,12 @@ def load_pretrained(
 ):
     """``auto_class.from_pretrained(source, revision=)`` (a model or a tokenizer).
 
+    ``trust_remote_code`` is honoured only outside public mode.
+
     Raises:
         ModelError: its files are missing, unreadable or do not match the config.
     """
+    trust_remote_code = trust_remote_code and policy.active().remote_code_allowed
     try:
         return auto_class.from_pretrained(
             source, trust_remote_code=trust_remote_code, revision=revision

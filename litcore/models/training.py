@@ -32,11 +32,9 @@ from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTok
 from litcore.api.errors import ModelError
 from litcore.data.dataset import Dataset
 from litcore.models.classifier import SequenceClassifier
-from litcore.models.hf_loading import LOAD_ERRORS
+from litcore.models.hf_loading import LOAD_ERRORS, TRAINING_INFO
 from litcore.models.precision import autocast, bf16_supported
 from litcore.store.paths import cache_dir
-
-TRAINING_INFO = "lumen_training.json"
 
 # The rules of ``adapted_config``.
 MIN_STEPS = 100  # small data trains for more epochs until it gets this many steps
