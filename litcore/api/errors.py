@@ -28,3 +28,7 @@ class WrongTaskError(ModelError):
     def __init__(self, message: str, task: str) -> None:
         super().__init__(message)
         self.task = task
+
+
+class PolicyError(LumenError):
+    """Something this server's policy (public mode) does not allow a visitor."""

@@ -6,7 +6,7 @@ prints, a test or a notebook passes ``SILENT``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import Protocol
 
@@ -25,6 +25,10 @@ class SessionProgress(Protocol):
         """While fine-tuning: yields a callback that takes the training
         progress; ``status`` says what trains."""
 
+    def queued(self) -> AbstractContextManager[Callable[[int], None]]:
+        """While waiting for the server's training queue: yields a callback that
+        takes the number of jobs ahead (0: the job starts)."""
+
 
 class Silent:
     """Progress that reports nothing."""
@@ -36,6 +40,10 @@ class Silent:
     @contextmanager
     def training(self, status: str) -> Iterator[TrainProgressFn]:
         yield lambda progress: None
+
+    @contextmanager
+    def queued(self) -> Iterator[Callable[[int], None]]:
+        yield lambda ahead: None
 
 
 SILENT = Silent()

@@ -11,6 +11,7 @@ one-line reason.
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -19,6 +20,8 @@ from litcore.api.errors import LumenError
 from litcore.data.dataset import ColumnMapping
 from litcore.data.loading import check_source, source_name
 from litcore.session.choice import DEMO_MODEL, SourceChoice
+from litcore.session.policy import PUBLIC_VARIABLE as PUBLIC_VARIABLE  # for the CLI
+from litcore.session.policy import Policy
 
 # Each startup setting (its argparse dest) -> the variable that gives it too.
 ENVIRONMENT = {
@@ -30,8 +33,6 @@ ENVIRONMENT = {
     "model": "LUMEN_MODEL",
     "revision": "LUMEN_REVISION",
 }
-# Set to 1 for a server in public mode (``lumen-nlp serve --public``).
-PUBLIC_VARIABLE = "LUMEN_PUBLIC"
 # Each setting's metavar and help, for ``--help``.
 _USAGE = {
     "data": (
@@ -145,8 +146,13 @@ def parse_startup(
     Raises:
         StartupError: an unknown flag, a setting that needs another, a data
             file that is missing, unreadable or of an unknown type, a model
-            folder that is missing; the message is one line.
+            folder that is missing, a bad public-mode variable
+            (``litcore.session.policy``); the message is one line.
     """
+    try:
+        Policy.from_environ(environ)
+    except LumenError as error:
+        raise StartupError(str(error)) from error
     settings = _settings(argv, environ)
     if not settings:
         return None
@@ -190,3 +196,30 @@ def parse_startup(
         model_source=model or DEMO_MODEL,
         revision=settings.get("revision"),
     )
+
+
+def process_arguments() -> list[str]:
+    """The app's arguments when this process runs ``app.py`` (``streamlit run``
+    puts the script first in ``sys.argv``), else none."""
+    if sys.argv and Path(sys.argv[0]).name == "app.py":
+        return script_arguments(sys.argv[0], sys.argv)
+    return []
+
+
+def server_policy(argv: Sequence[str], environ: Mapping[str, str]) -> Policy:
+    """The environment's policy, trusting the deployer's startup model and data.
+
+    Startup flags that do not parse trust nothing (the app shows their error).
+
+    Raises:
+        PolicyError: a bad public-mode variable.
+    """
+    policy = Policy.from_environ(environ)
+    try:
+        startup = parse_startup(argv, environ)
+    except StartupError:
+        return policy
+    if startup is None:
+        return policy
+    data = (startup.data_source,) if startup.data_source else ()
+    return policy.trusting((startup.model_source,), data)

@@ -7,6 +7,7 @@ Python; the UI passes loaders wrapped in Streamlit's caches and progress bars.
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from dataclasses import dataclass, replace
 
 import pandas as pd
@@ -40,7 +41,14 @@ from litcore.session.heads import (
 )
 from litcore.session.loaders import Loaders, plain_loaders
 from litcore.session.overlay import ORIGINAL, Overlay
+from litcore.session.policy import Policy, active
 from litcore.session.progress import SILENT, SessionProgress
+from litcore.session.training_queue import (
+    NO_LIMITS,
+    TRAINING_QUEUE,
+    TrainingLimits,
+    budgeted,
+)
 
 # The built-in model sources and how each is fine-tuned.
 TRAIN_CONFIGS = {DEMO_MODEL: DEMO_CONFIG, DEMO_OTHER_SEED: replace(DEMO_CONFIG, seed=1)}
@@ -90,8 +98,10 @@ class Workspace:
         return sorted(set(self.data.frame[LABEL]) - set(self.model.labels))
 
 
-def _data_for(choice: SourceChoice, loaders: Loaders) -> tuple[Dataset, Dataset | None]:
-    """(data to analyse, data to train on or None)."""
+def _data_for(
+    choice: SourceChoice, loaders: Loaders, policy: Policy
+) -> tuple[Dataset, Dataset | None]:
+    """(data to analyse, data to train on or None), as ``policy`` allows."""
     if choice.is_demo:
         train, held_out = loaders.demo_datasets(choice.demo_key)
         return held_out, train
@@ -103,10 +113,12 @@ def _data_for(choice: SourceChoice, loaders: Loaders) -> tuple[Dataset, Dataset 
             "of its columns is the text (and, optionally, the label)."
         )
     if choice.data_source is not None:
+        policy.check_data_source(choice.data_source)
         data = loaders.dataset_from_source(
             choice.data_source, choice.mapping, choice.delimiter, choice.encoding
         )
     else:
+        policy.check_upload(len(choice.file_bytes))
         data = loaders.dataset_from_bytes(
             choice.file_bytes,
             choice.file_format,
@@ -126,15 +138,29 @@ def _fine_tuned(
     status: str,
     loaders: Loaders,
     progress: SessionProgress,
+    limits: TrainingLimits,
     target: str | None = None,
 ) -> str:
     """The folder of MiniLM fine-tuned on ``train`` (``target``: a regression
-    head on that column); a model trained before is found on disk at once."""
+    head on that column); a model trained before is found on disk at once.
+
+    Under ``limits``, the job waits its turn in the server's queue and stops
+    when its CPU budget is spent.
+
+    Raises:
+        TrainingBudgetError: the budget ran out; nothing is saved.
+    """
     base = str(base_model_dir())
     trained = trained_model_dir(base, train, config, target)
     if read_training_info(trained) is not None:
         return str(trained)
-    with progress.training(status) as report:
+    with ExitStack() as stack:
+        if limits.queued:
+            report_wait = stack.enter_context(progress.queued())
+            stack.enter_context(TRAINING_QUEUE.turn(report_wait))
+        report = stack.enter_context(progress.training(status))
+        if limits.budget_s is not None:
+            report = budgeted(report, limits.budget_s)
         return loaders.trained_model(base, train, config, report, target)
 
 
@@ -144,6 +170,7 @@ def _model_dir(
     loaders: Loaders,
     progress: SessionProgress,
     on_demo: bool,
+    limits: TrainingLimits = NO_LIMITS,
 ) -> str:
     """The folder of ``source``; fine-tunes MiniLM first for the built-in sources.
 
@@ -159,7 +186,7 @@ def _model_dir(
     if source == DEMO_MODEL and not on_demo:
         config = adapted_config(train, base_model_dir())
     status = f"Fine-tuning MiniLM on this data (seed {config.seed})…"
-    return _fine_tuned(train, config, status, loaders, progress)
+    return _fine_tuned(train, config, status, loaders, progress, limits)
 
 
 def _model_b(
@@ -168,19 +195,22 @@ def _model_b(
     train: Dataset | None,
     loaders: Loaders,
     progress: SessionProgress,
+    policy: Policy,
 ) -> SequenceClassifier:
     """The second model, checked against the first.
 
     Raises:
-        ComparisonError: it cannot be loaded, trained, or has other classes.
+        ComparisonError: it cannot be loaded, trained, has other classes, or
+            ``policy`` refuses it.
     """
+    source, trust = choice.compare_source, choice.compare_trust_remote_code
+    limits = _training_limits(choice, policy)
     try:
+        policy.check_model(source, trust)
         model_b_dir = _model_dir(
-            choice.compare_source, train, loaders, progress, choice.is_demo
+            source, train, loaders, progress, choice.is_demo, limits
         )
-        model_b = loaders.load_model(
-            model_b_dir, choice.compare_trust_remote_code, None
-        )
+        model_b = loaders.load_model(model_b_dir, trust, None)
     except LumenError as error:
         raise ComparisonError(f"Model B: {error}") from error
     check_same_labels(model.labels, model_b.labels)
@@ -193,19 +223,22 @@ def _regressor(
     train: Dataset | None,
     loaders: Loaders,
     progress: SessionProgress,
+    policy: Policy,
 ) -> Regressor:
     """The regression head (``TRAINED_HEAD`` trains on ``train`` first).
 
     Raises:
-        LumenError: it cannot be loaded or trained, or its gold column is wrong.
+        LumenError: it cannot be loaded or trained, its gold column is wrong,
+            or ``policy`` refuses it.
     """
+    source = choice.regression_source
+    policy.check_model(source, choice.regression_trust_remote_code)
     gold = choice.regression_gold
     if gold not in data.metadata_columns:
         raise LumenError(
             f"The regression head needs a numeric gold column; '{gold}' is not one "
             f"of the data's metadata columns ({', '.join(data.metadata_columns)})."
         )
-    source = choice.regression_source
     if source == TRAINED_HEAD:
         if train is None:
             raise ModelError(
@@ -214,7 +247,10 @@ def _regressor(
                 "use that classifier, or give a trained regression model."
             )
         status = f"Fine-tuning MiniLM to predict '{gold}'…"
-        source = _fine_tuned(train, DEMO_CONFIG, status, loaders, progress, gold)
+        limits = _training_limits(choice, policy)
+        source = _fine_tuned(
+            train, DEMO_CONFIG, status, loaders, progress, limits, gold
+        )
     return loaders.load_regressor(source, choice.regression_trust_remote_code)
 
 
@@ -258,10 +294,20 @@ def _with_head(
     return with_regression_head(frame, scores, gold)
 
 
+def _training_limits(choice: SourceChoice, policy: Policy) -> TrainingLimits:
+    """How ``choice``'s training runs: a visitor's data (neither built in nor
+    the server's startup data) gets the CPU budget."""
+    visitor_data = not choice.is_demo and (
+        choice.data_source is None or choice.data_source not in policy.startup_data
+    )
+    return TrainingLimits.of(policy, visitor_data)
+
+
 def build_workspace(
     choice: SourceChoice,
     loaders: Loaders | None = None,
     progress: SessionProgress = SILENT,
+    policy: Policy | None = None,
 ) -> Workspace:
     """Loads data and model(s), trains and predicts as needed.
 
@@ -269,29 +315,36 @@ def build_workspace(
         choice: what to open.
         loaders: how to load and cache; by default ``plain_loaders()``.
         progress: what reports training and prediction progress.
+        policy: what may be loaded (public mode); by default the process's
+            (``litcore.session.policy.active``).
 
     Raises:
         ComparisonError: only the second model is wrong; the rest would load.
         HeadError: only the regression head is wrong; the rest would load.
+        PolicyError: public mode does not allow the data or the model.
+        TrainingBudgetError: training on a visitor's data ran out of CPU time.
         LumenError: anything the user can fix; the message says what.
     """
     loaders = loaders or plain_loaders()
-    data, train = _data_for(choice, loaders)
+    policy = policy or active()
+    policy.check_model(choice.model_source, choice.trust_remote_code, choice.revision)
+    data, train = _data_for(choice, loaders, policy)
     data = relabel(data, dict(choice.label_map))
+    limits = _training_limits(choice, policy)
     model_dir = _model_dir(
-        choice.model_source, train, loaders, progress, choice.is_demo
+        choice.model_source, train, loaders, progress, choice.is_demo, limits
     )
     revision = None if choice.model_source in TRAIN_CONFIGS else choice.revision
     model = loaders.load_model(model_dir, choice.trust_remote_code, revision)
     frame = _predicted(model, data, loaders, progress, "Predicting")
     model_b = None
     if choice.compare_source:
-        model_b = _model_b(choice, model, train, loaders, progress)
+        model_b = _model_b(choice, model, train, loaders, progress, policy)
         frame = _with_model_b(frame, model_b, model.labels, data, loaders, progress)
     regressor = None
     if choice.regression_source:
         try:
-            regressor = _regressor(choice, data, train, loaders, progress)
+            regressor = _regressor(choice, data, train, loaders, progress, policy)
             gold = choice.regression_gold
             frame = _with_head(frame, regressor, gold, data, loaders, progress)
         except LumenError as error:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import streamlit as st
@@ -56,3 +56,23 @@ class Bars:
 
             yield report
             box.update(label="Model ready", state="complete", expanded=False)
+
+    @contextmanager
+    def queued(self) -> Iterator[Callable[[int], None]]:
+        """A line saying how many training jobs run or wait before this one,
+        gone when its turn comes."""
+        line = self.area.empty()
+
+        def report(ahead: int) -> None:
+            if ahead == 0:
+                line.empty()
+                return
+            line.info(
+                f"Waiting for the server's training queue: {ahead} job(s) ahead of "
+                "yours. Training starts on its own; keep this page open."
+            )
+
+        try:
+            yield report
+        finally:
+            line.empty()
