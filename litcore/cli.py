@@ -12,6 +12,7 @@ import warnings
 from collections.abc import Mapping
 from dataclasses import asdict, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tqdm import tqdm
 
@@ -19,19 +20,11 @@ from litcore.api.errors import LumenError
 from litcore.data.dataset import ColumnMapping, from_frame
 from litcore.data.demo import DEMOS
 from litcore.data.loading import read_path
-from litcore.models.classifier import SequenceClassifier
-from litcore.models.training import (
+from litcore.models.training_rules import (
+    DEFAULT_LEARNING_RATE,
     LENGTH_QUANTILE,
     MAX_LENGTH_BOUNDS,
     MIN_STEPS,
-    TRAINING_INFO,
-    TrainConfig,
-    TrainingWarning,
-    TrainProgress,
-    adapted_config,
-    base_model_dir,
-    fine_tune,
-    read_training_info,
 )
 from litcore.session.startup import (
     PUBLIC_VARIABLE,
@@ -40,7 +33,9 @@ from litcore.session.startup import (
     parse_startup,
     source_flags,
 )
-from litcore.store.predictions import PredictionStore
+
+if TYPE_CHECKING:  # torch and transformers load with the command that needs them
+    from litcore.models.training import TrainProgress
 
 
 class _Bars:
@@ -80,6 +75,17 @@ def _load_labelled(args):
 
 
 def _train(args, bars: _Bars) -> dict:
+    from litcore.models.classifier import SequenceClassifier
+    from litcore.models.training import (
+        TRAINING_INFO,
+        TrainConfig,
+        TrainingWarning,
+        adapted_config,
+        base_model_dir,
+        fine_tune,
+        read_training_info,
+    )
+
     out = Path(args.out)
     if out.exists() and any(out.iterdir()):
         raise LumenError(f"{out} exists and is not empty; choose a new --out folder.")
@@ -112,9 +118,11 @@ def _train(args, bars: _Bars) -> dict:
 
 
 def _predict(args, bars: _Bars) -> dict | None:
+    from litcore.models.classifier import SequenceClassifier
     from litcore.session.columns import proba_column
     from litcore.session.demo import evaluate
     from litcore.session.predictions import predict_dataset
+    from litcore.store.predictions import PredictionStore
 
     raw = read_path(args.data)
     model = SequenceClassifier.from_pretrained(args.model)
@@ -207,9 +215,7 @@ def build_parser() -> argparse.ArgumentParser:
                 type=float,
                 help=f"default: 1, or more to reach {MIN_STEPS} optimiser steps",
             )
-            command.add_argument(
-                "--lr", type=float, default=TrainConfig().learning_rate
-            )
+            command.add_argument("--lr", type=float, default=DEFAULT_LEARNING_RATE)
             command.add_argument(
                 "--max-length",
                 type=int,

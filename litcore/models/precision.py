@@ -14,11 +14,20 @@ FP32_ENV_VAR = "LUMEN_FP32"
 
 @functools.cache
 def bf16_supported() -> bool:
-    """Whether bf16 matmuls are fast here: a CPU with native bf16 and no opt-out."""
+    """Whether bf16 matmuls are fast here: a CPU with native bf16 (AVX-512 BF16 or
+    AMX) and no opt-out.
+
+    oneDNN's own check (``torch.ops.mkldnn._is_mkldnn_bf16_supported``) also says
+    yes to AVX-512 without BF16, where it emulates bf16: matmuls there ran 3x
+    slower than fp32 (``benchmarks/open_model.py``'s machine line).
+    """
     if os.environ.get(FP32_ENV_VAR) == "1":
         return False
     try:
-        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+        native = torch.cpu._is_avx512_bf16_supported() or (
+            torch.cpu._is_amx_tile_supported()
+        )
+        return bool(native and torch.ops.mkldnn._is_mkldnn_bf16_supported())
     except (AttributeError, RuntimeError):
         return False
 

@@ -34,15 +34,16 @@ from litcore.data.dataset import Dataset
 from litcore.models.classifier import SequenceClassifier
 from litcore.models.hf_loading import LOAD_ERRORS, TRAINING_INFO
 from litcore.models.precision import autocast, bf16_supported
+from litcore.models.training_rules import (
+    DEFAULT_LEARNING_RATE,
+    LENGTH_QUANTILE,
+    MAX_LENGTH_BOUNDS,
+    MIN_STEPS,
+    MIN_VALIDATION_PER_CLASS,
+    ONE_CLASS_SHARE,
+    VALIDATION_SHARE,
+)
 from litcore.store.paths import cache_dir
-
-# The rules of ``adapted_config``.
-MIN_STEPS = 100  # small data trains for more epochs until it gets this many steps
-LENGTH_QUANTILE = 0.9  # the max length covers this share of the texts...
-MAX_LENGTH_BOUNDS = (32, 256)  # ...rounded up to a multiple of 8, within these
-VALIDATION_SHARE = 0.1  # of each class, held out when that is >= 3 examples
-MIN_VALIDATION_PER_CLASS = 3
-ONE_CLASS_SHARE = 0.95  # a model predicting one class this often has collapsed
 
 
 class TrainingWarning(UserWarning):
@@ -60,7 +61,7 @@ class TrainConfig:
     """
 
     epochs: float = 1.0
-    learning_rate: float = 1e-4
+    learning_rate: float = DEFAULT_LEARNING_RATE
     batch_size: int = 32
     max_length: int = 64
     warmup_fraction: float = 0.06
