@@ -1,0 +1,146 @@
+"""Peak server memory with the demo, every page visited, and where it goes.
+
+Run: ``LUMEN_CACHE_DIR=/tmp/lumen-base python -m benchmarks.memory``
+
+This process is the server: Streamlit's AppTest runs ``app.py`` in it (as
+``streamlit run`` would, one session) on the movie demo, then switches to
+every page of the menu in turn, with an example selected so that the
+explanation and editor pages compute what they show. The resident set size
+(``VmRSS``) is read after the imports and after each page, and the peak
+(``VmHWM``) at the end. The breakdown: model weights (every distinct tensor
+storage of every ``torch.nn.Module`` alive, so a bf16 copy shows up), the
+analysis frame, Streamlit's data caches (``st.cache_data`` entries, by
+function) and the rest (libraries, allocator slack). The machine line comes
+first, the ratios last: to the 600 MB target, to 1.14 GB measured before
+(bf16 CPU, fp32 and bf16 weight copies), and to this run's own RSS after the
+imports (the floor no data or model adds to).
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import re
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+TARGET_MB, BEFORE_MB = 600.0, 1140.0
+MB = 1024 * 1024
+
+
+def status_mb(field: str) -> float:
+    """A ``/proc/self/status`` memory field (``VmRSS``, ``VmHWM``) in MB."""
+    text = Path("/proc/self/status").read_text()
+    return int(re.search(rf"^{field}:\s+(\d+) kB", text, re.M).group(1)) / 1024
+
+
+def menu_pages() -> list[str]:
+    """The page files app.py registers, in menu order."""
+    return re.findall(
+        r'st\.Page\(\s*"(pages/[a-z_]+\.py)"', (REPO / "app.py").read_text()
+    )
+
+
+def weights_mb() -> dict[str, float]:
+    """MB of distinct parameter and buffer storages per dtype, over every live
+    ``torch.nn.Module`` (shared storages counted once)."""
+    import torch
+
+    seen: set[int] = set()
+    by_dtype: dict[str, float] = {}
+    for module in [o for o in gc.get_objects() if isinstance(o, torch.nn.Module)]:
+        for tensor in [*module.parameters(recurse=False), *module.buffers(False)]:
+            storage = tensor.untyped_storage()
+            if storage.data_ptr() in seen or storage.device.type != "cpu":
+                continue
+            seen.add(storage.data_ptr())
+            name = str(tensor.dtype).removeprefix("torch.")
+            by_dtype[name] = by_dtype.get(name, 0.0) + storage.nbytes() / MB
+    return by_dtype
+
+
+def data_caches_mb() -> dict[str, float]:
+    """MB held by each ``st.cache_data`` function (Streamlit's own accounting)."""
+    from streamlit.runtime.caching.cache_data_api import get_data_cache_stats_provider
+
+    sizes: dict[str, float] = {}
+    families = get_data_cache_stats_provider().get_stats()
+    for stat in (stat for stats in families.values() for stat in stats):
+        name = stat.cache_name.rsplit(".", 1)[-1]
+        sizes[name] = sizes.get(name, 0.0) + stat.byte_length / MB
+    return sizes
+
+
+def visit_every_page() -> tuple[dict[str, float], object]:
+    """RSS (MB) after each page of the menu, and the app's session."""
+    from streamlit.testing.v1 import AppTest
+
+    from litcore.ui import state
+    from litcore.view.selection import Selection
+
+    at = AppTest.from_file(str(REPO / "app.py"), default_timeout=900).run()
+    if at.exception:
+        raise SystemExit(f"The app failed: {at.exception}")
+    ids = at.session_state[state.WORKSPACE].frame["id"].tolist()
+    at.session_state[state.SELECTION] = Selection().select(ids[:3]).with_primary(ids[0])
+    rss = {"first run (Overview)": status_mb("VmRSS")}
+    for page in menu_pages():
+        started = time.perf_counter()
+        at.switch_page(page).run()
+        failed = " (failed)" if at.exception else ""
+        name = f"{Path(page).stem}{failed}, {time.perf_counter() - started:.1f} s"
+        rss[name] = status_mb("VmRSS")
+    return rss, at
+
+
+def main() -> None:
+    started = time.perf_counter()
+    import streamlit.testing.v1  # noqa: F401
+
+    import litcore.ui.sidebar  # noqa: F401 (what app.py imports)
+    import litcore.ui.workspace  # noqa: F401
+
+    imports_mb = status_mb("VmRSS")
+    imports_s = time.perf_counter() - started
+    rss, at = visit_every_page()
+    peak_mb = status_mb("VmHWM")
+    from litcore.ui import state
+
+    workspace = at.session_state[state.WORKSPACE]
+    frame_mb = workspace.frame.memory_usage(deep=True).sum() / MB
+    weights = weights_mb()
+    caches = data_caches_mb()
+
+    import torch
+
+    from benchmarks.salience import machine_line, matmul_gflops
+    from litcore.models.precision import bf16_supported
+
+    gflops = {"fp32": matmul_gflops(torch.float32)}
+    if bf16_supported():
+        gflops["bf16"] = matmul_gflops(torch.bfloat16)
+    print(machine_line(gflops))
+    threads = torch.get_num_threads()
+    print(f"load average {os.getloadavg()[0]:.1f}; torch threads {threads}")
+    print(f"after the imports ({imports_s:.1f} s): {imports_mb:7.0f} MB RSS")
+    for name, value in rss.items():
+        print(f"after {name:36s} {value:7.0f} MB RSS")
+    print(f"peak RSS (VmHWM): {peak_mb:.0f} MB; now {status_mb('VmRSS'):.0f} MB")
+    print("breakdown:")
+    for dtype, size in weights.items():
+        print(f"  model weights, {dtype:10s}       {size:7.1f} MB")
+    print(f"  analysis frame ({len(workspace.frame)} rows)  {frame_mb:7.1f} MB")
+    for name, size in sorted(caches.items(), key=lambda item: -item[1]):
+        if size >= 0.1:
+            print(f"  st.cache_data {name:24s} {size:7.1f} MB")
+    print(
+        f"ratios: peak {peak_mb:.0f} MB = {peak_mb / TARGET_MB:.2f}x the "
+        f"{TARGET_MB:.0f} MB target, {peak_mb / BEFORE_MB:.2f}x the "
+        f"{BEFORE_MB:.0f} MB before (bf16 CPU), {peak_mb / imports_mb:.2f}x the "
+        f"RSS after the imports"
+    )
+
+
+if __name__ == "__main__":
+    main()
