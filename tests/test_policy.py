@@ -234,3 +234,15 @@ def test_a_job_that_leaves_the_queue_early_does_not_stall_it():
     with queue.turn(ran.append):
         ran.append("ran")
     assert ran == [0, "ran"]
+
+
+def test_a_visitors_upload_spec_passes_only_when_well_formed():
+    PUBLIC.check_data_source("upload:" + "0f" * 32 + ".parquet")
+    for spec in (
+        "upload:" + "0f" * 32 + ".csv/../../etc/passwd",
+        "upload:../../etc/passwd.csv",
+        "upload:" + "0F" * 32 + ".csv",
+        "upload:" + "0f" * 32 + ".pickle",
+    ):
+        with pytest.raises(PolicyError, match="reads no files"):
+            PUBLIC.check_data_source(spec)

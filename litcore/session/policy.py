@@ -21,9 +21,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from litcore.api.errors import PolicyError
+from litcore.api.errors import LumenError, PolicyError
 from litcore.session.choice import DEMO_MODEL, DEMO_OTHER_SEED, TRAINED_HEAD
-from litcore.store.uploads import is_upload_spec as is_upload
+from litcore.store.uploads import parse_upload_spec
 
 # Set to 1 for a server in public mode (``lumen-nlp serve --public``).
 PUBLIC_VARIABLE = "LUMEN_PUBLIC"
@@ -207,13 +207,13 @@ class Policy:
 
     def check_data_source(self, source: str) -> None:
         """Refuses data read on the server (a path, a folder, an ``hf:`` dataset)
-        unless the server was started with it; a visitor's stored upload
-        (``upload:<sha256>.<format>``) passes.
+        unless the server was started with it; a visitor's stored upload (a
+        well-formed ``upload:<sha256>.<format>``, no path in it) passes.
 
         Raises:
             PolicyError: in public mode, any other server-side data.
         """
-        if self.public and source not in self.startup_data and not is_upload(source):
+        if self.public and source not in self.startup_data and not _is_upload(source):
             raise PolicyError(
                 "This public server reads no files, folders or hub datasets for "
                 "visitors: upload your file, or open the built-in demo."
@@ -259,6 +259,15 @@ class Policy:
                 f"Could not check the size of '{source}' on the hub before "
                 f"downloading it ({type(error).__name__}); try again later."
             ) from error
+
+
+def _is_upload(source: str) -> bool:
+    """Whether ``source`` is a well-formed upload spec (a content hash, no path)."""
+    try:
+        parse_upload_spec(source)
+    except LumenError:
+        return False
+    return True
 
 
 _ACTIVE: Policy | None = None
