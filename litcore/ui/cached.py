@@ -27,6 +27,7 @@ from litcore.projection import (
 from litcore.salience import registry as salience_registry
 from litcore.salience.base import TokenSalience
 from litcore.salience.faithfulness import Faithfulness, faithfulness, score_selection
+from litcore.session import policy
 from litcore.session.loaders import load_classifier, read_dataset
 from litcore.session.memo import ProgressResults
 from litcore.session.predictions import predict_dataset
@@ -39,7 +40,9 @@ def prediction_store() -> PredictionStore:
     return PredictionStore()
 
 
-@st.cache_resource(show_spinner="Loading the model…", max_entries=4)
+@st.cache_resource(
+    show_spinner="Loading the model…", max_entries=policy.classifiers_kept()
+)
 def load_model(
     source: str, trust_remote_code: bool = False, revision: str | None = None
 ) -> SequenceClassifier:

@@ -9,6 +9,7 @@ import streamlit as st
 
 from litcore.api.errors import DataError
 from litcore.data.loading import MAX_FILE_MB
+from litcore.session import policy
 
 # A source radio's options for "no model" and "the user's own model" (typed in).
 NO_SOURCE, OWN = "none", "own"
@@ -27,6 +28,9 @@ def model_source_box(
 ) -> tuple[str | None, bool]:
     """A box for a model folder or hub id, with a trust-remote-code checkbox.
 
+    In public mode, a pick among the server's listed models instead (none
+    while the list is empty), and never the checkbox.
+
     Args:
         label: the box's label.
         key: the box's widget key.
@@ -40,11 +44,39 @@ def model_source_box(
         (the folder or hub id typed, stripped, or None while empty; whether to
         trust the model's remote code).
     """
+    rules = policy.active()
+    if rules.public:
+        return _listed_model_box(label, key, value, rules.offered_models), False
     source = st.text_input(label, value=value, key=key, placeholder=placeholder).strip()
     trust = trust_key is not None and st.checkbox(
         trust_label, value=trusted, key=trust_key, help=_TRUST_HELP
     )
     return source or None, trust
+
+
+def _listed_model_box(
+    label: str, key: str, value: str, offered: tuple[str, ...]
+) -> str | None:
+    """A pick among ``offered`` (public mode's models); None when there are none."""
+    if not offered:
+        st.caption("This public server offers no models to open here.")
+        return None
+    label = label.replace("folder or hub id", "from this server's list")
+    index = offered.index(value) if value in offered else None
+    return st.selectbox(
+        label, offered, index=index, key=key, placeholder="Pick a model"
+    )
+
+
+def _public_titles(titles: dict[str, str]) -> dict[str, str]:
+    """``titles`` in public mode: ``OWN`` is a pick from the server's list, and is
+    left out when the list is empty."""
+    if OWN not in titles:
+        return titles
+    public = {option: title for option, title in titles.items() if option != OWN}
+    if policy.active().offered_models:
+        public[OWN] = "A model from this server's list"
+    return public
 
 
 def source_radio(
@@ -71,13 +103,15 @@ def source_radio(
         is the option itself for a built-in one, what was typed for ``OWN``, and
         None for ``NO_SOURCE``.
     """
+    titles = _public_titles(titles) if policy.active().public else titles
     options = list(titles)
     source, trusted = loaded
     loaded_option = source if source in options else OWN
+    shown = source and loaded_option in options
     mode = st.radio(
         label,
         options,
-        index=options.index(loaded_option) if source else 0,
+        index=options.index(loaded_option) if shown else 0,
         format_func=titles.get,
         key=f"{key}_mode",
         help=help,
@@ -112,7 +146,8 @@ def file_picker(
         DataError: no file at the path, or a file over ``MAX_FILE_MB``.
     """
     upload = st.file_uploader(label, type=list(types), key=upload_key)
-    path = st.text_input(path_label, key=path_key).strip()
+    public = policy.active().public  # no server paths for a public server's visitors
+    path = "" if public else st.text_input(path_label, key=path_key).strip()
     if upload is not None:
         content, name = upload.getvalue(), upload.name
     elif path:

@@ -22,6 +22,7 @@ from litcore.metrics.regression import METRIC_NAMES, regression_metrics
 from litcore.models.regressor import Regressor
 from litcore.salience import TokenSalience
 from litcore.session import loaders as session_loaders
+from litcore.session import policy
 from litcore.session.columns import ABS_ERROR, PRED_SCORE, RESIDUAL, TEXT, TEXT_B
 from litcore.ui import point_charts
 from litcore.ui.formatting import count
@@ -35,7 +36,10 @@ METRIC_TITLES = dict(
 )
 
 
-@st.cache_resource(show_spinner="Loading the regression model…", max_entries=2)
+@st.cache_resource(
+    show_spinner="Loading the regression model…",
+    max_entries=policy.models_kept(private=2),
+)
 def load_regressor(source: str, trust_remote_code: bool = False) -> Regressor:
     """A regressor shared by every session; never mutated after loading."""
     return session_loaders.load_regressor(source, trust_remote_code)

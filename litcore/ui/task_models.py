@@ -21,9 +21,12 @@ from litcore.metrics.tasks import corpus_bleu, rouge_l
 from litcore.models.generation import Generation, Generator, SequenceSalience
 from litcore.models.masked_lm import MaskedLM, MaskFill
 from litcore.models.token_classifier import TokenClassifier
+from litcore.session import policy
 from litcore.ui.pickers import model_source_box
 
 T = TypeVar("T")
+# Models of each task kept loaded per process (one in public mode).
+MODELS_KEPT = policy.models_kept(private=2)
 
 
 def model_box(
@@ -32,30 +35,33 @@ def model_box(
     """A box for a model folder or hub id, and the model ``load`` makes of it.
 
     Stops the page with ``hint`` while the box is empty, and with the loader's
-    message when it raises a ``LumenError``.
+    (or the server policy's) message when it raises a ``LumenError``.
     """
     source, _ = model_source_box(label, key, placeholder=placeholder)
     if source is None:
         st.info(hint)
         st.stop()
     try:
+        policy.active().check_model(source)
         return load(source)
     except LumenError as error:
         st.error(str(error))
         st.stop()
 
 
-@st.cache_resource(show_spinner="Loading the masked LM…", max_entries=2)
+@st.cache_resource(show_spinner="Loading the masked LM…", max_entries=MODELS_KEPT)
 def masked_lm(source: str) -> MaskedLM:
     return MaskedLM.from_pretrained(source.strip())
 
 
-@st.cache_resource(show_spinner="Loading the generator…", max_entries=2)
+@st.cache_resource(show_spinner="Loading the generator…", max_entries=MODELS_KEPT)
 def generator(source: str) -> Generator:
     return Generator.from_pretrained(source.strip())
 
 
-@st.cache_resource(show_spinner="Loading the token classifier…", max_entries=2)
+@st.cache_resource(
+    show_spinner="Loading the token classifier…", max_entries=MODELS_KEPT
+)
 def token_classifier(source: str) -> TokenClassifier:
     return TokenClassifier.from_pretrained(source.strip())
 

@@ -16,6 +16,7 @@ from litcore.data.dataset import ColumnMapping
 from litcore.data.demo import DEMOS
 from litcore.data.loading import MAX_FILE_MB, format_for, read_bytes, source_name
 from litcore.metrics.regression import DEMO_TARGET
+from litcore.session import policy
 from litcore.session.choice import (
     DEMO_MODEL,
     DEMO_OTHER_SEED,
@@ -138,7 +139,9 @@ def _model_picker(current: SourceChoice, suffix: str) -> tuple[str | None, bool]
 
 
 def _file_picker(current: SourceChoice) -> SourceChoice | None:
-    st.caption(f"CSV, TSV, JSONL or Parquet, up to {MAX_FILE_MB} MB.")
+    rules = policy.active()
+    limit_mb = rules.max_upload_mb if rules.public else MAX_FILE_MB
+    st.caption(f"CSV, TSV, JSONL or Parquet, up to {limit_mb} MB.")
     file_area = st.container()  # above the format options, drawn after them
     delimiter = _DELIMITERS[
         st.selectbox("Delimiter", list(_DELIMITERS), key="pick_delim")
@@ -155,7 +158,7 @@ def _file_picker(current: SourceChoice) -> SourceChoice | None:
                 "pick_path",
                 "…or a path on the server",
             )
-            dataset = _dataset_box()
+            dataset = "" if rules.public else _dataset_box()
         if file is not None:
             content, name = file
             fmt = format_for(name)
@@ -236,6 +239,7 @@ def data_and_model_picker(progress_area) -> None:
     current: SourceChoice = st.session_state.get(state.SOURCE) or SourceChoice()
     workspace: Workspace | None = st.session_state.get(state.WORKSPACE)
     with st.expander("Data & model", expanded=workspace is None):
+        _public_note(policy.active())
         kind = st.radio(
             "Data",
             ["Built-in demo", "My file"],
@@ -263,6 +267,21 @@ def data_and_model_picker(progress_area) -> None:
     workspace = st.session_state.get(state.WORKSPACE)
     if workspace is not None:
         _label_mapping(workspace, progress_area)
+
+
+def _public_note(rules: policy.Policy) -> None:
+    """What a visitor of a public server can open (nothing in private mode)."""
+    if not rules.public:
+        return
+    models = ", ".join(rules.offered_models)
+    listed = f"; or one of this server's models: {models}" if models else ""
+    st.caption(
+        ":material/public: Public server. Open the built-in demo or upload a file "
+        f"(up to {rules.max_upload_mb} MB, {rules.max_rows:,} rows); analyse it "
+        f"with MiniLM fine-tuned on it (up to {rules.train_budget_s} s of CPU, "
+        f"one training at a time){listed}. Server files, local folders and remote "
+        "code are off."
+    )
 
 
 def _offered(options, trainable: str, choice: SourceChoice) -> dict[str, str]:
