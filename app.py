@@ -46,7 +46,7 @@ PAGES = {
 navigation = st.navigation(PAGES, expanded=True)
 
 # The core imports torch and transformers: a few seconds on a cold start.
-from litcore.ui import cached, links, workspace  # noqa: E402
+from litcore.ui import links, workspace  # noqa: E402
 from litcore.ui.sidebar import render_sidebar  # noqa: E402
 from litcore.ui.sidebar.sources import open_first_choice  # noqa: E402
 from litcore.ui.state import init_state  # noqa: E402
@@ -62,4 +62,3 @@ try:
     navigation.run()
 finally:  # after the page (even one that stops): load what later pages need
     workspace.load_weights_in_background()
-    cached.start_umap_warm_up()

@@ -3,8 +3,11 @@
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
+
+APP = Path(__file__).resolve().parents[1] / "app.py"
 
 HEAVY = ("torch", "transformers", "sklearn", "umap")
 REPORT = "import json, sys\nprint(json.dumps({m: m in sys.modules for m in HEAVY}))"
@@ -46,3 +49,25 @@ def test_the_training_defaults_are_the_rules():
 
     assert training.TrainConfig().learning_rate == training_rules.DEFAULT_LEARNING_RATE
     assert training.MIN_STEPS == training_rules.MIN_STEPS == 100
+
+
+def test_umap_is_compiled_only_once_the_embeddings_page_opens(
+    demo_prepared, monkeypatch
+):
+    from streamlit.testing.v1 import AppTest
+
+    from litcore.ui import cached
+
+    started: list[str] = []
+    monkeypatch.setattr(
+        cached, "_in_background", lambda name, work: started.append(name)
+    )
+    cached.start_umap_warm_up.clear()
+    at = AppTest.from_file(str(APP), default_timeout=240).run()
+    at.switch_page("pages/table.py").run()
+    assert not at.exception, at.exception
+    assert "lumen-umap-warm-up" not in started
+    at.switch_page("pages/projection.py").run()
+    assert not at.exception, at.exception
+    assert started.count("lumen-umap-warm-up") == 1
+    cached.start_umap_warm_up.clear()  # a later page starts a real one
