@@ -8,8 +8,14 @@ import threading
 import pytest
 
 from litcore.api.errors import PolicyError
+from litcore.data.dataset import ColumnMapping
 from litcore.models.training import TrainProgress
-from litcore.session.choice import DEMO_MODEL, DEMO_OTHER_SEED, TRAINED_HEAD
+from litcore.session.choice import (
+    DEMO_MODEL,
+    DEMO_OTHER_SEED,
+    TRAINED_HEAD,
+    SourceChoice,
+)
 from litcore.session.policy import Policy, is_hub_id
 from litcore.session.startup import StartupError, parse_startup, server_policy
 from litcore.session.training_queue import (
@@ -18,6 +24,7 @@ from litcore.session.training_queue import (
     TrainingQueue,
     budgeted,
 )
+from litcore.session.workspace import build_workspace
 
 
 def test_no_variables_give_private_mode_with_the_documented_defaults():
@@ -246,3 +253,21 @@ def test_a_visitors_upload_spec_passes_only_when_well_formed():
     ):
         with pytest.raises(PolicyError, match="reads no files"):
             PUBLIC.check_data_source(spec)
+
+
+def test_training_on_a_visitors_upload_stops_at_the_budget_and_saves_nothing(
+    tmp_path, monkeypatch
+):
+    monkeypatch.setenv("LUMEN_CACHE_DIR", str(tmp_path))
+    rows = [f"a good film {i},pos\na bad plot {i},neg" for i in range(30)]
+    choice = SourceChoice(
+        demo_key=None,
+        file_name="mine.csv",
+        file_bytes=("text,label\n" + "\n".join(rows) + "\n").encode(),
+        mapping=ColumnMapping(text="text", label="label"),
+    )
+    rules = Policy(public=True, train_budget_s=1)
+    stopped = r"Training stopped at step \d+ of \d+: .* 1 s of CPU time"
+    with pytest.raises(TrainingBudgetError, match=stopped):
+        build_workspace(choice, policy=rules)
+    assert not list((tmp_path / "models").glob("*/config.json"))

@@ -220,12 +220,18 @@ def remote_code_model(tmp_path) -> tuple[Path, Path]:
 
 
 def test_remote_code_never_runs_even_for_the_deployers_own_model(
-    public, remote_code_model
+    remote_code_model, monkeypatch
 ):
     folder, marker = remote_code_model
-    policy.install(public.trusting((str(folder),), ()))
-    with pytest.raises(ModelError):
-        load_config(str(folder), trust_remote_code=True)
+    monkeypatch.setenv("LUMEN_PUBLIC", "1")
+    monkeypatch.setenv("LUMEN_MODEL", str(folder))
+    policy.install(None)  # read again from the environment, as a server does
+    try:
+        assert policy.active().startup_models == {str(folder)}
+        with pytest.raises(ModelError):
+            load_config(str(folder), trust_remote_code=True)
+    finally:
+        policy.install(None)
     assert not marker.exists()
 
 
