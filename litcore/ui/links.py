@@ -19,6 +19,7 @@ from litcore.session.choice import SourceChoice
 from litcore.session.workspace import HeadError, Workspace
 from litcore.ui import state
 from litcore.ui.sidebar import seed_filter_widgets
+from litcore.ui.startup_link import STARTUP_DATA, is_startup_data, startup_data_choice
 from litcore.ui.workspace import build_workspace
 from litcore.view.filters import Filters
 from litcore.view.links import FILE_PREFIX, ViewLink, decode_link, encode_link
@@ -26,6 +27,14 @@ from litcore.view.links import resolve_selection as resolve_link_selection
 
 
 def _choice_for(link: ViewLink) -> SourceChoice:
+    head, gold = link.regression_head or (None, None)
+    if link.dataset == STARTUP_DATA:
+        return startup_data_choice(
+            model_source=link.model,
+            compare_source=link.compare_model,
+            regression_source=head,
+            regression_gold=gold,
+        )
     if link.dataset.startswith(FILE_PREFIX):
         name = link.dataset[len(FILE_PREFIX) :]
         raise LumenError(
@@ -36,7 +45,6 @@ def _choice_for(link: ViewLink) -> SourceChoice:
         raise LumenError(
             f"The link names an unknown dataset '{link.dataset}'; the demo is shown."
         )
-    head, gold = link.regression_head or (None, None)
     return SourceChoice(
         demo_key=link.dataset,
         model_source=link.model,
@@ -125,7 +133,10 @@ def show_link_messages() -> None:
 def current_params(workspace: Workspace, page: str) -> dict[str, str]:
     """The query parameters describing this session's view on ``page``."""
     choice = workspace.choice
-    dataset = choice.demo_key or f"{FILE_PREFIX}{choice.file_name or 'data'}"
+    if is_startup_data(choice):
+        dataset = STARTUP_DATA
+    else:
+        dataset = choice.demo_key or f"{FILE_PREFIX}{choice.file_name or 'data'}"
     filters: Filters = state.filters()
     return encode_link(
         dataset,
