@@ -1,74 +1,76 @@
-"""Salience speed on the demo model: median seconds per example, one at a time.
+"""Salience speed on the demo model, each method against its own hardware floor.
 
-Run: ``LUMEN_CACHE_DIR=/tmp/lumen-cache python -m benchmarks.salience [--examples N]``
+Run: ``LUMEN_CACHE_DIR=/tmp/lumen-cache python -m benchmarks.salience
+[--examples N] [--baseline DIR] [--completeness]``
 
-Prints the median time of every registered method (default settings) on N
-held-out movie snippets (after a warm-up pass; the two "first pass" lines are
-without it), IG with 30 steps and LIME with 256 samples for the
-comparison with LIT 1.3 (figures measured on the reference machine: 2 cores
-with native bf16, matmuls at 89 GFLOP/s in fp32 and 432 in bf16), plain
-captum ``LayerIntegratedGradients`` with its defaults as the in-run baseline,
-and IG, LIME and occlusion (on the snippets closest to 40 tokens) in each
-precision they offer. A line about the machine (vector extensions, bf16,
-matmul speed) tells runs on different machines apart, and the next says what
-IG's matmuls alone take at that speed: no machine whose matmuls are too slow
-for that to fit in IG's target can meet it. The last line holds the ratios:
-below 1 means faster than the figure compared with.
+The first line describes the machine (vector extensions, native bf16, matmul
+GFLOP/s in fp32 and bf16 at the shape integrated gradients runs most). Every
+method then runs on N held-out movie snippets: per snippet the fastest of
+``--repeats`` runs after a warm-up run, the median over snippets printed with
+its **floor**: the matmul work the method cannot avoid, counted by PyTorch's
+FLOP counter, at this machine's matmul rate in the precision the method runs.
+
+* integrated gradients: one forward and backward pass of ``steps`` copies;
+* LIME, Kernel SHAP: one forward pass of ``samples`` copies;
+* gradient maps: one forward and backward pass of the text;
+* leave-one-out: one forward pass of a copy per token.
+
+``time / floor`` carries across machines (the issue's targets: at most 2.5 for
+IG, 2 for LIME and Kernel SHAP). ``--baseline DIR`` first runs this same
+benchmark on the code in DIR (e.g. ``git worktree add /tmp/sal-base 7da11dc``)
+and prints each method's time after / before, both runs on this machine.
+``--completeness`` prints IG's completeness error against its number of points
+for each quadrature rule. The last line holds the ratios.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
+import subprocess
+import sys
 import time
-from collections.abc import Callable
+from pathlib import Path
 
 import torch
-from captum.attr import LayerIntegratedGradients
 from torch.utils.flop_counter import FlopCounterMode
 
 from litcore.data.demo import load_demo
 from litcore.models.classifier import SequenceClassifier
 from litcore.models.precision import bf16_supported
 from litcore.salience import METHODS, build
+from litcore.salience.inputs import outputs, outputs_from_embeddings, word_embeddings
 from litcore.session.demo import demo_model_dir
 
-LIT_SECONDS = {"IG 30 steps": 0.27, "LIME 256 samples": 2.25}
-TARGET_SECONDS = {
-    "Gradient L2 norm": 0.030,
-    "Gradient L2 norm, first pass": 0.030,
-    "Gradient × input": 0.030,
-    "Integrated gradients": 0.15,
-    "Integrated gradients, first pass": 0.15,
-    "IG 32 steps auto": 0.15,
-    "IG 32 steps fp32": 0.15,
-    "IG 32 steps bf16": 0.15,
-    "LIME": 1.0,
-    "LIME 256 samples fp32": 1.0,
-    "LIME 256 samples bf16": 1.0,
-    "Occlusion, 40 tokens fp32": 0.5,
-    "Occlusion, 40 tokens bf16": 0.5,
+# (label, method, settings): the registered defaults, then the fp32 paths.
+CASES = [
+    ("Gradient L2 norm", "Gradient L2 norm", {}),
+    ("Gradient × input", "Gradient × input", {}),
+    ("Gradient L2 norm fp32", "Gradient L2 norm", {"precision": "fp32"}),
+    ("IG 32 steps auto", "Integrated gradients", {}),
+    ("IG 32 steps fp32", "Integrated gradients", {"precision": "fp32"}),
+    ("IG 16 steps fp32", "Integrated gradients", {"steps": 16, "precision": "fp32"}),
+    ("LIME 256 samples", "LIME", {}),
+    ("LIME 256 samples fp32", "LIME", {"precision": "fp32"}),
+    ("Kernel SHAP 256 samples", "Kernel SHAP", {}),
+    ("Kernel SHAP 256 samples fp32", "Kernel SHAP", {"precision": "fp32"}),
+    ("Occlusion", "Occlusion (leave one out)", {}),
+    ("Attention ([CLS])", "Attention ([CLS])", {}),
+    ("Attention rollout", "Attention rollout", {}),
+]
+# The issue's targets for time / floor.
+FLOOR_TARGETS = {
+    "IG 32 steps auto": 2.5,
+    "IG 32 steps fp32": 2.5,
+    "LIME 256 samples": 2.0,
+    "LIME 256 samples fp32": 2.0,
+    "Kernel SHAP 256 samples": 2.0,
+    "Kernel SHAP 256 samples fp32": 2.0,
 }
-
-
-def median_seconds(
-    run: Callable[[str], object], texts: list[str], warm_up: bool = True
-) -> float:
-    """Median wall time of ``run(text)`` over ``texts``.
-
-    First a warm-up pass over all of ``texts`` (or, without ``warm_up``, one
-    call): a process's first pass at each input length is slower (per-shape
-    set-up in PyTorch's CPU kernels); the "first pass" figures measure that.
-    """
-    for text in texts if warm_up else texts[:1]:
-        run(text)
-    times = []
-    for text in texts:
-        started = time.perf_counter()
-        run(text)
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
+COMPLETENESS_POINTS = (8, 12, 16, 24, 32, 64)
+RULES = ("Gauss-Legendre", "Riemann trapezoid", "Riemann midpoint")
 
 
 def matmul_gflops(dtype: torch.dtype, repeats: int = 10, rounds: int = 5) -> float:
@@ -87,133 +89,197 @@ def matmul_gflops(dtype: torch.dtype, repeats: int = 10, rounds: int = 5) -> flo
     return 2 * 896 * 384 * 1536 / min(seconds) / 1e9
 
 
+def native_bf16() -> bool:
+    """Whether the CPU multiplies bf16 in hardware (AVX-512 BF16 or AMX); without
+    it oneDNN still runs bf16, converting to fp32."""
+    return torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported()
+
+
 def machine_line(gflops: dict[str, float]) -> str:
-    """The CPU's vector extensions, bf16 support and matmul throughput."""
+    """The CPU's vector extensions, native bf16, whether Lumen's bf16 paths run
+    (``precision.bf16_supported``) and matmul throughput per dtype."""
     speeds = ", ".join(f"{dtype} {rate:.0f}" for dtype, rate in gflops.items())
     return (
         f"machine: {torch.backends.cpu.get_cpu_capability()}, native bf16 "
-        f"{'yes' if bf16_supported() else 'no'}; matmul GFLOP/s {speeds}"
+        f"{'yes' if native_bf16() else 'no'}, Lumen's bf16 paths "
+        f"{'on' if bf16_supported() else 'off'}; matmul GFLOP/s {speeds}"
     )
 
 
-def ig_floor_line(
-    model: SequenceClassifier, text: str, tokens: int, gflops: float
-) -> str:
-    """Integrated gradients' matmul work on ``text`` (forward and backward, counted
-    by PyTorch's FLOP counter), the time it takes at ``gflops``, and the rate the
-    0.15 s target needs: whether a machine can meet that target at all."""
-    method = build("Integrated gradients")
-    method.explain(model, text)  # set-up outside the count
+def runs_bf16(settings: dict) -> bool:
+    """Whether a method with these settings runs its passes in bf16 here."""
+    return bf16_supported() and settings.get("precision", "bf16") != "fp32"
+
+
+def floor_gflop(model: SequenceClassifier, name: str, settings: dict, ids) -> float:
+    """The unavoidable matmul work (GFLOP) of method ``name`` on one text."""
+    method = build(name, settings)
+    tokens = len(ids)
+    if name == "Integrated gradients":
+        rows, backward = method.steps, True
+    elif name in ("LIME", "Kernel SHAP"):
+        rows, backward = method.samples, False
+    elif name.startswith("Gradient"):
+        rows, backward = 1, True
+    elif name.startswith("Occlusion"):
+        rows, backward, tokens = tokens - 2, False, tokens - 1
+    else:  # attention: one forward pass
+        rows, backward = 1, False
+    batch = model.pad([ids[:tokens]] * rows, [[0] * tokens] * rows)
+    bf16 = runs_bf16(settings)
     with FlopCounterMode(display=False) as counter:
+        if backward:
+            embeddings = word_embeddings(model, batch["input_ids"]).requires_grad_()
+            with torch.enable_grad():
+                columns = outputs_from_embeddings(
+                    model,
+                    embeddings,
+                    batch["attention_mask"],
+                    batch["token_type_ids"],
+                    bf16,
+                )
+                torch.autograd.grad(columns[:, 0].sum(), embeddings)
+        else:
+            outputs(model, batch, bf16)
+    return counter.get_total_flops() / 1e9
+
+
+def fastest_seconds(
+    method, model: SequenceClassifier, text: str, repeats: int
+) -> float:
+    """Fastest of ``repeats`` runs after a warm-up run (per-shape set-up)."""
+    method.explain(model, text)
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
         method.explain(model, text)
-    work = counter.get_total_flops() / 1e9
-    target = TARGET_SECONDS["Integrated gradients"]
-    return (
-        f"IG 32 steps, {tokens} tokens: {work:.1f} GFLOP "
-        f"of matmuls, {work / gflops * 1000:.0f} ms at this machine's "
-        f"{gflops:.0f} GFLOP/s; {target} s needs {work / target:.0f} GFLOP/s"
+        times.append(time.perf_counter() - started)
+    return min(times)
+
+
+def measure(args) -> dict:
+    """Each case's median time (ms) and median time / floor over the snippets."""
+    torch.manual_seed(0)
+    model = SequenceClassifier.from_pretrained(str(demo_model_dir("movies")))
+    _, held_out = load_demo("movies")
+    texts = held_out.frame["text"].head(args.examples).tolist()
+    token_ids = model.tokenize(texts)[0]
+    lengths = [len(ids) for ids in token_ids]
+    gflops = {
+        "fp32": matmul_gflops(torch.float32),
+        "bf16": matmul_gflops(torch.bfloat16),
+    }
+    result = {
+        "snippets": (
+            f"{len(texts)} demo snippets, median {statistics.median(lengths)} "
+            f"tokens; torch threads {torch.get_num_threads()}"
+        ),
+        "machine": machine_line(gflops),
+        "cases": {},
+    }
+    for label, name, settings in CASES:
+        spec = METHODS[name].config_spec()
+        if not set(settings) <= set(spec):
+            continue  # an older tree without that setting
+        if settings == {"precision": "fp32"} and not bf16_supported():
+            continue  # the default runs fp32 here: the same figure again
+        method = build(name, settings)
+        rate = gflops["bf16" if runs_bf16(settings) else "fp32"]
+        load_before = os.getloadavg()[0]
+        seconds, ratios = [], []
+        for text, ids in zip(texts, token_ids):
+            took = fastest_seconds(method, model, text, args.repeats)
+            seconds.append(took)
+            ratios.append(took / (floor_gflop(model, name, settings, ids) / rate))
+        result["cases"][label] = {
+            "ms": statistics.median(seconds) * 1000,
+            "floor_ratio": statistics.median(ratios),
+            "load": (load_before + os.getloadavg()[0]) / 2,
+        }
+    return result
+
+
+def completeness(examples: int) -> list[str]:
+    """IG's median and largest relative completeness error (fp32) per rule and
+    number of points, on the demo snippets."""
+    model = SequenceClassifier.from_pretrained(str(demo_model_dir("movies")))
+    _, held_out = load_demo("movies")
+    texts = held_out.frame["text"].head(examples).tolist()
+    lines = [f"IG completeness |sum - change| / |change| on {len(texts)} snippets"]
+    for rule in RULES:
+        cells = []
+        for points in COMPLETENESS_POINTS:
+            method = build(
+                "Integrated gradients",
+                {"steps": points, "quadrature": rule, "precision": "fp32"},
+            )
+            misses = [
+                item.details["relative_delta"]
+                for item in method.explain_batch(model, texts)
+            ]
+            cells.append(
+                f"{points} pts: median {statistics.median(misses):.2%} "
+                f"max {max(misses):.2%}"
+            )
+        lines.append(f"  {rule:18s} " + "; ".join(cells))
+    return lines
+
+
+def baseline_run(directory: str, args) -> dict:
+    """This benchmark (``--json``) on the code in ``directory``."""
+    command = [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--json",
+        f"--examples={args.examples}",
+        f"--repeats={args.repeats}",
+    ]
+    environment = {**os.environ, "PYTHONPATH": directory}
+    done = subprocess.run(
+        command, cwd=directory, env=environment, capture_output=True, text=True
     )
-
-
-def captum_default_ig(model_dir: str) -> Callable[[str], object]:
-    """Plain captum LayerIntegratedGradients with its defaults (50 steps), on its own
-    copy of the model (captum hooks the layer it explains)."""
-    own = SequenceClassifier.from_pretrained(model_dir)
-    layer = own.model.get_input_embeddings()
-
-    def run(text: str):
-        encoded = own.tokenizer([text], return_tensors="pt")
-        baseline = encoded["input_ids"].clone()
-        baseline[0, 1:-1] = own.tokenizer.pad_token_id
-
-        def forward(input_ids):
-            repeat = len(input_ids)
-            logits = own.model(
-                input_ids=input_ids,
-                attention_mask=encoded["attention_mask"].expand(repeat, -1),
-            ).logits
-            return torch.softmax(logits, dim=-1)
-
-        target = int(forward(encoded["input_ids"]).argmax())
-        return LayerIntegratedGradients(forward, layer).attribute(
-            encoded["input_ids"], baselines=baseline, target=target
-        )
-
-    return run
+    if done.returncode:
+        raise SystemExit(f"baseline run failed:\n{done.stderr[-2000:]}")
+    return json.loads(done.stdout.splitlines()[-1])
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--examples", type=int, default=50)
+    parser.add_argument("--examples", type=int, default=20)
+    parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--baseline", help="a checkout to compare with")
+    parser.add_argument("--completeness", action="store_true")
+    parser.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    torch.manual_seed(0)
-    model_dir = str(demo_model_dir("movies"))
-    model = SequenceClassifier.from_pretrained(model_dir)
-    _, held_out = load_demo("movies")
-    texts = held_out.frame["text"].head(args.examples).tolist()
-    lengths = [len(ids) for ids in model.tokenize(texts)[0]]
-    all_texts = held_out.frame["text"].tolist()
-    all_lengths = [len(ids) for ids in model.tokenize(all_texts)[0]]
-    near_40 = sorted(range(len(all_texts)), key=lambda i: abs(all_lengths[i] - 40))
-    texts_40 = [all_texts[i] for i in near_40[: args.examples]]
-    lengths_40 = [all_lengths[i] for i in near_40[: args.examples]]
-    print(
-        f"{len(texts)} demo snippets, median {statistics.median(lengths)} tokens; "
-        f"torch threads {torch.get_num_threads()}, load average "
-        f"{os.getloadavg()[0]:.1f}"
-    )
-    gflops = {"fp32": matmul_gflops(torch.float32)}
-    if bf16_supported():
-        gflops["bf16"] = matmul_gflops(torch.bfloat16)
-    print(machine_line(gflops))
-    median = sorted(range(len(texts)), key=lengths.__getitem__)[len(texts) // 2]
-    fastest = gflops["bf16" if bf16_supported() else "fp32"]
-    print(ig_floor_line(model, texts[median], lengths[median], fastest))
-
-    figures: dict[str, float] = {}
-    for name in ("Gradient L2 norm", "Integrated gradients"):  # 1-row, 32-row shapes
-        method = build(name)
-        figures[f"{name}, first pass"] = median_seconds(
-            lambda t, m=method: m.explain(model, t), texts, warm_up=False
+    if args.json:
+        print(json.dumps(measure(args)))
+        return
+    before = baseline_run(args.baseline, args) if args.baseline else None
+    after = measure(args)
+    print(after["machine"])
+    print(f"{after['snippets']}; load average {os.getloadavg()[0]:.1f}")
+    if args.completeness:
+        print("\n".join(completeness(args.examples)))
+    header = f"{'':30s} {'ms':>8s} {'/ floor':>8s} {'load':>5s}"
+    if before:
+        print(f"baseline {args.baseline}: {before['machine']}")
+        header += f" {'before ms':>10s} {'/ floor':>8s} {'after/before':>12s}"
+    print(header)
+    ratios = []
+    for label, figures in after["cases"].items():
+        line = (
+            f"{label:30s} {figures['ms']:8.1f} {figures['floor_ratio']:8.2f} "
+            f"{figures['load']:5.1f}"
         )
-    for name in METHODS:
-        method = build(name)
-        figures[name] = median_seconds(lambda t, m=method: m.explain(model, t), texts)
-    figures["IG 30 steps"] = median_seconds(
-        lambda t: build("Integrated gradients", {"steps": 30}).explain(model, t), texts
-    )
-    figures["LIME 256 samples"] = figures["LIME"]
-    figures["captum LIG defaults (50 steps)"] = median_seconds(
-        captum_default_ig(model_dir), texts
-    )
-    for name, label, inputs in [
-        ("Integrated gradients", "IG 32 steps", texts),
-        ("LIME", "LIME 256 samples", texts),
-        ("Occlusion (leave one out)", "Occlusion, 40 tokens", texts_40),
-    ]:
-        for precision in METHODS[name].config_spec()["precision"].options:
-            if precision != "fp32" and not bf16_supported():
-                continue  # auto and bf16 run fp32 here: the same figure again
-            method = build(name, {"precision": precision})
-            figures[f"{label} {precision}"] = median_seconds(
-                lambda t, m=method: m.explain(model, t), inputs
-            )
-    print(f"(occlusion on snippets of {min(lengths_40)}-{max(lengths_40)} tokens)")
-    for name, seconds in figures.items():
-        print(f"{name:34s} {seconds * 1000:9.1f} ms")
-
-    ratios = [
-        f"{name} vs LIT {figures[name] / lit:.2f}" for name, lit in LIT_SECONDS.items()
-    ] + [
-        f"{name} vs target {figures[name] / goal:.2f}"
-        for name, goal in TARGET_SECONDS.items()
-        if name in figures
-    ]
-    captum = figures["captum LIG defaults (50 steps)"]
-    ratios += [
-        f"{name} vs captum LIG defaults {figures[name] / captum:.2f}"
-        for name in ("Integrated gradients", "IG 32 steps fp32")
-    ]
+        ratios.append(f"{label} / floor {figures['floor_ratio']:.2f}")
+        if label in FLOOR_TARGETS:
+            ratios[-1] += f" (target {FLOOR_TARGETS[label]})"
+        old = before and before["cases"].get(label)
+        if old:
+            speed = figures["ms"] / old["ms"]
+            line += f" {old['ms']:10.1f} {old['floor_ratio']:8.2f} {speed:12.2f}"
+            ratios[-1] += f", after/before {speed:.2f}"
+        print(line)
     print("ratios: " + "; ".join(ratios))
 
 

@@ -203,7 +203,7 @@ def test_own_file_and_model_with_unknown_labels_and_mapping(app, tmp_path):
     app.button(key="pick_load").click().run()
     assert not app.exception, app.exception
     workspace = app.session_state[state.WORKSPACE]
-    assert workspace.data.name == str(path) and len(workspace.frame) == 12
+    assert workspace.data.name == path.name and len(workspace.frame) == 12
     warning = " ".join(w.value for w in app.sidebar.warning)
     assert "neg, neutral, pos" in warning and "negative, positive" in warning
     assert workspace.frame["correct"].isna().all()  # no known gold: no metrics

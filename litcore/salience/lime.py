@@ -1,53 +1,51 @@
 """LIME with token masking.
 
 Ribeiro et al. 2016, '"Why Should I Trust You?": Explaining the Predictions of
-Any Classifier'. Computed by captum's ``Lime``: random subsets of the tokens
-are replaced by [MASK], and a ridge regression on the kept/masked indicators,
-weighted by closeness to the original text, gives each token a signed weight.
+Any Classifier'. Random subsets of the tokens are replaced by [MASK], every
+masked copy is scored in large batches (``perturbation``), and a ridge
+regression on the kept/masked indicators, weighted by closeness to the
+original text, gives each token a signed weight: what captum's ``Lime`` with
+``SkLearnRidge(alpha=1)`` computes from the same draws.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import ClassVar
 
+import numpy as np
 import torch
 
 from litcore.api.components import param, seed_param
 from litcore.salience.base import SalienceMethod, precision_param
-from litcore.salience.inputs import FORWARD_BATCH, replacement_id
+from litcore.salience.inputs import replacement_id
 from litcore.salience.perturbation import (
-    content_forward,
-    content_ids,
-    feature_mask,
+    masked_probabilities,
     token_scores,
+    weighted_linear_fit,
 )
 
 # LIME's text default: exponential kernel of width 25 on 100 × cosine distance.
 KERNEL_WIDTH = 0.25
+RIDGE = 1.0
 MIN_SAMPLES, MAX_SAMPLES = 16, 4096
 
 
-def cosine_kernel(_original, _perturbed, kept: torch.Tensor, **_kwargs) -> float:
-    """Weight of a sample that keeps the tokens where ``kept`` is 1.
+def cosine_kernel(kept: torch.Tensor) -> np.ndarray:
+    """``<float64>[samples]``: the weight of each row of kept (1) / masked (0) flags.
 
-    The cosine distance between the all-ones vector and ``kept`` is
+    The cosine distance between the all-ones vector and a row is
     ``1 - sqrt(num_kept / num_tokens)``; the weight is ``exp(-d² / 2w²)``.
     """
-    fraction_kept = float(kept.float().mean())
-    distance = 1.0 - fraction_kept**0.5
-    return float(torch.exp(torch.tensor(-(distance**2) / (2 * KERNEL_WIDTH**2))))
+    fraction_kept = kept.double().mean(dim=1).numpy()
+    distance = 1.0 - np.sqrt(fraction_kept)
+    return np.exp(-(distance**2) / (2 * KERNEL_WIDTH**2))
 
 
-def coin_flips(seed: int) -> Callable[..., torch.Tensor]:
-    """A captum perturbation function: fair kept/masked draws from its own generator."""
+def coin_flips(seed: int, samples: int, num_features: int) -> torch.Tensor:
+    """``<bool>[samples, num_features]``: fair kept/masked draws from the seed."""
     generator = torch.Generator().manual_seed(seed)
-
-    def sample(_original, num_interp_features: int, **_kwargs) -> torch.Tensor:
-        return torch.randint(0, 2, (1, num_interp_features), generator=generator)
-
-    return sample
+    return torch.randint(0, 2, (samples, num_features), generator=generator).bool()
 
 
 @dataclass(frozen=True)
@@ -70,24 +68,16 @@ class Lime(SalienceMethod):
         return self.samples / 256
 
     def _scores(self, model, encoded, targets):
-        from captum._utils.models.linear_model import SkLearnRidge
-        from captum.attr import Lime as CaptumLime
-
         mask_id = replacement_id(model)
+        bf16 = self.precision == "bf16"
         scores = []
         for item, target in zip(encoded, targets):
-            lime = CaptumLime(
-                content_forward(model, item, target, self.precision == "bf16"),
-                interpretable_model=SkLearnRidge(alpha=1.0),
-                similarity_func=cosine_kernel,
-                perturb_func=coin_flips(self.seed),
+            kept = coin_flips(self.seed, self.samples, len(item.content_positions))
+            probabilities = masked_probabilities(
+                model, item, kept, mask_id, target, bf16
             )
-            weights = lime.attribute(
-                content_ids(item),
-                baselines=mask_id,
-                feature_mask=feature_mask(item),
-                n_samples=self.samples,
-                perturbations_per_eval=min(self.samples, FORWARD_BATCH),
+            weights = weighted_linear_fit(
+                kept.numpy(), probabilities, cosine_kernel(kept), RIDGE
             )
             scores.append(token_scores(item, weights))
         return scores, [{} for _ in encoded]

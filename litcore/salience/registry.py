@@ -54,11 +54,11 @@ def compatible(
 
 
 def warm_up(model: SequenceClassifier) -> None:
-    """Pays the expensive methods' one-off set-up on a two-word text: captum's
-    import, the [CLS]-only twin (and bf16 copy), the first backward pass.
+    """Pays the expensive methods' one-off set-up on a two-word text: the
+    [CLS]-only twin (and bf16 copy), the first backward pass.
 
-    About 2-4 s on 2 AVX2 cores that a user's first integrated gradients or
-    LIME would otherwise pay; it also takes IG's set-up run out of ``timing``.
+    Seconds on 2 AVX2 cores (2-4 s when it also imported captum) that a user's
+    first integrated gradients or LIME would otherwise pay; it also takes IG's set-up run out of ``timing``.
     """
     method = IntegratedGradients(steps=MIN_STEPS)
     if method.is_compatible(model):

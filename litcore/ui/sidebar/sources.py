@@ -14,7 +14,7 @@ from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_r
 from litcore.api.errors import LumenError
 from litcore.data.dataset import ColumnMapping
 from litcore.data.demo import DEMOS
-from litcore.data.loading import MAX_FILE_MB, format_for, read_bytes, source_name
+from litcore.data.loading import MAX_FILE_MB, source_name
 from litcore.metrics.regression import DEMO_TARGET
 from litcore.session import policy
 from litcore.session.choice import (
@@ -27,7 +27,7 @@ from litcore.session.choice import (
 from litcore.session.startup import parse_startup, script_arguments
 from litcore.session.workspace import Workspace
 from litcore.ui import state
-from litcore.ui.pickers import NO_SOURCE, OWN, file_picker, source_radio
+from litcore.ui.pickers import NO_SOURCE, OWN, data_file_picker, source_radio
 from litcore.ui.workspace import build_workspace, source_table
 
 _NONE = "(none)"
@@ -151,7 +151,7 @@ def _file_picker(current: SourceChoice) -> SourceChoice | None:
     )
     try:
         with file_area:
-            file = file_picker(
+            file = data_file_picker(
                 "Upload a file",
                 ["csv", "tsv", "txt", "jsonl", "json", "parquet"],
                 "pick_upload",
@@ -160,15 +160,13 @@ def _file_picker(current: SourceChoice) -> SourceChoice | None:
             )
             dataset = "" if rules.public else _dataset_box()
         if file is not None:
-            content, name = file
-            fmt = format_for(name)
-            preview = read_bytes(content, fmt, delimiter=delimiter, encoding=encoding)
-            data = {"file_name": name, "file_bytes": content, "file_format": fmt}
+            source, name = file
         elif dataset:
-            preview = source_table(dataset, delimiter, encoding)
-            data = {"file_name": source_name(dataset), "data_source": dataset}
+            source, name = dataset, source_name(dataset)
         else:
             return None
+        preview = source_table(source, delimiter, encoding)
+        data = {"file_name": name, "data_source": source}
     except LumenError as error:
         st.error(str(error))
         return None

@@ -1,0 +1,353 @@
+"""Server time per interaction at 2k, 10k and 50k rows, through the app itself.
+
+The datasets are the demo's movie snippets (eval then train, 10,568 real
+texts) repeated past that size, each repeat perturbed by letter case only
+(seeded), so every row is a distinct text that the uncased demo model reads as
+the same tokens as its original.
+They are written as Parquet under ``<cache>/scale/`` and opened the way a
+server opens ``--data``: ``LUMEN_DATA``/``LUMEN_TEXT``/``LUMEN_LABEL``/
+``LUMEN_METADATA``/``LUMEN_MODEL`` and ``app.py`` in an AppTest (with
+``tests/conftest.py``'s navigation patch).
+
+Predictions come from one real pass of the demo's fine-tuned MiniLM over the
+10,568 real snippets (those its demo store lacks), stored in the prediction
+store of the benchmark's own cache root (``--cache``, default
+``/tmp/lumen-scale``) as the app stores them; each repeat is stored with its
+original's prediction, and 200 repeats are predicted for real to show that they
+match (printed). The first run pays that pass and prints its rate; later runs
+read the store. Smaller sizes are prefixes of the largest.
+
+Each size runs in a fresh process (for its peak RSS). ``--baseline DIR`` runs
+the same measurements with the code of another checkout (e.g. a ``git
+worktree`` of an older commit) for the smallest size and, if asked, others.
+
+Usage: ``python -m benchmarks.scale [--sizes 2000,10000,50000] [--baseline DIR]``
+The last line holds the ratios to the smallest size and to the baseline.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+REPO = Path(__file__).resolve().parents[1]
+DEFAULT_CACHE = Path("/tmp/lumen-scale")
+# Where the demo is prepared: LUMEN_DEMO_CACHE, else LUMEN_CACHE_DIR, else the default.
+DEMO_CACHE = Path(
+    os.environ.get("LUMEN_DEMO_CACHE")
+    or os.environ.get("LUMEN_CACHE_DIR")
+    or Path.home() / ".cache" / "lumen"
+)
+SIZES = (2_000, 10_000, 50_000)
+BAR_MS = 150.0
+
+# Runs in a fresh process with cwd = the checkout measured; prints one JSON line.
+MEASURE = r"""
+import json, os, resource, sys, time
+sys.path.insert(0, "tests")
+import conftest
+from streamlit.testing.v1 import AppTest
+from litcore.view.selection import Selection
+from litcore.view.cells import cell_ids
+
+navigation = conftest.navigation_mode_as_in_a_server.__wrapped__()
+next(navigation)
+scan = conftest.component_manifests_scanned_once.__wrapped__()
+next(scan)
+figures = {}
+
+def timed(name, run):
+    started = time.perf_counter()
+    result = run()
+    figures[name] = round((time.perf_counter() - started) * 1000, 1)
+    assert not at.exception, (name, [e.message for e in at.exception])
+    return result
+
+def key_like(prefix):
+    return next(k for k in at.session_state.filtered_state if k.startswith(prefix))
+
+at = AppTest.from_file("app.py", default_timeout=900)
+timed("open", at.run)
+timed("rerun", at.run)
+timed("rerun again", at.run)
+mis = key_like("f_mis_")
+at.toggle(key=mis).set_value(True)
+timed("filter on", at.run)
+at.toggle(key=mis).set_value(False)
+timed("filter off", at.run)
+search = key_like("f_search_")
+at.text_input(key=search).input("good")
+timed("text search", at.run)
+at.text_input(key=search).input("")
+timed("search cleared", at.run)
+at.switch_page("pages/table.py")
+timed("table page", at.run)
+timed("table rerun", at.run)
+if any(w.key == "table_page" for w in at.number_input):
+    at.number_input(key="table_page").set_value(3)
+    timed("table next page", at.run)
+if any(w.key == "table_sort" for w in at.selectbox):
+    at.selectbox(key="table_sort").set_value("confidence")
+    timed("table sort", at.run)
+at.switch_page("pages/metrics.py")
+timed("metrics page", at.run)
+workspace = at.session_state["lumen_workspace"]
+
+def click_cell():
+    ids = cell_ids(workspace.frame, [{"gold": "negative", "pred": "positive"}],
+                   {"gold": "label", "pred": "pred"})
+    at.session_state["lumen_selection"] = Selection().select(ids)
+    at.run()
+
+timed("confusion click", click_cell)
+at.switch_page("pages/scalars.py")
+timed("scalars page", at.run)
+at.switch_page("pages/projection.py")
+timed("embeddings PCA first", at.run)
+timed("embeddings PCA again", at.run)
+at.switch_page("pages/overview.py")
+timed("overview page", at.run)
+figures["peak_rss_mb"] = round(
+    resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 0
+)
+print(json.dumps(figures))
+"""
+
+
+def recased(text: str, rng: np.random.Generator) -> str:
+    """``text`` with the letter case of some ASCII words changed (at least one).
+
+    The demo model's tokenizer is uncased, so the model sees the same tokens:
+    its stored prediction for ``text`` is its prediction for the result.
+    """
+    words = text.split()
+    ascii_words = [i for i, w in enumerate(words) if w.isascii() and w.isalpha()]
+    if not ascii_words:
+        return text.upper() if text.isascii() else text
+    for i in ascii_words:
+        if rng.random() < 0.3:
+            words[i] = words[i].upper() if rng.random() < 0.5 else words[i].title()
+    first = ascii_words[0]
+    if " ".join(words) == text:
+        words[first] = words[first].swapcase()
+    return " ".join(words)
+
+
+def real_snippets() -> pd.DataFrame:
+    """The demo's 10,568 movie snippets (held-out first), with label and rating."""
+    parts = [
+        pd.read_parquet(DEMO_CACHE / "demo" / f"movies-{split}.parquet")
+        for split in ("eval", "train")
+    ]
+    return pd.concat(parts, ignore_index=True)[["text", "label", "rating"]]
+
+
+def scale_dataset(size: int, seed: int = 0) -> pd.DataFrame:
+    """``size`` rows: the real snippets, then recased repeats of them (row ``i``
+    repeats real row ``i % 10,568``)."""
+    real = real_snippets()
+    rng = np.random.default_rng(seed)
+    rows = [real]
+    total = len(real)
+    while total < size:
+        copy = real.copy()
+        copy["text"] = [recased(t, rng) for t in copy["text"]]
+        rows.append(copy)
+        total += len(copy)
+    return pd.concat(rows, ignore_index=True).iloc[:size].reset_index(drop=True)
+
+
+def prepare(sizes: list[int], cache: Path, checked: int = 200) -> dict:
+    """Writes the datasets and stores a prediction for every row of the largest.
+
+    One real pass of the demo model over the real snippets (those the demo's
+    store lacks); each recased repeat gets its real row's prediction, and
+    ``checked`` repeats are predicted for real to show they match.
+    """
+    from litcore.data.dataset import ColumnMapping, from_frame
+    from litcore.models.classifier import SequenceClassifier
+    from litcore.session.demo import demo_model_dir
+    from litcore.session.predictions import predict_dataset
+    from litcore.store.predictions import PredictionStore
+
+    folder = cache / "scale"
+    folder.mkdir(parents=True, exist_ok=True)
+    largest = scale_dataset(max(sizes))
+    for size in sizes:
+        path = folder / f"movies-{size}.parquet"
+        if not path.exists():
+            largest.iloc[:size].to_parquet(path, index=False)
+    os.environ["LUMEN_CACHE_DIR"] = str(DEMO_CACHE)
+    model_dir = str(demo_model_dir("movies"))
+    model = SequenceClassifier.from_pretrained(model_dir)
+    mapping = ColumnMapping(text="text", label="label", metadata=("rating",))
+    data = from_frame(largest, mapping).frame
+    ids = data["id"].tolist()
+    store = PredictionStore(cache / "predictions.sqlite")
+    figures: dict = {"model_dir": model_dir, "rows": len(ids)}
+    if not store.missing(model.fingerprint, ids):
+        return figures
+    real = data.iloc[: len(real_snippets())]
+    demo_store = PredictionStore(DEMO_CACHE / "predictions.sqlite")
+    stored = [i for i in real["id"] if not demo_store.missing(model.fingerprint, [i])]
+    if stored:
+        store.put(
+            model.fingerprint, stored, demo_store.get(model.fingerprint, stored)[0]
+        )
+    started = time.perf_counter()
+    predictions = predict_dataset(model, real, store)
+    seconds = time.perf_counter() - started
+    figures["real_pass"] = {
+        "predicted": len(real) - len(stored),
+        "seconds": round(seconds, 1),
+        "examples_per_s": round((len(real) - len(stored)) / seconds, 0),
+    }
+    for start in range(len(real), len(data), len(real)):
+        repeats = data.iloc[start : start + len(real)]
+        rows = np.arange(len(repeats))
+        store.put(model.fingerprint, repeats["id"].tolist(), _rows(predictions, rows))
+    sample = np.random.default_rng(1).choice(
+        np.arange(len(real), len(data)), min(checked, len(data) - len(real)), False
+    )
+    if len(sample):
+        fresh = model.predict(data["text"].iloc[sample].tolist())
+        copied, _ = store.get(model.fingerprint, data["id"].iloc[sample].tolist())
+        figures["recased_checked"] = {
+            "rows": len(sample),
+            "max_abs_diff_probas": float(np.abs(fresh.probas - copied.probas).max()),
+            "same_tokens": fresh.tokens == copied.tokens,
+        }
+    os.environ["LUMEN_CACHE_DIR"] = str(cache)
+    return figures
+
+
+def _rows(predictions, rows: np.ndarray):
+    """The predictions of ``rows`` (a ``Predictions`` of those rows only)."""
+    from dataclasses import fields
+
+    return type(predictions)(
+        **{
+            f.name: (
+                getattr(predictions, f.name)[rows]
+                if isinstance(getattr(predictions, f.name), np.ndarray)
+                else [getattr(predictions, f.name)[i] for i in rows]
+            )
+            for f in fields(predictions)
+        }
+    )
+
+
+def measure(checkout: Path, data: Path, model_dir: str, cache: Path) -> dict:
+    environment = os.environ | {
+        "LUMEN_CACHE_DIR": str(cache),
+        "LUMEN_DATA": str(data),
+        "LUMEN_TEXT": "text",
+        "LUMEN_LABEL": "label",
+        "LUMEN_METADATA": "rating",
+        "LUMEN_MODEL": model_dir,
+        "PYTHONPATH": str(checkout),
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", MEASURE],
+        capture_output=True,
+        text=True,
+        cwd=checkout,
+        env=environment,
+    )
+    if result.returncode:
+        raise RuntimeError(f"{checkout} on {data.name}:\n{result.stderr[-3000:]}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def machine_line() -> str:
+    flags = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
+    model = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in flags.splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    isa = [
+        f
+        for f in ("avx2", "avx512f", "avx512_vnni", "avx512_bf16", "amx_bf16")
+        if f" {f}" in flags
+    ]
+    load = " ".join(f"{value:.2f}" for value in os.getloadavg())
+    return (
+        f"machine: {model}, {os.cpu_count()} cores, {' '.join(isa)}; "
+        f"load {load}; python {platform.python_version()}"
+    )
+
+
+def print_table(results: dict[str, dict]) -> None:
+    names = list(dict.fromkeys(n for r in results.values() for n in r))
+    print(f"{'interaction (ms; RSS MB)':28}" + "".join(f"{c:>16}" for c in results))
+    for name in names:
+        cells = "".join(f"{results[c].get(name, float('nan')):>16.0f}" for c in results)
+        print(f"{name:28}{cells}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default=",".join(map(str, SIZES)))
+    parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
+    parser.add_argument("--baseline", type=Path, help="another checkout to compare")
+    parser.add_argument(
+        "--baseline-sizes", default=str(SIZES[0]), help="sizes measured on it"
+    )
+    args = parser.parse_args()
+    sizes = sorted(int(s) for s in args.sizes.split(","))
+    print(machine_line())
+    prepared = prepare(sizes, args.cache)
+    print(f"prepared: {json.dumps(prepared)}")
+    results: dict[str, dict] = {}
+    for size in sizes:
+        data = args.cache / "scale" / f"movies-{size}.parquet"
+        if args.baseline:
+            baseline_sizes = {int(s) for s in args.baseline_sizes.split(",")}
+            if size in baseline_sizes:
+                results[f"base {size:,}"] = measure(
+                    args.baseline, data, prepared["model_dir"], args.cache
+                )
+        results[f"{size:,}"] = measure(REPO, data, prepared["model_dir"], args.cache)
+        print(f"{size:,} done; {machine_line()}", flush=True)
+    print_table(results)
+    smallest, largest = f"{sizes[0]:,}", f"{sizes[-1]:,}"
+    interactions = [n for n in results[largest] if n not in ("open", "peak_rss_mb")]
+    interactions = [n for n in interactions if "first" not in n]
+    worst = max(interactions, key=lambda n: results[largest][n])
+    growth = max(
+        interactions,
+        key=lambda n: results[largest][n] / max(results[smallest].get(n, 1.0), 1.0),
+    )
+    grown = results[largest][growth] / max(results[smallest][growth], 1.0)
+    line = (
+        f"at {largest}: slowest click {worst} {results[largest][worst]:.0f} ms "
+        f"({results[largest][worst] / BAR_MS:.2f}x the {BAR_MS:.0f} ms bar); most "
+        f"growth {growth} {grown:.2f}x {smallest}; "
+        f"peak RSS {results[largest]['peak_rss_mb']:.0f} MB"
+    )
+    base = f"base {smallest}"
+    if base in results:
+        shared = [n for n in interactions if n in results[base]]
+        ratio = sum(results[smallest][n] for n in shared) / max(
+            sum(results[base][n] for n in shared), 1.0
+        )
+        line += f"; {smallest} now / base: {ratio:.2f}x (sum of shared clicks)"
+    print(f"{machine_line()}")
+    print(line)
+
+
+if __name__ == "__main__":
+    main()
