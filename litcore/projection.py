@@ -2,7 +2,9 @@
 
 Constructors only store parameters, ``fit`` returns ``self``, fitted attributes
 end in ``_`` and ``transform`` places points added later (edited or generated
-examples) with the fitted projection instead of refitting. Projections of a
+examples) with the fitted projection instead of refitting. At scale, PCA takes
+its axes from the covariance matrix (one pass over the rows) and UMAP fits on a
+seeded sample and places the other rows with ``transform``. Projections of a
 whole dataset are stored in the prediction store under a key made of the
 model fingerprint, the dataset fingerprint, the embedding field and the
 parameters, so each is computed once.
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -23,6 +26,9 @@ from litcore.store.predictions import PredictionStore
 
 EMBEDDING_FIELDS = {"cls_embedding": "CLS token", "mean_embedding": "Mean of tokens"}
 UMAP_METRICS = ("cosine", "euclidean", "manhattan", "correlation")
+# UMAP places the rows it did not fit on in chunks of this many, reporting each.
+TRANSFORM_CHUNK = 2_000
+ProgressFn = Callable[[int, int], None]  # (points placed, all points)
 
 
 class Projector:
@@ -36,7 +42,9 @@ class Projector:
         """The constructor parameters (they key the stored projection)."""
         raise NotImplementedError
 
-    def fit(self, embeddings: np.ndarray) -> Projector:
+    def fit(
+        self, embeddings: np.ndarray, progress: ProgressFn | None = None
+    ) -> Projector:
         raise NotImplementedError
 
     def transform(self, embeddings: np.ndarray) -> np.ndarray:
@@ -64,21 +72,29 @@ def _check_embeddings(embeddings: np.ndarray, minimum: int) -> np.ndarray:
 
 
 class PCAProjection(Projector):
-    """Principal component analysis onto the first two components (exact SVD)."""
+    """Principal component analysis onto the first two components (exact).
+
+    With many more rows than dimensions the axes come from the eigenvectors of
+    the covariance matrix (one pass over the rows), else from a full SVD.
+    """
 
     display_name = "PCA"
 
     def get_params(self) -> dict[str, object]:
         return {}
 
-    def fit(self, embeddings: np.ndarray) -> PCAProjection:
+    def fit(
+        self, embeddings: np.ndarray, progress: ProgressFn | None = None
+    ) -> PCAProjection:
         """Fits on ``<float32>[n, dim]`` (n ≥ 2); sets ``mean_``, ``components_``."""
         from sklearn.decomposition import PCA
 
         embeddings = _check_embeddings(embeddings, minimum=2)
         n_components = min(2, embeddings.shape[1], len(embeddings))
+        tall = len(embeddings) >= 10 * embeddings.shape[1]
+        solver = "covariance_eigh" if tall else "full"
         with threadpool_limits(limits=1):  # many BLAS threads thrash on shared cores
-            pca = PCA(n_components=n_components, svd_solver="full").fit(embeddings)
+            pca = PCA(n_components=n_components, svd_solver=solver).fit(embeddings)
         components = np.zeros((2, embeddings.shape[1]), dtype=np.float32)
         components[:n_components] = pca.components_
         self.mean_ = pca.mean_.astype(np.float32)
@@ -98,8 +114,10 @@ class PCAProjection(Projector):
 class UMAPProjection(Projector):
     """UMAP (McInnes, Healy & Melville 2018, arXiv:1802.03426) with a fixed seed.
 
-    With fewer points than UMAP needs (``n_neighbors`` + 2), it falls back to PCA
-    and says so in ``note_``.
+    With more than ``fit_sample`` points it fits on a seeded sample of that many
+    and places the others with ``transform`` (``fitted_rows_`` says which were
+    fitted). With fewer points than UMAP needs (``n_neighbors`` + 2), it falls
+    back to PCA and says so in ``note_``.
     """
 
     display_name = "UMAP"
@@ -110,11 +128,13 @@ class UMAPProjection(Projector):
         min_dist: float = 0.1,
         metric: str = "cosine",
         random_state: int = 0,
+        fit_sample: int = 5_000,
     ) -> None:
         self.n_neighbors = n_neighbors
         self.min_dist = min_dist
         self.metric = metric
         self.random_state = random_state
+        self.fit_sample = fit_sample
 
     def get_params(self) -> dict[str, object]:
         return {
@@ -122,6 +142,7 @@ class UMAPProjection(Projector):
             "min_dist": self.min_dist,
             "metric": self.metric,
             "random_state": self.random_state,
+            "fit_sample": self.fit_sample,
         }
 
     def _validate(self) -> None:
@@ -133,11 +154,26 @@ class UMAPProjection(Projector):
             raise LumenError(
                 f"Unknown metric '{self.metric}'. Choose: {', '.join(UMAP_METRICS)}."
             )
+        if self.fit_sample < self.n_neighbors + 2:
+            raise LumenError(
+                f"fit_sample must be at least n_neighbors + 2 "
+                f"({self.n_neighbors + 2}), got {self.fit_sample}."
+            )
 
-    def fit(self, embeddings: np.ndarray) -> UMAPProjection:
-        """Fits on ``<float32>[n, dim]``; sets ``embedding_``, ``note_``, ``umap_``."""
+    def fit(
+        self, embeddings: np.ndarray, progress: ProgressFn | None = None
+    ) -> UMAPProjection:
+        """Fits on ``<float32>[n, dim]``; sets ``embedding_``, ``note_``, ``umap_``,
+        ``fitted_rows_``.
+
+        Args:
+            embeddings: the points.
+            progress: called with (points placed, all points) after the fit
+                and after each chunk of points placed by ``transform``.
+        """
         self._validate()
         embeddings = _check_embeddings(embeddings, minimum=2)
+        self.fitted_rows_ = np.arange(len(embeddings))
         if len(embeddings) < self.n_neighbors + 2:
             self.fallback_ = PCAProjection().fit(embeddings)
             self.umap_ = None
@@ -150,6 +186,10 @@ class UMAPProjection(Projector):
         import umap
 
         self.fallback_ = None
+        if len(embeddings) > self.fit_sample:
+            rng = np.random.default_rng(self.random_state)
+            chosen = rng.choice(len(embeddings), self.fit_sample, replace=False)
+            self.fitted_rows_ = np.sort(chosen)
         with threadpool_limits(limits=1):
             self.umap_ = umap.UMAP(
                 n_neighbors=self.n_neighbors,
@@ -158,10 +198,29 @@ class UMAPProjection(Projector):
                 random_state=self.random_state,
                 n_components=2,
                 n_jobs=1,
-            ).fit(embeddings)
-        self.embedding_ = self.umap_.embedding_.astype(np.float32)
+            ).fit(embeddings[self.fitted_rows_])
+        self.embedding_ = self._placed(embeddings, progress)
         self.note_ = None
         return self
+
+    def _placed(
+        self, embeddings: np.ndarray, progress: ProgressFn | None
+    ) -> np.ndarray:
+        """``<float32>[n, 2]``: the fitted rows' coordinates, the others placed
+        by ``transform`` a chunk at a time."""
+        coords = np.empty((len(embeddings), 2), dtype=np.float32)
+        coords[self.fitted_rows_] = self.umap_.embedding_
+        rest = np.setdiff1d(np.arange(len(embeddings)), self.fitted_rows_)
+        placed = len(self.fitted_rows_)
+        if progress:
+            progress(placed, len(embeddings))
+        for start in range(0, len(rest), TRANSFORM_CHUNK):
+            chunk = rest[start : start + TRANSFORM_CHUNK]
+            coords[chunk] = self.transform(embeddings[chunk])
+            placed += len(chunk)
+            if progress:
+                progress(placed, len(embeddings))
+        return coords
 
     def transform(self, embeddings: np.ndarray) -> np.ndarray:
         """Places new points ``<float32>[n, dim]`` in the fitted map (no refit)."""
@@ -229,14 +288,22 @@ def projection_key(
 
 
 def stored_projection(
-    store: PredictionStore, key: str, embeddings: np.ndarray, projector: Projector
+    store: PredictionStore,
+    key: str,
+    embeddings: np.ndarray,
+    projector: Projector,
+    progress: ProgressFn | None = None,
 ) -> StoredProjection:
-    """The projection under ``key``, fitted with ``projector`` and stored if missing."""
+    """The projection under ``key``, fitted with ``projector`` and stored if missing.
+
+    Args:
+        progress: handed to ``projector.fit`` (not called when it is stored).
+    """
     arrays = store.get_arrays(key)
     if arrays is not None and len(arrays["coords"]) == len(embeddings):
         note = str(arrays["note"]) or None
         return StoredProjection(arrays["coords"], note)
-    projector.fit(embeddings)
+    projector.fit(embeddings, progress)
     store.put_arrays(
         key, {"coords": projector.embedding_, "note": np.array(projector.note_ or "")}
     )

@@ -16,6 +16,7 @@ from litcore.projection import (
     EMBEDDING_FIELDS,
     PROJECTORS,
     UMAP_METRICS,
+    UMAPProjection,
     nearest_neighbors,
 )
 from litcore.session.columns import (
@@ -34,6 +35,7 @@ from litcore.ui import cached, point_charts, state
 from litcore.ui import workspace as ws
 from litcore.ui.formatting import count
 from litcore.ui.point_charts import ADDED_MARKER, selectable_point_chart
+from litcore.ui.progress import counting_bar
 from litcore.ui.sidebar import filtered_frame
 
 CHART_KEY = "projection_chart"
@@ -117,15 +119,23 @@ model, data = workspace.model, workspace.data
 vectors = cached.embeddings(model.fingerprint, data.fingerprint, field, model, frame)
 config = tuple(sorted(params.items()))
 try:
-    with st.spinner(f"Computing the {method} projection (once, then cached)…"):
+    with (
+        st.spinner(f"Computing the {method} projection (once, then cached)…"),
+        counting_bar(st.empty(), f"{method}: placed") as report,
+    ):
         projected = cached.projection(
-            model.fingerprint, data.fingerprint, field, method, config, vectors
+            model.fingerprint, data.fingerprint, field, method, config, vectors, report
         )
 except LumenError as error:
     st.error(str(error))
     st.stop()
 if projected.note:
     st.info(projected.note)
+elif method == "UMAP" and len(vectors) > UMAPProjection().fit_sample:
+    st.caption(
+        f"UMAP was fitted on a seeded sample of {UMAPProjection().fit_sample:,} of "
+        f"the {len(vectors):,} examples; the others were placed on that map."
+    )
 
 points = frame.assign(x=projected.coords[:, 0], y=projected.coords[:, 1])
 session = ws.session_frame(workspace)
@@ -147,9 +157,10 @@ if len(added):
     points = pd.concat([points, added], ignore_index=True)
 if only_shown:
     points = points[points["id"].isin(filtered_frame(workspace)["id"])]
-points = points.assign(hover=hover_text(points))
-
 selection = state.selection()
+placed = len(points)
+points = point_charts.within_budget(points, selection)
+points = points.assign(hover=hover_text(points))
 selected = points[points["id"].isin(selection.ids)]
 figure = go.Figure(colour_traces(points, colours[colour_name], colour_name))
 if len(added):  # only the session frame has an origin column
@@ -160,7 +171,7 @@ figure.add_traces(point_charts.selection_traces(points, selection, with_pinned=T
 axis = "PC" if projected.note or method == "PCA" else "UMAP "
 figure.update_layout(
     title=f"{method} of the {EMBEDDING_FIELDS[field].lower()} embedding "
-    f"({count(len(points), 'example')})",
+    f"({count(placed, 'example')})",
     xaxis_title=f"{axis}1",
     yaxis_title=f"{axis}2",
     legend_title_text=colour_name,
@@ -173,7 +184,8 @@ hidden = len(set(selection.ids) - set(points["id"]))
 st.caption(
     f"{len(selected):,} selected points highlighted"
     + (f"; {hidden:,} selected examples are not plotted" if hidden else "")
-    + ". ★ primary, ◆ pinned."
+    + ". ★ primary, ◆ pinned. "
+    + point_charts.budget_caption(len(points), placed)
 )
 
 st.subheader("Nearest neighbours of the primary example")

@@ -3,6 +3,7 @@
 Plotly, like the projection, for box and lasso selection on a dense strip plot.
 """
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
@@ -69,17 +70,21 @@ spread = right.slider(
     help="Random horizontal spread (as a fraction of the field's step) so stacked "
     "points show.",
 )
-score = shown[PRED_SCORE if head.is_regression else proba_column(score_label)]
+score_column = PRED_SCORE if head.is_regression else proba_column(score_label)
 score_name = f"Predicted {head.name}" if head.is_regression else f"P({score_label})"
+selection = state.selection()
+# The browser gets at most a budget of points; the index is the row number.
+drawn = point_charts.within_budget(shown, selection)
+score = drawn[score_column]
 
 x_values = (
-    pd.Series(range(len(shown)), dtype=float)
+    pd.Series(shown.index, dtype=float)
     if x_field == INDEX
     else shown[x_field].astype(float)
 )
-unique = x_values.dropna().sort_values().unique()
-step = float(pd.Series(unique).diff().min()) if len(unique) > 1 else 1.0
-x_plot = x_values + jitter(len(shown), spread * step)
+unique = np.unique(x_values.dropna().to_numpy())
+step = float(np.diff(unique).min()) if len(unique) > 1 else 1.0
+x_plot = x_values[drawn.index] + jitter(len(drawn), spread * step)
 
 threshold = None
 if len(labels) == 2 and not head.is_regression:
@@ -92,12 +97,18 @@ if len(labels) == 2 and not head.is_regression:
         key="scalars_threshold",
     )
 
-selection = state.selection()
+
 gold = shown[LABEL] if LABEL in shown else pd.Series("(no gold)", index=shown.index)
-details = {"gold": gold, "predicted": shown[PRED], "score": score.map("{:.3f}".format)}
-hover = point_charts.hover_text(shown[TEXT], details)
-points = shown.assign(x=x_plot, y=score, hover=hover)
-figure = go.Figure(point_charts.colour_traces(points, gold.astype(str), "Gold label"))
+details = {
+    "gold": gold[drawn.index],
+    "predicted": drawn[PRED],
+    "score": score.map("{:.3f}".format),
+}
+hover = point_charts.hover_text(drawn[TEXT], details)
+points = drawn.assign(x=x_plot, y=score, hover=hover)
+figure = go.Figure(
+    point_charts.colour_traces(points, gold[drawn.index].astype(str), "Gold label")
+)
 figure.add_traces(point_charts.selection_traces(points, selection))
 if threshold is not None and score_label == labels[1]:
     figure.add_hline(
@@ -107,7 +118,7 @@ if threshold is not None and score_label == labels[1]:
         annotation_text=f"threshold {threshold:.2f}",
     )
 figure.update_layout(
-    title=f"{score_name} by {x_field.strip('()')} ({count(len(points), 'example')})",
+    title=f"{score_name} by {x_field.strip('()')} ({count(len(shown), 'example')})",
     xaxis_title=x_field.strip("()").capitalize(),
     yaxis_title=(
         f"Predicted {head.name} (regression head)"
@@ -121,7 +132,8 @@ figure.update_layout(
 )
 point_charts.selectable_point_chart(figure, CHART_KEY)
 chosen = points["id"].isin(selection.ids).sum()
-st.caption(f"{chosen:,} selected points highlighted; ★ primary.")
+sampled = point_charts.budget_caption(len(points), len(shown))
+st.caption(f"{chosen:,} selected points highlighted; ★ primary. {sampled}")
 
 if threshold is not None:
     st.subheader(f"Metrics at threshold {threshold:.2f} (filtered examples)")

@@ -1,4 +1,5 @@
-"""Data table: every example with its prediction; row clicks set the selection."""
+"""Data table: the filtered examples a page at a time, sorted on the server; row
+clicks set the selection."""
 
 import streamlit as st
 
@@ -18,9 +19,23 @@ from litcore.session.columns import (
 from litcore.ui import state
 from litcore.ui import workspace as ws
 from litcore.ui.sidebar import filtered_frame
+from litcore.view.csv_safe import safe_csv
+from litcore.view.table_pages import (
+    ALL,
+    ONLY_SELECTED,
+    PAGE_SIZES,
+    SHOW_MODES,
+    clicked_ids,
+    page_count,
+    page_rows,
+    table_rows,
+    with_page_clicks,
+)
 
 TABLE_KEY = "table_rows"
-SHOW_MODES = ["All", "Only selected", "Selected first"]
+PAGE_KEY = "table_page"
+SELECTED = "selected"
+ROW_ORDER = "(row order)"
 
 workspace = ws.require()
 st.title("Data table")
@@ -31,19 +46,12 @@ mode = (
     st.segmented_control(
         "Show",
         SHOW_MODES,
-        default="All",
+        default=ALL,
         key="table_mode",
         help="'Only selected' lists the current selection (from any page).",
     )
-    or "All"
+    or ALL
 )
-is_selected = shown[ID].isin(selection.ids)
-if mode == "Only selected":
-    shown = shown[is_selected]
-elif mode == "Selected first":
-    shown = shown.assign(_first=~is_selected).sort_values("_first", kind="stable")
-    shown = shown.drop(columns="_first")
-
 columns = display_order(
     shown.columns,
     workspace.labels,
@@ -51,27 +59,57 @@ columns = display_order(
     workspace.regression_gold,
     regression_first=ws.chosen_head(workspace).is_regression,
 )
-view = shown[columns].reset_index(drop=True)
+sort_by, direction, page_size = st.columns([2, 1, 1])
+sort_column = sort_by.selectbox(
+    "Sort by", [ROW_ORDER, *columns], key="table_sort", help="Sorts every row."
+)
+descending = direction.toggle("Descending", key="table_descending")
+size = page_size.selectbox("Rows per page", PAGE_SIZES, index=1, key="table_size")
+ordered = state.kept_while_same(
+    "table_rows",
+    (shown,),
+    (mode, selection.ids, sort_column, descending),
+    lambda: table_rows(
+        shown,
+        mode,
+        selection.ids,
+        None if sort_column == ROW_ORDER else sort_column,
+        descending,
+    ),
+)
+pages = page_count(len(ordered), size)
+if st.session_state.get(PAGE_KEY, 1) > pages:  # fewer rows than before
+    st.session_state[PAGE_KEY] = pages
+page = st.number_input("Page", 1, pages, 1, key=PAGE_KEY, help=f"{pages:,} pages")
+rows = page_rows(ordered, page, size)
+view = rows[columns].reset_index(drop=True)
+view.insert(0, SELECTED, view[ID].isin(selection.ids))
+first = (page - 1) * size
 st.caption(
-    f"{len(view):,} rows. Click rows to select them (the last clicked becomes the "
-    "primary example); sort by clicking a header."
+    f"{len(ordered):,} rows; showing {first + 1 if len(view) else 0:,}–"
+    f"{first + len(view):,}. Click rows to select them (the last clicked becomes the "
+    "primary example); a page's clicks replace the selection's rows on that page, "
+    "rows selected elsewhere stay. Sort with 'Sort by' (a header click sorts this "
+    "page only); search with the sidebar's text search."
 )
 
 
 def _select_rows() -> None:
-    """The last clicked row becomes the primary; the clicked rows become the
-    selection, except in "Only selected", which keeps the listed selection."""
-    rows = st.session_state[TABLE_KEY]["selection"]["rows"]
-    ids = view.loc[rows, ID].tolist()
+    """The last clicked row becomes the primary; in "All" and "Selected first"
+    the page's clicked rows replace the selection's rows on this page; "Only
+    selected" keeps the listed selection."""
+    clicked = st.session_state[_table_key]["selection"]["rows"]
+    ids = clicked_ids(view, clicked)
     if not ids:
         return
     current = state.selection()
-    if mode != "Only selected":
-        current = current.select(ids)
+    if mode != ONLY_SELECTED:
+        current = current.select(with_page_clicks(current.ids, view[ID], ids))
     state.set_selection(current.with_primary(ids[-1]))
 
 
 config = {
+    SELECTED: st.column_config.CheckboxColumn("✓", help="In the selection"),
     TEXT: st.column_config.TextColumn("Text", width="large"),
     CONFIDENCE: st.column_config.ProgressColumn(
         "Confidence", min_value=0.0, max_value=1.0, format="%.3f"
@@ -87,9 +125,11 @@ config = {
     ABS_ERROR: st.column_config.NumberColumn("Absolute error", format="%.3f"),
     ID: st.column_config.TextColumn("id", width="small"),
 }
+# A widget per page and order, so a page's ticks never land on another's rows.
+_table_key = f"{TABLE_KEY}_{mode}_{sort_column}_{descending}_{size}_{page}"
 st.dataframe(
     view,
-    key=TABLE_KEY,
+    key=_table_key,
     on_select=_select_rows,
     selection_mode="multi-row",
     column_config=config,
@@ -99,8 +139,9 @@ st.dataframe(
 )
 st.download_button(
     "Download these rows as CSV",
-    view.to_csv(index=False).encode("utf-8"),
+    lambda: safe_csv(ordered[columns]),
     file_name="lumen_rows.csv",
     mime="text/csv",
     key="table_download",
+    help=f"All {len(ordered):,} rows in this order, not only this page.",
 )

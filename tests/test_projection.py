@@ -66,9 +66,38 @@ def test_umap_constructor_only_stores_parameters_and_fit_returns_self():
         "min_dist": 0.3,
         "metric": "euclidean",
         "random_state": 0,
+        "fit_sample": 5000,
     }
     assert not [name for name in vars(umap) if name.endswith("_")]
     assert umap.fit(clusters(10)) is umap
+
+
+def test_pca_of_tall_data_takes_the_axes_of_an_exact_svd():
+    points = clusters(n_per=250)  # 500 rows of 8 dimensions: the covariance path
+    coords = PCAProjection().fit(points).embedding_
+    centred = points - points.mean(axis=0)
+    _, _, axes = np.linalg.svd(centred, full_matrices=False)
+    assert np.allclose(np.abs(coords), np.abs(centred @ axes[:2].T), atol=1e-3)
+
+
+def test_umap_fits_on_a_seeded_sample_and_places_the_rest_with_progress():
+    points = clusters(n_per=60)
+    reports = []
+    umap = UMAPProjection(n_neighbors=5, fit_sample=40)
+    coords = umap.fit(points, lambda done, total: reports.append((done, total)))
+    coords = coords.embedding_
+    assert len(umap.fitted_rows_) == 40 and (np.diff(umap.fitted_rows_) > 0).all()
+    assert coords.shape == (120, 2) and np.isfinite(coords).all()
+    assert reports[0] == (40, 120) and reports[-1] == (120, 120)
+    first, second = coords[:60].mean(axis=0), coords[60:].mean(axis=0)
+    nearer_first = np.linalg.norm(coords - first, axis=1) < np.linalg.norm(
+        coords - second, axis=1
+    )
+    assert nearer_first[:60].all() and not nearer_first[60:].any()
+    again = UMAPProjection(n_neighbors=5, fit_sample=40).fit(points)
+    assert np.array_equal(again.fitted_rows_, umap.fitted_rows_)
+    with pytest.raises(LumenError, match="fit_sample"):
+        UMAPProjection(n_neighbors=5, fit_sample=6).fit(points)
 
 
 def test_umap_falls_back_to_pca_with_a_note_when_points_are_too_few():

@@ -1,4 +1,4 @@
-"""The sidebar's building blocks: filter widget keys, the per-run memo, the
+"""The sidebar's building blocks: filter widget keys, the session memo, the
 filtered rows handed to the page, and the shared model and file pickers."""
 
 from __future__ import annotations
@@ -33,23 +33,32 @@ def _memo_script():
         computed.append(1)
         return object()
 
-    inputs = (st.session_state.setdefault("input", object()),)
-    first = state.once_per_run("thing", inputs, compute)
-    second = state.once_per_run("thing", inputs, compute)
+    objects = (st.session_state.setdefault("input", object()),)
+    values = (st.session_state.setdefault("value", 1),)
+    first = state.kept_while_same("thing", objects, values, compute)
+    second = state.kept_while_same("thing", objects, values, compute)
     st.session_state["same"] = first is second
-    st.session_state["other"] = state.once_per_run("thing", (object(),), compute)
+    st.session_state["kept"] = first
 
 
-def test_once_per_run_computes_once_per_inputs_and_run():
+def test_kept_while_same_computes_once_until_an_input_changes():
     at = AppTest.from_function(_memo_script).run()
     assert not at.exception
     assert at.session_state["same"]
-    assert len(at.session_state["computed"]) == 2  # the same inputs, then others
+    assert len(at.session_state["computed"]) == 1
+    kept = at.session_state["kept"]
+    at.run()  # a rerun that changes nothing computes nothing
+    assert len(at.session_state["computed"]) == 1
+    assert at.session_state["kept"] is kept
+    at.session_state["value"] = 2  # an equal value would keep it; another does not
     at.run()
-    assert len(at.session_state["computed"]) == 4  # a new run computes again
+    assert len(at.session_state["computed"]) == 2
+    at.session_state["input"] = object()  # another object, compared by identity
+    at.run()
+    assert len(at.session_state["computed"]) == 3
 
 
-def test_filtered_rows_are_computed_once_per_run_and_handed_to_the_page(
+def test_filtered_rows_are_computed_once_per_filter_state_and_handed_to_the_page(
     app, monkeypatch
 ):
     masks = []
@@ -62,15 +71,21 @@ def test_filtered_rows_are_computed_once_per_run_and_handed_to_the_page(
     monkeypatch.setattr(filters, "filter_mask", counted_mask)
     fingerprint = app.session_state[state.WORKSPACE].data.fingerprint
     app.sidebar.text_input(key=filter_key("search", fingerprint)).input("film").run()
+    assert len(masks) == 1  # the sidebar's count and the page: one mask
     app.switch_page("pages/table.py").run()
     assert not app.exception, app.exception
-    masks.clear()
     app.run()
-    assert len(masks) == 1  # the sidebar's count and the page's table: one mask
-    inputs, shown = app.session_state[state.RUN_MEMO]["filtered_frame"]
-    assert inputs[2] == app.session_state[state.FILTERS]
+    assert len(masks) == 1  # reruns and page switches reuse it
+    objects, values, shown = app.session_state[state.SESSION_MEMO]["filtered_frame"]
+    assert values == (app.session_state[state.FILTERS],)
     assert shown["text"].str.contains("film", case=False).all()
-    assert len(app.dataframe[0].value) == len(shown)
+    assert f"{len(shown):,} rows" in app.caption[0].value
+    app.sidebar.text_input(key=filter_key("search", fingerprint)).input("").run()
+    assert len(masks) == 1  # no filter: the session frame itself, no mask
+    assert (
+        app.session_state[state.SESSION_MEMO]["filtered_frame"][2]
+        is (app.session_state[state.SESSION_MEMO]["session_frame"][2])
+    )
 
 
 def _file_script():

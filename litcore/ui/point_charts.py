@@ -2,7 +2,10 @@
 
 The Embeddings, Scalars and Regression pages draw their points with these: one
 trace per category (or one with a colour bar), the selection, the primary and
-the pinned example drawn over the rest, and escaped hover text.
+the pinned example drawn over the rest, and escaped hover text. A chart sends
+the browser at most ``POINT_BUDGET`` points (``within_budget``): the primary,
+the pinned and the selected examples first, then a sample that stays the same
+from run to run, and says so (``budget_caption``).
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from functools import partial
 from html import escape
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
@@ -21,6 +25,8 @@ from litcore.ui.charts import category_colours
 from litcore.view.selection import Selection
 
 SNIPPET_CHARS = 140
+# The most points a chart sends to the browser.
+POINT_BUDGET = 5_000
 POINT_MARKER = {"size": 6, "opacity": 0.75}
 # How the selected points, the primary and the pinned example are drawn over
 # the others, and the session's edited / generated examples.
@@ -43,6 +49,36 @@ def _filled_marker(symbol: str, colour: str, size: int) -> dict:
 PRIMARY_MARKER = _filled_marker("star", "#f2b701", 18)
 PINNED_MARKER = _filled_marker("diamond", "#d6336c", 18)
 ADDED_MARKER = _filled_marker("x", "#222", 9)
+
+
+def within_budget(
+    points: pd.DataFrame, selection: Selection, budget: int = POINT_BUDGET
+) -> pd.DataFrame:
+    """At most ``budget`` of ``points`` (rows with an ``id``), in their order.
+
+    The primary and pinned examples are always kept, then the selected ones (up
+    to the budget), then the rows whose id hashes lowest: a sample that does
+    not move when the selection or the filters change. Under the budget,
+    ``points`` itself.
+    """
+    if len(points) <= budget:
+        return points
+    ids = points["id"]
+    rank = pd.util.hash_array(ids.to_numpy(dtype=object)).astype(np.float64)
+    rank[ids.isin(selection.ids).to_numpy()] = -1.0
+    rank[ids.isin([selection.primary, selection.pinned]).to_numpy()] = -2.0
+    keep = np.sort(np.argpartition(rank, budget - 1)[:budget])
+    return points.iloc[keep]
+
+
+def budget_caption(shown: int, total: int) -> str:
+    """ "Showing N of M points" when a chart was sampled, else ""."""
+    if shown >= total:
+        return ""
+    return (
+        f"Showing {shown:,} of {total:,} points (the selection and a fixed sample; "
+        "filter to see the others)."
+    )
 
 
 def hover_text(texts: pd.Series, details: Mapping[str, Sequence[object]]) -> list[str]:

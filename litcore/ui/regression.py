@@ -92,16 +92,20 @@ def headline_metrics(shown: pd.DataFrame, gold: str) -> None:
 def score_scatter(
     shown: pd.DataFrame, gold: str, selection: Selection, chart_key: str
 ) -> None:
-    """Predicted score against gold, coloured by |error|; box or lasso selects."""
+    """Predicted score against gold, coloured by |error|; box or lasso selects.
+
+    At most ``point_charts.POINT_BUDGET`` points are drawn, and the caption says so.
+    """
+    low = float(min(shown[gold].min(), shown[PRED_SCORE].min()))
+    high = float(max(shown[gold].max(), shown[PRED_SCORE].max()))
+    drawn = point_charts.within_budget(shown, selection)
     details = {
-        "gold": shown[gold].map("{:.3f}".format),
-        "score": shown[PRED_SCORE].map("{:.3f}".format),
-        "error": shown[RESIDUAL].map("{:+.3f}".format),
+        "gold": drawn[gold].map("{:.3f}".format),
+        "score": drawn[PRED_SCORE].map("{:.3f}".format),
+        "error": drawn[RESIDUAL].map("{:+.3f}".format),
     }
-    hover = point_charts.hover_text(shown[TEXT], details)
-    points = shown.assign(hover=hover, x=shown[gold], y=shown[PRED_SCORE])
-    low = float(min(points[gold].min(), points[PRED_SCORE].min()))
-    high = float(max(points[gold].max(), points[PRED_SCORE].max()))
+    hover = point_charts.hover_text(drawn[TEXT], details)
+    points = drawn.assign(hover=hover, x=drawn[gold], y=drawn[PRED_SCORE])
     colour_bar = {"title": {"text": "|error|"}, "x": 1.02}
     marker = {"size": 6, "opacity": 0.75, "colorscale": "Viridis"}
     figure = go.Figure()
@@ -124,8 +128,7 @@ def score_scatter(
     )
     figure.add_traces(point_charts.selection_traces(points, selection))
     figure.update_layout(
-        title=f"Predicted score against gold '{gold}' "
-        f"({count(len(points), 'example')})",
+        title=f"Predicted score against gold '{gold}' ({count(len(shown), 'example')})",
         xaxis_title=f"Gold {gold}",
         yaxis_title="Predicted score",
         legend={"orientation": "h", "y": -0.15},
@@ -134,6 +137,8 @@ def score_scatter(
         height=540,
     )
     point_charts.selectable_point_chart(figure, chart_key)
+    if sampled := point_charts.budget_caption(len(points), len(shown)):
+        st.caption(sampled)
 
 
 def residual_histogram(shown: pd.DataFrame, gold: str, key: str) -> None:

@@ -51,9 +51,9 @@ MULTILABEL_THRESHOLDS = "lumen_multilabel_thresholds"
 MULTILABEL_CELL = "lumen_multilabel_cell"
 # The head every page shows (a ``Head.name``); the classifier's when unset.
 HEAD = "lumen_head"
-# What this run computed once for all its callers (``once_per_run``): a dict
-# name -> (inputs, value), emptied at the start of every run.
-RUN_MEMO = "lumen_run_memo"
+# What this session keeps across runs while its inputs stay the same
+# (``kept_while_same``): a dict name -> (objects, values, value).
+SESSION_MEMO = "lumen_session_memo"
 
 _DEFAULTS = {
     SELECTION: Selection,
@@ -67,30 +67,37 @@ _DEFAULTS = {
 
 
 def init_state() -> None:
-    """Fills in any missing key with its default and empties the per-run memo;
-    app.py calls it at the top of every run."""
+    """Fills in any missing key with its default; app.py calls it at the top of
+    every run."""
     for key, make_default in _DEFAULTS.items():
         if key not in st.session_state:
             st.session_state[key] = make_default()
-    st.session_state[RUN_MEMO] = {}
 
 
-def once_per_run(name: str, inputs: tuple[object, ...], compute: Callable[[], T]) -> T:
-    """What ``compute()`` gave earlier in this run for the same ``inputs``, else
-    its value now, kept for the rest of the run.
+def kept_while_same(
+    name: str,
+    objects: tuple[object, ...],
+    values: tuple[object, ...],
+    compute: Callable[[], T],
+) -> T:
+    """What ``compute()`` gave in an earlier run of this session for the same
+    inputs, else its value now, kept (one per name) until they change.
+
+    A rerun that changes nothing then costs nothing in proportion to the data.
 
     Args:
-        name: what is computed (one memo slot per name).
-        inputs: the objects the value is computed from, compared by identity
-            (session-state values are replaced, never changed in place).
+        name: what is computed (one memo slot per name and session).
+        objects: inputs compared by identity (session-state values are
+            replaced, never changed in place).
+        values: small inputs compared by equality (filters, a sort order).
         compute: makes the value.
     """
-    memo = st.session_state.setdefault(RUN_MEMO, {})
+    memo = st.session_state.setdefault(SESSION_MEMO, {})
     kept = memo.get(name)
-    if kept is not None and _same_objects(kept[0], inputs):
-        return kept[1]
+    if kept is not None and _same_objects(kept[0], objects) and kept[1] == values:
+        return kept[2]
     value = compute()
-    memo[name] = (inputs, value)
+    memo[name] = (objects, values, value)
     return value
 
 

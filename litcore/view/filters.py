@@ -85,14 +85,21 @@ def filter_mask(frame: pd.DataFrame, filters: Filters) -> pd.Series:
     return mask
 
 
+def search_problem(search: str, regex: bool) -> str | None:
+    """Why ``search`` cannot be used (an invalid regular expression), or None."""
+    if not regex:
+        return None
+    try:
+        re.compile(search)
+    except re.error as error:
+        return f"Invalid regular expression '{search}': {error}."
+    return None
+
+
 def _text_matches(frame: pd.DataFrame, search: str, regex: bool) -> pd.Series:
-    if regex:
-        try:
-            re.compile(search)
-        except re.error as error:
-            raise LumenError(
-                f"Invalid regular expression '{search}': {error}."
-            ) from error
+    problem = search_problem(search, regex)
+    if problem:
+        raise LumenError(problem)
     columns = [c for c in (TEXT, TEXT_B) if c in frame.columns]
     found = pd.Series(False, index=frame.index)
     for column in columns:

@@ -1,8 +1,14 @@
 """The sidebar's filters: the widgets, their keys, seeding them from a link, and
-the rows they let through (computed once per run)."""
+the rows they let through.
+
+What the widgets offer (labels, ranges, values) is computed once per workspace
+and overlay, and the rows once per filter state, so a rerun that changes
+nothing costs nothing in proportion to the data.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import pandas as pd
@@ -23,7 +29,7 @@ from litcore.session.heads import LABEL_HEAD
 from litcore.session.workspace import Workspace
 from litcore.ui import state
 from litcore.ui.workspace import session_frame
-from litcore.view.filters import Filters, filter_mask
+from litcore.view.filters import Filters, filter_mask, search_problem
 
 # What a filter widget filters on; ``num`` and ``cat`` also name a column.
 FilterKind = Literal[
@@ -60,6 +66,7 @@ def filter_widgets(workspace: Workspace) -> Filters:
     frame = workspace.frame
     fingerprint = workspace.data.fingerprint
     labels = list(workspace.labels)
+    options = filter_options(workspace)
     with st.expander("Filters", expanded=True):
         regression = next((h for h in workspace.heads if h.is_regression), None)
         misclassified = st.toggle(
@@ -77,19 +84,17 @@ def filter_widgets(workspace: Workspace) -> Filters:
             abs_error_above = st.slider(
                 f"Absolute error of the {regression.name} head > t",
                 0.0,
-                _largest_error(frame),
+                options.largest_error,
                 0.0,
                 step=0.1,
                 key=filter_key("abs", fingerprint),
                 help="0 keeps every example. Rows without a gold value never pass.",
             )
         gold = ()
-        if LABEL in frame.columns:
+        if options.gold is not None:
             gold = tuple(
                 st.multiselect(
-                    "Gold label",
-                    sorted(frame[LABEL].unique()),
-                    key=filter_key("gold", fingerprint),
+                    "Gold label", options.gold, key=filter_key("gold", fingerprint)
                 )
             )
         pred = tuple(
@@ -111,11 +116,14 @@ def filter_widgets(workspace: Workspace) -> Filters:
             placeholder="word or /regex/",
         )
         regex = st.checkbox("Regular expression", key=filter_key("regex", fingerprint))
-        categorical, numeric = _metadata_filters(workspace)
-        origins = sorted(session_frame(workspace)[ORIGIN].unique())
+        problem = search_problem(search, regex)
+        if problem:
+            st.error(problem)
+            search = ""
+        categorical, numeric = _metadata_filters(options, fingerprint)
         picked_origins = st.multiselect(
             "Origin",
-            origins,
+            options.origins,
             key=filter_key("origin", fingerprint),
             help="Edited or generated rows",
         )
@@ -135,27 +143,76 @@ def filter_widgets(workspace: Workspace) -> Filters:
     )
 
 
-def _largest_error(frame: pd.DataFrame) -> float:
-    """The absolute-error slider's top: the largest error, rounded up a little."""
-    return max(round(float(frame[ABS_ERROR].fillna(0).max()) + 0.05, 1), 0.1)
+@dataclass(frozen=True)
+class FilterOptions:
+    """What the filter widgets offer for one workspace and overlay.
+
+    Attributes:
+        gold: the gold labels (None: the data has none).
+        origins: the row origins (original, edited, generated:<name>).
+        largest_error: the absolute-error slider's top.
+        columns: the metadata columns (and the length) filtered, in order.
+        ranges: continuous column -> (low, high).
+        values: other column -> its values as text (the first 200).
+    """
+
+    gold: list[str] | None
+    origins: list[str]
+    largest_error: float
+    columns: list[str]
+    ranges: dict[str, tuple[float, float]]
+    values: dict[str, list[str]]
 
 
-def _metadata_filters(
-    workspace: Workspace,
-) -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[float, float]]]:
-    """A slider per continuous metadata column (and the length), a multiselect per
-    other one; returns (categorical, numeric) filters of the ones in use."""
+def filter_options(workspace: Workspace) -> FilterOptions:
+    """The widgets' options, computed once per workspace and overlay."""
+    return state.kept_while_same(
+        "filter_options",
+        (workspace, st.session_state.get(state.OVERLAY)),
+        (),
+        lambda: _options(workspace),
+    )
+
+
+def _options(workspace: Workspace) -> FilterOptions:
     frame = workspace.frame
-    fingerprint = workspace.data.fingerprint
-    categorical: dict[str, tuple[str, ...]] = {}
-    numeric: dict[str, tuple[float, float]] = {}
+    ranges: dict[str, tuple[float, float]] = {}
+    values: dict[str, list[str]] = {}
     columns = [
         c for c in [*workspace.data.metadata_columns, LENGTH] if not is_model_output(c)
     ]
     for column in columns:
-        values = frame[column]
-        if is_continuous(values):
-            low, high = float(values.min()), float(values.max())
+        if is_continuous(frame[column]):
+            ranges[column] = (float(frame[column].min()), float(frame[column].max()))
+        else:
+            values[column] = sorted(frame[column].astype(str).unique())[:200]
+    return FilterOptions(
+        gold=sorted(frame[LABEL].unique()) if LABEL in frame.columns else None,
+        origins=sorted(session_frame(workspace)[ORIGIN].unique()),
+        largest_error=_largest_error(frame),
+        columns=columns,
+        ranges=ranges,
+        values=values,
+    )
+
+
+def _largest_error(frame: pd.DataFrame) -> float:
+    """The absolute-error slider's top: the largest error, rounded up a little."""
+    if ABS_ERROR not in frame.columns:
+        return 0.1
+    return max(round(float(frame[ABS_ERROR].fillna(0).max()) + 0.05, 1), 0.1)
+
+
+def _metadata_filters(
+    options: FilterOptions, fingerprint: str
+) -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[float, float]]]:
+    """A slider per continuous metadata column (and the length), a multiselect per
+    other one; returns (categorical, numeric) filters of the ones in use."""
+    categorical: dict[str, tuple[str, ...]] = {}
+    numeric: dict[str, tuple[float, float]] = {}
+    for column in options.columns:
+        if column in options.ranges:
+            low, high = options.ranges[column]
             if low < high:
                 picked = st.slider(
                     column,
@@ -167,9 +224,10 @@ def _metadata_filters(
                 if picked != (low, high):
                     numeric[column] = picked
         else:
-            options = sorted(values.astype(str).unique())[:200]
             picked = st.multiselect(
-                column, options, key=filter_key("cat", fingerprint, column)
+                column,
+                options.values[column],
+                key=filter_key("cat", fingerprint, column),
             )
             if picked:
                 categorical[column] = tuple(picked)
@@ -207,7 +265,9 @@ def seed_filter_widgets(workspace: Workspace, filters: Filters) -> list[str]:
     elif filters.disagree_only:
         dropped.append("models disagree (no second model)")
     if ABS_ERROR in frame.columns:
-        seed("abs", min(filters.abs_error_above, _largest_error(frame)))
+        seed(
+            "abs", min(filters.abs_error_above, filter_options(workspace).largest_error)
+        )
     elif filters.abs_error_above:
         dropped.append("absolute error (no regression head)")
     if LABEL in frame.columns:
@@ -236,24 +296,26 @@ def seed_filter_widgets(workspace: Workspace, filters: Filters) -> list[str]:
 
 
 def filtered_frame(workspace: Workspace) -> pd.DataFrame:
-    """The session's rows (overlay included) that pass the filters (bad regex: all).
+    """The session's rows (overlay included) that pass the filters.
 
-    Computed once per run, by the sidebar's call, and the same frame handed to
-    every later caller, the page included, while the workspace, the overlay and
-    the filters stay the same objects. Callers must not change it in place.
+    Computed once per filter state: every later caller, in this run or a later
+    one, gets the same frame while the workspace and the overlay stay the same
+    objects and the filters equal; with no filter active, the session frame
+    itself. Callers must not change it in place.
     """
-    overlay = st.session_state.get(state.OVERLAY)
-    return state.once_per_run(
+    return state.kept_while_same(
         "filtered_frame",
-        (workspace, overlay, state.filters()),
-        lambda: _rows_passing_filters(workspace),
+        (workspace, st.session_state.get(state.OVERLAY)),
+        (state.filters(),),
+        lambda: _rows_passing_filters(workspace, state.filters()),
     )
 
 
-def _rows_passing_filters(workspace: Workspace) -> pd.DataFrame:
+def _rows_passing_filters(workspace: Workspace, filters: Filters) -> pd.DataFrame:
     frame = session_frame(workspace)
-    try:
-        return frame[filter_mask(frame, state.filters())]
-    except LumenError as error:
-        st.sidebar.error(str(error))
+    if not filters.is_active():
         return frame
+    try:
+        return frame[filter_mask(frame, filters)]
+    except LumenError:  # a bad regular expression: filter_widgets says so
+        return frame[filter_mask(frame, replace(filters, search=""))]
