@@ -46,7 +46,8 @@ def test_metrics_page(app):
 def test_table_page_lists_and_filters(app):
     app.switch_page("pages/table.py").run()
     table = app.dataframe[0].value
-    assert len(table) == 2000
+    assert len(table) == 200  # a page of the 2,000 rows
+    assert "2,000 rows" in app.caption[0].value
     assert {"text", "label", "pred", "confidence", "correct", "rating"} <= set(
         table.columns
     )

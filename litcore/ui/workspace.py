@@ -101,12 +101,14 @@ def _with_where_to_open(error: LumenError) -> LumenError:
 def session_frame(workspace: Workspace) -> pd.DataFrame:
     """``workspace.frame`` plus this session's edited and generated rows.
 
-    Computed once per run (while the workspace and the overlay stay the same
-    objects) and shared by the sidebar and the page: never change it in place.
+    Computed once while the workspace and the overlay stay the same objects
+    (not once per run) and shared by the sidebar and the pages: never change it
+    in place.
     """
-    return state.once_per_run(
+    return state.kept_while_same(
         "session_frame",
         (workspace, st.session_state.get(state.OVERLAY)),
+        (),
         lambda: session.session_frame(
             workspace, state.overlay(workspace.data.fingerprint), LOADERS, Bars(st)
         ),
