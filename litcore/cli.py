@@ -126,13 +126,16 @@ def _predict(args, bars: _Bars) -> dict | None:
 
     raw = read_path(args.data)
     model = SequenceClassifier.from_pretrained(args.model)
-    mapping = ColumnMapping(text=args.text, text_b=args.text_b, label=args.label)
+    metadata = tuple(c.strip() for c in (args.metadata or "").split(",") if c.strip())
+    mapping = ColumnMapping(args.text, args.label, args.text_b, metadata)
     data = from_frame(raw, mapping, name=Path(args.data).name)
     if len(data) != len(raw):
         raise LumenError(
             f"{len(raw) - len(data)} rows have an empty text or label; "
             "clean them first."
         )
+    if _writes_run(args):
+        return _predict_run(args, model, data, bars)
     store = PredictionStore()
     predictions = predict_dataset(model, data.frame, store, bars.predict)
     out = raw.copy()
@@ -152,6 +155,55 @@ def _predict(args, bars: _Bars) -> dict | None:
     if report is None:
         raise LumenError("None of the gold labels are classes of this model.")
     return {k: round(v, 4) for k, v in report.headline.items()} | {"n": report.n}
+
+
+OUT_HELP = {
+    "train": "a new folder for the model",
+    "predict": "a .csv or .parquet table of the predictions, or a new folder "
+    "for a run (what `lumen-nlp serve --run` opens)",
+}
+# --out with one of these suffixes is a table of predictions; anything else a run.
+TABLE_SUFFIXES = (".csv", ".tsv", ".txt", ".parquet", ".pq", ".jsonl", ".json")
+
+
+def _writes_run(args) -> bool:
+    """Whether ``predict`` writes a run folder (``--out`` without a table's
+    suffix); the Ray engine writes nothing else.
+
+    Raises:
+        LumenError: ``--engine ray`` with a table's suffix.
+    """
+    run = Path(args.out).suffix.lower() not in TABLE_SUFFIXES
+    if args.engine == "ray" and not run:
+        raise LumenError("--engine ray writes a run: give --out a folder name.")
+    return run
+
+
+def _predict_run(args, model, data, bars: _Bars) -> dict:
+    """Writes a run with the chosen engine; returns where, its size and, with
+    gold labels, its metrics."""
+    from litcore.session.predictions import frame_report
+    from litcore.session.runs import cached_run, predict_run, run_frame
+
+    if args.engine == "ray":
+        from litcore.models.ray_engine import RayOptions, predict_run_ray
+
+        options = RayOptions(
+            address=args.ray_address,
+            workers=args.ray_workers,
+            gpus_per_worker=args.ray_gpus,
+        )
+        manifest = predict_run_ray(model, data, args.out, options, bars.predict)
+    else:
+        manifest = predict_run(model, data, args.out, bars.predict)
+    result = {"run": str(args.out), "n": manifest.rows, "shards": len(manifest.shards)}
+    if args.label:
+        _, frame = run_frame(cached_run(args.out), model)
+        report = frame_report(frame, model.labels)
+        if report is None:
+            raise LumenError("None of the gold labels are classes of this model.")
+        result |= {k: round(v, 4) for k, v in report.headline.items()}
+    return result
 
 
 def _port(value: str) -> int:
@@ -196,8 +248,8 @@ def build_parser() -> argparse.ArgumentParser:
         "prepare-demo", help="prepare a built-in dataset and model"
     )
     demo.add_argument("--dataset", choices=list(DEMOS), default="movies")
-    demo.set_defaults(run=_prepare_demo)
-    for name, run, about in (
+    demo.set_defaults(handler=_prepare_demo)
+    for name, handler, about in (
         ("train", _train, "fine-tune a classifier on a labelled file"),
         ("predict", _predict, "predict a file (and score it, given labels)"),
     ):
@@ -205,8 +257,8 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_argument("--data", required=True, help="CSV, TSV, JSONL or Parquet")
         command.add_argument("--text", required=True, help="text column")
         command.add_argument("--text-b", help="second text column (sentence pairs)")
-        command.add_argument("--out", required=True)
-        command.set_defaults(run=run)
+        command.add_argument("--out", required=True, help=OUT_HELP[name])
+        command.set_defaults(handler=handler)
         if name == "train":
             command.add_argument("--label", required=True, help="label column")
             command.add_argument("--base", help="base model folder or hub id")
@@ -227,6 +279,25 @@ def build_parser() -> argparse.ArgumentParser:
                 "--model", required=True, help="classifier folder or hub id"
             )
             command.add_argument("--label", help="gold label column, for metrics")
+            command.add_argument(
+                "--metadata", metavar="A,B", help="metadata columns a run keeps"
+            )
+            command.add_argument(
+                "--engine",
+                choices=("local", "ray"),
+                default="local",
+                help="ray: Ray Data workers (pip install 'lumen-nlp[ray]'); "
+                "writes a run",
+            )
+            command.add_argument(
+                "--ray-address", help="a Ray cluster to join (default: a local one)"
+            )
+            command.add_argument(
+                "--ray-workers", type=int, default=1, help="Ray actors (default: 1)"
+            )
+            command.add_argument(
+                "--ray-gpus", type=float, default=0, help="GPUs per Ray actor"
+            )
     serve = commands.add_parser(
         "serve",
         help="start the app, opening the data and model given",
@@ -240,7 +311,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help=f"serve in public mode (sets ${PUBLIC_VARIABLE}=1 for the app)",
     )
-    serve.set_defaults(run=_serve)
+    serve.set_defaults(handler=_serve)
     return parser
 
 
@@ -248,7 +319,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     bars = _Bars()
     try:
-        result = args.run(args, bars)
+        result = args.handler(args, bars)
     except LumenError as error:
         bars.close()
         print(f"error: {error}", file=sys.stderr)

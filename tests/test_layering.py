@@ -117,3 +117,17 @@ def test_the_session_package_imports_without_streamlit():
     check = "import sys; assert not [m for m in sys.modules if 'streamlit' in m]"
     subprocess.run([sys.executable, "-c", f"{imports}; {check}"], check=True, cwd=REPO)
     assert "litcore.session.workspace" in modules
+
+
+def test_the_app_and_the_default_engine_never_import_ray():
+    """Ray is optional (``lumen-nlp[ray]``): only ``predict --engine ray`` loads it."""
+    modules = [
+        "litcore.models.ray_engine",
+        "litcore.cli",
+        "litcore.session.workspace",
+        "litcore.ui.sidebar.sources",
+        "litcore.ui.workspace",
+    ]
+    imports = "; ".join(f"import {m}" for m in modules)
+    check = "import sys; assert 'ray' not in sys.modules, 'ray was imported'"
+    subprocess.run([sys.executable, "-c", f"{imports}; {check}"], check=True, cwd=REPO)

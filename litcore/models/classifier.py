@@ -27,7 +27,7 @@ from litcore.models.hf_loading import (
     load_pretrained,
     trained_max_length,
 )
-from litcore.models.twins import cls_only_twin
+from litcore.models.twins import cls_only_twin, shared_copy
 
 transformers.logging.set_verbosity_error()
 ProgressFn = Callable[[int, int], None]  # (done, total)
@@ -88,6 +88,7 @@ class SequenceClassifier:
         self._model = None
         self._model_lock = threading.Lock()
         self._bf16_model = None  # a bf16 copy for batch inference, made on first use
+        self._fp32_batch_model = None  # an SDPA twin for fp32 batches, on first use
         self._salience_models = {}  # inference model -> its [CLS]-only twin
         self._copies_lock = threading.Lock()  # the bf16 copy and the twins
 
@@ -207,19 +208,16 @@ class SequenceClassifier:
         self, input_ids: list[list[int]], type_ids: list[list[int]]
     ) -> dict[str, torch.Tensor]:
         """Right-pads a batch: ``input_ids``, ``token_type_ids``, ``attention_mask``."""
-        width = max(len(ids) for ids in input_ids)
-        pad_id = self.tokenizer.pad_token_id or 0
-        batch = np.full((len(input_ids), width), pad_id, dtype=np.int64)
+        lengths = np.fromiter(map(len, input_ids), np.int64, len(input_ids))
+        mask = np.arange(lengths.max()) < lengths[:, None]  # <bool>[batch, width]
+        batch = np.full(mask.shape, self.tokenizer.pad_token_id or 0, np.int64)
+        batch[mask] = np.concatenate(input_ids)  # row-major: each row's ids in turn
         types_ = np.zeros_like(batch)
-        mask = np.zeros_like(batch)
-        for row, (ids, tids) in enumerate(zip(input_ids, type_ids)):
-            batch[row, : len(ids)] = ids
-            types_[row, : len(tids)] = tids
-            mask[row, : len(ids)] = 1
+        types_[mask] = np.concatenate(type_ids)
         return {
             "input_ids": torch.from_numpy(batch),
             "token_type_ids": torch.from_numpy(types_),
-            "attention_mask": torch.from_numpy(mask),
+            "attention_mask": torch.from_numpy(mask.astype(np.int64)),
         }
 
     def forward(self, batch: dict[str, torch.Tensor], model=None, **kwargs):
@@ -260,6 +258,20 @@ class SequenceClassifier:
                 self._salience_models[network] = cls_only_twin(network)
         return self._salience_models[network]
 
+    def batch_model(self, bf16: bool):
+        """What ``predict`` runs: the bf16 copy where the CPU has bf16, else a
+        twin of the fp32 model (weights shared) with PyTorch's fused attention
+        (SDPA), 1.3x eager attention's speed in fp32 inference. Salience keeps
+        eager attention (``_with_attention``)."""
+        if bf16 and precision.bf16_supported():
+            return self.inference_model(bf16)
+        with self._copies_lock:
+            if self._fp32_batch_model is None:
+                with torch.inference_mode(False):  # as in ``model``
+                    twin = _with_attention(shared_copy(self.model), "sdpa")
+                self._fp32_batch_model = twin
+        return self._fp32_batch_model
+
     def _head_outputs(self, logits: torch.Tensor) -> np.ndarray:
         """``<float32>[batch, num_labels]``: what ``predict`` keeps (probabilities)."""
         return torch.softmax(logits.float(), dim=-1).numpy()
@@ -292,14 +304,17 @@ class SequenceClassifier:
         probas = np.zeros((len(texts), len(self.labels)), dtype=np.float32)
         cls_embedding = np.zeros((len(texts), hidden), dtype=np.float32)
         mean_embedding = np.zeros((len(texts), hidden), dtype=np.float32)
-        model = self.inference_model(bf16)
+        model = self.batch_model(bf16)
+        device = next(model.parameters()).device  # a GPU where a Ray worker has one
         done = 0
         for rows in token_budget_batches(lengths, order, batch_tokens):
             batch = self.pad([input_ids[i] for i in rows], [type_ids[i] for i in rows])
+            batch = {name: values.to(device) for name, values in batch.items()}
             output = self.forward(batch, model, output_hidden_states=True)
-            last = output.hidden_states[-1].float()  # <float32>[batch, tokens, hidden]
-            mask = batch["attention_mask"].unsqueeze(-1).float()
-            probas[rows] = self._head_outputs(output.logits)
+            # <float32>[batch, tokens, hidden]
+            last = output.hidden_states[-1].float().cpu()
+            mask = batch["attention_mask"].unsqueeze(-1).float().cpu()
+            probas[rows] = self._head_outputs(output.logits.cpu())
             cls_embedding[rows] = last[:, 0].numpy()
             mean_embedding[rows] = ((last * mask).sum(1) / mask.sum(1)).numpy()
             done += len(rows)

@@ -28,6 +28,8 @@ class SourceChoice:
     compare with it, is None, ``DEMO_OTHER_SEED``, a folder or a hub id.
     ``regression_source``, a regression head scored against the numeric column
     ``regression_gold``, is None, ``TRAINED_HEAD``, a folder or a hub id.
+    ``run_source`` is a run folder (``litcore.store.run``): its rows and
+    predictions are the data, ``model_source`` the model its manifest names.
     """
 
     demo_key: str | None = "movies"
@@ -47,6 +49,7 @@ class SourceChoice:
     regression_source: str | None = None
     regression_gold: str | None = None
     regression_trust_remote_code: bool = False
+    run_source: str | None = None
 
     @property
     def is_demo(self) -> bool:

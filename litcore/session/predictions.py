@@ -26,6 +26,7 @@ from litcore.session.columns import (
     proba_column,
 )
 from litcore.store.predictions import PredictionStore
+from litcore.store.run import stored_predictions
 
 
 def predict_dataset(
@@ -34,13 +35,17 @@ def predict_dataset(
     store: PredictionStore,
     progress: ProgressFn | None = None,
 ) -> Predictions:
-    """Predictions for the rows of ``frame`` (by id), in its order.
+    """Predictions for the rows of ``frame`` (by id), in its order: from the run
+    opened with ``model`` when it holds them all, else through ``store``.
 
     The store is read once; the rows it lacks are predicted and stored, and
     the result is built from those arrays, not read back. Only when some rows
     were stored and others not are the stored ones read a second time.
     """
     ids = frame[ID].tolist()
+    from_run = stored_predictions(model.fingerprint, ids)
+    if from_run is not None:
+        return from_run
     stored, missing = store.get(model.fingerprint, ids)
     if stored is not None:
         return stored

@@ -22,6 +22,7 @@ from litcore.data.loading import check_source, source_name
 from litcore.session.choice import DEMO_MODEL, SourceChoice
 from litcore.session.policy import PUBLIC_VARIABLE as PUBLIC_VARIABLE  # for the CLI
 from litcore.session.policy import Policy
+from litcore.store.run import read_manifest
 
 # Each startup setting (its argparse dest) -> the variable that gives it too.
 ENVIRONMENT = {
@@ -32,6 +33,7 @@ ENVIRONMENT = {
     "metadata": "LUMEN_METADATA",
     "model": "LUMEN_MODEL",
     "revision": "LUMEN_REVISION",
+    "run": "LUMEN_RUN",
 }
 # Each setting's metavar and help, for ``--help``.
 _USAGE = {
@@ -49,6 +51,11 @@ _USAGE = {
         "classifier folder or hub id (default: MiniLM fine-tuned on the data's labels)",
     ),
     "revision": ("REV", "the model's branch, tag or commit on the hub"),
+    "run": (
+        "RUN_DIR",
+        "a run folder (lumen-nlp predict --out RUN_DIR): its data and stored "
+        "predictions, its model loaded when a page needs it",
+    ),
 }
 
 
@@ -156,6 +163,8 @@ def parse_startup(
     settings = _settings(argv, environ)
     if not settings:
         return None
+    if "run" in settings:
+        return _run_choice(settings)
     data, model = settings.get("data"), settings.get("model")
     column_settings = ("text", "text_b", "label", "metadata")
     if data is None:
@@ -198,6 +207,41 @@ def parse_startup(
     )
 
 
+def run_choice(folder: str) -> SourceChoice:
+    """The choice that opens the run in ``folder``: its data, and the model its
+    manifest names.
+
+    Raises:
+        RunError: not a finished, valid run.
+    """
+    manifest = read_manifest(folder)
+    return SourceChoice(
+        demo_key=None,
+        file_name=Path(folder).name,
+        run_source=folder,
+        model_source=manifest.model,
+        revision=manifest.revision,
+    )
+
+
+def _run_choice(settings: Mapping[str, str]) -> SourceChoice:
+    """``run_choice`` of ``settings["run"]``, alone.
+
+    Raises:
+        StartupError: another source setting beside it, or not a valid run.
+    """
+    others = [dest for dest in settings if dest != "run"]
+    if others:
+        raise StartupError(
+            f"{_named('run')} opens the run's own data and model: leave out "
+            f"{_named(others[0])}."
+        )
+    try:
+        return run_choice(settings["run"])
+    except LumenError as error:
+        raise StartupError(f"{_named('run')}: {error}") from error
+
+
 def process_arguments() -> list[str]:
     """The app's arguments when this process runs ``app.py`` (``streamlit run``
     puts the script first in ``sys.argv``), else none."""
@@ -221,5 +265,5 @@ def server_policy(argv: Sequence[str], environ: Mapping[str, str]) -> Policy:
         return policy
     if startup is None:
         return policy
-    data = (startup.data_source,) if startup.data_source else ()
+    data = tuple(s for s in (startup.data_source, startup.run_source) if s)
     return policy.trusting((startup.model_source,), data)

@@ -43,6 +43,7 @@ from litcore.session.loaders import Loaders, plain_loaders
 from litcore.session.overlay import ORIGINAL, Overlay
 from litcore.session.policy import Policy, active
 from litcore.session.progress import SILENT, SessionProgress
+from litcore.session.runs import cached_run, run_frame, run_model, run_training_info
 from litcore.session.training_queue import (
     NO_LIMITS,
     TRAINING_QUEUE,
@@ -303,6 +304,19 @@ def _training_limits(choice: SourceChoice, policy: Policy) -> TrainingLimits:
     return TrainingLimits.of(policy, visitor_data)
 
 
+def _run_workspace(choice: SourceChoice, loaders: Loaders, policy: Policy) -> Workspace:
+    """The workspace of a run folder: its rows and stored predictions, the model
+    its manifest names (weights loaded when a page first needs them)."""
+    policy.check_data_source(choice.run_source)
+    run = cached_run(choice.run_source)
+    model = run_model(run, loaders.load_model)
+    data, frame = run_frame(run, model)
+    info = run_training_info(model)
+    return Workspace(
+        choice=choice, data=data, model=model, frame=frame, training_info=info
+    )
+
+
 def build_workspace(
     choice: SourceChoice,
     loaders: Loaders | None = None,
@@ -328,6 +342,8 @@ def build_workspace(
     loaders = loaders or plain_loaders()
     policy = policy or active()
     policy.check_model(choice.model_source, choice.trust_remote_code, choice.revision)
+    if choice.run_source is not None:
+        return _run_workspace(choice, loaders, policy)
     data, train = _data_for(choice, loaders, policy)
     data = relabel(data, dict(choice.label_map))
     limits = _training_limits(choice, policy)

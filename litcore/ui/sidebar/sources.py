@@ -28,6 +28,7 @@ from litcore.session.startup import parse_startup, script_arguments
 from litcore.session.workspace import Workspace
 from litcore.ui import state
 from litcore.ui.pickers import NO_SOURCE, OWN, data_file_picker, source_radio
+from litcore.ui.sidebar.run_source import RUN_BOX, RUN_KIND, run_picker
 from litcore.ui.workspace import build_workspace, source_table
 
 _NONE = "(none)"
@@ -99,6 +100,8 @@ def _seed_source_widgets(choice: SourceChoice) -> None:
     """Shows a startup source (a path or an ``hf:`` spec) in the dataset box."""
     if choice.data_source is not None:
         st.session_state[_DATASET_BOX] = choice.data_source
+    if choice.run_source is not None:
+        st.session_state[RUN_BOX] = choice.run_source
 
 
 def _revision_for(current: SourceChoice, model_source: str) -> str | None:
@@ -238,16 +241,19 @@ def data_and_model_picker(progress_area) -> None:
     workspace: Workspace | None = st.session_state.get(state.WORKSPACE)
     with st.expander("Data & model", expanded=workspace is None):
         _public_note(policy.active())
+        kinds = ["Built-in demo", "My file"]
+        kinds += [] if policy.active().public else [RUN_KIND]  # no server paths
         kind = st.radio(
             "Data",
-            ["Built-in demo", "My file"],
+            kinds,
             horizontal=True,
             key="pick_kind",
-            index=0 if current.is_demo else 1,
+            index=2
+            if current.run_source and len(kinds) > 2
+            else int(not current.is_demo),
         )
-        choice = (
-            _demo_picker(current) if kind == "Built-in demo" else _file_picker(current)
-        )
+        pickers = {kinds[0]: _demo_picker, kinds[1]: _file_picker}
+        choice = run_picker() if kind == RUN_KIND else pickers[kind](current)
         if st.button(
             "Load",
             key="pick_load",
