@@ -14,6 +14,7 @@ the checks can fail.
 from __future__ import annotations
 
 import dataclasses
+import threading
 from pathlib import Path
 
 import pytest
@@ -37,6 +38,16 @@ LISTED = "org/listed-model"
 # How an attacker names a server path: form -> path relative to the attack root
 # (the cwd is <root>/work, $HOME is <root>/home).
 PATH_FORMS = ("absolute", "relative", "tilde", "dotdot", "file_url", "symlink")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def background_work_done():
+    """After this module, waits for the app's background threads (weights load,
+    UMAP warm-up): a process that exits while they run in native code aborts."""
+    yield
+    for thread in threading.enumerate():
+        if thread.name.startswith("lumen-"):
+            thread.join(120)
 
 
 @pytest.fixture(scope="module")
