@@ -128,6 +128,16 @@ def test_core_refuses_local_model_folders_in_every_path_form(at_server, public, 
     assert CANARY not in str(caught.value)
 
 
+@pytest.mark.parametrize("form", PATH_FORMS)
+def test_core_refuses_run_folders_in_every_path_form(at_server, public, form):
+    choice = SourceChoice(
+        demo_key=None, run_source=server_path(at_server, form, "model")
+    )
+    with pytest.raises(PolicyError, match="reads no files") as caught:
+        build_workspace(choice)
+    assert CANARY not in str(caught.value)
+
+
 def test_control_outside_public_mode_the_same_path_opens_the_canary(at_server):
     policy.install(Policy())
     try:
