@@ -4,12 +4,9 @@ the mapping of data labels to model classes."""
 from __future__ import annotations
 
 import dataclasses
-import os
-import sys
 
 import pandas as pd
 import streamlit as st
-from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
 from litcore.api.errors import LumenError
 from litcore.data.dataset import ColumnMapping
@@ -24,11 +21,11 @@ from litcore.session.choice import (
     SourceChoice,
     model_title,
 )
-from litcore.session.startup import parse_startup, script_arguments
 from litcore.session.workspace import Workspace
 from litcore.ui import state
 from litcore.ui.pickers import NO_SOURCE, OWN, data_file_picker, source_radio
 from litcore.ui.sidebar.run_source import RUN_BOX, RUN_KIND, run_picker
+from litcore.ui.startup_link import server_startup_choice
 from litcore.ui.workspace import build_workspace, source_table
 
 _NONE = "(none)"
@@ -64,17 +61,6 @@ def _apply_choice(choice: SourceChoice, progress_area) -> None:
     state.set_selection(state.selection().restrict(set(workspace.frame["id"])))
 
 
-def _startup_choice() -> SourceChoice | None:
-    """What the server was started with: flags after ``--``, or ``LUMEN_*``.
-
-    Raises:
-        StartupError: a bad flag or variable.
-    """
-    context = get_script_run_ctx()
-    script = context.main_script_path if context else ""
-    return parse_startup(script_arguments(script, sys.argv), os.environ)
-
-
 def open_first_choice(progress_area) -> None:
     """Opens the server's startup choice, else the built-in demo, on a session's
     first run (unless a shared link opened one), as the Load button does.
@@ -85,7 +71,7 @@ def open_first_choice(progress_area) -> None:
     if state.WORKSPACE in st.session_state or state.SOURCE in st.session_state:
         return
     try:
-        startup = _startup_choice()
+        startup = server_startup_choice()
     except LumenError as error:
         startup = SourceChoice(demo_key=None)
         st.session_state[state.LOAD_ERROR] = str(error)
