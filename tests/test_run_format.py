@@ -118,6 +118,26 @@ def test_a_run_opens_as_a_workspace_without_predicting_or_the_weights(
     assert workspace.model._model is None
 
 
+def test_rows_the_run_lacks_are_predicted_alone(run_dir, model, reviews, tmp_path):
+    choice = SourceChoice(
+        demo_key=None,
+        run_source=str(run_dir),
+        model_source=read_manifest(run_dir).model,
+    )
+    workspace = build_workspace(choice)
+    edited = pd.DataFrame({"id": ["edited-1"], "text": ["a great plot"]})
+    frame = pd.concat([workspace.frame[["id", "text"]], edited], ignore_index=True)
+    store = PredictionStore(tmp_path / "store.sqlite")
+    predictions = predict_dataset(workspace.model, frame, store)
+    ids = frame["id"].tolist()
+    assert store.missing(workspace.model.fingerprint, ids) == ids[:-1]
+    run = open_run(run_dir)
+    np.testing.assert_allclose(predictions.probas[:-1], run.probas())
+    expected = model.predict(["a great plot"]).probas
+    np.testing.assert_allclose(predictions.probas[-1:], expected, atol=1e-6)
+    assert predictions.tokens[-1] == model.predict(["a great plot"]).tokens[0]
+
+
 def _rewrite_manifest(folder: Path, **changes) -> None:
     manifest = json.loads((folder / MANIFEST).read_text())
     (folder / MANIFEST).write_text(json.dumps(manifest | changes))

@@ -35,17 +35,22 @@ def predict_dataset(
     store: PredictionStore,
     progress: ProgressFn | None = None,
 ) -> Predictions:
-    """Predictions for the rows of ``frame`` (by id), in its order: from the run
-    opened with ``model`` when it holds them all, else through ``store``.
+    """Predictions for the rows of ``frame`` (by id), in its order: those the run
+    opened with ``model`` holds from the run, the others through ``store``.
 
     The store is read once; the rows it lacks are predicted and stored, and
     the result is built from those arrays, not read back. Only when some rows
     were stored and others not are the stored ones read a second time.
     """
     ids = frame[ID].tolist()
-    from_run = stored_predictions(model.fingerprint, ids)
-    if from_run is not None:
-        return from_run
+    in_run = stored_predictions(model.fingerprint, ids)
+    if in_run is not None:
+        found, from_run = in_run
+        if len(found) == len(ids):
+            return from_run
+        rest = frame[~frame[ID].isin(set(found))]  # edited and generated rows
+        others = predict_dataset(model, rest, store, progress)
+        return _in_order(ids, [(found, from_run), (rest[ID].tolist(), others)])
     stored, missing = store.get(model.fingerprint, ids)
     if stored is not None:
         return stored

@@ -19,6 +19,7 @@ shard's columns and row count, the embeddings' width, ids unique.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import threading
@@ -341,8 +342,17 @@ class Run:
         labels = tuple(sorted(frame[LABEL].unique())) if LABEL in frame else ()
         return Dataset(name=self.manifest.data_name, frame=frame, labels=labels)
 
-    def ids(self) -> pd.Index:
+    @functools.cached_property
+    def id_index(self) -> pd.Index:
+        """The example ids in row order (hashed once, for lookups)."""
         return pd.Index(self.rows.column(ID).to_pandas())
+
+    def ids(self) -> pd.Index:
+        return self.id_index
+
+    def positions(self, ids: Sequence[str]) -> np.ndarray:
+        """``<int>[len(ids)]``: each id's row, -1 where the run lacks it."""
+        return self.id_index.get_indexer(pd.Index(ids))
 
     def probas(self) -> np.ndarray:
         """``<float32>[rows, num_labels]``."""
@@ -357,7 +367,7 @@ class Run:
         in the run). Tokens are read per example when asked (``TokenColumn``)."""
         from litcore.models.classifier import Predictions
 
-        position = self.ids().get_indexer(pd.Index(ids))
+        position = self.positions(ids)
         if (position < 0).any():
             return None
         everything = (
@@ -404,11 +414,15 @@ def register(run: Run, model_fingerprint: str) -> None:
 
 def stored_predictions(
     model_fingerprint: str, ids: Sequence[str]
-) -> Predictions | None:
-    """The predictions of ``ids`` from the run opened with this model, if it
-    holds them all; None otherwise (predict, or read the store)."""
+) -> tuple[list[str], Predictions] | None:
+    """(the ids the run opened with this model holds, in ``ids``' order, and
+    their predictions), or None when it holds none of them (or there is none):
+    the caller predicts, or reads the store, for the rest."""
     run = _OPENED.get(model_fingerprint)
-    return None if run is None else run.predictions(ids)
+    if run is None:
+        return None
+    found = [i for i, row in zip(ids, run.positions(ids)) if row >= 0]
+    return (found, run.predictions(found)) if found else None
 
 
 def _shard_embeddings(path: Path, rows: int, hidden: int) -> dict[str, np.ndarray]:
