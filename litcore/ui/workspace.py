@@ -15,7 +15,10 @@ from streamlit.runtime.pages_manager import PagesManager
 from litcore.api.errors import LumenError, WrongTaskError
 from litcore.data.dataset import ColumnMapping, Dataset
 from litcore.data.loading import read_source
+from litcore.models.probe import PROBE_KIND
+from litcore.session import demo
 from litcore.session import workspace as session
+from litcore.session.background import DONE, FAILED, BackgroundJob
 from litcore.session.choice import SourceChoice
 from litcore.session.heads import Head
 from litcore.session.loaders import (
@@ -25,6 +28,7 @@ from litcore.session.loaders import (
     read_source_dataset,
     trained_model,
 )
+from litcore.session.predictions import frame_report
 from litcore.session.workspace import Workspace
 from litcore.ui import cached, state
 from litcore.ui import regression as regression_ui
@@ -74,7 +78,9 @@ def build_workspace(choice: SourceChoice, progress_area) -> Workspace:
             for the wrong task says where in the app to open it.
     """
     try:
-        return session.build_workspace(choice, LOADERS, Bars(progress_area))
+        return session.build_workspace(
+            choice, LOADERS, Bars(progress_area), quick_demo=True
+        )
     except LumenError as error:
         raise _with_where_to_open(error) from error
 
@@ -127,6 +133,69 @@ def load_weights_in_background() -> None:
     for model in (workspace.model, workspace.model_b):
         if model is not None:
             cached.start_weights_load(model.fingerprint, model)
+
+
+def shows_probe(workspace: Workspace) -> bool:
+    """Whether ``workspace`` shows the demo's quick probe (not the fine-tune)."""
+    info = workspace.training_info or {}
+    return workspace.choice.is_demo and info.get("kind") == PROBE_KIND
+
+
+def improvement_job() -> BackgroundJob | None:
+    """The process's background fine-tune of the demo this session shows with
+    its probe (started here if it was not), or None: nothing to improve."""
+    workspace = current()
+    if workspace is None or not shows_probe(workspace):
+        return None
+    store = cached.prediction_store()
+    return demo.improve_in_background(workspace.choice.demo_key, store)
+
+
+def swap_in_fine_tuned(progress_area) -> None:
+    """Once the background fine-tune is done, shows its model instead of the probe.
+
+    The workspace is rebuilt for the same choice (the fine-tuned model and its
+    held-out predictions are on disk by then); the selection, filters and
+    slices stay, since example ids do not change.
+    """
+    job = improvement_job()
+    if job is None or job.status.state != DONE:
+        return
+    workspace = build_workspace(current().choice, progress_area)
+    st.session_state[state.WORKSPACE] = workspace
+    report = frame_report(workspace.frame, workspace.labels)
+    accuracy = f": accuracy {report.headline['accuracy']:.1%}" if report else ""
+    st.toast(f"Now showing the fine-tuned model{accuracy}.", icon=":material/bolt:")
+
+
+def improvement_status() -> None:
+    """The sidebar's "improving: fine-tuning in the background, n%" line while
+    the session shows the probe (refreshed every 2 s; the app reruns, and so
+    swaps models, when the job is done)."""
+    if improvement_job() is not None:
+        with st.sidebar:
+            _improvement_progress()
+
+
+@st.fragment(run_every=2.0)
+def _improvement_progress() -> None:
+    job = improvement_job()
+    if job is None:
+        return
+    status = job.status
+    if status.state == DONE:
+        st.rerun()
+    if status.state == FAILED:
+        st.warning(
+            f"The background fine-tune failed ({status.message}); the quick "
+            "model stays. Run `python -m litcore prepare-demo` to see why."
+        )
+        return
+    st.progress(
+        status.fraction,
+        text=f"Improving: fine-tuning in the background, {status.percent}%",
+    )
+    st.caption(status.message)
 
 
 def ensure_app_ran() -> None:

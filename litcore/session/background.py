@@ -1,0 +1,127 @@
+"""Long work run once per process in a background thread, with its progress.
+
+The demo's full fine-tune runs here while the first page shows a quick probe
+(``litcore.session.demo``): every session of the server sees the same job, a
+rerun finds it again by name, and the thread that runs it never blocks the UI.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+
+from litcore.api.errors import LumenError
+
+RUNNING, DONE, FAILED = "running", "done", "failed"
+
+# (share done in [0, 1], what is being done) -> None
+JobProgressFn = Callable[[float, str], None]
+JobWork = Callable[[JobProgressFn], Any]
+
+
+def background_threads() -> int:
+    """How many threads a background job's torch operations use: all cores but
+    one (at least one), so that the pages keep a core for themselves."""
+    return max(1, (os.cpu_count() or 1) - 1)
+
+
+@dataclass(frozen=True)
+class JobStatus:
+    """A snapshot of a job.
+
+    Attributes:
+        state: ``RUNNING``, ``DONE`` or ``FAILED``.
+        fraction: the share done, in [0, 1].
+        message: what the job is doing (or, when it failed, why).
+        result: what the work returned, once ``DONE``.
+    """
+
+    state: str
+    fraction: float
+    message: str
+    result: Any = None
+
+    @property
+    def percent(self) -> int:
+        return int(100 * self.fraction)
+
+
+class BackgroundJob:
+    """``work(progress)`` run in a daemon thread with ``threads`` torch threads.
+
+    ``work`` reports with ``progress(fraction, message)``; a ``LumenError`` it
+    raises becomes a ``FAILED`` status with its message (anything else also
+    fails the job, with the exception's type in the message).
+    """
+
+    def __init__(self, name: str, work: JobWork, threads: int) -> None:
+        self.name = name
+        self._work = work
+        self._threads = threads
+        self._lock = threading.Lock()
+        self._status = JobStatus(RUNNING, 0.0, "starting")
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+
+    def start(self) -> BackgroundJob:
+        self._thread.start()
+        return self
+
+    @property
+    def status(self) -> JobStatus:
+        with self._lock:
+            return self._status
+
+    def wait(self, timeout: float | None = None) -> JobStatus:
+        """Waits for the job to end (or ``timeout`` seconds); returns its status."""
+        self._thread.join(timeout)
+        return self.status
+
+    def _report(self, fraction: float, message: str) -> None:
+        with self._lock:
+            self._status = JobStatus(RUNNING, min(max(fraction, 0.0), 1.0), message)
+
+    def _run(self) -> None:
+        torch.set_num_threads(self._threads)  # this thread's own setting
+        try:
+            result = self._work(self._report)
+        except LumenError as error:
+            final = JobStatus(FAILED, self.status.fraction, str(error))
+        except Exception as error:  # noqa: BLE001 (reported to the user, not lost)
+            message = f"{type(error).__name__}: {error}"
+            final = JobStatus(FAILED, self.status.fraction, message)
+        else:
+            final = JobStatus(DONE, 1.0, "done", result)
+        with self._lock:
+            self._status = final
+
+
+_JOBS: dict[str, BackgroundJob] = {}
+_JOBS_LOCK = threading.Lock()
+
+
+def start_once(name: str, work: JobWork, threads: int | None = None) -> BackgroundJob:
+    """The process's job called ``name``, started with ``work`` if there is none.
+
+    A job that ended (done or failed) is returned as it is, not restarted:
+    the same work failing again would only cost time.
+
+    Args:
+        threads: torch threads for the job; None: ``background_threads()``.
+    """
+    with _JOBS_LOCK:
+        job = _JOBS.get(name)
+        if job is None:
+            job = BackgroundJob(name, work, threads or background_threads())
+            _JOBS[name] = job.start()
+        return job
+
+
+def find(name: str) -> BackgroundJob | None:
+    """The process's job called ``name``, if one was started."""
+    with _JOBS_LOCK:
+        return _JOBS.get(name)
