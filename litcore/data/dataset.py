@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass, field
 
@@ -81,9 +82,13 @@ class Dataset:
                 spec[column] = types.CategoryLabel(required=False)
         return spec
 
-    @property
+    @functools.cached_property
     def fingerprint(self) -> str:
-        """A hash of the ids and gold labels in order: equal data, equal hash."""
+        """A hash of the ids and gold labels in order: equal data, equal hash.
+
+        Computed once per dataset (the sidebar, links and pages ask on every
+        run): a dataset's ids and labels never change after it is built.
+        """
         parts = list(self.frame[ID]) + list(self.frame.get(LABEL, []))
         digest = hashlib.sha1("\n".join(parts).encode("utf-8"))
         return digest.hexdigest()[:16]
