@@ -496,3 +496,20 @@ def test_markup_in_a_visitors_upload_is_shown_as_text(public, at_server, page):
     assert not at.exception, at.exception
     assert raw_markup(at) == []
     assert at.session_state[state.SELECTION].primary == first
+
+
+def test_markup_in_a_slice_name_is_shown_as_text(public_app):
+    at = public_app
+    selected = at.session_state[state.SELECTION]
+    at.sidebar.text_input(key="slice_name").input(f"{SCRIPT} {IMAGE}").run()
+    at.sidebar.button(key="slice_save_selection").click().run()
+    assert not at.exception, at.exception
+    saved = [b.key for b in at.sidebar.button if SCRIPT in b.label]
+    assert len(saved) == 1  # saved, its name kept as typed
+    try:
+        assert raw_markup(at) == []
+        assert at.session_state[state.SELECTION] == selected
+    finally:  # the slice store may be the server's, shared with other tests
+        delete = saved[0].replace("slice_pick_", "slice_delete_")
+        at.sidebar.button(key=delete).click().run()
+    assert not [b for b in at.sidebar.button if SCRIPT in b.label]
