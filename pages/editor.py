@@ -22,7 +22,8 @@ from litcore.ui import workspace as ws
 from litcore.ui.formatting import count
 from litcore.ui.heatmap import heatmap_scale, token_heatmap_html
 from litcore.ui.sidebar import filtered_frame
-from litcore.view.slices import SliceStore
+from litcore.ui.slices import session_slices
+from litcore.view.csv_safe import safe_csv
 from litcore.view.textdiff import diff_html
 
 PICK_KEY = "editor_pick"
@@ -208,7 +209,7 @@ st.dataframe(
 )
 st.download_button(
     "Export them as CSV",
-    added_rows.to_csv(index=False).encode("utf-8"),
+    safe_csv(added_rows),
     file_name="lumen_new_datapoints.csv",
     mime="text/csv",
     key="editor_export",
@@ -221,7 +222,7 @@ slice_name = st.text_input(
 )
 if st.button("Save slice", key="editor_slice_save", disabled=added_rows.empty):
     try:
-        saved = SliceStore(data.fingerprint).save(
+        saved = session_slices(data.fingerprint).save(
             slice_name,
             added_rows["id"].tolist(),
             source="overlay",

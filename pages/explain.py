@@ -25,6 +25,7 @@ from litcore.ui.salience_panels import (
     salience_notes,
 )
 from litcore.ui.sidebar import filtered_frame
+from litcore.view.csv_safe import safe_csv
 
 PICK_KEY = "explain_pick"
 TARGET_KEY = "explain_target"
@@ -224,7 +225,7 @@ if results:
     st.dataframe(top_tokens_table(results, top_k, subwords), width="stretch")
     st.download_button(
         "Download all scores (CSV)",
-        all_scores(results, primary).to_csv(index=False).encode("utf-8"),
+        safe_csv(all_scores(results, primary)),
         file_name=f"salience-{primary}.csv",
         mime="text/csv",
         key="explain_download",

@@ -21,8 +21,8 @@ from litcore.ui import regression as regression_ui
 from litcore.ui import workspace as ws
 from litcore.ui.formatting import headline_table
 from litcore.ui.sidebar import filtered_frame
+from litcore.ui.slices import session_slices
 from litcore.view.cells import cell_ids
-from litcore.view.slices import SliceStore
 
 CHART_KEY = "metrics_confusion"
 AGREEMENT_KEY = "metrics_agreement"
@@ -113,7 +113,7 @@ def _regression_head_section(shown: pd.DataFrame, selected: pd.DataFrame) -> Non
     st.subheader(f"Head: {head.title}")
     regression_ui.headline_metrics(shown, gold)
     groups = {"filtered": shown, "selection": selected}
-    for saved in SliceStore(workspace.data.fingerprint).list():
+    for saved in session_slices(workspace.data.fingerprint).list():
         members = workspace.frame[workspace.frame["id"].isin(saved.ids)]
         groups[f"slice: {saved.name}"] = members
     st.dataframe(regression_ui.metrics_table(groups, gold), width="stretch")
@@ -160,7 +160,7 @@ reports = {
     "filtered": frame_report(shown, workspace.labels),
     "selection": frame_report(selected, workspace.labels),
 }
-for saved in SliceStore(workspace.data.fingerprint).list():
+for saved in session_slices(workspace.data.fingerprint).list():
     members = workspace.frame[workspace.frame["id"].isin(saved.ids)]
     reports[f"slice: {saved.name}"] = frame_report(members, workspace.labels)
 if reports["filtered"] is None:

@@ -14,27 +14,71 @@ import streamlit as st
 
 from litcore.api.errors import LumenError
 from litcore.data.demo import DEMOS
+from litcore.data.loading import source_name
 from litcore.metrics.agreement import ComparisonError
+from litcore.session import policy
 from litcore.session.choice import SourceChoice
+from litcore.session.policy import BUILT_IN_MODELS
 from litcore.session.workspace import HeadError, Workspace
+from litcore.store.uploads import is_upload_spec
 from litcore.ui import state
 from litcore.ui.sidebar import seed_filter_widgets
+from litcore.ui.slices import adopt_shared_slices, session_slices, slice_scope
 from litcore.ui.startup_link import STARTUP_DATA, is_startup_data, startup_data_choice
 from litcore.ui.workspace import build_workspace
 from litcore.view.filters import Filters
-from litcore.view.links import FILE_PREFIX, ViewLink, decode_link, encode_link
+from litcore.view.links import (
+    FILE_PREFIX,
+    UploadView,
+    ViewLink,
+    decode_link,
+    encode_link,
+)
 from litcore.view.links import resolve_selection as resolve_link_selection
+
+# How a link names a public server's own (startup) model, whose path it never shows.
+SERVER_MODEL = "server"
+
+
+def _link_model(source: str | None) -> str | None:
+    """How a link names a model: a public server's own model by ``SERVER_MODEL``,
+    never by its path."""
+    rules = policy.active()
+    if source is None or not rules.public or source in BUILT_IN_MODELS:
+        return source
+    return SERVER_MODEL if source in rules.startup_models else source
+
+
+def _model_from_link(name: str | None) -> str | None:
+    """The model a link's name stands for (``SERVER_MODEL``: the server's own)."""
+    if name != SERVER_MODEL:
+        return name
+    own = sorted(policy.active().startup_models - BUILT_IN_MODELS)
+    if not own:
+        raise LumenError("The link names the server's own model, but it has none.")
+    return own[0]
 
 
 def _choice_for(link: ViewLink) -> SourceChoice:
     head, gold = link.regression_head or (None, None)
-    if link.dataset == STARTUP_DATA:
-        return startup_data_choice(
-            model_source=link.model,
-            compare_source=link.compare_model,
-            regression_source=head,
-            regression_gold=gold,
+    models = {
+        "model_source": _model_from_link(link.model),
+        "compare_source": _model_from_link(link.compare_model),
+        "regression_source": _model_from_link(head),
+        "regression_gold": gold,
+    }
+    if link.upload is not None:  # the upload's store reports an expired one
+        return SourceChoice(
+            demo_key=None,
+            file_name=link.upload.name,
+            data_source=link.dataset,
+            delimiter=link.upload.delimiter,
+            encoding=link.upload.encoding,
+            mapping=link.upload.mapping,
+            **models,
         )
+    if link.dataset == STARTUP_DATA:
+        return startup_data_choice(**models)
     if link.dataset.startswith(FILE_PREFIX):
         name = link.dataset[len(FILE_PREFIX) :]
         raise LumenError(
@@ -45,13 +89,7 @@ def _choice_for(link: ViewLink) -> SourceChoice:
         raise LumenError(
             f"The link names an unknown dataset '{link.dataset}'; the demo is shown."
         )
-    return SourceChoice(
-        demo_key=link.dataset,
-        model_source=link.model,
-        compare_source=link.compare_model,
-        regression_source=head,
-        regression_gold=gold,
-    )
+    return SourceChoice(demo_key=link.dataset, **models)
 
 
 def _build_leaving_out_what_fails(
@@ -89,6 +127,8 @@ def _apply(link: ViewLink, progress_area) -> list[str]:
     ids = workspace.frame["id"].tolist()
     selection, messages = resolve_link_selection(link, workspace.data.fingerprint, ids)
     state.set_selection(selection)
+    if link.slice_scope is not None:
+        adopt_shared_slices(workspace.data.fingerprint, link.slice_scope)
     return notes + messages + seed_filter_widgets(workspace, link.filters)
 
 
@@ -133,25 +173,43 @@ def show_link_messages() -> None:
 def current_params(workspace: Workspace, page: str) -> dict[str, str]:
     """The query parameters describing this session's view on ``page``."""
     choice = workspace.choice
-    if is_startup_data(choice):
+    upload = None
+    if choice.data_source is not None and is_upload_spec(choice.data_source):
+        dataset = choice.data_source
+        upload = UploadView(
+            source_name(choice.file_name or "upload"),
+            choice.mapping,
+            choice.delimiter,
+            choice.encoding,
+        )
+    elif is_startup_data(choice):
         dataset = STARTUP_DATA
     else:
-        dataset = choice.demo_key or f"{FILE_PREFIX}{choice.file_name or 'data'}"
+        dataset = choice.demo_key or f"{FILE_PREFIX}{_file_title(choice)}"
+    scope = slice_scope()
+    has_slices = scope is not None and session_slices(workspace.data.fingerprint).list()
     filters: Filters = state.filters()
     return encode_link(
         dataset,
-        choice.model_source,
+        _link_model(choice.model_source),
         page,
         workspace.data.fingerprint,
         filters,
         state.selection(),
         workspace.frame["id"].tolist(),
-        choice.compare_source,
-        (choice.regression_source, choice.regression_gold)
+        _link_model(choice.compare_source),
+        (_link_model(choice.regression_source), choice.regression_gold)
         if workspace.regressor is not None
         else None,
         st.session_state.get(state.HEAD),
+        upload,
+        scope if has_slices else None,
     )
+
+
+def _file_title(choice: SourceChoice) -> str:
+    """A file's name for a link that cannot reopen it: never its server path."""
+    return source_name(choice.file_name or "data")
 
 
 def write_url(navigation) -> None:

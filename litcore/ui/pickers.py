@@ -6,9 +6,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import streamlit as st
+from streamlit.runtime.uploaded_file_manager import UploadedFile
 
 from litcore.api.errors import DataError
-from litcore.data.loading import MAX_FILE_MB
+from litcore.data.limits import upload_limits
+from litcore.data.loading import MAX_FILE_MB, store_upload
 from litcore.session import policy
 
 # A source radio's options for "no model" and "the user's own model" (typed in).
@@ -143,20 +145,68 @@ def file_picker(
         typed, else None.
 
     Raises:
-        DataError: no file at the path, or a file over ``MAX_FILE_MB``.
+        DataError: no file at the path, or a file over its limit
+            (``upload_limits`` for an upload, ``MAX_FILE_MB`` for a path).
     """
+    picked = _upload_or_path(label, types, upload_key, path_key, path_label)
+    if picked is None:
+        return None
+    upload, path = picked
+    if upload is None:
+        return _read_server_file(path), path
+    limits = upload_limits()
+    if upload.size > limits.max_bytes:
+        raise DataError(
+            f"{upload.name} is {upload.size / 2**20:.1f} MB; the limit is "
+            f"{limits.max_mb:g} MB."
+        )
+    return upload.getvalue(), upload.name
+
+
+def data_file_picker(
+    label: str,
+    types: Sequence[str],
+    upload_key: str,
+    path_key: str,
+    path_label: str = "…or its path on the server",
+) -> tuple[str, str] | None:
+    """An uploader and a server-path box; the data source given in either, or None.
+
+    An upload is stored on the server by content hash, once per upload (not on
+    every rerun), and named by its ``upload:`` spec, which links can carry; the
+    session keeps the spec, never the bytes.
+
+    Returns:
+        (source, file name): the upload's spec, else the path typed; or None.
+
+    Raises:
+        DataError: an upload of an unknown type, empty or over the limit.
+    """
+    picked = _upload_or_path(label, types, upload_key, path_key, path_label)
+    if picked is None:
+        return None
+    upload, path = picked
+    if upload is None:
+        return path, path
+    stored_key = f"{upload_key}_stored"
+    file_id, spec = st.session_state.get(stored_key, (None, None))
+    if file_id != upload.file_id:
+        spec = store_upload(upload.getvalue(), upload.name)
+        st.session_state[stored_key] = (upload.file_id, spec)
+    return spec, upload.name
+
+
+def _upload_or_path(
+    label: str, types: Sequence[str], upload_key: str, path_key: str, path_label: str
+) -> tuple[UploadedFile | None, str] | None:
+    """The uploader and (outside public mode) the path box: (the upload or None,
+    the path typed), or None while both are empty."""
     upload = st.file_uploader(label, type=list(types), key=upload_key)
     public = policy.active().public  # no server paths for a public server's visitors
     path = "" if public else st.text_input(path_label, key=path_key).strip()
-    if upload is not None:
-        content, name = upload.getvalue(), upload.name
-    elif path:
-        content, name = _read_server_file(path), path
-    else:
+    if upload is None and not path:
         return None
-    if len(content) > MAX_FILE_MB * 2**20:
-        raise DataError(f"{name} is over the {MAX_FILE_MB} MB limit.")
-    return content, name
+    return upload, path
 
 
 def _read_server_file(path: str) -> bytes:

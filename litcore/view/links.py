@@ -1,7 +1,11 @@
 """Shareable links: the view state as a dict of strings for the URL's query string.
 
 A link names the dataset, the model (and a second model compared with it),
-the page, the filters, the selection, the primary and the pinned example. The
+the page, the filters, the selection, the primary and the pinned example. A
+link over an upload names it by content hash (``upload:<sha256>.<format>``, the
+capability to read it), with its file name, column mapping, delimiter and
+encoding, and may carry the sharer's slice scope; it never carries a path or a
+remote-code flag. The
 selection is compact: a zlib-packed bitmap over the dataset's id order,
 base64url-encoded (a few hundred characters for thousands of ids), checked
 against the dataset fingerprint so a link made for other data is reported as
@@ -21,6 +25,8 @@ from dataclasses import asdict, dataclass, field, fields
 import numpy as np
 
 from litcore.api.errors import LumenError
+from litcore.data.dataset import ColumnMapping
+from litcore.store.uploads import is_upload_spec, parse_upload_spec
 from litcore.view.filters import Filters
 from litcore.view.selection import Selection
 
@@ -29,6 +35,14 @@ FILTERS, SELECTED, PRIMARY, PINNED = "f", "sel", "primary", "pinned"
 MODEL_B = "model_b"
 # The regression head (its source and gold column), and the head shown.
 HEAD, HEAD_GOLD, SHOWN_HEAD = "head", "head_gold", "shown_head"
+# An upload's file name, column mapping, delimiter and encoding; a slice scope.
+NAME, COLUMNS, DELIMITER, ENCODING, SLICES = "name", "cols", "delim", "enc", "slices"
+DELIMITERS = (",", "\t", ";", "|")
+ENCODINGS = ("utf-8", "latin-1", "cp1252", "utf-16")
+MAX_NAME_CHARS = 200
+_SCOPE_CHARS = frozenset(
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+)
 LINK_KEYS = (
     DATASET,
     MODEL,
@@ -42,6 +56,11 @@ LINK_KEYS = (
     SELECTED,
     PRIMARY,
     PINNED,
+    NAME,
+    COLUMNS,
+    DELIMITER,
+    ENCODING,
+    SLICES,
 )
 FILE_PREFIX = "file:"
 MAX_PARAM_CHARS = 20_000
@@ -52,7 +71,8 @@ class ViewLink:
     """What a link describes; ids are resolved against the dataset separately.
 
     Attributes:
-        dataset: a built-in demo key, or ``file:<name>`` for an uploaded file.
+        dataset: a built-in demo key, an upload spec (``upload:<sha256>.<fmt>``),
+            or ``file:<name>`` for a file the link cannot reopen.
         model: ``demo`` (MiniLM fine-tuned on the data) or a folder / hub id.
         page: the page's URL path (empty for the default page).
         data_fingerprint: the fingerprint of the data the ids refer to.
@@ -63,6 +83,8 @@ class ViewLink:
         compare_model: the second model compared with ``model``, or None.
         regression_head: the regression head's source and gold column, or None.
         shown_head: the name of the head the pages show, or None (the label's).
+        upload: how to read an upload dataset, or None.
+        slice_scope: the sharer's slice scope (public mode), or None.
     """
 
     dataset: str
@@ -76,6 +98,71 @@ class ViewLink:
     compare_model: str | None = None
     regression_head: tuple[str, str] | None = None
     shown_head: str | None = None
+    upload: UploadView | None = None
+    slice_scope: str | None = None
+
+
+@dataclass(frozen=True)
+class UploadView:
+    """How a link reads its upload: the file's name, mapping, delimiter, encoding."""
+
+    name: str
+    mapping: ColumnMapping
+    delimiter: str | None = None
+    encoding: str = "utf-8"
+
+
+def is_slice_scope(scope: str) -> bool:
+    """Whether ``scope`` is a well-formed slice scope (16 to 64 URL-safe chars)."""
+    return 16 <= len(scope) <= 64 and set(scope) <= _SCOPE_CHARS
+
+
+def mapping_to_json(mapping: ColumnMapping) -> str:
+    """A column mapping as compact JSON (``text``, ``text_b``, ``label``, ``meta``)."""
+    named = {"text": mapping.text, "text_b": mapping.text_b, "label": mapping.label}
+    raw = {key: value for key, value in named.items() if value}
+    if mapping.metadata:
+        raw["meta"] = list(mapping.metadata)
+    return json.dumps(raw, separators=(",", ":"), ensure_ascii=False)
+
+
+def _mapping_from_json(text: str) -> ColumnMapping:
+    try:
+        raw = json.loads(text)
+    except ValueError as error:
+        raise LumenError("The link's column mapping is not valid JSON.") from error
+    if not isinstance(raw, dict) or set(raw) - {"text", "text_b", "label", "meta"}:
+        raise LumenError(
+            "The link's column mapping must be an object of text, text_b, label "
+            "and meta."
+        )
+    names = {key: raw.get(key) for key in ("text", "text_b", "label")}
+    if not isinstance(names["text"], str) or not names["text"]:
+        raise LumenError("The link's column mapping names no text column.")
+    if not all(v is None or isinstance(v, str) for v in names.values()):
+        raise LumenError("The link's column names must be strings.")
+    return ColumnMapping(
+        text=names["text"],
+        text_b=names["text_b"] or None,
+        label=names["label"] or None,
+        metadata=_strings(raw.get("meta", []), "metadata column"),
+    )
+
+
+def _upload_view(params: Mapping[str, str]) -> UploadView:
+    """How to read the upload a link names; every field checked."""
+    name = params.get(NAME, "").strip() or "upload"
+    if len(name) > MAX_NAME_CHARS or "/" in name or "\\" in name:
+        raise LumenError("The link's file name is malformed.")
+    if COLUMNS not in params:
+        raise LumenError("The link's upload comes without its column mapping.")
+    delimiter = params.get(DELIMITER) or None
+    if delimiter is not None and delimiter not in DELIMITERS:
+        raise LumenError("The link's delimiter must be a comma, tab, ';' or '|'.")
+    encoding = params.get(ENCODING) or "utf-8"
+    if encoding not in ENCODINGS:
+        raise LumenError(f"The link's encoding must be one of {', '.join(ENCODINGS)}.")
+    return UploadView(name, _mapping_from_json(params[COLUMNS]), delimiter, encoding)
 
 
 def pack_ids(ids: Sequence[str], ordered_ids: Sequence[str]) -> str:
@@ -200,9 +287,19 @@ def encode_link(
     compare_model: str | None = None,
     regression_head: tuple[str, str] | None = None,
     shown_head: str | None = None,
+    upload: UploadView | None = None,
+    slice_scope: str | None = None,
 ) -> dict[str, str]:
     """The query parameters of a view (defaults and empty values left out)."""
     params = {DATASET: dataset, MODEL: model}
+    if upload is not None:
+        params[NAME], params[COLUMNS] = upload.name, mapping_to_json(upload.mapping)
+        if upload.delimiter:
+            params[DELIMITER] = upload.delimiter
+        if upload.encoding != "utf-8":
+            params[ENCODING] = upload.encoding
+    if slice_scope:
+        params[SLICES] = slice_scope
     if compare_model:
         params[MODEL_B] = compare_model
     if regression_head:
@@ -246,6 +343,13 @@ def decode_link(params: Mapping[str, str]) -> ViewLink | None:
     head = params.get(HEAD, "").strip(), params.get(HEAD_GOLD, "").strip()
     if bool(head[0]) != bool(head[1]):
         raise LumenError("The link's regression head needs both a model and a column.")
+    upload = None
+    if is_upload_spec(dataset):
+        parse_upload_spec(dataset)
+        upload = _upload_view(params)
+    scope = params.get(SLICES) or None
+    if scope is not None and not is_slice_scope(scope):
+        raise LumenError("The link's slice reference is malformed.")
     return ViewLink(
         dataset=dataset,
         model=model,
@@ -258,6 +362,8 @@ def decode_link(params: Mapping[str, str]) -> ViewLink | None:
         compare_model=params.get(MODEL_B, "").strip() or None,
         regression_head=head if head[0] else None,
         shown_head=params.get(SHOWN_HEAD, "").strip() or None,
+        upload=upload,
+        slice_scope=scope,
     )
 
 

@@ -1,9 +1,12 @@
 """Named slices (sets of example ids) saved per dataset as JSON under the cache root.
 
 One file per dataset fingerprint in ``<cache root>/slices/``, beside the
-prediction store. Every change is a read-modify-write under an exclusive file
-lock, written to a temporary file and renamed over the old one, so concurrent
-sessions never see a half-written file and never lose each other's slices.
+prediction store; with a scope (a public server gives each visitor a random
+one), one file per dataset and scope, so visitors never see each other's
+slices unless one shares a link that carries the scope. Every change is a
+read-modify-write under an exclusive file lock, written to a temporary file and
+renamed over the old one, so concurrent sessions never see a half-written file
+and never lose each other's slices.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from pathlib import Path
 
 from litcore.api.errors import LumenError
 from litcore.store.paths import cache_dir
+from litcore.view.links import is_slice_scope
 
 MAX_NAME_CHARS = 60
 SLICES_FOLDER = "slices"
@@ -55,13 +59,27 @@ def clean_name(name: str) -> str:
 
 
 class SliceStore:
-    """The slices of one dataset (by fingerprint), persisted as one JSON file."""
+    """The slices of one dataset (by fingerprint), persisted as one JSON file.
 
-    def __init__(self, data_fingerprint: str, folder: Path | None = None) -> None:
+    Args:
+        data_fingerprint: the dataset's fingerprint.
+        folder: where; default ``<cache root>/slices``.
+        scope: whose slices (``is_slice_scope``), or None for the server's.
+    """
+
+    def __init__(
+        self,
+        data_fingerprint: str,
+        folder: Path | None = None,
+        scope: str | None = None,
+    ) -> None:
         if not data_fingerprint.isalnum():
             raise LumenError(f"Bad dataset fingerprint '{data_fingerprint}'.")
+        if scope is not None and not is_slice_scope(scope):
+            raise LumenError("Bad slice scope.")
         self.folder = folder or cache_dir(SLICES_FOLDER)
-        self.path = self.folder / f"{data_fingerprint}.json"
+        suffix = "" if scope is None else f".{scope}"
+        self.path = self.folder / f"{data_fingerprint}{suffix}.json"
 
     def list(self) -> list[Slice]:
         """Every slice, oldest first."""
@@ -98,6 +116,15 @@ class SliceStore:
             slices[name] = saved
             self._write(slices)
         return saved
+
+    def adopt(self, shared: SliceStore) -> int:
+        """Copies ``shared``'s slices that this store lacks (by name); how many."""
+        with self._locked():
+            slices = self._read()
+            new = [s for s in shared.list() if s.name not in slices]
+            if new:
+                self._write({**slices, **{s.name: s for s in new}})
+        return len(new)
 
     def delete(self, name: str) -> bool:
         """Deletes the slice ``name``; returns whether it existed."""

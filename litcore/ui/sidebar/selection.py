@@ -10,6 +10,7 @@ from litcore.session.workspace import Workspace
 from litcore.ui import state
 from litcore.ui.formatting import count
 from litcore.ui.sidebar.filters import filtered_frame
+from litcore.ui.slices import session_slices
 from litcore.ui.workspace import session_frame
 from litcore.view.links import filters_to_json
 from litcore.view.selection import Selection
@@ -85,7 +86,7 @@ def _delete_slice(store: SliceStore, name: str) -> None:
 
 def _save_slice(workspace: Workspace, source: str) -> None:
     """Saves the selection or the filtered rows under the typed name (a callback)."""
-    store = SliceStore(workspace.data.fingerprint)
+    store = session_slices(workspace.data.fingerprint)
     name = st.session_state.get("slice_name", "")
     if source == "selection":
         ids, description = state.selection().ids, "Saved selection"
@@ -106,7 +107,7 @@ def _save_slice(workspace: Workspace, source: str) -> None:
 
 def slice_panel(workspace: Workspace) -> None:
     """Saved slices of this dataset: click to select, delete, save new ones."""
-    store = SliceStore(workspace.data.fingerprint)
+    store = session_slices(workspace.data.fingerprint)
     try:
         slices = store.list()
     except LumenError as error:
