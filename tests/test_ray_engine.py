@@ -54,8 +54,8 @@ def test_ray_writes_the_same_predictions_as_the_default_engine(both_runs, review
     np.testing.assert_allclose(ray_run.probas(), local.probas(), atol=BF16_TOLERANCE)
     for name in EMBEDDINGS:
         np.testing.assert_allclose(
-            ray_run.embeddings[name].astype(np.float32),
-            local.embeddings[name].astype(np.float32),
+            ray_run.embedding(name).astype(np.float32),
+            local.embedding(name).astype(np.float32),
             atol=BF16_TOLERANCE,
         )
     ids = reviews.frame["id"].tolist()

@@ -14,7 +14,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from litcore.cli import main
-from litcore.data.dataset import ColumnMapping, from_frame
+from litcore.data.dataset import ColumnMapping, from_frame, text_length_words
 from litcore.models.classifier import SequenceClassifier
 from litcore.session.choice import SourceChoice
 from litcore.session.predictions import predict_dataset
@@ -74,7 +74,7 @@ def test_a_run_holds_the_predictions_of_the_model(run_dir, model, reviews):
     assert run.ids().tolist() == reviews.frame["id"].tolist()
     np.testing.assert_allclose(run.probas(), expected.probas, atol=1e-6)
     for name in ("cls_embedding", "mean_embedding"):
-        stored = run.embeddings[name]
+        stored = run.embedding(name)
         assert stored.dtype == np.float16
         np.testing.assert_allclose(
             stored, getattr(expected, name), rtol=1e-3, atol=1e-3
@@ -112,6 +112,8 @@ def test_a_run_opens_as_a_workspace_without_predicting_or_the_weights(
     assert workspace.model._model is None  # the weights load on first use
     assert workspace.frame["id"].tolist() == reviews.frame["id"].tolist()
     assert {"pred", "confidence", "p_positive", "genre"} <= set(workspace.frame)
+    words = text_length_words(reviews.frame).tolist()
+    assert workspace.frame["length"].tolist() == words  # stored, not counted again
     embeddings = predict_dataset(workspace.model, workspace.frame, store).cls_embedding
     assert embeddings.dtype == np.float16  # the run's, not predicted into the store
     assert store.missing(workspace.model.fingerprint, ["any"]) == ["any"]

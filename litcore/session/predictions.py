@@ -110,13 +110,20 @@ def analysis(
 
 
 def analysis_frame(
-    data: Dataset, predictions: Predictions, model_labels: tuple[str, ...]
+    data: Dataset,
+    predictions: Predictions,
+    model_labels: tuple[str, ...],
+    lengths: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """The dataset joined with predictions: what tables, filters and charts read.
 
     Columns: id, text [, text_b], label, metadata, pred, confidence, correct,
     one ``p_<class>`` per class, length (words) and truncated. ``correct`` is NA
     where the gold label is missing or unknown to the model.
+
+    Args:
+        lengths: ``<int>[n]`` words per text, if known (a run stores them);
+            else counted here.
     """
     frame = data.frame.copy()
     probas = predictions.probas
@@ -128,7 +135,7 @@ def analysis_frame(
         frame.loc[~known, CORRECT] = pd.NA
     for column, label in enumerate(model_labels):
         frame[proba_column(label)] = probas[:, column].astype(float)
-    frame[LENGTH] = text_length_words(frame)
+    frame[LENGTH] = text_length_words(frame) if lengths is None else lengths
     frame[TRUNCATED] = predictions.truncated
     return frame
 

@@ -104,7 +104,7 @@ def run_frame(run: Run, model: SequenceClassifier):
     register(run, model.fingerprint)
     data = run.dataset()
     predictions = run.predictions(data.frame["id"].tolist())
-    return data, analysis_frame(data, predictions, model.labels)
+    return data, analysis_frame(data, predictions, model.labels, run.words())
 
 
 def run_training_info(model: SequenceClassifier) -> dict | None:

@@ -6,7 +6,7 @@
       manifest.json            format version, model, data fingerprint, config,
                                label names, embedding width, shards (written last)
       rows-00000.parquet       id, text [, text_b, label], metadata, truncated,
-                               one p_<class> column per class, tokens
+                               one p_<class> column per class, tokens, words
       embeddings-00000.arrow   cls_embedding, mean_embedding:
                                fixed_size_list<float16>[hidden] (Arrow IPC file)
       rows-00001.parquet ...   further shards, in id order of the input
@@ -35,7 +35,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from litcore.api.errors import LumenError
-from litcore.data.dataset import ID, LABEL, TEXT, TEXT_B, Dataset
+from litcore.data.dataset import ID, LABEL, TEXT, TEXT_B, Dataset, text_length_words
 
 if TYPE_CHECKING:  # torch loads when predictions are read, not to check a run
     from litcore.models.classifier import Predictions
@@ -44,6 +44,7 @@ FORMAT = "lumen-run"
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 TRUNCATED = "truncated"
+WORDS = "words"  # words per text (what the analysis frame's length column shows)
 TOKENS = "tokens"
 EMBEDDINGS = ("cls_embedding", "mean_embedding")
 PROBA_PREFIX = "p_"
@@ -199,6 +200,7 @@ def write_shard(
         values = pa.array(probas[:, column].astype(np.float32))
         table = table.append_column(proba_column(label), values)
     table = table.append_column(TRUNCATED, pa.array(np.asarray(truncated, bool)))
+    table = table.append_column(WORDS, pa.array(text_length_words(examples)))
     table = table.append_column(TOKENS, pa.array(list(map(list, tokens))))
     pq.write_table(table, folder / rows_name)
     columns = {}
@@ -319,15 +321,25 @@ class Run:
     Attributes:
         folder: where it is.
         manifest: what it holds.
-        rows: every shard's rows, in order (``pyarrow.Table``).
-        embeddings: ``EMBEDDINGS`` name -> ``<float16>[rows, hidden]``, views
-            of the memory-mapped files (a copy only for a run of many shards).
+        rows: every shard's rows in order, tokens left out (``pyarrow.Table``).
+        embedding_parts: per shard, ``EMBEDDINGS`` name -> ``<float16>[rows,
+            hidden]``, views of the memory-mapped files.
     """
 
     folder: Path
     manifest: RunManifest
     rows: pa.Table
-    embeddings: dict[str, np.ndarray]
+    embedding_parts: tuple[dict[str, np.ndarray], ...]
+
+    def embedding(self, name: str) -> np.ndarray:
+        """``<float16>[rows, hidden]``: one of ``EMBEDDINGS``, the memory-mapped
+        file itself for a run of one shard; the shards joined (a copy, made on
+        first use and kept) for more."""
+        joined = self.__dict__.setdefault("_joined", {})
+        if name not in joined:
+            parts = [part[name] for part in self.embedding_parts]
+            joined[name] = parts[0] if len(parts) == 1 else np.concatenate(parts)
+        return joined[name]
 
     @property
     def labels(self) -> tuple[str, ...]:
@@ -350,6 +362,15 @@ class Run:
     def ids(self) -> pd.Index:
         return self.id_index
 
+    @functools.cached_property
+    def token_column(self) -> pa.ChunkedArray:
+        """The model's tokens per row, read from the shards on first use."""
+        chunks = [
+            pq.read_table(self.folder / name, columns=[TOKENS]).column(TOKENS)
+            for name, _, _ in self.manifest.shards
+        ]
+        return pa.chunked_array([c for chunk in chunks for c in chunk.chunks])
+
     def positions(self, ids: Sequence[str]) -> np.ndarray:
         """``<int>[len(ids)]``: each id's row, -1 where the run lacks it."""
         return self.id_index.get_indexer(pd.Index(ids))
@@ -361,6 +382,12 @@ class Run:
 
     def truncated(self) -> np.ndarray:
         return self.rows.column(TRUNCATED).to_numpy()
+
+    def words(self) -> np.ndarray | None:
+        """``<int>[rows]`` words per text, counted when the run was written."""
+        if WORDS not in self.rows.column_names:
+            return None
+        return self.rows.column(WORDS).to_numpy()
 
     def predictions(self, ids: Sequence[str]) -> Predictions | None:
         """The stored predictions of ``ids``, in that order (None: some are not
@@ -375,11 +402,11 @@ class Run:
             and (position == np.arange(len(position))).all()
         )
         take = slice(None) if everything else position
-        tokens = self.rows.column(TOKENS)
+        tokens = self.token_column
         return Predictions(
             probas=self.probas()[take],
-            cls_embedding=self.embeddings[EMBEDDINGS[0]][take],
-            mean_embedding=self.embeddings[EMBEDDINGS[1]][take],
+            cls_embedding=self.embedding(EMBEDDINGS[0])[take],
+            mean_embedding=self.embedding(EMBEDDINGS[1])[take],
             tokens=TokenColumn(tokens if everything else tokens.take(position)),
             truncated=self.truncated()[take],
         )
@@ -460,16 +487,18 @@ def _shard_rows(path: Path, manifest: RunManifest, rows: int) -> pa.Table:
         RunError: not Parquet, a missing column or a wrong row count.
     """
     try:
-        table = pq.read_table(path)
+        names = pq.read_schema(path).names
+        # Tokens are read when asked (``Run.token_column``): most of a big run.
+        table = pq.read_table(path, columns=[n for n in names if n != TOKENS])
     except (OSError, pa.ArrowInvalid) as error:
         raise RunError(
             f"{path.name} is not a readable Parquet file ({error})."
         ) from error
-    needed = [ID, TEXT, TRUNCATED, TOKENS, *manifest.metadata]
+    needed = [ID, TEXT, TRUNCATED, *manifest.metadata]
     needed += [TEXT_B] if manifest.has_text_b else []
     needed += [LABEL] if manifest.has_labels else []
     needed += [proba_column(label) for label in manifest.labels]
-    missing = [name for name in needed if name not in table.column_names]
+    missing = [name for name in [*needed, TOKENS] if name not in names]
     if missing:
         raise RunError(f"{path.name} lacks the column(s) {', '.join(missing)}.")
     if table.num_rows != rows:
@@ -498,10 +527,4 @@ def open_run(folder: str | Path) -> Run:
     ids = table.column(ID)
     if pc.count_distinct(ids).as_py() != table.num_rows or ids.null_count:
         raise RunError(f"{path}: example ids are not unique.")
-    embeddings = {
-        name: parts[0][name]
-        if len(parts) == 1
-        else np.concatenate([part[name] for part in parts])
-        for name in EMBEDDINGS
-    }
-    return Run(folder=path, manifest=manifest, rows=table, embeddings=embeddings)
+    return Run(folder=path, manifest=manifest, rows=table, embedding_parts=tuple(parts))
