@@ -73,7 +73,8 @@ def timed(name, run):
     return result
 
 def key_like(prefix):
-    return next(k for k in at.session_state.filtered_state if k.startswith(prefix))
+    fingerprint = at.session_state["lumen_workspace"].data.fingerprint
+    return f"{prefix}{fingerprint[:8]}"
 
 at = AppTest.from_file("app.py", default_timeout=900)
 timed("open", at.run)
