@@ -172,9 +172,10 @@ def data_file_picker(
 ) -> tuple[str, str] | None:
     """An uploader and a server-path box; the data source given in either, or None.
 
-    An upload is stored on the server by content hash, once per upload (not on
-    every rerun), and named by its ``upload:`` spec, which links can carry; the
-    session keeps the spec, never the bytes.
+    An upload is stored on the server by content hash, once, and named by its
+    ``upload:`` spec, which links can carry. The session keeps the spec and the
+    file's name, never the bytes: the uploader is replaced by the stored file's
+    name (and a button to upload another), so its file leaves session state.
 
     Returns:
         (source, file name): the upload's spec, else the path typed; or None.
@@ -182,17 +183,28 @@ def data_file_picker(
     Raises:
         DataError: an upload of an unknown type, empty or over the limit.
     """
-    picked = _upload_or_path(label, types, upload_key, path_key, path_label)
+    stored_key, round_key = f"{upload_key}_stored", f"{upload_key}_round"
+    if stored_key in st.session_state:
+        name, spec = st.session_state[stored_key]
+        st.text(f"{label}: {name} (stored on this server)")
+        st.button(
+            "Upload another file",
+            key=f"{upload_key}_another",
+            on_click=st.session_state.pop,
+            args=(stored_key,),
+        )
+        return spec, name
+    uploader_key = f"{upload_key}_{st.session_state.get(round_key, 0)}"
+    picked = _upload_or_path(label, types, uploader_key, path_key, path_label)
     if picked is None:
         return None
     upload, path = picked
     if upload is None:
         return path, path
-    stored_key = f"{upload_key}_stored"
-    file_id, spec = st.session_state.get(stored_key, (None, None))
-    if file_id != upload.file_id:
-        spec = store_upload(upload.getvalue(), upload.name)
-        st.session_state[stored_key] = (upload.file_id, spec)
+    spec = store_upload(upload.getvalue(), upload.name)
+    st.session_state[stored_key] = (upload.name, spec)
+    # The next run draws a new, empty uploader: this one's file is dropped.
+    st.session_state[round_key] = st.session_state.get(round_key, 0) + 1
     return spec, upload.name
 
 

@@ -83,6 +83,8 @@ def test_a_link_over_an_upload_opens_the_same_view_in_a_fresh_context(
     try:
         goto(first, public_server.url)
         upload_and_load(first, path)
+        # the uploader gave its file up: the session keeps the stored file's name
+        assert "Upload a file: reviews.csv (stored on this server)" in sidebar(first)
         open_page(first, public_server, "Data table")
         click_table_row(first, 0)
         click_table_row(first, 2)
