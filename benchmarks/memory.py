@@ -6,7 +6,8 @@ This process is the server: Streamlit's AppTest runs ``app.py`` in it (as
 ``streamlit run`` would, one session) on the movie demo, then switches to
 every page of the menu in turn, with an example selected so that the
 explanation and editor pages compute what they show. The resident set size
-(``VmRSS``) is read after the imports and after each page, and the peak
+(``VmRSS``) is read after the imports and after each page (and the background
+work it started: the weights, UMAP's compilation), and the peak
 (``VmHWM``) at the end. The breakdown: model weights (every distinct tensor
 storage of every ``torch.nn.Module`` alive, so a bf16 copy shows up), the
 analysis frame, Streamlit's data caches (``st.cache_data`` entries, by
@@ -21,6 +22,7 @@ from __future__ import annotations
 import gc
 import os
 import re
+import threading
 import time
 from pathlib import Path
 
@@ -72,6 +74,14 @@ def data_caches_mb() -> dict[str, float]:
     return sizes
 
 
+def finish_background_work() -> None:
+    """Waits for the app's background threads (weights, UMAP's compilation), so
+    that each page's figure includes the work it started."""
+    for thread in threading.enumerate():
+        if thread.name.startswith("lumen-"):
+            thread.join()
+
+
 def visit_every_page() -> tuple[dict[str, float], object]:
     """RSS (MB) after each page of the menu, and the app's session."""
     from streamlit.testing.v1 import AppTest
@@ -84,10 +94,12 @@ def visit_every_page() -> tuple[dict[str, float], object]:
         raise SystemExit(f"The app failed: {at.exception}")
     ids = at.session_state[state.WORKSPACE].frame["id"].tolist()
     at.session_state[state.SELECTION] = Selection().select(ids[:3]).with_primary(ids[0])
+    finish_background_work()
     rss = {"first run (Overview)": status_mb("VmRSS")}
     for page in menu_pages():
         started = time.perf_counter()
         at.switch_page(page).run()
+        finish_background_work()
         failed = " (failed)" if at.exception else ""
         name = f"{Path(page).stem}{failed}, {time.perf_counter() - started:.1f} s"
         rss[name] = status_mb("VmRSS")
