@@ -130,3 +130,16 @@ def test_a_base_without_pooler_is_refused(tmp_path, tiny_model_dir):
     AutoTokenizer.from_pretrained(tiny_model_dir).save_pretrained(folder)
     with pytest.raises(ModelError, match="BERT-style"):
         fit_probe(folder, labelled(), ProbeConfig(max_length=16))
+
+
+def test_a_time_budget_stops_embedding_after_the_minimum(tiny_model_dir, monkeypatch):
+    from litcore.models import probe
+
+    monkeypatch.setattr(probe, "CHUNK", 4)
+    data = labelled(copies=6)  # 60 texts
+    quick = ProbeConfig(max_texts=40, min_texts=10, budget_s=0.0, max_length=16)
+    folder = fit_probe(tiny_model_dir, data, quick)
+    assert json.loads((folder / TRAINING_INFO).read_text())["n_train"] == 12
+    unlimited = ProbeConfig(max_texts=40, min_texts=10, max_length=16)
+    folder = fit_probe(tiny_model_dir, data, unlimited)
+    assert json.loads((folder / TRAINING_INFO).read_text())["n_train"] == 40

@@ -47,16 +47,26 @@ class ProbeConfig:
 
     Attributes:
         max_texts: at most this many training texts are embedded (a random,
-            seeded sample): the probe's cost is their forward pass.
+            seeded sample, in chunks of ``CHUNK``): the probe's cost is their
+            forward pass.
+        min_texts: at least this many (or all the data), whatever the budget.
+        budget_s: embedding stops after the chunk that passes this many seconds
+            (None: no limit), so a slow CPU embeds fewer texts; the probe's
+            ``TRAINING_INFO`` says how many (``n_train``).
         regularisation: scikit-learn's ``C`` (inverse L2 strength).
         max_length: tokens per text.
         seed: the sample's seed.
     """
 
     max_texts: int = 2000
+    min_texts: int = 500
+    budget_s: float | None = None
     regularisation: float = 1.0
     max_length: int = 64
     seed: int = 0
+
+
+CHUNK = 250  # texts embedded between two looks at the clock
 
 
 def probe_dir(base: str, data: Dataset, config: ProbeConfig) -> Path:
@@ -86,15 +96,9 @@ def fit_probe(
         return out_dir
     started = time.perf_counter()
     model, tokenizer = _classifier_of(str(base), list(data.labels))
-    rows = _sample(len(data), config)
     wrapper = SequenceClassifier.wrap(model, tokenizer, str(base), config.max_length)
-    texts_b = data.texts_b()
-    embedded = wrapper.predict(
-        [data.texts()[i] for i in rows],
-        None if texts_b is None else [texts_b[i] for i in rows],
-        progress=progress,
-    )
-    features = pooled_features(model, embedded.cls_embedding)
+    rows, cls_embedding = _embedded_sample(wrapper, data, config, progress)
+    features = pooled_features(model, cls_embedding)
     labels = list(data.labels)
     gold = np.array([labels.index(label) for label in data.frame["label"].iloc[rows]])
     if len(set(gold)) < 2:
@@ -151,10 +155,38 @@ def _classifier_of(base: str, labels: list[str]):
     return model.eval(), tokenizer
 
 
-def _sample(n_rows: int, config: ProbeConfig) -> np.ndarray:
-    """``<int64>[k]``: the rows to embed, at most ``config.max_texts``, sorted."""
-    order = np.random.default_rng(config.seed).permutation(n_rows)
-    return np.sort(order[: config.max_texts])
+def _embedded_sample(
+    wrapper: SequenceClassifier,
+    data: Dataset,
+    config: ProbeConfig,
+    progress: ProbeProgressFn | None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(``<int64>[k]`` rows, ``<float32>[k, hidden]`` their last [CLS] states):
+    a seeded random sample of ``data``, embedded chunk by chunk until
+    ``config.max_texts``, or ``config.budget_s`` seconds once ``min_texts`` are in.
+    """
+    order = np.random.default_rng(config.seed).permutation(len(data))
+    order = order[: config.max_texts]
+    texts, texts_b = data.texts(), data.texts_b()
+    started = time.perf_counter()
+    states = []
+    for start in range(0, len(order), CHUNK):
+        rows = order[start : start + CHUNK]
+        chunk = wrapper.predict(
+            [texts[i] for i in rows],
+            None if texts_b is None else [texts_b[i] for i in rows],
+        )
+        states.append(chunk.cls_embedding)
+        done = start + len(rows)
+        if progress:
+            progress(done, len(order))
+        out_of_time = (
+            config.budget_s is not None
+            and time.perf_counter() - started > config.budget_s
+        )
+        if out_of_time and done >= config.min_texts:
+            break
+    return order[:done], np.concatenate(states)
 
 
 def pooled_features(model, cls_embedding: np.ndarray) -> np.ndarray:
