@@ -1,18 +1,17 @@
 """``predict --engine ray``: Ray Data actors on a local Ray instance write the same
-run as the default engine (one CPU, a small dataset: Ray's start-up is most of
-this module's time)."""
+run as the default engine (one CPU, a small dataset, one Ray start-up for the
+module: it is most of the module's time)."""
 
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import numpy as np
 import pandas as pd
 import pytest
 from tiny_models import TINY_WORDS
 
+from litcore.cli import main
 from litcore.data.dataset import ColumnMapping, from_frame
 from litcore.models.classifier import SequenceClassifier
 from litcore.models.ray_engine import RayOptions, predict_run_ray
@@ -39,7 +38,18 @@ def reviews():
 
 
 @pytest.fixture(scope="module")
-def both_runs(tiny_model_dir, reviews, tmp_path_factory):
+def local_ray():
+    """One local Ray instance (one CPU) for the module: its start-up is most of
+    the module's time, and the engine joins an instance already running."""
+    import ray
+
+    ray.init(num_cpus=1, include_dashboard=False, log_to_driver=False)
+    yield
+    ray.shutdown()
+
+
+@pytest.fixture(scope="module")
+def both_runs(local_ray, tiny_model_dir, reviews, tmp_path_factory):
     model = SequenceClassifier.from_pretrained(tiny_model_dir)
     root = tmp_path_factory.mktemp("runs")
     predict_run(model, reviews, root / "local", shard_rows=20)
@@ -75,13 +85,14 @@ def test_ray_shards_like_the_default_engine_with_unique_stable_ids(both_runs):
     assert ray_fields == local_fields
 
 
-def test_the_cli_runs_the_ray_engine(tiny_model_dir, reviews, tmp_path):
+def test_the_cli_runs_the_ray_engine(
+    local_ray, tiny_model_dir, reviews, tmp_path, capsys
+):
     data = tmp_path / "reviews.csv"
     reviews.frame.rename(columns={"text": "sentence"}).to_csv(data, index=False)
     out = tmp_path / "run"
-    command = [sys.executable, "-m", "litcore", "predict", "--data", str(data)]
-    command += ["--text", "sentence", "--model", str(tiny_model_dir)]
-    command += ["--out", str(out), "--engine", "ray", "--ray-workers", "1"]
-    done = subprocess.run(command, capture_output=True, text=True, check=True)
-    assert json.loads(done.stdout.splitlines()[-1])["n"] == len(reviews)
+    flags = ["predict", "--data", str(data), "--text", "sentence"]
+    flags += ["--model", str(tiny_model_dir), "--out", str(out)]
+    assert main([*flags, "--engine", "ray", "--ray-workers", "1"]) == 0
+    assert json.loads(capsys.readouterr().out.splitlines()[-1])["n"] == len(reviews)
     assert open_run(out).manifest.config["engine"] == "ray"
