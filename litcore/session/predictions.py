@@ -110,23 +110,34 @@ def analysis(
 
 
 def analysis_frame(
-    data: Dataset,
-    predictions: Predictions,
-    model_labels: tuple[str, ...],
-    lengths: np.ndarray | None = None,
+    data: Dataset, predictions: Predictions, model_labels: tuple[str, ...]
 ) -> pd.DataFrame:
     """The dataset joined with predictions: what tables, filters and charts read.
 
     Columns: id, text [, text_b], label, metadata, pred, confidence, correct,
     one ``p_<class>`` per class, length (words) and truncated. ``correct`` is NA
     where the gold label is missing or unknown to the model.
+    """
+    return outputs_frame(data, predictions.probas, predictions.truncated, model_labels)
+
+
+def outputs_frame(
+    data: Dataset,
+    probas: np.ndarray,
+    truncated: np.ndarray,
+    model_labels: tuple[str, ...],
+    lengths: np.ndarray | None = None,
+) -> pd.DataFrame:
+    """``analysis_frame`` from the arrays it reads (a run has them without the
+    embeddings ``Predictions`` would bring along).
 
     Args:
+        probas: ``<float32>[n, num_labels]``.
+        truncated: ``<bool>[n]``.
         lengths: ``<int>[n]`` words per text, if known (a run stores them);
             else counted here.
     """
     frame = data.frame.copy()
-    probas = predictions.probas
     frame[PRED] = np.asarray(model_labels)[probas.argmax(axis=1)]
     frame[CONFIDENCE] = probas.max(axis=1).astype(float)
     if LABEL in frame.columns:
@@ -136,7 +147,7 @@ def analysis_frame(
     for column, label in enumerate(model_labels):
         frame[proba_column(label)] = probas[:, column].astype(float)
     frame[LENGTH] = text_length_words(frame) if lengths is None else lengths
-    frame[TRUNCATED] = predictions.truncated
+    frame[TRUNCATED] = truncated
     return frame
 
 

@@ -15,7 +15,7 @@ from litcore.api.errors import LumenError
 from litcore.data.dataset import TEXT, TEXT_B, Dataset
 from litcore.models.classifier import ProgressFn, SequenceClassifier
 from litcore.models.training import read_training_info
-from litcore.session.predictions import analysis_frame
+from litcore.session.predictions import outputs_frame
 from litcore.store.run import (
     MANIFEST,
     Run,
@@ -103,8 +103,8 @@ def run_frame(run: Run, model: SequenceClassifier):
     ``model`` (the embeddings pages read them, nothing is predicted again)."""
     register(run, model.fingerprint)
     data = run.dataset()
-    predictions = run.predictions(data.frame["id"].tolist())
-    return data, analysis_frame(data, predictions, model.labels, run.words())
+    probas, truncated = run.probas(), run.truncated()
+    return data, outputs_frame(data, probas, truncated, model.labels, run.words())
 
 
 def run_training_info(model: SequenceClassifier) -> dict | None:
