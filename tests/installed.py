@@ -15,29 +15,40 @@ SOURCES = ("litcore", "pages", ".streamlit", "pyproject.toml", "requirements.txt
 PIP = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q"]
 
 
-def build_wheel(folder: Path) -> Path:
-    """``pip wheel`` of a copy of the sources (no build folder in the checkout)."""
-    source = folder / "source"
+def copy_sources(source: Path) -> Path:
+    """A copy of what ``pip`` builds the package from, at ``source``: pip builds
+    in place, and the checkout is to get no build folder."""
     for name in SOURCES:
         if (REPO / name).is_dir():
             ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
             shutil.copytree(REPO / name, source / name, ignore=ignore)
         else:
             shutil.copy(REPO / name, source / name)
+    return source
+
+
+def build_wheel(folder: Path) -> Path:
+    """``pip wheel`` of a copy of the sources (no build folder in the checkout)."""
+    source = copy_sources(folder / "source")
     command = [*PIP, "wheel", "--no-deps", "--no-build-isolation", "-w", folder]
     subprocess.run([*command, source], check=True, capture_output=True, timeout=300)
     (wheel,) = folder.glob("lumen_nlp-*.whl")
     return wheel
 
 
-def install_in_venv(wheel: Path, venv: Path) -> Path:
-    """Installs ``wheel`` into a new venv at ``venv``; returns its bin folder."""
+def make_venv(venv: Path) -> Path:
+    """A new venv at ``venv`` that sees this Python's packages; its ``python``."""
     subprocess.run(
         [sys.executable, "-m", "venv", "--without-pip", "--system-site-packages", venv],
         check=True,
         timeout=120,
     )
-    python = venv / "bin" / "python"
+    return venv / "bin" / "python"
+
+
+def install_in_venv(wheel: Path, venv: Path) -> Path:
+    """Installs ``wheel`` into a new venv at ``venv``; returns its bin folder."""
+    python = make_venv(venv)
     command = [*PIP, "--python", python, "install", "--no-deps", wheel]
     subprocess.run(command, check=True, capture_output=True, timeout=300)
     return venv / "bin"

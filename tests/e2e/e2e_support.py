@@ -254,3 +254,39 @@ def drag_box(tab, box: list[float]) -> None:
         tab.mouse.up()
 
     rerun_after(tab, drag)
+
+
+def primary_id(tab) -> str | None:
+    found = re.search(r"Primary: (\S+)", sidebar(tab))
+    return found.group(1).strip("`") if found else None
+
+
+def click_table_row(tab, row: int = 0) -> None:
+    """Ticks the checkbox of visible row ``row`` (from 0) of the first table (a
+    canvas grid: header and rows 35 px)."""
+    grid = tab.locator("[data-testid='stDataFrame']").first.bounding_box()
+    y = grid["y"] + 35 * (row + 1) + 17
+    rerun_after(tab, lambda: tab.mouse.click(grid["x"] + 18, y))
+
+
+def click_confusion_cell(tab, gold: str, pred: str) -> int:
+    """Clicks the matrix cell (gold, pred) on Metrics; returns its count.
+
+    The cell is found by the ARIA label Vega gives each mark, so the click
+    follows the rendered layout, whatever the chart's size.
+    """
+    cell = tab.locator(
+        "[data-testid='stVegaLiteChart'] .mark-rect path"
+        f"[aria-label*='Gold: {gold}; Predicted: {pred}']"
+    ).first
+    label = cell.get_attribute("aria-label")
+    box = cell.bounding_box()
+    # Left of the centre: the count's text mark sits in the middle of the cell.
+    x, y = box["x"] + box["width"] * 0.2, box["y"] + box["height"] * 0.5
+    rerun_after(tab, lambda: tab.mouse.click(x, y))
+    return int(re.search(r"Examples: ([\d,]+)", label).group(1).replace(",", ""))
+
+
+def only_selected(tab) -> None:
+    button = tab.locator("[data-testid='stMain'] button", has_text="Only selected")
+    rerun_after(tab, button.click)

@@ -13,10 +13,14 @@ import pytest
 from e2e_support import (
     PLOT,
     PLOT_POINTS_JS,
+    click_confusion_cell,
+    click_table_row,
     drag_box,
     goto,
     new_tab,
+    only_selected,
     open_page,
+    primary_id,
     rerun_after,
     screenshot,
     selected_count,
@@ -65,44 +69,10 @@ def shown_count(tab) -> str:
     return re.search(r"[\d,]+ of [\d,]+ examples", sidebar(tab)).group(0)
 
 
-def primary_id(tab) -> str | None:
-    found = re.search(r"Primary: (\S+)", sidebar(tab))
-    return found.group(1).strip("`") if found else None
-
-
-def only_selected(tab) -> None:
-    button = tab.locator("[data-testid='stMain'] button", has_text="Only selected")
-    rerun_after(tab, button.click)
-
-
 def projection(tab):
     """The Embeddings page's Plotly chart, once drawn."""
     tab.locator(f"{PLOT} .nsewdrag").first.wait_for()
     return tab.locator(PLOT).first
-
-
-def click_first_table_row(tab) -> None:
-    """Ticks the first row's checkbox (a canvas grid: header and rows 35 px)."""
-    grid = tab.locator("[data-testid='stDataFrame']").first.bounding_box()
-    rerun_after(tab, lambda: tab.mouse.click(grid["x"] + 18, grid["y"] + 35 + 17))
-
-
-def click_confusion_cell(tab, gold: str, pred: str) -> int:
-    """Clicks the matrix cell (gold, pred) on Metrics; returns its count.
-
-    The cell is found by the ARIA label Vega gives each mark, so the click
-    follows the rendered layout, whatever the chart's size.
-    """
-    cell = tab.locator(
-        "[data-testid='stVegaLiteChart'] .mark-rect path"
-        f"[aria-label*='Gold: {gold}; Predicted: {pred}']"
-    ).first
-    label = cell.get_attribute("aria-label")
-    box = cell.bounding_box()
-    # Left of the centre: the count's text mark sits in the middle of the cell.
-    x, y = box["x"] + box["width"] * 0.2, box["y"] + box["height"] * 0.5
-    rerun_after(tab, lambda: tab.mouse.click(x, y))
-    return int(re.search(r"Examples: ([\d,]+)", label).group(1).replace(",", ""))
 
 
 def test_confusion_cell_selects_table_rows_and_projection_points(page, app_server):
@@ -146,7 +116,7 @@ def test_box_in_projection_sets_the_selection(page, app_server):
 def test_table_row_sets_the_primary_on_every_page(page, app_server):
     """Also screenshots every page (with a primary, so each has content)."""
     open_page(page, app_server, "Data table")
-    click_first_table_row(page)
+    click_table_row(page)
     primary = primary_id(page)
     assert primary
     links = page.locator("[data-testid='stSidebarNav'] a").all_inner_texts()
@@ -193,7 +163,7 @@ def test_a_saved_slice_survives_a_restart(page, app_server):
 def test_a_shared_link_opens_the_same_view(page, app_server, browser):
     open_page(page, app_server, "Data table")
     rerun_after(page, page.get_by_text("Only misclassified").click)
-    click_first_table_row(page)
+    click_table_row(page)
     primary, shown = primary_id(page), shown_count(page)
     assert primary and not shown.startswith("2,000 ")
     page.get_by_text("Copy link").click()
