@@ -94,3 +94,15 @@ def test_the_app_swaps_models_and_keeps_selection_and_filters(empty_cache):
     assert at.session_state[state.FILTERS] == kept_filters
     assert at.text_input(key=search).value == "film"
     assert any("Shown: the fine-tuned model" in box.value for box in at.success)
+
+
+def test_prepare_demo_also_fits_the_quick_model(demo_prepared):
+    from litcore.data.demo import load_demo
+    from litcore.models.probe import probe_dir
+    from litcore.models.training import base_model_dir, read_training_info
+
+    train, _ = load_demo("movies")
+    folder = probe_dir(str(base_model_dir()), train, demo.PROBE_CONFIG)
+    info = read_training_info(folder)
+    assert info["kind"] == PROBE_KIND
+    assert demo.PROBE_CONFIG.min_texts <= info["n_train"] <= len(train)
