@@ -155,12 +155,20 @@ if len(added):
     )
     added = added.assign(x=placed[:, 0], y=placed[:, 1])
     points = pd.concat([points, added], ignore_index=True)
-if only_shown:
-    points = points[points["id"].isin(filtered_frame(workspace)["id"])]
+shown = filtered_frame(workspace) if only_shown else None
+if shown is not None:
+    points = points[points["id"].isin(shown["id"])]
 selection = state.selection()
 placed = len(points)
-points = point_charts.within_budget(points, selection)
-points = points.assign(hover=hover_text(points))
+# The drawn points and their hover text, kept while nothing they show changes.
+points = state.kept_while_same(
+    "projection_points",
+    (workspace.frame, session, shown),
+    (field, method, config, selection),
+    lambda: (drawn := point_charts.within_budget(points, selection)).assign(
+        hover=hover_text(drawn)
+    ),
+)
 selected = points[points["id"].isin(selection.ids)]
 figure = go.Figure(colour_traces(points, colours[colour_name], colour_name))
 if len(added):  # only the session frame has an origin column

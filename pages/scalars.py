@@ -42,7 +42,8 @@ st.caption(
     f"The y-axis is {y_axis}; the x-axis is a numeric field of the data (or the "
     "row number). Drag a box or lasso to select."
 )
-shown = filtered_frame(workspace).reset_index(drop=True)
+rows = filtered_frame(workspace)  # the same object until the filters change
+shown = rows.reset_index(drop=True)
 if shown.empty:
     st.info("The sidebar filters leave no examples.")
     st.stop()
@@ -74,7 +75,12 @@ score_column = PRED_SCORE if head.is_regression else proba_column(score_label)
 score_name = f"Predicted {head.name}" if head.is_regression else f"P({score_label})"
 selection = state.selection()
 # The browser gets at most a budget of points; the index is the row number.
-drawn = point_charts.within_budget(shown, selection)
+drawn = state.kept_while_same(
+    "scalars_drawn",
+    (rows,),
+    (selection,),
+    lambda: point_charts.within_budget(shown, selection),
+)
 score = drawn[score_column]
 
 x_values = (
@@ -104,7 +110,12 @@ details = {
     "predicted": drawn[PRED],
     "score": score.map("{:.3f}".format),
 }
-hover = point_charts.hover_text(drawn[TEXT], details)
+hover = state.kept_while_same(
+    "scalars_hover",
+    (rows,),
+    (selection, score_column),
+    lambda: point_charts.hover_text(drawn[TEXT], details),
+)
 points = drawn.assign(x=x_plot, y=score, hover=hover)
 figure = go.Figure(
     point_charts.colour_traces(points, gold[drawn.index].astype(str), "Gold label")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from contextlib import ExitStack
 from dataclasses import dataclass, replace
+from functools import cached_property
 
 import pandas as pd
 
@@ -92,12 +93,13 @@ class Workspace:
     def labels(self) -> tuple[str, ...]:
         return self.model.labels
 
-    @property
+    @cached_property
     def unknown_labels(self) -> list[str]:
-        """Gold labels in the data that the model does not have."""
+        """Gold labels in the data that the model does not have (read once: the
+        sidebar asks on every rerun)."""
         if not self.data.has_labels:
             return []
-        return sorted(set(self.data.frame[LABEL]) - set(self.model.labels))
+        return sorted(set(self.data.frame[LABEL].unique()) - set(self.model.labels))
 
 
 def _data_for(
