@@ -327,10 +327,10 @@ def nearest_neighbors(
     if k < 1:
         raise LumenError(f"k must be at least 1, got {k}.")
     embeddings = np.asarray(embeddings, dtype=np.float32)
-    norms = np.linalg.norm(embeddings, axis=1)
+    # Row norms and one matrix-vector product: no normalised copy of the matrix.
+    norms = np.sqrt(np.einsum("ij,ij->i", embeddings, embeddings))
     norms[norms == 0] = 1.0
-    unit = embeddings / norms[:, None]
-    similarity = unit @ unit[index]
+    similarity = (embeddings @ embeddings[index]) / (norms * norms[index])
     similarity[index] = -np.inf
     order = np.argsort(-similarity, kind="stable")[: min(k, len(embeddings) - 1)]
     return order, similarity[order].astype(np.float32)
