@@ -19,6 +19,7 @@ FLOP counter, at this machine's matmul rate in the precision the method runs.
 IG, 2 for LIME and Kernel SHAP). ``--baseline DIR`` first runs this same
 benchmark on the code in DIR (e.g. ``git worktree add /tmp/sal-base 7da11dc``)
 and prints each method's time after / before, both runs on this machine.
+``--only IG LIME`` keeps the cases whose label contains one of the words.
 ``--completeness`` prints IG's completeness error against its number of points
 for each quadrature rule. The last line holds the ratios.
 """
@@ -41,7 +42,8 @@ from litcore.data.demo import load_demo
 from litcore.models.classifier import SequenceClassifier
 from litcore.models.precision import bf16_supported
 from litcore.salience import METHODS, build
-from litcore.salience.inputs import outputs, outputs_from_embeddings, word_embeddings
+from litcore.salience.gradients import embedding_gradients
+from litcore.salience.inputs import encode, outputs
 from litcore.session.demo import demo_model_dir
 
 # (label, method, settings): the registered defaults, then the fp32 paths.
@@ -69,7 +71,7 @@ FLOOR_TARGETS = {
     "Kernel SHAP 256 samples": 2.0,
     "Kernel SHAP 256 samples fp32": 2.0,
 }
-COMPLETENESS_POINTS = (8, 12, 16, 24, 32, 64)
+COMPLETENESS_POINTS = (8, 16, 32, 64)
 RULES = ("Gauss-Legendre", "Riemann trapezoid", "Riemann midpoint")
 
 
@@ -111,10 +113,12 @@ def runs_bf16(settings: dict) -> bool:
     return bf16_supported() and settings.get("precision", "bf16") != "fp32"
 
 
-def floor_gflop(model: SequenceClassifier, name: str, settings: dict, ids) -> float:
-    """The unavoidable matmul work (GFLOP) of method ``name`` on one text."""
+def floor_gflop(
+    model: SequenceClassifier, name: str, settings: dict, text: str, tokens: int
+) -> float:
+    """The unavoidable matmul work (GFLOP) of method ``name`` on ``text`` (of
+    ``tokens`` tokens)."""
     method = build(name, settings)
-    tokens = len(ids)
     if name == "Integrated gradients":
         rows, backward = method.steps, True
     elif name in ("LIME", "Kernel SHAP"):
@@ -125,22 +129,14 @@ def floor_gflop(model: SequenceClassifier, name: str, settings: dict, ids) -> fl
         rows, backward, tokens = tokens - 2, False, tokens - 1
     else:  # attention: one forward pass
         rows, backward = 1, False
-    batch = model.pad([ids[:tokens]] * rows, [[0] * tokens] * rows)
     bf16 = runs_bf16(settings)
     with FlopCounterMode(display=False) as counter:
         if backward:
-            embeddings = word_embeddings(model, batch["input_ids"]).requires_grad_()
-            with torch.enable_grad():
-                columns = outputs_from_embeddings(
-                    model,
-                    embeddings,
-                    batch["attention_mask"],
-                    batch["token_type_ids"],
-                    bf16,
-                )
-                torch.autograd.grad(columns[:, 0].sum(), embeddings)
+            copies = encode(model, [text] * rows)
+            embedding_gradients(model, copies, [0] * rows, bf16)
         else:
-            outputs(model, batch, bf16)
+            ids = model.tokenize([text])[0][0][:tokens]
+            outputs(model, model.pad([ids] * rows, [[0] * tokens] * rows), bf16)
     return counter.get_total_flops() / 1e9
 
 
@@ -163,8 +159,7 @@ def measure(args) -> dict:
     model = SequenceClassifier.from_pretrained(str(demo_model_dir("movies")))
     _, held_out = load_demo("movies")
     texts = held_out.frame["text"].head(args.examples).tolist()
-    token_ids = model.tokenize(texts)[0]
-    lengths = [len(ids) for ids in token_ids]
+    lengths = [len(ids) for ids in model.tokenize(texts)[0]]
     gflops = {
         "fp32": matmul_gflops(torch.float32),
         "bf16": matmul_gflops(torch.bfloat16),
@@ -178,6 +173,8 @@ def measure(args) -> dict:
         "cases": {},
     }
     for label, name, settings in CASES:
+        if args.only and not any(part in label for part in args.only):
+            continue
         spec = METHODS[name].config_spec()
         if not set(settings) <= set(spec):
             continue  # an older tree without that setting
@@ -187,10 +184,11 @@ def measure(args) -> dict:
         rate = gflops["bf16" if runs_bf16(settings) else "fp32"]
         load_before = os.getloadavg()[0]
         seconds, ratios = [], []
-        for text, ids in zip(texts, token_ids):
+        for text, tokens in zip(texts, lengths):
             took = fastest_seconds(method, model, text, args.repeats)
             seconds.append(took)
-            ratios.append(took / (floor_gflop(model, name, settings, ids) / rate))
+            floor = floor_gflop(model, name, settings, text, tokens) / rate
+            ratios.append(took / floor)
         result["cases"][label] = {
             "ms": statistics.median(seconds) * 1000,
             "floor_ratio": statistics.median(ratios),
@@ -233,6 +231,7 @@ def baseline_run(directory: str, args) -> dict:
         "--json",
         f"--examples={args.examples}",
         f"--repeats={args.repeats}",
+        *(["--only", *args.only] if args.only else []),
     ]
     environment = {**os.environ, "PYTHONPATH": directory}
     done = subprocess.run(
@@ -249,6 +248,9 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--baseline", help="a checkout to compare with")
     parser.add_argument("--completeness", action="store_true")
+    parser.add_argument(
+        "--only", nargs="*", help="cases whose label contains one of these"
+    )
     parser.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.json:
