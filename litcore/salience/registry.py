@@ -58,7 +58,8 @@ def warm_up(model: SequenceClassifier) -> None:
     [CLS]-only twin (and bf16 copy), the first backward pass.
 
     Seconds on 2 AVX2 cores (2-4 s when it also imported captum) that a user's
-    first integrated gradients or LIME would otherwise pay; it also takes IG's set-up run out of ``timing``.
+    first integrated gradients or LIME would otherwise pay; it also takes IG's
+    set-up run out of ``timing``.
     """
     method = IntegratedGradients(steps=MIN_STEPS)
     if method.is_compatible(model):
