@@ -66,7 +66,20 @@ class _Bars:
 def _prepare_demo(args, bars: _Bars) -> dict:
     from litcore.session.demo import prepare_demo
 
-    return prepare_demo(args.dataset, bars.train, bars.predict)
+    summary = prepare_demo(args.dataset, bars.train, bars.predict)
+    if args.tasks:
+        summary["masked_lm"] = _prepare_masked_lm()
+    return summary
+
+
+def _prepare_masked_lm() -> dict:
+    """The Fill in the blank page's built-in model: its folder and quality."""
+    from litcore.models.mlm_head import demo_mlm_head, read_mlm_info
+
+    bar = tqdm(total=100, desc="masked LM head", unit="%", file=sys.stderr)
+    folder = demo_mlm_head(lambda done, _: bar.update(round(done * 100) - bar.n))
+    bar.close()
+    return {"folder": str(folder)} | (read_mlm_info(folder) or {})
 
 
 def _load_labelled(args):
@@ -248,6 +261,11 @@ def build_parser() -> argparse.ArgumentParser:
         "prepare-demo", help="prepare a built-in dataset and model"
     )
     demo.add_argument("--dataset", choices=list(DEMOS), default="movies")
+    demo.add_argument(
+        "--tasks",
+        action="store_true",
+        help="also train the Fill in the blank page's built-in masked LM",
+    )
     demo.set_defaults(handler=_prepare_demo)
     for name, handler, about in (
         ("train", _train, "fine-tune a classifier on a labelled file"),

@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from litcore.api.errors import LumenError
-from litcore.ui import charts_tasks, state, task_models
+from litcore.ui import charts_tasks, state, task_examples, task_models
 from litcore.ui.heatmap import token_heatmap_html
 from litcore.ui.pickers import file_picker
 from litcore.ui.workspace import ensure_app_ran
@@ -39,6 +39,7 @@ model = task_models.model_box(
     "/path/to/t5-small",
     "Enter the folder of a generation model (hub ids work when online).",
     task_models.generator,
+    task_examples.generation_empty_state,
 )
 
 prompt = st.text_area("Input", key=PROMPT_KEY, value="the movie was")

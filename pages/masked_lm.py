@@ -6,13 +6,17 @@ from __future__ import annotations
 import streamlit as st
 
 from litcore.api.errors import LumenError
-from litcore.ui import charts_tasks, state, task_models
+from litcore.ui import charts_tasks, mlm_example, state, task_models
 from litcore.ui.pickers import file_picker
 from litcore.ui.workspace import ensure_app_ran
 
 ensure_app_ran()
 
 MODEL_KEY = "mlm_model"
+SOURCE_KEY = "mlm_source"
+PREPARE_KEY = "mlm_prepare"
+EXAMPLE_KEY = "mlm_example"
+OWN_MODEL = "My model folder"
 TEXT_KEY = "mlm_text"
 TOP_K_KEY = "mlm_top_k"
 FILE_KEY = "mlm_file"
@@ -25,15 +29,30 @@ st.caption(
     "Type [MASK] in the text or click a token to mask it: the model's top "
     "predictions, with probabilities, for every masked position."
 )
-model = task_models.model_box(
-    "Model folder or hub id (masked LM)",
-    MODEL_KEY,
-    "/path/to/bert",
-    "Enter the folder of a masked language model (hub ids work when online).",
-    task_models.masked_lm,
-)
+choices = [mlm_example.BUILT_IN] if mlm_example.offered() else []
+source = st.radio("Model", [*choices, OWN_MODEL], key=SOURCE_KEY, horizontal=True)
+if source == mlm_example.BUILT_IN:
+    model, info = mlm_example.built_in_masked_lm(PREPARE_KEY)
+    st.caption(mlm_example.quality_line(info))
+else:
+    model = task_models.model_box(
+        "Model folder or hub id (masked LM)",
+        MODEL_KEY,
+        "/path/to/bert",
+        "Enter the folder of a masked language model (hub ids work when online).",
+        task_models.masked_lm,
+    )
 
-text = st.text_input("Text", key=TEXT_KEY, value="the movie was [MASK] .")
+
+def _use_example() -> None:
+    st.session_state[TEXT_KEY] = st.session_state[EXAMPLE_KEY]
+
+
+st.selectbox(
+    "Example sentences", mlm_example.EXAMPLES, key=EXAMPLE_KEY, on_change=_use_example
+)
+st.session_state.setdefault(TEXT_KEY, mlm_example.EXAMPLES[0])
+text = st.text_input("Text", key=TEXT_KEY)
 top_k = st.slider("Predictions per position", 1, 20, 5, key=TOP_K_KEY)
 masked_for, clicked = st.session_state.get(state.MLM_MASKED, ("", frozenset()))
 if masked_for != text:

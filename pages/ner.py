@@ -7,7 +7,7 @@ import streamlit as st
 
 from litcore.api.errors import LumenError
 from litcore.metrics.tasks import entity_metrics, entity_type_confusion, has_span_error
-from litcore.ui import charts, task_models
+from litcore.ui import charts, task_examples, task_models
 from litcore.ui.pickers import file_picker
 from litcore.ui.workspace import ensure_app_ran
 
@@ -32,6 +32,7 @@ model = task_models.model_box(
     "/path/to/ner",
     "Enter the folder of a token classification model (hub ids work online).",
     task_models.token_classifier,
+    task_examples.ner_empty_state,
 )
 
 typed = st.text_input("Tag a sentence (words split on spaces)", key=TEXT_KEY)

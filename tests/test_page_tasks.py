@@ -14,11 +14,15 @@ from litcore.ui import state
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
 
-def open_page(page: str, model_key: str, model_dir: Path) -> AppTest:
+def open_page(
+    page: str, model_key: str, model_dir: Path, source_key: str | None = None
+) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=120)
     at.run()
     at.switch_page(page).run()
     assert not at.exception, at.exception
+    if source_key is not None:  # the page offers a built-in model first
+        at.radio(key=source_key).set_value("My model folder").run()
     at.text_input(key=model_key).set_value(str(model_dir)).run()
     assert not at.exception, at.exception
     assert not at.error, [e.value for e in at.error]
@@ -67,7 +71,7 @@ def test_generation_page(folders):
 
 
 def test_masked_lm_page(folders):
-    at = open_page("pages/masked_lm.py", "mlm_model", folders["masked"])
+    at = open_page("pages/masked_lm.py", "mlm_model", folders["masked"], "mlm_source")
     table = at.dataframe[0].value
     assert len(table) == 5 and table["probability"].sum() <= 1 + 1e-6
     at.button(key="mlm_token_1").click().run()  # mask "the" as well

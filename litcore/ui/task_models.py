@@ -30,16 +30,24 @@ MODELS_KEPT = policy.models_kept(private=2)
 
 
 def model_box(
-    label: str, key: str, placeholder: str, hint: str, load: Callable[[str], T]
+    label: str,
+    key: str,
+    placeholder: str,
+    hint: str,
+    load: Callable[[str], T],
+    empty_state: Callable[[], None] | None = None,
 ) -> T:
     """A box for a model folder or hub id, and the model ``load`` makes of it.
 
-    Stops the page with ``hint`` while the box is empty, and with the loader's
-    (or the server policy's) message when it raises a ``LumenError``.
+    Stops the page with ``hint`` (and, outside public mode, what
+    ``empty_state`` draws) while the box is empty, and with the loader's (or
+    the server policy's) message when it raises a ``LumenError``.
     """
     source, _ = model_source_box(label, key, placeholder=placeholder)
     if source is None:
         st.info(hint)
+        if empty_state is not None and not policy.active().public:
+            empty_state()
         st.stop()
     try:
         policy.active().check_model(source)
