@@ -18,6 +18,7 @@ from litcore.session.columns import LABEL, PRED_SCORE
 from litcore.ui import cached, state
 from litcore.ui import regression as regression_ui
 from litcore.ui import workspace as ws
+from litcore.ui.escape import plain
 from litcore.ui.formatting import count
 from litcore.ui.params import param_widgets
 from litcore.ui.sidebar import filtered_frame
@@ -98,7 +99,7 @@ if run:
             progress=_report,
         )
     except LumenError as error:
-        st.error(str(error))
+        st.error(plain(error))
     else:
         st.session_state[state.COUNTERFACTUAL_BATCH] = (data.fingerprint, result)
     bar.empty()
@@ -110,7 +111,9 @@ result = stored[1]
 candidates = result.candidates
 empty = result.coverage[result.coverage["n_candidates"] == 0]
 for (generator, message), group in empty.groupby(["generator", "message"]):
-    st.info(f"{generator} produced nothing for {len(group):,} example(s): {message}")
+    st.info(
+        plain(f"{generator} produced nothing for {len(group):,} example(s): {message}")
+    )
 if candidates.empty:
     st.stop()
 
@@ -175,7 +178,7 @@ if st.button(
     try:
         overlay, added = state.overlay(data.fingerprint).add(data, examples)
     except LumenError as error:
-        st.error(str(error))
+        st.error(plain(error))
     else:
         state.set_overlay(overlay)
         fresh = sum(a.is_new for a in added)

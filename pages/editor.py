@@ -19,6 +19,7 @@ from litcore.session.columns import (
 from litcore.session.overlay import EDITED, ORIGINAL, NewExample
 from litcore.ui import cached, state
 from litcore.ui import workspace as ws
+from litcore.ui.escape import code, plain
 from litcore.ui.formatting import count
 from litcore.ui.heatmap import heatmap_scale, token_heatmap_html
 from litcore.ui.sidebar import filtered_frame
@@ -70,12 +71,14 @@ def _metadata_input(column: str, value):
     key = f"edit_meta_{column}_{primary}"
     if pd.api.types.is_numeric_dtype(data.frame[column]):
         number = None if pd.isna(value) else float(value)
-        return st.number_input(column, value=number, key=key)
-    return st.text_input(column, value="" if pd.isna(value) else str(value), key=key)
+        return st.number_input(plain(column), value=number, key=key)
+    return st.text_input(
+        plain(column), value="" if pd.isna(value) else str(value), key=key
+    )
 
 
 with st.form(f"editor_form_{primary}"):
-    st.markdown(f"Editing `{primary}` ({row[ORIGIN]})")
+    st.markdown(f"Editing {code(primary)} ({plain(row[ORIGIN])})")
     text = st.text_area("Text", value=row[TEXT], key=f"edit_text_{primary}")
     text_b = None
     if data.has_text_b:
@@ -100,7 +103,7 @@ if analyze:
     try:
         overlay, (added,) = state.overlay(data.fingerprint).add(data, [example])
     except LumenError as error:
-        st.error(str(error))
+        st.error(plain(error))
     else:
         if added.is_new:
             state.set_overlay(overlay)
@@ -108,7 +111,7 @@ if analyze:
                 st.toast(note)
             state.set_selection(selection.with_primary(added.id).with_pinned(primary))
             st.rerun()
-        st.info(f"Nothing new: this datapoint already exists as `{added.id}`.")
+        st.info(f"Nothing new: this datapoint already exists as {code(added.id)}.")
 
 pinned = selection.pinned if selection.pinned in frame.index else None
 if pinned is None or pinned == primary:
@@ -121,7 +124,7 @@ st.subheader("Before and after")
 columns = st.columns(2)
 for column, title, item in zip(columns, ("Before", "After"), (before, after)):
     with column:
-        st.markdown(f"**{title}** · `{item['id']}` · {item[ORIGIN]}")
+        st.markdown(f"**{title}** · {code(item['id'])} · {plain(item[ORIGIN])}")
         st.text(item[TEXT] if TEXT_B not in item else f"{item[TEXT]}\n{item[TEXT_B]}")
         st.metric(
             "Predicted label",
@@ -134,7 +137,7 @@ for column, title, item in zip(columns, ("Before", "After"), (before, after)):
         if workspace.regressor is not None:  # the regression head's score too
             change = after[PRED_SCORE] - before[PRED_SCORE]
             st.metric(
-                f"Predicted {workspace.regression_gold} (regression head)",
+                f"Predicted {plain(workspace.regression_gold)} (regression head)",
                 f"{item[PRED_SCORE]:.3f}",
                 f"{change:+.3f}" if title == "After" else None,
                 delta_color="off",
@@ -176,7 +179,8 @@ if methods:
     )
     target = list(workspace.labels).index(before[PRED])
     st.caption(
-        f"Both explain the class the original was predicted as ({before[PRED]}), "
+        f"Both explain the class the original was predicted as "
+        f"({plain(before[PRED])}), "
         "on one colour scale: green pushes toward it, red away."
     )
     with st.spinner(f"{method}…"):
@@ -229,8 +233,9 @@ if st.button("Save slice", key="editor_slice_save", disabled=added_rows.empty):
             description="Edited/generated datapoints of one session",
         )
     except LumenError as error:
-        st.error(str(error))
+        st.error(plain(error))
     else:
         st.success(
-            f"Saved the slice '{saved.name}' ({count(len(saved.ids), 'example')})."
+            f"Saved the slice '{plain(saved.name)}' "
+            f"({count(len(saved.ids), 'example')})."
         )

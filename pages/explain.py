@@ -13,6 +13,7 @@ from litcore.session.columns import LABEL, LENGTH, PRED, TEXT, TEXT_B, proba_col
 from litcore.ui import cached, state
 from litcore.ui import regression as regression_ui
 from litcore.ui import workspace as ws
+from litcore.ui.escape import plain
 from litcore.ui.formatting import about
 from litcore.ui.heatmap import token_heatmap_html
 from litcore.ui.params import settings_columns
@@ -71,7 +72,7 @@ example_summary(text, text_b, labels, probabilities, gold, predicted)
 
 head = ws.chosen_head(workspace)
 if head.is_regression:  # the picked head is the regression head: explain its score
-    st.subheader(f"Which tokens drive the {head.name} head's score")
+    st.subheader(f"Which tokens drive the {plain(head.name)} head's score")
     regression_ui.score_salience(
         workspace.regressor,
         row,
@@ -124,7 +125,7 @@ controls[0].selectbox(
     help="Default: the predicted class.",
 )
 controls[1].button(
-    f"Gold class ({gold})" if gold is not None else "Gold class",
+    f"Gold class ({plain(gold)})" if gold is not None else "Gold class",
     key="explain_use_gold",
     on_click=_use_gold,
     disabled=gold is None or gold == target_label,
@@ -176,7 +177,7 @@ def _ready(name: str) -> bool:
 
 # --- heat maps ------------------------------------------------------------------
 
-st.subheader(f"Salience for class “{target_label}”")
+st.subheader(f"Salience for class “{plain(target_label)}”")
 num_tokens = estimated_tokens(row[LENGTH])
 pending = [
     name
@@ -207,7 +208,7 @@ for name in [n for n in chosen if _ready(n)]:
                 model,
             )
     except LumenError as error:
-        st.error(f"{name}: {error}")
+        st.error(plain(f"{name}: {error}"))
         continue
     salience = results[name]
     table = salience.table(subwords=subwords, show_special=show_special)

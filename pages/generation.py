@@ -9,6 +9,7 @@ import streamlit as st
 
 from litcore.api.errors import LumenError
 from litcore.ui import charts_tasks, state, task_examples, task_models
+from litcore.ui.escape import plain
 from litcore.ui.heatmap import token_heatmap_html
 from litcore.ui.pickers import file_picker
 from litcore.ui.workspace import ensure_app_ran
@@ -56,7 +57,7 @@ try:
         model.fingerprint, prompt, max_new_tokens, top_k, tuple(forced_prefix), model
     )
 except LumenError as error:
-    st.error(str(error))
+    st.error(plain(error))
     st.stop()
 
 generated_column, reference_column = st.columns(2)
@@ -159,4 +160,4 @@ try:
         rouge_column.metric("Mean ROUGE-L F1", f"{scored['rouge_l'].mean():.3f}")
         st.dataframe(scored, hide_index=True, key="generation_corpus")
 except LumenError as error:
-    st.error(str(error))
+    st.error(plain(error))

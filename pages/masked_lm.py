@@ -7,6 +7,7 @@ import streamlit as st
 
 from litcore.api.errors import LumenError
 from litcore.ui import charts_tasks, mlm_example, state, task_models
+from litcore.ui.escape import plain
 from litcore.ui.pickers import file_picker
 from litcore.ui.workspace import ensure_app_ran
 
@@ -85,7 +86,7 @@ try:
         model.fingerprint, text, top_k, tuple(sorted(clicked)), model
     )
 except LumenError as error:
-    st.info(str(error))
+    st.info(plain(error))
 else:
     table = charts_tasks.mask_predictions(fill)
     chart = charts_tasks.mask_prediction_bars(table)
@@ -125,4 +126,4 @@ try:
             scores.nlargest(20, "surprisal"), hide_index=True, key="mlm_surprising"
         )
 except LumenError as error:
-    st.error(str(error))
+    st.error(plain(error))

@@ -12,14 +12,14 @@ import streamlit as st
 from litcore.metrics import agreement
 from litcore.metrics.classification import ALL_CLASSES, confusion_with_totals
 from litcore.metrics.facets import facet_table
-from litcore.session.choice import model_title
 from litcore.session.columns import CONFIDENCE, LABEL, LENGTH, ORIGIN, PRED, PRED_B
 from litcore.session.overlay import ORIGINAL
 from litcore.session.predictions import frame_report
 from litcore.ui import charts, state
 from litcore.ui import regression as regression_ui
 from litcore.ui import workspace as ws
-from litcore.ui.formatting import headline_table
+from litcore.ui.escape import plain
+from litcore.ui.formatting import headline_table, model_name
 from litcore.ui.sidebar import filtered_frame
 from litcore.ui.slices import session_slices
 from litcore.view.cells import cell_ids
@@ -74,9 +74,9 @@ def _comparison_section(rows: pd.DataFrame) -> None:
     matrix."""
     st.subheader("Model A vs model B")
     st.caption(
-        f"A: {model_title(workspace.choice.model_source)} · "
-        f"B: {model_title(workspace.choice.compare_source)}. On the examples "
-        "the sidebar filters show. Click a cell of the agreement matrix, or a "
+        f"A: {plain(model_name(workspace.choice.model_source))} · "
+        f"B: {plain(model_name(workspace.choice.compare_source))}. On the "
+        "examples the sidebar filters show. Click a cell of the agreement matrix, or a "
         "total, to select those examples."
     )
     labels = list(workspace.labels)
@@ -110,7 +110,7 @@ def _regression_head_section(shown: pd.DataFrame, selected: pd.DataFrame) -> Non
     """The regression head's metrics on the filtered rows, the selection and the
     saved slices; its predicted-vs-gold scatter and residuals."""
     gold = head.name
-    st.subheader(f"Head: {head.title}")
+    st.subheader(f"Head: {plain(head.title)}")
     regression_ui.headline_metrics(shown, gold)
     groups = {"filtered": shown, "selection": selected}
     for saved in session_slices(workspace.data.fingerprint).list():
@@ -210,7 +210,7 @@ with right:
             )
 
 st.subheader("Per class")
-tabs = st.tabs([f"{name} ({report.n:,})" for name, report in per_class.items()])
+tabs = st.tabs([f"{plain(name)} ({report.n:,})" for name, report in per_class.items()])
 for tab, report in zip(tabs, per_class.values()):
     tab.dataframe(report.per_class.round(4), width="stretch")
 

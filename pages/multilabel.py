@@ -21,6 +21,7 @@ from litcore.metrics.multilabel import (
     predicted_labels,
 )
 from litcore.ui import charts, multilabel, task_models
+from litcore.ui.escape import plain, plain_list
 from litcore.ui.formatting import count
 from litcore.ui.pickers import file_picker
 from litcore.ui.workspace import ensure_app_ran
@@ -68,7 +69,7 @@ model = task_models.model_box(
     "Enter the folder of a multi-label classifier (hub ids work online).",
     multilabel.multilabel_classifier,
 )
-st.caption(f"{len(model.labels)} labels: {', '.join(model.labels)}")
+st.caption(f"{len(model.labels)} labels: {plain_list(model.labels)}")
 
 # --- the data and its columns ------------------------------------------------------
 try:
@@ -86,7 +87,7 @@ try:
         st.stop()
     raw = multilabel.raw_table(*file)
 except LumenError as error:
-    st.error(str(error))
+    st.error(plain(error))
     st.stop()
 columns = [str(c) for c in raw.columns]
 
@@ -121,12 +122,12 @@ try:
     gold, unknown = indicator_matrix(list(frame["labels"]), model.labels)
     probas = multilabel.probabilities_for(model, list(frame["text"]))
 except LumenError as error:
-    st.error(str(error))
+    st.error(plain(error))
     st.stop()
 if unknown:
     st.warning(
         f"{len(unknown)} labels of the data are not labels of the model and are "
-        f"left out of every metric: {', '.join(unknown[:20])}."
+        f"left out of every metric: {plain_list(unknown[:20])}."
     )
 
 # --- thresholds --------------------------------------------------------------------

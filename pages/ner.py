@@ -8,6 +8,7 @@ import streamlit as st
 from litcore.api.errors import LumenError
 from litcore.metrics.tasks import entity_metrics, entity_type_confusion, has_span_error
 from litcore.ui import charts, task_examples, task_models
+from litcore.ui.escape import plain
 from litcore.ui.pickers import file_picker
 from litcore.ui.workspace import ensure_app_ran
 
@@ -57,11 +58,11 @@ try:
         model.fingerprint, "|".join(data["id"]), data, model
     )
 except LumenError as error:
-    st.error(str(error))
+    st.error(plain(error))
     st.stop()
 
 st.caption(
-    f"{len(frame)} sentences, gold scheme {frame['scheme'].iloc[0]}; "
+    f"{len(frame)} sentences, gold scheme {plain(frame['scheme'].iloc[0])}; "
     f"{int(frame['truncated'].sum())} cut to the model's length (the rest tagged O)."
 )
 metrics_column, confusion_column = st.columns(2)

@@ -7,7 +7,8 @@ from litcore.session.predictions import frame_report
 from litcore.ui import charts
 from litcore.ui import regression as regression_ui
 from litcore.ui import workspace as ws
-from litcore.ui.formatting import headline_table
+from litcore.ui.escape import code, plain, plain_list
+from litcore.ui.formatting import headline_table, model_name
 
 workspace = ws.require()
 data, model = workspace.data, workspace.model
@@ -17,16 +18,16 @@ st.caption("Where does the model fail, and why? Pick a page on the left.")
 left, right = st.columns(2)
 with left:
     st.subheader("Dataset")
-    st.markdown(f"**{data.name}**")
+    st.markdown(f"**{plain(data.name)}**")
     st.metric("Examples shown", f"{len(data):,}")
     if workspace.train_size:
         st.caption(
             f"Trained on {workspace.train_size:,} other examples of the same data."
         )
     if data.report.messages:
-        st.info(" ".join(data.report.messages))
+        st.info(plain(" ".join(data.report.messages)))
     fields = ", ".join(
-        f"`{name}` ({type(spec).__name__})" for name, spec in data.spec().items()
+        f"{code(name)} ({type(spec).__name__})" for name, spec in data.spec().items()
     )
     st.markdown(f"Fields: {fields}")
     if data.has_labels:
@@ -36,9 +37,9 @@ with left:
         )
 with right:
     st.subheader("Model")
-    st.markdown(f"`{model.source}`")
+    st.markdown(code(model_name(model.source)))
     st.markdown(
-        f"Classes: {', '.join(model.labels)} · max length {model.max_length} tokens · "
+        f"Classes: {plain_list(model.labels)} · max length {model.max_length} tokens · "
         f"fingerprint `{model.fingerprint}`"
     )
     info = workspace.training_info
@@ -75,11 +76,11 @@ with right:
                 f"Best checkpoint (step {validation['best_step']}) on "
                 f"{validation['n']} {validation['on']} examples: accuracy "
                 f"{validation['accuracy']:.1%}; always predicting "
-                f"'{validation['majority_class']}' would score "
+                f"'{plain(validation['majority_class'])}' would score "
                 f"{validation['majority_accuracy']:.1%}."
             )
         for message in info.get("warnings", []):
-            st.warning(message)
+            st.warning(plain(message))
     n_truncated = int(workspace.frame[TRUNCATED].sum())
     if n_truncated:
         st.info(f"{n_truncated:,} texts were cut to {model.max_length} tokens.")
@@ -90,7 +91,8 @@ with right:
     if workspace.regressor is not None:
         gold = workspace.regression_gold
         st.markdown(
-            f"Regression head: `{workspace.regressor.source}`, predicting `{gold}`."
+            f"Regression head: {code(model_name(workspace.regressor.source))}, "
+            f"predicting {code(gold)}."
         )
         st.dataframe(
             regression_ui.metrics_table({"all": workspace.frame}, gold),

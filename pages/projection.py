@@ -4,8 +4,6 @@ Plotly (WebGL scatter) rather than Altair: it has lasso as well as box
 selection, and stays smooth with thousands of points.
 """
 
-import html
-
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
@@ -33,6 +31,7 @@ from litcore.session.columns import (
 from litcore.session.overlay import ORIGINAL
 from litcore.ui import cached, point_charts, state
 from litcore.ui import workspace as ws
+from litcore.ui.escape import plain
 from litcore.ui.formatting import count
 from litcore.ui.point_charts import ADDED_MARKER, selectable_point_chart
 from litcore.ui.progress import counting_bar
@@ -127,7 +126,7 @@ try:
             model.fingerprint, data.fingerprint, field, method, config, vectors, report
         )
 except LumenError as error:
-    st.error(str(error))
+    st.error(plain(error))
     st.stop()
 if projected.note:
     st.info(projected.note)
@@ -207,7 +206,7 @@ neighbours = frame.iloc[order][["id", TEXT, PRED, CONFIDENCE]].assign(cosine=sim
 if LABEL in frame:
     neighbours.insert(2, LABEL, frame.iloc[order][LABEL].to_numpy())
 neighbours = neighbours.reset_index(drop=True)
-st.markdown(f"Primary: {html.escape(frame.iloc[primary_row][TEXT][:300])}")
+st.markdown(f"Primary: {plain(frame.iloc[primary_row][TEXT][:300])}")
 
 
 def _select_neighbours() -> None:

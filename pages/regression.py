@@ -11,7 +11,8 @@ from litcore.session.columns import ABS_ERROR, ID, PRED_SCORE, RESIDUAL, TEXT, T
 from litcore.ui import regression as regression_ui
 from litcore.ui import state
 from litcore.ui import workspace as ws
-from litcore.ui.formatting import count
+from litcore.ui.escape import plain
+from litcore.ui.formatting import count, model_name
 from litcore.ui.sidebar import filtered_frame
 
 CHART_KEY, WORST_KEY = "regression_scatter", "regression_worst"
@@ -45,7 +46,8 @@ if model is None:
 shown = filtered_frame(workspace).reset_index(drop=True)
 threshold = state.filters().abs_error_above
 st.caption(
-    f"Head: {gold} (regression), {model.source}. {len(shown):,} of "
+    f"Head: {plain(gold)} (regression), {plain(model_name(model.source))}. "
+    f"{len(shown):,} of "
     f"{count(len(workspace.frame), 'example')} shown (sidebar filters"
     f"{f', absolute error > {threshold:.1f}' if threshold else ''})."
 )

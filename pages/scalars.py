@@ -22,6 +22,7 @@ from litcore.session.columns import (
 )
 from litcore.ui import point_charts, state
 from litcore.ui import workspace as ws
+from litcore.ui.escape import plain
 from litcore.ui.formatting import count
 from litcore.ui.sidebar import filtered_frame
 
@@ -95,7 +96,7 @@ x_plot = x_values[drawn.index] + jitter(len(drawn), spread * step)
 threshold = None
 if len(labels) == 2 and not head.is_regression:
     threshold = st.slider(
-        f"Decision threshold: predict '{labels[1]}' when its score ≥",
+        f"Decision threshold: predict '{plain(labels[1])}' when its score ≥",
         0.0,
         1.0,
         0.5,
@@ -153,7 +154,7 @@ if threshold is not None:
             gold, shown[proba_column(labels[1])].to_numpy(), labels, threshold
         )
     except LumenError as error:
-        st.info(str(error))
+        st.info(plain(error))
         st.stop()
     at_default = threshold_metrics(
         gold, shown[proba_column(labels[1])].to_numpy(), labels, 0.5
@@ -170,4 +171,4 @@ if threshold is not None:
         }
     )
     st.dataframe(table.round(4), width="stretch")
-    st.caption(f"Precision, recall and F1 are for '{labels[1]}'.")
+    st.caption(f"Precision, recall and F1 are for '{plain(labels[1])}'.")

@@ -31,6 +31,7 @@ from litcore.session.choice import DEMO_MODEL, SourceChoice
 from litcore.session.policy import Policy
 from litcore.session.workspace import HeadError, build_workspace
 from litcore.ui import state
+from litcore.ui.escape import plain
 from litcore.view.selection import Selection
 
 CANARY = "CANARY7f3a9c"
@@ -504,12 +505,86 @@ def test_markup_in_a_slice_name_is_shown_as_text(public_app):
     at.sidebar.text_input(key="slice_name").input(f"{SCRIPT} {IMAGE}").run()
     at.sidebar.button(key="slice_save_selection").click().run()
     assert not at.exception, at.exception
-    saved = [b.key for b in at.sidebar.button if SCRIPT in b.label]
-    assert len(saved) == 1  # saved, its name kept as typed
+    saved = [b.key for b in at.sidebar.button if plain(SCRIPT) in b.label]
+    assert len(saved) == 1  # saved, its name kept as typed (shown escaped)
     try:
         assert raw_markup(at) == []
         assert at.session_state[state.SELECTION] == selected
     finally:  # the slice store may be the server's, shared with other tests
         delete = saved[0].replace("slice_pick_", "slice_delete_")
         at.sidebar.button(key=delete).click().run()
-    assert not [b for b in at.sidebar.button if SCRIPT in b.label]
+    assert not [b for b in at.sidebar.button if plain(SCRIPT) in b.label]
+
+
+# --- the deployer's own data and model: named, never by their paths -------------
+
+SHOWN_NAME = "Acme reviews classifier"
+
+
+@pytest.fixture
+def deployed(at_server, monkeypatch) -> Path:
+    """A public server started on the attack root's data and model (trusted)."""
+    data, model = at_server / "secret.csv", at_server / "model"
+    settings = {"DATA": data, "TEXT": "text", "LABEL": "label", "MODEL": model}
+    for name, value in settings.items():
+        monkeypatch.setenv(f"LUMEN_{name}", str(value))
+    rules = Policy(
+        public=True,
+        allowed_models=(LISTED,),
+        model_name=SHOWN_NAME,
+        model_size=lambda source, revision: 100 * 2**20,
+    )
+    policy.install(rules.trusting((str(model),), (str(data),)))
+    yield at_server
+    policy.install(None)
+
+
+def assert_no_server_path(at: AppTest, root: Path) -> None:
+    assert not at.exception, at.exception
+    text = page_text(at)
+    assert str(root) not in text and str(root.resolve()) not in text
+    assert SHOWN_NAME in text  # the deployer's model, by its display name
+
+
+@pytest.mark.parametrize(
+    "page", ["overview", "metrics", "ner", "generation", "masked_lm", "multilabel"]
+)
+def test_the_deployers_paths_never_reach_a_page(deployed, page):
+    at = AppTest.from_file(str(APP), default_timeout=240).run()
+    assert at.session_state[state.WORKSPACE].choice.model_source.startswith(
+        str(deployed)
+    )
+    for radio in ("pick_compare_mode", "pick_head_mode"):
+        at.sidebar.radio(key=radio).set_value("own")
+    at.run()
+    if page != "overview":
+        at.switch_page(f"pages/{page}.py").run()
+    assert_no_server_path(at, deployed)
+    at.sidebar.radio(key="pick_kind").set_value("Built-in demo").run()
+    at.sidebar.radio(key="pick_model_demo_mode").set_value("own").run()
+    assert_no_server_path(at, deployed)
+
+
+def test_a_refused_links_message_names_the_deployers_model(deployed):
+    at = link_app({"data": "startup", "model": "../secret.csv"})
+    messages = " ".join(at.session_state[state.LINK_MESSAGES])
+    assert "does not open the model" in messages and SHOWN_NAME in messages
+    assert_no_server_path(at, deployed)
+
+
+def test_without_a_display_name_the_deployers_model_is_its_folders_name(deployed):
+    rules = policy.active()
+    model = next(iter(rules.startup_models))
+    unnamed = dataclasses.replace(rules, model_name="")
+    assert unnamed.shown_name(model) == "model"
+    assert unnamed.offered_names == ("model", LISTED)
+    error = f"Could not load {model} nor {Path(model).resolve()}/config.json"
+    assert str(deployed) not in unnamed.redact(error)
+    assert Policy.from_environ({"LUMEN_MODEL_NAME": " Acme "}).model_name == "Acme"
+
+
+def test_control_outside_public_mode_the_deployers_path_is_shown(deployed):
+    policy.install(dataclasses.replace(policy.active(), public=False))
+    at = AppTest.from_file(str(APP), default_timeout=240).run()
+    assert not at.exception, at.exception
+    assert str(deployed / "model") in page_text(at)

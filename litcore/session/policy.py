@@ -28,6 +28,8 @@ from litcore.store.uploads import parse_upload_spec
 # Set to 1 for a server in public mode (``lumen-nlp serve --public``).
 PUBLIC_VARIABLE = "LUMEN_PUBLIC"
 ALLOWED_MODELS_VARIABLE = "LUMEN_ALLOWED_MODELS"
+# How visitors see the deployer's own model folder (default: the folder's name).
+MODEL_NAME_VARIABLE = "LUMEN_MODEL_NAME"
 # Each numeric setting (a Policy field) -> (its variable, default, least value).
 LIMITS = {
     "max_model_mb": ("LUMEN_MAX_MODEL_MB", 500, 1),
@@ -118,6 +120,8 @@ class Policy:
         max_models: classifiers kept loaded per process.
         startup_models: the model(s) the server was started with (trusted).
         startup_data: the data the server was started with (trusted).
+        model_name: how visitors see the startup model folder(s) (``""``: by
+            the folder's name); never its path.
         model_size: (hub id, revision) -> bytes; ``hub_model_bytes`` asks the
             hub, a test passes its own.
     """
@@ -132,6 +136,7 @@ class Policy:
     max_models: int = MODELS_KEPT[False]
     startup_models: frozenset[str] = frozenset()
     startup_data: frozenset[str] = frozenset()
+    model_name: str = ""
     model_size: Callable[[str, str | None], int] = field(
         default=hub_model_bytes, compare=False, repr=False
     )
@@ -148,7 +153,12 @@ class Policy:
         limits = {setting: _whole_number(environ, setting) for setting in LIMITS}
         if limits["max_models"] is None:
             limits["max_models"] = MODELS_KEPT[public]
-        return cls(public=public, allowed_models=_allowlist(environ), **limits)
+        return cls(
+            public=public,
+            allowed_models=_allowlist(environ),
+            model_name=environ.get(MODEL_NAME_VARIABLE, "").strip(),
+            **limits,
+        )
 
     def trusting(self, models: tuple[str, ...], data: tuple[str, ...]) -> Policy:
         """This policy, also allowing the deployer's startup model(s) and data."""
@@ -169,6 +179,37 @@ class Policy:
         server's own model(s), then the allowlist."""
         startup = sorted(m for m in self.startup_models if m not in BUILT_IN_MODELS)
         return tuple(dict.fromkeys([*startup, *self.allowed_models]))
+
+    def shown_name(self, source: str) -> str:
+        """How a page names ``source`` for a visitor: in public mode, the
+        server's startup model folder by ``model_name`` (else the folder's name)
+        and its startup data by the file's name, never their paths; anything
+        else (built-in recipes, hub ids) as it is."""
+        if not self.public or is_hub_id(source):
+            return source
+        if source in self.startup_models:
+            return self.model_name or Path(source).name or "the server's model"
+        if source in self.startup_data:
+            return Path(source).name or "the server's data"
+        return source
+
+    def redact(self, text: str) -> str:
+        """``text`` (an error message) with the server's startup paths, as
+        given or resolved, replaced by ``shown_name`` (public mode)."""
+        if not self.public:
+            return text
+        for source in sorted(self.startup_models | self.startup_data, key=len)[::-1]:
+            name = self.shown_name(source)
+            resolved = str(Path(source).expanduser().resolve())
+            for path in dict.fromkeys((resolved, source)):
+                if path != name:
+                    text = text.replace(path, name)
+        return text
+
+    @property
+    def offered_names(self) -> tuple[str, ...]:
+        """``offered_models`` as visitors see them (``shown_name``)."""
+        return tuple(self.shown_name(source) for source in self.offered_models)
 
     def check_model(
         self, source: str, trust_remote_code: bool = False, revision: str | None = None
@@ -198,7 +239,7 @@ class Policy:
             return
         if source in self.allowed_models and is_hub_id(source):
             return
-        offered = ", ".join(self.offered_models) or "none"
+        offered = ", ".join(self.offered_names) or "none"
         raise PolicyError(
             f"This public server does not open the model '{source}': visitors may "
             "use the built-in MiniLM recipes and the server's listed models "

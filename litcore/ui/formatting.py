@@ -5,6 +5,8 @@ from __future__ import annotations
 import pandas as pd
 
 from litcore.metrics.classification import ClassificationReport
+from litcore.session import policy
+from litcore.session.choice import model_title
 
 HEADLINE_NAMES = {
     "accuracy": "Accuracy",
@@ -46,3 +48,10 @@ def about(seconds: float) -> str:
 def count(number: int, noun: str) -> str:
     """``number`` and ``noun``, singular or plural: "1 example", "2,000 examples"."""
     return f"{number:,} {noun}{'' if number == 1 else 's'}"
+
+
+def model_name(source: str) -> str:
+    """How a page names a model source: a built-in recipe by its title, the
+    server's own model folder by its display name in public mode (never its
+    path, ``Policy.shown_name``), anything else as given."""
+    return policy.active().shown_name(model_title(source))

@@ -22,6 +22,7 @@ from litcore.session.policy import BUILT_IN_MODELS
 from litcore.session.workspace import HeadError, Workspace
 from litcore.store.uploads import is_upload_spec
 from litcore.ui import state
+from litcore.ui.escape import plain
 from litcore.ui.sidebar import seed_filter_widgets
 from litcore.ui.slices import adopt_shared_slices, session_slices, slice_scope
 from litcore.ui.startup_link import STARTUP_DATA, is_startup_data, startup_data_choice
@@ -163,7 +164,7 @@ def show_link_messages() -> None:
     messages = st.session_state.get(state.LINK_MESSAGES) or []
     if not messages:
         return
-    box = st.warning("Shared link: " + " ".join(messages), icon="🔗")
+    box = st.warning("Shared link: " + plain(" ".join(messages)), icon="🔗")
     if st.button("Dismiss", key="link_dismiss"):
         st.session_state[state.LINK_MESSAGES] = []
         box.empty()

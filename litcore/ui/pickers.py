@@ -66,7 +66,12 @@ def _listed_model_box(
     label = label.replace("folder or hub id", "from this server's list")
     index = offered.index(value) if value in offered else None
     return st.selectbox(
-        label, offered, index=index, key=key, placeholder="Pick a model"
+        label,
+        offered,
+        index=index,
+        format_func=policy.active().shown_name,  # never the server's paths
+        key=key,
+        placeholder="Pick a model",
     )
 
 

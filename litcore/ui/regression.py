@@ -25,6 +25,7 @@ from litcore.session import loaders as session_loaders
 from litcore.session import policy
 from litcore.session.columns import ABS_ERROR, PRED_SCORE, RESIDUAL, TEXT, TEXT_B
 from litcore.ui import point_charts
+from litcore.ui.escape import plain
 from litcore.ui.formatting import count
 from litcore.ui.heatmap import token_heatmap_html
 from litcore.view.selection import Selection
@@ -193,7 +194,7 @@ def score_salience(
             model.fingerprint, method_name, config, str(row[TEXT]), text_b, model
         )
     except LumenError as error:
-        st.error(str(error))
+        st.error(plain(error))
         return
     value = row.get(gold)
     gold_text = "no gold value" if pd.isna(value) else f"gold {value:.3f}"

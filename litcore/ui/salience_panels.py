@@ -21,6 +21,7 @@ from litcore.ui.charts_salience import (
     deletion_chart,
     probability_chart,
 )
+from litcore.ui.escape import plain
 from litcore.ui.formatting import about, count
 
 GRID_KEY = "explain_grid"
@@ -97,9 +98,11 @@ def example_summary(
     with left:
         st.markdown("**Text**")
         st.text(text if text_b is None else f"{text}\n— second segment —\n{text_b}")
-        gold_note = f"gold **{gold}**" if gold is not None else "no gold label"
+        gold_note = f"gold **{plain(gold)}**" if gold is not None else "no gold label"
         probability = float(probabilities[list(labels).index(predicted)])
-        st.markdown(f"Predicted **{predicted}** ({probability:.1%}), {gold_note}.")
+        st.markdown(
+            f"Predicted **{plain(predicted)}** ({probability:.1%}), {gold_note}."
+        )
     chart = probability_chart(labels, probabilities, gold, predicted)
     right.altair_chart(chart, width="stretch")
 
@@ -256,7 +259,7 @@ def _selection_faithfulness(
                 progress=report,
             )
         except LumenError as error:
-            st.error(str(error))
+            st.error(plain(error))
             return
         finally:
             bar.empty()

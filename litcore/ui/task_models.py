@@ -22,6 +22,7 @@ from litcore.models.generation import Generation, Generator, SequenceSalience
 from litcore.models.masked_lm import MaskedLM, MaskFill
 from litcore.models.token_classifier import TokenClassifier
 from litcore.session import policy
+from litcore.ui.escape import plain
 from litcore.ui.pickers import model_source_box
 
 T = TypeVar("T")
@@ -53,7 +54,7 @@ def model_box(
         policy.active().check_model(source)
         return load(source)
     except LumenError as error:
-        st.error(str(error))
+        st.error(plain(error))
         st.stop()
 
 

@@ -28,6 +28,7 @@ from litcore.session.columns import (
 from litcore.session.heads import LABEL_HEAD
 from litcore.session.workspace import Workspace
 from litcore.ui import state
+from litcore.ui.escape import plain
 from litcore.ui.workspace import session_frame
 from litcore.view.filters import Filters, filter_mask, search_problem
 
@@ -82,7 +83,7 @@ def filter_widgets(workspace: Workspace) -> Filters:
         abs_error_above = 0.0
         if regression is not None:
             abs_error_above = st.slider(
-                f"Absolute error of the {regression.name} head > t",
+                f"Absolute error of the {plain(regression.name)} head > t",
                 0.0,
                 options.largest_error,
                 0.0,
@@ -118,7 +119,7 @@ def filter_widgets(workspace: Workspace) -> Filters:
         regex = st.checkbox("Regular expression", key=filter_key("regex", fingerprint))
         problem = search_problem(search, regex)
         if problem:
-            st.error(problem)
+            st.error(plain(problem))
             search = ""
         categorical, numeric = _metadata_filters(options, fingerprint)
         picked_origins = st.multiselect(
@@ -215,7 +216,7 @@ def _metadata_filters(
             low, high = options.ranges[column]
             if low < high:
                 picked = st.slider(
-                    column,
+                    plain(column),
                     low,
                     high,
                     (low, high),
@@ -225,7 +226,7 @@ def _metadata_filters(
                     numeric[column] = picked
         else:
             picked = st.multiselect(
-                column,
+                plain(column),
                 options.values[column],
                 key=filter_key("cat", fingerprint, column),
             )

@@ -8,6 +8,7 @@ import streamlit as st
 from litcore.api.errors import LumenError
 from litcore.session.workspace import Workspace
 from litcore.ui import state
+from litcore.ui.escape import code, plain
 from litcore.ui.formatting import count
 from litcore.ui.sidebar.filters import filtered_frame
 from litcore.ui.slices import session_slices
@@ -46,9 +47,9 @@ def selection_panel(workspace: Workspace, shown: pd.DataFrame) -> None:
             on_click=lambda: state.set_selection(state.selection().clear()),
         )
     if selection.primary:
-        st.caption(f"Primary: `{selection.primary}`")
+        st.caption(f"Primary: {code(selection.primary)}")
     if selection.pinned:
-        st.caption(f"Pinned: `{selection.pinned}`")
+        st.caption(f"Pinned: {code(selection.pinned)}")
     _pin_buttons(selection)
     slice_panel(workspace)
 
@@ -111,7 +112,7 @@ def slice_panel(workspace: Workspace) -> None:
     try:
         slices = store.list()
     except LumenError as error:
-        st.error(str(error))
+        st.error(plain(error))
         return
     with st.expander(f"Slices ({len(slices)})", expanded=True):
         if not slices:
@@ -119,9 +120,9 @@ def slice_panel(workspace: Workspace) -> None:
         for index, saved in enumerate(slices):
             pick, delete = st.columns([5, 1], vertical_alignment="center")
             pick.button(
-                f"{saved.name} ({len(saved.ids):,})",
+                f"{plain(saved.name)} ({len(saved.ids):,})",
                 key=f"slice_pick_{index}",
-                help=f"Select these examples. {saved.description}",
+                help=f"Select these examples. {plain(saved.description)}",
                 on_click=_select_slice,
                 args=(workspace, saved.ids),
                 width="stretch",
@@ -129,7 +130,7 @@ def slice_panel(workspace: Workspace) -> None:
             delete.button(
                 "✕",
                 key=f"slice_delete_{index}",
-                help=f"Delete slice '{saved.name}'",
+                help=f"Delete slice '{plain(saved.name)}'",
                 on_click=_delete_slice,
                 args=(store, saved.name),
             )
@@ -155,5 +156,5 @@ def slice_panel(workspace: Workspace) -> None:
         )
         outcome = st.session_state.get(state.SLICE_MESSAGE)
         if outcome:
-            (st.success if outcome[0] else st.error)(outcome[1])
+            (st.success if outcome[0] else st.error)(plain(outcome[1]))
             st.session_state[state.SLICE_MESSAGE] = None

@@ -19,10 +19,11 @@ from litcore.session.choice import (
     DEMO_OTHER_SEED,
     TRAINED_HEAD,
     SourceChoice,
-    model_title,
 )
 from litcore.session.workspace import Workspace
 from litcore.ui import state
+from litcore.ui.escape import plain, plain_list
+from litcore.ui.formatting import model_name
 from litcore.ui.pickers import NO_SOURCE, OWN, data_file_picker, source_radio
 from litcore.ui.sidebar.run_source import RUN_BOX, RUN_KIND, run_picker
 from litcore.ui.startup_link import server_startup_choice
@@ -157,7 +158,7 @@ def _file_picker(current: SourceChoice) -> SourceChoice | None:
         preview = source_table(source, delimiter, encoding)
         data = {"file_name": name, "data_source": source}
     except LumenError as error:
-        st.error(str(error))
+        st.error(plain(error))
         return None
     mapping = _mapping_form(preview)
     if mapping is None:
@@ -253,7 +254,7 @@ def data_and_model_picker(progress_area) -> None:
         _compare_picker(workspace, progress_area)
         _heads_picker(st.session_state[state.WORKSPACE], progress_area)
     if st.session_state.get(state.LOAD_ERROR):
-        st.error(st.session_state[state.LOAD_ERROR])
+        st.error(plain(policy.active().redact(st.session_state[state.LOAD_ERROR])))
     workspace = st.session_state.get(state.WORKSPACE)
     if workspace is not None:
         _label_mapping(workspace, progress_area)
@@ -263,7 +264,7 @@ def _public_note(rules: policy.Policy) -> None:
     """What a visitor of a public server can open (nothing in private mode)."""
     if not rules.public:
         return
-    models = ", ".join(rules.offered_models)
+    models = plain_list(rules.offered_names)
     listed = f"; or one of this server's models: {models}" if models else ""
     st.caption(
         ":material/public: Public server. Open the built-in demo or upload a file "
@@ -312,7 +313,7 @@ def _compare_picker(workspace: Workspace, progress_area) -> None:
             )
         current = st.session_state[state.WORKSPACE].choice.compare_source
         st.caption(
-            f"Model B: {model_title(current)}" if current else "No second model."
+            f"Model B: {plain(model_name(current))}" if current else "No second model."
         )
 
 
@@ -379,7 +380,7 @@ def _heads_picker(workspace: Workspace, progress_area) -> None:
             st.radio(
                 "Head shown on every page",
                 list(titles),
-                format_func=titles.get,
+                format_func=lambda name: plain(titles[name]),
                 key=state.HEAD,
                 help="Metrics, table order, colours, scalars and salience follow it.",
             )
@@ -390,15 +391,15 @@ def _label_mapping(workspace: Workspace, progress_area) -> None:
     if not unknown:
         return
     st.warning(
-        f"The model does not know the label(s) {', '.join(unknown)} (its classes: "
-        f"{', '.join(workspace.labels)}). Those rows have no metrics until you "
+        f"The model does not know the label(s) {plain_list(unknown)} (its classes: "
+        f"{plain_list(workspace.labels)}). Those rows have no metrics until you "
         "map them."
     )
     with st.expander("Map data labels to model classes"):
         choices = [_NONE, *workspace.labels]
         mapping = {}
         for label in unknown:
-            target = st.selectbox(label, choices, key=f"label_map_{label}")
+            target = st.selectbox(plain(label), choices, key=f"label_map_{label}")
             if target != _NONE:
                 mapping[label] = target
         if st.button("Apply mapping", key="label_map_apply", disabled=not mapping):
