@@ -22,14 +22,9 @@ EXAMPLES = (
 
 
 def offered() -> bool:
-    """Whether to offer the built-in model: always, except that in public mode
-    it must have been prepared ahead (a visitor never starts a training)."""
-    if not policy.active().public:
-        return True
-    try:
-        return mlm_head.demo_mlm_head_ready() is not None
-    except LumenError:
-        return False
+    """Whether to offer the built-in model: not in public mode, where a visitor
+    picks only among the server's listed models and never starts a training."""
+    return not policy.active().public
 
 
 def built_in_masked_lm(prepare_key: str) -> tuple[MaskedLM, dict]:
