@@ -48,6 +48,7 @@ def test_batch_reports_flip_rates_and_adds_to_the_overlay(demo_prepared):
     assert {r.origin for r in overlay.rows} <= {"generated:Negation", "generated:Typos"}
     assert {r.parent_id for r in overlay.rows} <= set(chosen)
     app.switch_page("pages/table.py").run()
+    app.selectbox(key="table_sort").select("origin").run()  # generated:… sorts first
     table = app.dataframe[0].value
     assert table["origin"].str.startswith("generated:").sum() == len(flipped)
 
