@@ -18,7 +18,6 @@ import threading
 from pathlib import Path
 
 import pytest
-from conftest import APP
 from streamlit.testing.v1 import AppTest
 from tiny_models import build_tiny_classifier
 
@@ -34,6 +33,7 @@ from litcore.ui import state
 from litcore.ui.escape import plain
 from litcore.view.selection import Selection
 
+APP = Path(__file__).resolve().parents[1] / "app.py"
 CANARY = "CANARY7f3a9c"
 LISTED = "org/listed-model"
 # How an attacker names a server path: form -> path relative to the attack root

@@ -16,7 +16,6 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import APP
 from markdown_it import MarkdownIt
 from streamlit.testing.v1 import AppTest
 from tiny_models import build_tiny_classifier
@@ -30,6 +29,7 @@ from litcore.ui import state
 from litcore.ui.escape import code, plain
 from litcore.view.selection import Selection
 
+APP = Path(__file__).resolve().parents[1] / "app.py"
 IMAGE = "![x](https://evil.example/p.png)"
 LINK = "[click](javascript:alert(1))"
 TAG = "<img src=x onerror=alert(2)>"

@@ -14,7 +14,6 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import APP
 from streamlit.testing.v1 import AppTest
 
 from litcore.api.errors import LumenError
@@ -35,6 +34,7 @@ from litcore.view.links import (
 from litcore.view.selection import Selection
 from litcore.view.slices import SliceStore
 
+APP = Path(__file__).resolve().parents[1] / "app.py"
 SHA = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
 UPLOAD = f"upload:{SHA}.csv"
 GOOD = {"data": UPLOAD, "model": "demo", "cols": '{"text":"text","label":"label"}'}
