@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -195,3 +196,20 @@ def config_fingerprint(
             parts.append(f"{weights.name}:{stat.st_size}:{stat.st_mtime_ns}")
     parts += [str(max_length), f"inference-v{INFERENCE_VERSION}"]
     return hashlib.sha1("\n".join(parts).encode("utf-8")).hexdigest()[:16]
+
+
+def save_model_folder(
+    model, tokenizer, out_dir: Path, info_name: str, info: Mapping
+) -> None:
+    """Saves a model folder with ``info`` as JSON beside the weights, atomically.
+
+    It is written to a temporary sibling and renamed, so a crash never leaves a
+    half-written model where a loader would find it.
+    """
+    partial = out_dir.with_name(out_dir.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    model.save_pretrained(partial)
+    tokenizer.save_pretrained(partial)
+    (partial / info_name).write_text(json.dumps(dict(info), indent=1))
+    shutil.rmtree(out_dir, ignore_errors=True)
+    partial.rename(out_dir)

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
@@ -30,6 +29,7 @@ from transformers import AutoTokenizer, BertForMaskedLM
 from transformers.utils import logging as hf_logging
 
 from litcore.api.errors import ModelError
+from litcore.models.hf_loading import save_model_folder
 from litcore.store.paths import cache_dir
 
 MLM_INFO = "lumen_mlm_head.json"
@@ -159,7 +159,7 @@ def mlm_head_model(
         "final_loss": losses[-1],
         "train_seconds": round(time.perf_counter() - started, 1),
     } | quality
-    _save(model, tokenizer, info, out_dir)
+    save_model_folder(model, tokenizer, out_dir, MLM_INFO, info)
     report(1.0, "Done")
     return out_dir
 
@@ -310,17 +310,6 @@ def _quality(model, train_targets: torch.Tensor, held: _Masked) -> dict:
         "unigram_top1_accuracy": round(baseline[:, 0].float().mean().item(), 4),
         "unigram_top5_accuracy": round(baseline.any(dim=1).float().mean().item(), 4),
     }
-
-
-def _save(model, tokenizer, info: dict, out_dir: Path) -> None:
-    """Saves to a temp folder, then renames: a crash never leaves a half model."""
-    partial = out_dir.with_name(out_dir.name + ".partial")
-    shutil.rmtree(partial, ignore_errors=True)
-    model.save_pretrained(partial)
-    tokenizer.save_pretrained(partial)
-    (partial / MLM_INFO).write_text(json.dumps(info, indent=1))
-    shutil.rmtree(out_dir, ignore_errors=True)
-    partial.rename(out_dir)
 
 
 # The Fill in the blank page's built-in example: its recipe, on the movie demo.

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -32,7 +31,7 @@ from transformers import AutoModelForSequenceClassification, AutoTokenizer
 from litcore.api.errors import ModelError
 from litcore.data.dataset import Dataset
 from litcore.models.classifier import SequenceClassifier
-from litcore.models.hf_loading import LOAD_ERRORS, TRAINING_INFO
+from litcore.models.hf_loading import LOAD_ERRORS, TRAINING_INFO, save_model_folder
 from litcore.store.paths import cache_dir
 
 PROBE_KIND = "linear probe"  # ``kind`` in the probe's TRAINING_INFO
@@ -119,7 +118,7 @@ def fit_probe(
         "train_accuracy": round(float(fitted.score(features, gold)), 4),
         "train_seconds": round(time.perf_counter() - started, 1),
     }
-    _save(model, tokenizer, info, out_dir)
+    save_model_folder(model, tokenizer, out_dir, TRAINING_INFO, info)
     return out_dir
 
 
@@ -226,14 +225,3 @@ def write_head(
     with torch.no_grad():
         layer.weight.copy_(weight)
         layer.bias.copy_(bias)
-
-
-def _save(model, tokenizer, info: dict, out_dir: Path) -> None:
-    """Saves to a temp folder, then renames: a crash never leaves a half probe."""
-    partial = out_dir.with_name(out_dir.name + ".partial")
-    shutil.rmtree(partial, ignore_errors=True)
-    model.save_pretrained(partial)
-    tokenizer.save_pretrained(partial)
-    (partial / TRAINING_INFO).write_text(json.dumps(info, indent=1))
-    shutil.rmtree(out_dir, ignore_errors=True)
-    partial.rename(out_dir)

@@ -17,7 +17,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import shutil
 import time
 import warnings
 from collections.abc import Callable
@@ -32,7 +31,7 @@ from transformers import AutoConfig, AutoModelForSequenceClassification, AutoTok
 from litcore.api.errors import ModelError
 from litcore.data.dataset import Dataset
 from litcore.models.classifier import SequenceClassifier
-from litcore.models.hf_loading import LOAD_ERRORS, TRAINING_INFO
+from litcore.models.hf_loading import LOAD_ERRORS, TRAINING_INFO, save_model_folder
 from litcore.models.precision import autocast, bf16_supported
 from litcore.models.training_rules import (
     DEFAULT_LEARNING_RATE,
@@ -580,10 +579,6 @@ def _save(
     ``info`` (``n_train``, ``train_seconds``, ...) goes into ``TRAINING_INFO``
     with the settings.
     """
-    partial = out_dir.with_name(out_dir.name + ".partial")
-    shutil.rmtree(partial, ignore_errors=True)
-    model.save_pretrained(partial)
-    tokenizer.save_pretrained(partial)
     info = {
         "base_model": base,
         "dataset": data.name,
@@ -593,6 +588,4 @@ def _save(
     } | info
     if target is not None:
         info["regression_target"] = target
-    (partial / TRAINING_INFO).write_text(json.dumps(info, indent=1))
-    shutil.rmtree(out_dir, ignore_errors=True)
-    partial.rename(out_dir)
+    save_model_folder(model, tokenizer, out_dir, TRAINING_INFO, info)
