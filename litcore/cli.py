@@ -26,6 +26,7 @@ from litcore.models.training_rules import (
     MAX_LENGTH_BOUNDS,
     MIN_STEPS,
 )
+from litcore.session.policy import Policy
 from litcore.session.startup import (
     PUBLIC_VARIABLE,
     add_source_arguments,
@@ -176,6 +177,8 @@ OUT_HELP = {
     "for a run (what `lumen-nlp serve --run` opens)",
 }
 # --out with one of these suffixes is a table of predictions; anything else a run.
+# Streamlit reads its upload cap (MB) from this variable (server.maxUploadSize).
+UPLOAD_CAP_VARIABLE = "STREAMLIT_SERVER_MAX_UPLOAD_SIZE"
 TABLE_SUFFIXES = (".csv", ".tsv", ".txt", ".parquet", ".pq", ".jsonl", ".json")
 
 
@@ -243,6 +246,8 @@ def serve_command(
     env = dict(environ)
     if args.public:
         env[PUBLIC_VARIABLE] = "1"
+        # Streamlit's own cap: a bigger upload never reaches the server's memory.
+        env[UPLOAD_CAP_VARIABLE] = str(Policy.from_environ(env).max_upload_mb)
     return command, env
 
 

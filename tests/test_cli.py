@@ -210,7 +210,9 @@ def test_serve_runs_streamlit_on_the_app_with_the_same_flags(reviews_csv):
     public = build_parser().parse_args(["serve", "--public"])
     command, env = serve_command(public, {})
     assert command[-3:] == ["--server.port", "8501", "--"]
-    assert env == {"LUMEN_PUBLIC": "1"}
+    assert env == {"LUMEN_PUBLIC": "1", "STREAMLIT_SERVER_MAX_UPLOAD_SIZE": "20"}
+    _, env = serve_command(public, {"LUMEN_MAX_UPLOAD_MB": "5"})
+    assert env["STREAMLIT_SERVER_MAX_UPLOAD_SIZE"] == "5"
 
 
 @pytest.mark.parametrize(
