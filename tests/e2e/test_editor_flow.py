@@ -36,7 +36,7 @@ def test_edit_analyze_compare_and_table(app_server, page):
     screenshot(page, "editor_before_after")
 
     open_page(page, app_server, "Data table")
-    assert page.get_by_text(re.compile(r"^2,001 rows\.")).count() == 1
+    assert page.get_by_text(re.compile(r"^2,001 rows;")).count() == 1
     origin = page.locator("[class*='st-key-f_origin_']")
     box = origin.get_by_role("combobox")
     box.click()
@@ -44,5 +44,5 @@ def test_edit_analyze_compare_and_table(app_server, page):
     page.get_by_role("option", name="edited").wait_for()
     box.press("Enter")
     wait_idle(page)
-    assert page.get_by_text(re.compile(r"^1 rows\.")).count() == 1
+    assert page.get_by_text(re.compile(r"^1 rows;")).count() == 1
     screenshot(page, "table_edited_row")
