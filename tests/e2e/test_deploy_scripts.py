@@ -40,28 +40,38 @@ def run_step(script: str, env: dict[str, str], *args: str) -> str:
     return done.stdout
 
 
-def missing_projections(store) -> list[tuple[str, str]]:
-    """The projections the Embeddings page asks for first (each embedding, each
-    method, default settings) that ``store`` lacks, as (field, method)."""
-    from litcore.projection import (
-        EMBEDDING_FIELDS,
-        PROJECTORS,
-        make_projector,
-        projection_key,
-    )
-    from litcore.session.choice import SourceChoice
-    from litcore.session.workspace import build_workspace
+# Run by the venv's Python, the server's: its keys are the ones the server asks.
+MISSING_PROJECTIONS = """
+from litcore.projection import EMBEDDING_FIELDS, PROJECTORS, make_projector
+from litcore.projection import projection_key
+from litcore.session.choice import SourceChoice
+from litcore.session.workspace import build_workspace
+from litcore.store.predictions import PredictionStore
 
-    workspace = build_workspace(SourceChoice())
-    model, data = workspace.model, workspace.data
-    missing = []
-    for field in EMBEDDING_FIELDS:
-        for method in PROJECTORS:
-            projector = make_projector(method)
-            key = projection_key(model.fingerprint, data.fingerprint, field, projector)
-            if store.get_arrays(key) is None:
-                missing.append((field, method))
-    return missing
+workspace = build_workspace(SourceChoice())
+model, data, store = workspace.model, workspace.data, PredictionStore()
+for field in EMBEDDING_FIELDS:
+    for method in PROJECTORS:
+        projector = make_projector(method)
+        key = projection_key(model.fingerprint, data.fingerprint, field, projector)
+        if store.get_arrays(key) is None:
+            print("missing", field, method)
+"""
+
+
+def missing_projections(python: Path, env: dict[str, str]) -> list[str]:
+    """The projections the Embeddings page asks for first (each embedding, each
+    method, default settings) that the server's store lacks, as the server's
+    Python sees them: "missing <field> <method>" lines."""
+    done = subprocess.run(
+        [python, "-P", "-c", MISSING_PROJECTIONS],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+    )
+    return [line for line in done.stdout.splitlines() if line.startswith("missing")]
 
 
 def start_server(command: list, env: dict[str, str], port: int, log: Path):
@@ -104,8 +114,6 @@ def stop(server: subprocess.Popen) -> None:
 def test_deploy_scripts_install_prepare_and_serve_the_demo_in_public_mode(
     demo_prepared, cache_root, tmp_path, page
 ):
-    from litcore.store.predictions import PredictionStore
-
     python = make_venv(tmp_path / "venv")
     env = os.environ | {
         "PYTHON": str(python),
@@ -124,7 +132,7 @@ def test_deploy_scripts_install_prepare_and_serve_the_demo_in_public_mode(
 
     warmed = run_step("prepare.sh", env)
     assert warmed.count("movies: ") == 4, warmed
-    assert missing_projections(PredictionStore()) == []
+    assert missing_projections(python, env) == []
     assert any((tmp_path / "numba").iterdir()), "UMAP's compiled code was not kept"
 
     port = free_port()
