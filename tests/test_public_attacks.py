@@ -21,7 +21,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from tiny_models import build_tiny_classifier
 
-from litcore.api.errors import ModelError, PolicyError
+from litcore.api.errors import DataError, ModelError, PolicyError
 from litcore.data.dataset import ColumnMapping
 from litcore.metrics.agreement import ComparisonError
 from litcore.models.hf_loading import load_config
@@ -170,7 +170,7 @@ def test_core_refuses_an_upload_over_the_cap(public):
     choice = SourceChoice(
         demo_key=None, file_name="big.csv", file_bytes=content, mapping=canary_mapping()
     )
-    with pytest.raises(PolicyError, match="this server takes uploads of up to 20 MB"):
+    with pytest.raises(DataError, match="MB; the limit is 20 MB"):
         build_workspace(choice)
 
 

@@ -40,8 +40,13 @@ class Clock:
         return self.now
 
 
+def capped(max_bytes: int, ttl_days: int) -> UploadLimits:
+    """Limits of ``max_bytes`` per upload, kept ``ttl_days``."""
+    return UploadLimits(max_mb=max_bytes / 2**20, ttl_days=ttl_days)
+
+
 def test_an_upload_is_named_by_its_exact_sha256(tmp_path):
-    store = UploadStore(1024, 7, tmp_path)
+    store = UploadStore(capped(1024, 7), tmp_path)
     spec = store.put(b"abc", "csv")
     assert str(spec) == f"upload:{ABC_SHA256}.csv"
     assert parse_upload_spec(str(spec)) == spec
@@ -52,7 +57,7 @@ def test_an_upload_is_named_by_its_exact_sha256(tmp_path):
 
 def test_uploads_expire_after_the_ttl_and_storing_again_renews_them(tmp_path):
     clock = Clock()
-    store = UploadStore(1024, 7, tmp_path, clock=clock)
+    store = UploadStore(capped(1024, 7), tmp_path, clock=clock)
     spec = store.put(b"abc", "csv")
     clock.now += 6 * DAY
     store.put(b"abc", "csv")  # renewed: 7 more days from now
@@ -66,7 +71,7 @@ def test_uploads_expire_after_the_ttl_and_storing_again_renews_them(tmp_path):
 
 def test_storing_purges_expired_uploads(tmp_path):
     clock = Clock()
-    store = UploadStore(1024, 1, tmp_path, clock=clock)
+    store = UploadStore(capped(1024, 1), tmp_path, clock=clock)
     old = store.put(b"old", "csv")
     clock.now += 2 * DAY
     store.put(b"new", "csv")
@@ -74,7 +79,7 @@ def test_storing_purges_expired_uploads(tmp_path):
 
 
 def test_the_store_refuses_empty_oversized_and_unknown_uploads(tmp_path):
-    store = UploadStore(10, 7, tmp_path)
+    store = UploadStore(capped(10, 7), tmp_path)
     with pytest.raises(DataError, match="empty"):
         store.put(b"", "csv")
     with pytest.raises(DataError, match="limit is"):
@@ -85,7 +90,7 @@ def test_the_store_refuses_empty_oversized_and_unknown_uploads(tmp_path):
 
 
 def test_a_tampered_or_grown_file_is_refused(tmp_path):
-    store = UploadStore(10, 7, tmp_path)
+    store = UploadStore(capped(10, 7), tmp_path)
     spec = store.put(b"abc", "csv")
     (tmp_path / spec.sha256).write_bytes(b"abd")
     with pytest.raises(DataError, match="damaged"):
@@ -138,6 +143,25 @@ def test_store_upload_and_read_source_round_trip_under_the_cache_root(
         read_source(store_upload(b"text\n" + b"x\n" * 6, "rows.csv"))
     with pytest.raises(DataError, match="the limit is 1 MB"):
         store_upload(b"x" * (2**20 + 1), "big.csv")
+
+
+def test_every_way_in_refuses_a_file_with_the_same_message(tmp_path):
+    limits = UploadLimits(max_mb=1)
+    too_big, message = b"x" * (2**20 + 1), "The file is 1.0 MB; the limit is 1 MB."
+    limits.check_size(2**20)
+    refusals = [
+        lambda: limits.check_size(len(too_big)),
+        lambda: UploadStore(limits, tmp_path).put(too_big, "csv"),
+        lambda: read_bytes(too_big, "csv", limits=limits),
+    ]
+    for refuse in refusals:
+        with pytest.raises(DataError) as refused:
+            refuse()
+        assert str(refused.value).startswith(message)
+    for refuse in (lambda: limits.check_size(0), lambda: read_bytes(b"", "csv")):
+        with pytest.raises(DataError, match="The file is empty"):
+            refuse()
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_upload_limits_follow_the_policy():

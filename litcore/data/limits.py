@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from litcore.api.errors import DataError
 from litcore.session import policy as server_policy
 from litcore.session.policy import Policy
 
@@ -47,6 +48,23 @@ class UploadLimits:
     def max_decoded_bytes(self) -> int:
         """The most a Parquet file may decompress to."""
         return self.max_bytes * PARQUET_EXPANSION
+
+    def check_size(self, size_bytes: int) -> None:
+        """Refuses a file of ``size_bytes`` that is empty or over ``max_mb``: the
+        one size check of an upload, a stored upload and a file read for a page.
+
+        Raises:
+            DataError: the file is empty, or too large (the message gives both
+                sizes).
+        """
+        if size_bytes <= 0:
+            raise DataError("The file is empty.")
+        if size_bytes > self.max_bytes:
+            raise DataError(
+                f"The file is {size_bytes / 2**20:.1f} MB; the limit is "
+                f"{self.max_mb:g} MB. Sample it down (or save it as Parquet, which "
+                "is smaller) and try again."
+            )
 
 
 SERVER_LIMITS = UploadLimits()

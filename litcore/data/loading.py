@@ -123,9 +123,7 @@ def store_upload(content: bytes, filename: str) -> str:
     Raises:
         DataError: an unknown file type, an empty file or one over the limit.
     """
-    limits = upload_limits()
-    store = UploadStore(limits.max_bytes, limits.ttl_days)
-    return str(store.put(content, format_for(filename)))
+    return str(UploadStore(upload_limits()).put(content, format_for(filename)))
 
 
 def read_upload(
@@ -138,7 +136,7 @@ def read_upload(
     """
     spec = parse_upload_spec(source)
     limits = upload_limits()
-    content = UploadStore(limits.max_bytes, limits.ttl_days).get(spec)
+    content = UploadStore(limits).get(spec)
     return read_bytes(content, spec.fmt, delimiter, encoding, limits)
 
 
@@ -171,13 +169,7 @@ def read_bytes(
     limits = limits or upload_limits()
     if fmt not in FORMATS:
         raise DataError(f"Unknown format '{fmt}'. Use one of: {', '.join(FORMATS)}.")
-    if not content:
-        raise DataError("The file is empty.")
-    if len(content) > limits.max_bytes:
-        raise DataError(
-            f"The file is {len(content) / 2**20:.1f} MB; the limit is "
-            f"{limits.max_mb:g} MB. Sample it down, or pass a Parquet file."
-        )
+    limits.check_size(len(content))
     if fmt == "parquet":
         frame = _read_parquet(content, limits)
     else:

@@ -260,18 +260,6 @@ class Policy:
                 "visitors: upload your file, or open the built-in demo."
             )
 
-    def check_upload(self, size_bytes: int) -> None:
-        """Refuses an upload over ``max_upload_mb`` (public mode).
-
-        Raises:
-            PolicyError: the upload is too large; the message gives the limit.
-        """
-        if self.public and size_bytes > self.max_upload_mb * 2**20:
-            raise PolicyError(
-                f"The file is {size_bytes / 2**20:.1f} MB; this server takes uploads "
-                f"of up to {self.max_upload_mb} MB."
-            )
-
     def check_download(self, source: str, revision: str | None = None) -> None:
         """Checks a hub model's size before it is downloaded for a visitor.
 

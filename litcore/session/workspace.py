@@ -15,6 +15,7 @@ import pandas as pd
 
 from litcore.api.errors import LumenError, ModelError
 from litcore.data.dataset import Dataset, held_out_split, relabel
+from litcore.data.limits import upload_limits
 from litcore.metrics.agreement import ComparisonError, check_same_labels, with_model_b
 from litcore.models.classifier import SequenceClassifier
 from litcore.models.regressor import Regressor
@@ -122,7 +123,7 @@ def _data_for(
             choice.data_source, choice.mapping, choice.delimiter, choice.encoding
         )
     else:
-        policy.check_upload(len(choice.file_bytes))
+        upload_limits(policy).check_size(len(choice.file_bytes))
         data = loaders.dataset_from_bytes(
             choice.file_bytes,
             choice.file_format,

@@ -18,9 +18,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from litcore.api.errors import DataError
 from litcore.store.paths import cache_dir
+
+if TYPE_CHECKING:  # limits reads the policy, which reads upload specs from here
+    from litcore.data.limits import UploadLimits
 
 UPLOADS_FOLDER = "uploads"
 UPLOAD_PREFIX = "upload:"
@@ -70,26 +74,25 @@ def parse_upload_spec(source: str) -> UploadSpec:
 
 
 class UploadStore:
-    """Uploads by content hash under one folder, each kept ``ttl_days``.
+    """Uploads by content hash under one folder, each kept ``limits.ttl_days``.
 
     Args:
-        max_bytes: the largest upload stored or read back.
-        ttl_days: how long an upload stays after it was last stored.
+        limits: the caps: ``limits.check_size`` refuses an upload stored or read
+            back, and an upload stays ``limits.ttl_days`` after it was last stored.
         folder: where; default ``<cache root>/uploads``.
         clock: seconds since the epoch (injectable for tests).
     """
 
     def __init__(
         self,
-        max_bytes: int,
-        ttl_days: float,
+        limits: UploadLimits,
         folder: Path | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        if max_bytes <= 0 or ttl_days <= 0:
-            raise ValueError("max_bytes and ttl_days must be positive.")
-        self.max_bytes = max_bytes
-        self.ttl_s = ttl_days * _DAY_S
+        if limits.max_bytes <= 0 or limits.ttl_days <= 0:
+            raise ValueError("The size limit and ttl_days must be positive.")
+        self.limits = limits
+        self.ttl_s = limits.ttl_days * _DAY_S
         self.folder = folder or cache_dir(UPLOADS_FOLDER)
         self.clock = clock
 
@@ -99,13 +102,13 @@ class UploadStore:
         Storing content that is already there renews its time to live.
 
         Raises:
-            DataError: empty, over ``max_bytes``, or an unknown format.
+            DataError: empty, over the size limit, or an unknown format.
         """
         if fmt not in UPLOAD_FORMATS:
             raise DataError(
                 f"Unknown format '{fmt}'. Use one of: {', '.join(UPLOAD_FORMATS)}."
             )
-        self._check_size(len(content))
+        self.limits.check_size(len(content))
         spec = UploadSpec(sha256=hashlib.sha256(content).hexdigest(), fmt=fmt)
         path = self._path(spec)
         now = self.clock()
@@ -133,7 +136,7 @@ class UploadStore:
                 "This upload is no longer on the server: shared uploads are kept "
                 f"{self.ttl_s / _DAY_S:g} days. Ask for the file and upload it again."
             )
-        self._check_size(stored.st_size)
+        self.limits.check_size(stored.st_size)
         content = path.read_bytes()
         if hashlib.sha256(content).hexdigest() != spec.sha256:
             raise DataError("The stored upload is damaged; upload the file again.")
@@ -159,15 +162,6 @@ class UploadStore:
 
     def _expired(self, stored_at: float) -> bool:
         return self.clock() - stored_at > self.ttl_s
-
-    def _check_size(self, size: int) -> None:
-        if size == 0:
-            raise DataError("The file is empty.")
-        if size > self.max_bytes:
-            raise DataError(
-                f"The file is {size / 2**20:.1f} MB; the limit is "
-                f"{self.max_bytes / 2**20:g} MB. Sample it down and upload it again."
-            )
 
     def _write(self, path: Path, content: bytes) -> None:
         handle, temporary = tempfile.mkstemp(dir=self.folder, suffix=".tmp")

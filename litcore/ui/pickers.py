@@ -159,12 +159,7 @@ def file_picker(
     upload, path = picked
     if upload is None:
         return _read_server_file(path), path
-    limits = upload_limits()
-    if upload.size > limits.max_bytes:
-        raise DataError(
-            f"{upload.name} is {upload.size / 2**20:.1f} MB; the limit is "
-            f"{limits.max_mb:g} MB."
-        )
+    upload_limits().check_size(upload.size)
     return upload.getvalue(), upload.name
 
 
