@@ -11,7 +11,7 @@ from litcore.api.errors import LumenError
 from litcore.ui import charts_tasks, state, task_examples, task_models
 from litcore.ui.escape import plain
 from litcore.ui.heatmap import token_heatmap_html
-from litcore.ui.pickers import file_picker
+from litcore.ui.pickers import data_file_picker
 from litcore.ui.workspace import ensure_app_ran
 
 ensure_app_ran()
@@ -135,7 +135,7 @@ if st.toggle("Show which inputs drove it (gradient × input)", key=SALIENCE_KEY)
 
 st.subheader("Corpus BLEU and ROUGE-L")
 try:
-    file = file_picker(
+    file = data_file_picker(
         "A file with 'text' and 'target' columns",
         ["csv", "tsv", "jsonl", "parquet"],
         FILE_KEY,

@@ -8,7 +8,7 @@ import streamlit as st
 from litcore.api.errors import LumenError
 from litcore.ui import charts_tasks, mlm_example, state, task_models
 from litcore.ui.escape import plain
-from litcore.ui.pickers import file_picker
+from litcore.ui.pickers import data_file_picker
 from litcore.ui.workspace import ensure_app_ran
 
 ensure_app_ran()
@@ -101,7 +101,7 @@ st.caption(
     "Each token is masked in turn; surprisal is −log₂ p(token | the rest), in bits."
 )
 try:
-    file = file_picker(
+    file = data_file_picker(
         "A file with a 'text' column",
         ["csv", "tsv", "jsonl", "parquet"],
         FILE_KEY,

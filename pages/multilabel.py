@@ -23,7 +23,7 @@ from litcore.metrics.multilabel import (
 from litcore.ui import charts, multilabel, task_models
 from litcore.ui.escape import plain, plain_list
 from litcore.ui.formatting import count
-from litcore.ui.pickers import file_picker
+from litcore.ui.pickers import data_file_picker
 from litcore.ui.workspace import ensure_app_ran
 
 ensure_app_ran()
@@ -73,7 +73,7 @@ st.caption(f"{len(model.labels)} labels: {plain_list(model.labels)}")
 
 # --- the data and its columns ------------------------------------------------------
 try:
-    file = file_picker(
+    file = data_file_picker(
         "A CSV, TSV, JSONL or Parquet file with a text and a labels column",
         ["csv", "tsv", "txt", "jsonl", "json", "ndjson", "parquet"],
         FILE_KEY,
@@ -85,7 +85,8 @@ try:
             "joined by a delimiter such as '|' (CSV/TSV)."
         )
         st.stop()
-    raw = multilabel.raw_table(*file)
+    source, _ = file
+    raw = task_models.picked_table(source)
 except LumenError as error:
     st.error(plain(error))
     st.stop()
@@ -118,7 +119,7 @@ mapping = MultiLabelMapping(
     text_name, labels_name, None if delimiter == LIST_CELLS else delimiter
 )
 try:
-    frame = multilabel.examples(*file, mapping)
+    frame = multilabel.examples(source, mapping)
     gold, unknown = indicator_matrix(list(frame["labels"]), model.labels)
     probas = multilabel.probabilities_for(model, list(frame["text"]))
 except LumenError as error:

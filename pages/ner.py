@@ -6,10 +6,11 @@ from __future__ import annotations
 import streamlit as st
 
 from litcore.api.errors import LumenError
+from litcore.data.ner import ner_format
 from litcore.metrics.tasks import entity_metrics, entity_type_confusion, has_span_error
 from litcore.ui import charts, task_examples, task_models
 from litcore.ui.escape import plain
-from litcore.ui.pickers import file_picker
+from litcore.ui.pickers import data_file_picker
 from litcore.ui.workspace import ensure_app_ran
 
 ensure_app_ran()
@@ -44,12 +45,13 @@ if typed.strip():
     st.html(task_models.spans_html(words, predicted, colours, "Predicted"))
 
 try:
-    file = file_picker(
+    file = data_file_picker(
         "A CoNLL or JSONL file with gold tags",
         ["conll", "txt", "tsv", "iob", "bio", "jsonl", "json"],
         FILE_KEY,
         PATH_KEY,
         "…or its path",
+        fmt_for=ner_format,
     )
     if file is None:
         st.stop()

@@ -1,12 +1,12 @@
 """The sidebar's building blocks: filter widget keys, the session memo, the
-filtered rows handed to the page, and the shared model and file pickers."""
+filtered rows handed to the page, and the shared model picker."""
 
 from __future__ import annotations
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from litcore.ui import pickers, state
+from litcore.ui import state
 from litcore.ui.sidebar import filters
 from litcore.ui.sidebar.filters import filter_key
 
@@ -86,34 +86,6 @@ def test_filtered_rows_are_computed_once_per_filter_state_and_handed_to_the_page
         app.session_state[state.SESSION_MEMO]["filtered_frame"][2]
         is (app.session_state[state.SESSION_MEMO]["session_frame"][2])
     )
-
-
-def _file_script():
-    import streamlit as st
-
-    from litcore.api.errors import DataError
-    from litcore.ui.pickers import file_picker
-
-    try:
-        file = file_picker("A file", ["csv"], "upload", "path")
-    except DataError as error:
-        st.session_state["error"] = str(error)
-    else:
-        st.session_state["file"] = file
-
-
-def test_file_picker_reads_a_path_and_checks_the_size(tmp_path, monkeypatch):
-    path = tmp_path / "rows.csv"
-    path.write_text("text\nhello\n")
-    at = AppTest.from_function(_file_script).run()
-    assert at.session_state["file"] is None
-    at.text_input(key="path").input(str(path)).run()
-    assert at.session_state["file"] == (b"text\nhello\n", str(path))
-    at.text_input(key="path").input(str(tmp_path / "none.csv")).run()
-    assert "File not found" in at.session_state["error"]
-    monkeypatch.setattr(pickers, "MAX_FILE_MB", 0)
-    at.text_input(key="path").input(str(path)).run()
-    assert "over the 0 MB limit" in at.session_state["error"]
 
 
 def _model_script():

@@ -10,10 +10,13 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from streamlit.runtime.uploaded_file_manager import UploadedFile
+from streamlit.testing.v1 import AppTest
 
 from litcore.api.errors import DataError, LumenError
+from litcore.data import loading
 from litcore.data.limits import UploadLimits, upload_limits
-from litcore.data.loading import read_bytes, read_source, store_upload
+from litcore.data.loading import read_bytes, read_source, source_bytes, store_upload
 from litcore.session import policy
 from litcore.session.policy import Policy
 from litcore.store.uploads import (
@@ -162,6 +165,67 @@ def test_every_way_in_refuses_a_file_with_the_same_message(tmp_path):
         with pytest.raises(DataError, match="The file is empty"):
             refuse()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_conll_upload_is_stored_as_conll_and_read_back_as_bytes(
+    tmp_path, monkeypatch
+):
+    monkeypatch.setenv("LUMEN_CACHE_DIR", str(tmp_path))
+    content = b"john B-PER\nloves O\n"
+    spec = store_upload(content, "gold.txt", "conll")
+    assert spec.endswith(".conll") and parse_upload_spec(spec).fmt == "conll"
+    assert source_bytes(spec) == content
+    with pytest.raises(DataError, match="Unknown format 'conll'"):
+        read_source(spec)  # not a table
+    with pytest.raises(UploadExpiredError):
+        source_bytes(str(UploadSpec("0" * 64, "conll")))
+
+
+def test_source_bytes_reads_a_server_file_under_the_server_limit(tmp_path, monkeypatch):
+    path = tmp_path / "gold.conll"
+    path.write_bytes(b"john B-PER\n")
+    assert source_bytes(str(path)) == b"john B-PER\n"
+    with pytest.raises(DataError, match="File not found"):
+        source_bytes(str(tmp_path / "none.conll"))
+    monkeypatch.setattr(loading, "SERVER_LIMITS", UploadLimits(max_mb=4 / 2**20))
+    with pytest.raises(DataError, match="The file is 0.0 MB; the limit is"):
+        source_bytes(str(path))
+
+
+def _picker_script():
+    import streamlit as st
+
+    from litcore.data.ner import ner_format
+    from litcore.ui.pickers import data_file_picker
+
+    picked = data_file_picker(
+        "Gold tags", ["conll", "txt"], "up", "path", fmt_for=ner_format
+    )
+    st.session_state["picked"] = picked
+
+
+def test_the_picker_stores_an_upload_and_keeps_only_its_spec(tmp_path, monkeypatch):
+    monkeypatch.setenv("LUMEN_CACHE_DIR", str(tmp_path))
+    content = b"john B-PER\nloves O\nmary B-PER\n"
+    at = AppTest.from_function(_picker_script).run()
+    assert at.session_state["picked"] is None
+    at.get("file_uploader")[0].set_value(("gold.txt", content, "text/plain")).run()
+    spec, name = at.session_state["picked"]
+    assert name == "gold.txt" and spec.endswith(".conll")
+    assert source_bytes(spec) == content
+    at.run()  # the uploader is gone; the session holds the name and spec only
+    assert at.session_state["picked"] == (spec, name)
+    assert at.session_state["up_stored"] == (name, spec)
+    assert not at.get("file_uploader")
+    held = at.session_state.to_dict()
+    assert "up_0" not in held  # the first uploader's file left session state
+    assert not any(isinstance(value, (bytes, UploadedFile)) for value in held.values())
+    at.button(key="up_another").click().run()
+    assert at.session_state["picked"] is None and at.get("file_uploader")
+    path = tmp_path / "gold.conll"
+    path.write_bytes(content)
+    at.text_input(key="path").input(str(path)).run()
+    assert at.session_state["picked"] == (str(path), str(path))
 
 
 def test_upload_limits_follow_the_policy():

@@ -27,7 +27,7 @@ from litcore.data.limits import (
     UploadLimits,
     upload_limits,
 )
-from litcore.data.limits import MAX_FILE_MB as MAX_FILE_MB  # for the pickers
+from litcore.data.limits import MAX_FILE_MB as MAX_FILE_MB  # for the sidebar
 from litcore.store.uploads import (
     UploadStore,
     is_upload_spec,
@@ -117,13 +117,37 @@ def read_source(
     return read_path(source, delimiter=delimiter, encoding=encoding)
 
 
-def store_upload(content: bytes, filename: str) -> str:
+def store_upload(content: bytes, filename: str, fmt: str | None = None) -> str:
     """Stores a visitor's file by content hash; returns its upload spec.
+
+    Args:
+        content: the file.
+        filename: its name; its suffix gives the format unless ``fmt`` does.
+        fmt: one of ``litcore.store.uploads.UPLOAD_FORMATS``.
 
     Raises:
         DataError: an unknown file type, an empty file or one over the limit.
     """
-    return str(UploadStore(upload_limits()).put(content, format_for(filename)))
+    fmt = fmt or format_for(filename)
+    return str(UploadStore(upload_limits()).put(content, fmt))
+
+
+def source_bytes(source: str) -> bytes:
+    """The raw file a picked source names, for readers of other formats than
+    tables (CoNLL): a stored upload, read under ``upload_limits`` with its hash
+    checked, or a file on the server, read under ``SERVER_LIMITS``.
+
+    Raises:
+        DataError: a malformed or expired upload spec; no such file; a file
+            that is empty or over its limit.
+    """
+    if is_upload_spec(source):
+        return UploadStore(upload_limits()).get(parse_upload_spec(source))
+    path = Path(source).expanduser()
+    if not path.is_file():
+        raise DataError(f"File not found: {path}. Check the path.")
+    SERVER_LIMITS.check_size(path.stat().st_size)
+    return path.read_bytes()
 
 
 def read_upload(

@@ -20,6 +20,7 @@ from litcore.data.dataset import example_ids
 OUTSIDE = "O"
 SCHEMES = ("IOB1", "IOB2", "BIOES")
 DOCSTART = "-DOCSTART-"
+_JSONL_SUFFIXES = frozenset({".jsonl", ".json", ".ndjson"})
 
 
 @dataclass(frozen=True, order=True)
@@ -172,12 +173,18 @@ def read_ner_jsonl(text: str) -> pd.DataFrame:
     return _frame(sentences, "the JSONL file")
 
 
+def ner_format(filename: str) -> str:
+    """How a NER file is read (and stored): ``.jsonl``/``.json``/``.ndjson`` as
+    ``"jsonl"``, anything else (``.conll``, ``.txt``, ``.tsv``...) as ``"conll"``."""
+    return "jsonl" if Path(filename).suffix.lower() in _JSONL_SUFFIXES else "conll"
+
+
 def read_ner(content: bytes, filename: str) -> pd.DataFrame:
-    """Reads an uploaded NER file: ``.jsonl``/``.json`` as JSONL, else CoNLL."""
+    """Reads an uploaded NER file in its ``ner_format``."""
     try:
         text = content.decode("utf-8")
     except UnicodeDecodeError as error:
         raise DataError(f"'{filename}' is not UTF-8 text.") from error
-    if Path(filename).suffix.lower() in {".jsonl", ".json", ".ndjson"}:
+    if ner_format(filename) == "jsonl":
         return read_ner_jsonl(text)
     return read_conll(text)

@@ -28,8 +28,9 @@ if TYPE_CHECKING:  # limits reads the policy, which reads upload specs from here
 
 UPLOADS_FOLDER = "uploads"
 UPLOAD_PREFIX = "upload:"
-UPLOAD_FORMATS = ("csv", "tsv", "jsonl", "parquet")
-_SPEC = re.compile(r"upload:([0-9a-f]{64})\.(csv|tsv|jsonl|parquet)")
+# Tables, and CoNLL token-per-line text (the NER page's gold tags).
+UPLOAD_FORMATS = ("csv", "tsv", "jsonl", "parquet", "conll")
+_SPEC = re.compile(rf"upload:([0-9a-f]{{64}})\.({'|'.join(UPLOAD_FORMATS)})")
 _DAY_S = 86_400
 
 
@@ -68,7 +69,7 @@ def parse_upload_spec(source: str) -> UploadSpec:
     if match is None:
         raise DataError(
             "A damaged upload reference: it must be 'upload:' then a 64-digit "
-            "content hash and the format (.csv, .tsv, .jsonl or .parquet)."
+            f"content hash and the format (.{', .'.join(UPLOAD_FORMATS)})."
         )
     return UploadSpec(sha256=match.group(1), fmt=match.group(2))
 

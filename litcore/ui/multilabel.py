@@ -14,7 +14,6 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from litcore.data.loading import format_for, read_bytes
 from litcore.data.multilabel import MultiLabelMapping, multilabel_frame
 from litcore.metrics.multilabel import CELLS, best_f1_thresholds
 from litcore.models.multilabel import (
@@ -24,6 +23,7 @@ from litcore.models.multilabel import (
 )
 from litcore.ui import charts, state
 from litcore.ui.cached import prediction_store
+from litcore.ui.task_models import picked_table
 
 DEFAULT_THRESHOLD = 0.5
 
@@ -33,16 +33,10 @@ def multilabel_classifier(source: str) -> MultiLabelClassifier:
     return MultiLabelClassifier.from_pretrained(source.strip())
 
 
-@st.cache_data(show_spinner="Reading the file…", max_entries=8)
-def raw_table(content: bytes, filename: str) -> pd.DataFrame:
-    """A CSV/TSV/JSONL/Parquet file as read, before the column mapping."""
-    return read_bytes(content, format_for(filename))
-
-
 @st.cache_data(show_spinner=False, max_entries=8)
-def examples(content: bytes, filename: str, mapping: MultiLabelMapping) -> pd.DataFrame:
+def examples(source: str, mapping: MultiLabelMapping) -> pd.DataFrame:
     """The file's ``id``, ``text`` and ``labels`` under ``mapping``."""
-    return multilabel_frame(raw_table(content, filename), mapping)
+    return multilabel_frame(picked_table(source), mapping)
 
 
 @st.cache_data(show_spinner="Running the model on every example…", max_entries=8)

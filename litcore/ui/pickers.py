@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from pathlib import Path
+from collections.abc import Callable, Sequence
 
 import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
-from litcore.api.errors import DataError
-from litcore.data.limits import upload_limits
-from litcore.data.loading import MAX_FILE_MB, store_upload
+from litcore.data.loading import format_for, store_upload
 from litcore.session import policy
 
 # A source radio's options for "no model" and "the user's own model" (typed in).
@@ -136,39 +133,13 @@ def source_radio(
     return mode, typed, trust
 
 
-def file_picker(
-    label: str,
-    types: Sequence[str],
-    upload_key: str,
-    path_key: str,
-    path_label: str = "…or its path on the server",
-) -> tuple[bytes, str] | None:
-    """An uploader and a server-path box; the file given in either, or None.
-
-    Returns:
-        (content, file name) of the uploaded file, else of the file at the path
-        typed, else None.
-
-    Raises:
-        DataError: no file at the path, or a file over its limit
-            (``upload_limits`` for an upload, ``MAX_FILE_MB`` for a path).
-    """
-    picked = _upload_or_path(label, types, upload_key, path_key, path_label)
-    if picked is None:
-        return None
-    upload, path = picked
-    if upload is None:
-        return _read_server_file(path), path
-    upload_limits().check_size(upload.size)
-    return upload.getvalue(), upload.name
-
-
 def data_file_picker(
     label: str,
     types: Sequence[str],
     upload_key: str,
     path_key: str,
     path_label: str = "…or its path on the server",
+    fmt_for: Callable[[str], str] = format_for,
 ) -> tuple[str, str] | None:
     """An uploader and a server-path box; the data source given in either, or None.
 
@@ -176,6 +147,16 @@ def data_file_picker(
     ``upload:`` spec, which links can carry. The session keeps the spec and the
     file's name, never the bytes: the uploader is replaced by the stored file's
     name (and a button to upload another), so its file leaves session state.
+
+    Args:
+        label: the uploader's label.
+        types: the file name suffixes the uploader takes.
+        upload_key: the uploader's key prefix (``<upload_key>_stored`` holds the
+            stored file's (name, spec)).
+        path_key: the path box's key (outside public mode).
+        path_label: the path box's label.
+        fmt_for: an uploaded file's name -> the format it is stored as (one of
+            ``litcore.store.uploads.UPLOAD_FORMATS``; default: a table's).
 
     Returns:
         (source, file name): the upload's spec, else the path typed; or None.
@@ -201,7 +182,7 @@ def data_file_picker(
     upload, path = picked
     if upload is None:
         return path, path
-    spec = store_upload(upload.getvalue(), upload.name)
+    spec = store_upload(upload.getvalue(), upload.name, fmt_for(upload.name))
     st.session_state[stored_key] = (upload.name, spec)
     # The next run draws a new, empty uploader: this one's file is dropped.
     st.session_state[round_key] = st.session_state.get(round_key, 0) + 1
@@ -219,13 +200,3 @@ def _upload_or_path(
     if upload is None and not path:
         return None
     return upload, path
-
-
-def _read_server_file(path: str) -> bytes:
-    """The bytes of the file at ``path`` (checks the size before reading)."""
-    file = Path(path).expanduser()
-    if not file.is_file():
-        raise DataError(f"File not found on the server: {path}.")
-    if file.stat().st_size > MAX_FILE_MB * 2**20:
-        raise DataError(f"{path} is over the {MAX_FILE_MB} MB limit.")
-    return file.read_bytes()

@@ -15,9 +15,10 @@ import pandas as pd
 import streamlit as st
 
 from litcore.api.errors import DataError, LumenError
-from litcore.data.loading import format_for, read_bytes
+from litcore.data.loading import read_source, source_bytes
 from litcore.data.ner import Span, read_ner, spans, to_iob2
-from litcore.metrics.tasks import corpus_bleu, rouge_l
+from litcore.metrics import registry as metrics
+from litcore.metrics.tasks import GenerationMetrics
 from litcore.models.generation import Generation, Generator, SequenceSalience
 from litcore.models.masked_lm import MaskedLM, MaskFill
 from litcore.models.token_classifier import TokenClassifier
@@ -138,23 +139,32 @@ def corpus_scores(
 ) -> tuple[pd.DataFrame, float]:
     """(per-row frame with output and ROUGE-L, corpus BLEU)."""
     outputs = _model.generate_batch(prompts, max_new_tokens)
+    report = metrics.build(GenerationMetrics.name).compute(targets, outputs)
     frame = pd.DataFrame(
         {
             "text": prompts,
             "target": targets,
             "generated": outputs,
-            "rouge_l": rouge_l(outputs, targets),
+            "rouge_l": report.rouge_l,
         }
     )
-    return frame, corpus_bleu(outputs, targets)
+    return frame, report.headline["bleu"]
 
 
 # --- NER ------------------------------------------------------------------------
 
 
 @st.cache_data(show_spinner="Reading the file…", max_entries=8)
-def ner_file(content: bytes, filename: str) -> pd.DataFrame:
-    return read_ner(content, filename)
+def ner_file(source: str, filename: str) -> pd.DataFrame:
+    """The sentences of a picked NER file (``data_file_picker``'s source and
+    file name), read once per process.
+
+    Raises:
+        PolicyError: a server path in public mode.
+        DataError: as ``source_bytes`` and ``read_ner``.
+    """
+    policy.active().check_data_source(source)
+    return read_ner(source_bytes(source), filename)
 
 
 @st.cache_data(show_spinner="Tagging…", max_entries=8)
@@ -178,13 +188,28 @@ def ner_analysis(
 
 
 @st.cache_data(show_spinner="Reading the file…", max_entries=8)
-def table_file(content: bytes, filename: str, columns: tuple[str, ...]) -> pd.DataFrame:
-    """A CSV/TSV/JSONL/Parquet table that must have ``columns`` (text kept as str).
+def picked_table(source: str) -> pd.DataFrame:
+    """A picked CSV/TSV/JSONL/Parquet file (``data_file_picker``'s source: a
+    stored upload's spec, or a path) as read, once per process.
 
     Raises:
+        PolicyError: a server path in public mode.
+        DataError: as ``read_source``.
+    """
+    policy.active().check_data_source(source)
+    return read_source(source)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def table_file(source: str, filename: str, columns: tuple[str, ...]) -> pd.DataFrame:
+    """``picked_table`` with ``columns``, text kept as str (``filename`` names
+    the file in messages).
+
+    Raises:
+        PolicyError: a server path in public mode.
         DataError: unknown format, unreadable, or a column is missing.
     """
-    raw = read_bytes(content, format_for(filename))
+    raw = picked_table(source)
     missing = [c for c in columns if c not in raw.columns]
     if missing:
         raise DataError(
