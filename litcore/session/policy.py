@@ -52,16 +52,66 @@ _HUB_ID = re.compile(
 _REVISION = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]{0,127}")
 
 
-def hub_model_bytes(hub_id: str, revision: str | None = None) -> int:
-    """The summed size of every file in a hub model repository (network).
+# What ``from_pretrained`` reads from a hub repository besides the weights:
+# the config, generation settings and every tokenizer's files (top level only).
+LOADED_FILES = frozenset(
+    {
+        "config.json",
+        "generation_config.json",
+        "tokenizer.json",
+        "tokenizer_config.json",
+        "special_tokens_map.json",
+        "added_tokens.json",
+        "vocab.txt",
+        "vocab.json",
+        "merges.txt",
+        "spiece.model",
+        "sentencepiece.bpe.model",
+        "tokenizer.model",
+    }
+)
+# The weights formats ``from_pretrained`` reads, preferred first: one file, or a
+# sharded checkpoint's index and its shards.
+WEIGHTS_FORMATS = (
+    (
+        "model.safetensors",
+        re.compile(r"model(-\d+-of-\d+\.safetensors|\.safetensors\.index\.json)"),
+    ),
+    (
+        "pytorch_model.bin",
+        re.compile(r"pytorch_model(-\d+-of-\d+\.bin|\.bin\.index\.json)"),
+    ),
+)
 
-    Every file counts, so a repository with weights in several formats counts
-    each: the check errs on the safe side.
+
+def download_bytes(files: Mapping[str, int | None]) -> int:
+    """What ``from_pretrained`` downloads from a hub repository holding ``files``
+    (path -> size in bytes): ``LOADED_FILES`` and one weights format, safetensors
+    where the repository has them, else the PyTorch ``.bin`` (one file, or a
+    sharded checkpoint's index and every shard). Other formats (TensorFlow,
+    Flax, ONNX), sub-folders and documents are not downloaded, so not counted.
+
+    Raises:
+        ValueError: a counted file whose size the hub did not give.
     """
+    counted = [name for name in files if name in LOADED_FILES]
+    for single, sharded in WEIGHTS_FORMATS:
+        weights = [n for n in files if n == single or sharded.fullmatch(n)]
+        if weights:
+            counted += weights
+            break
+    unknown = [name for name in counted if files[name] is None]
+    if unknown:
+        raise ValueError(f"the hub gave no size for {', '.join(unknown)}")
+    return sum(files[name] for name in counted)
+
+
+def hub_model_bytes(hub_id: str, revision: str | None = None) -> int:
+    """``download_bytes`` of a hub model repository (asks the hub: network)."""
     from huggingface_hub import HfApi
 
     info = HfApi().model_info(hub_id, revision=revision, files_metadata=True)
-    return sum(sibling.size or 0 for sibling in info.siblings or ())
+    return download_bytes({s.rfilename: s.size for s in info.siblings or ()})
 
 
 def is_hub_id(source: str) -> bool:
