@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
-from streamlit.testing.v1 import AppTest
+from startup_app import started_app
 
 from litcore.cli import main
 from litcore.data.dataset import ColumnMapping, from_frame, text_length_words
@@ -31,7 +31,6 @@ from litcore.store.run import (
 )
 from litcore.ui import state
 
-APP = Path(__file__).resolve().parents[1] / "app.py"
 ROWS = [
     ("the great film", "positive", "drama"),
     ("an awful plot", "negative", "comedy"),
@@ -216,8 +215,7 @@ def test_startup_opens_a_run_from_the_flag_or_the_variable(run_dir):
 
 
 def test_the_app_opens_a_run_given_at_startup(run_dir, monkeypatch):
-    monkeypatch.setenv("LUMEN_RUN", str(run_dir))
-    at = AppTest.from_file(str(APP), default_timeout=120).run()
+    at = started_app(monkeypatch, {"LUMEN_RUN": str(run_dir)})
     assert not at.exception, at.exception
     assert not at.error, [e.value for e in at.error]
     workspace = at.session_state[state.WORKSPACE]
@@ -231,8 +229,7 @@ def test_the_app_opens_a_run_given_at_startup(run_dir, monkeypatch):
 def test_the_sidebar_opens_another_run_and_names_what_is_wrong(
     run_dir, tmp_path, monkeypatch
 ):
-    monkeypatch.setenv("LUMEN_RUN", str(run_dir))
-    at = AppTest.from_file(str(APP), default_timeout=120).run()
+    at = started_app(monkeypatch, {"LUMEN_RUN": str(run_dir)})
     at.text_input(key="pick_run").input(str(tmp_path)).run()
     assert "has no manifest.json" in " ".join(e.value for e in at.error)
     other = _copy(run_dir, tmp_path)

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pandas as pd
 import pytest
-from streamlit.testing.v1 import AppTest
+from startup_app import APP, reviews_tsv, started_app
 
 from litcore.data.dataset import ColumnMapping
 from litcore.session.choice import DEMO_MODEL, SourceChoice
@@ -21,16 +20,12 @@ from litcore.session.startup import (
 )
 from litcore.ui import state
 
-APP = Path(__file__).resolve().parents[1] / "app.py"
 ROWS = [("the great film", "positive"), ("an awful plot", "negative")] * 5
 
 
 @pytest.fixture
 def reviews(tmp_path) -> Path:
-    path = tmp_path / "reviews.tsv"
-    frame = pd.DataFrame(ROWS, columns=["sentence", "gold"]).assign(year=2001)
-    frame.to_csv(path, sep="\t", index=False)
-    return path
+    return reviews_tsv(tmp_path / "reviews.tsv", ROWS, year=2001)
 
 
 def test_nothing_set_opens_nothing_in_particular():
@@ -163,13 +158,9 @@ def test_the_app_script_is_found_from_the_package():
 def test_the_app_opens_the_environments_data_and_model_on_its_first_run(
     reviews, tiny_model_dir, monkeypatch
 ):
-    monkeypatch.setenv("LUMEN_DATA", str(reviews))
-    monkeypatch.setenv("LUMEN_TEXT", "sentence")
-    monkeypatch.setenv("LUMEN_LABEL", "gold")
-    monkeypatch.setenv("LUMEN_METADATA", "year")
-    monkeypatch.setenv("LUMEN_MODEL", str(tiny_model_dir))
-    at = AppTest.from_file(str(APP), default_timeout=120).run()
-    assert not at.exception, at.exception
+    variables = {"LUMEN_DATA": str(reviews), "LUMEN_TEXT": "sentence"}
+    variables |= {"LUMEN_LABEL": "gold", "LUMEN_METADATA": "year"}
+    at = started_app(monkeypatch, variables | {"LUMEN_MODEL": str(tiny_model_dir)})
     assert not at.error, [e.value for e in at.error]
     workspace = at.session_state[state.WORKSPACE]
     assert workspace.choice.data_source == str(reviews)
@@ -196,13 +187,9 @@ def test_the_app_opens_the_environments_data_and_model_on_its_first_run(
 def test_a_bad_startup_value_is_shown_and_the_app_keeps_running(
     variables, message, reviews, tiny_model_dir, monkeypatch
 ):
-    monkeypatch.setenv("LUMEN_DATA", str(reviews))
-    monkeypatch.setenv("LUMEN_TEXT", "sentence")
-    monkeypatch.setenv("LUMEN_MODEL", str(tiny_model_dir))
-    for name, value in variables.items():
-        monkeypatch.setenv(name, value)
-    at = AppTest.from_file(str(APP), default_timeout=120).run()
-    assert not at.exception, at.exception
+    started = {"LUMEN_DATA": str(reviews), "LUMEN_TEXT": "sentence"}
+    started["LUMEN_MODEL"] = str(tiny_model_dir)
+    at = started_app(monkeypatch, started | variables)
     assert message in " ".join(e.value for e in at.error)
     assert state.WORKSPACE not in at.session_state  # the demo is not trained
     assert "Choose a dataset and a model" in " ".join(i.value for i in at.info)

@@ -6,8 +6,8 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-import pandas as pd
 import pytest
+from startup_app import reviews_tsv, started_app
 from streamlit.testing.v1 import AppTest
 
 from litcore.api.errors import LumenError
@@ -23,15 +23,13 @@ from litcore.ui.startup_link import (
 from litcore.view.links import decode_link
 from litcore.view.selection import Selection
 
-APP = Path(__file__).resolve().parents[1] / "app.py"
 ROWS = [("the great film", "positive"), ("an awful plot", "negative")] * 4
 
 
 @pytest.fixture
 def server(tmp_path, tiny_model_dir, monkeypatch) -> Path:
     """A server started with a TSV file and the tiny classifier (``LUMEN_*``)."""
-    path = tmp_path / "reviews.tsv"
-    pd.DataFrame(ROWS, columns=["sentence", "gold"]).to_csv(path, sep="\t", index=False)
+    path = reviews_tsv(tmp_path / "reviews.tsv", ROWS)
     for name, value in {
         "LUMEN_DATA": str(path),
         "LUMEN_TEXT": "sentence",
@@ -46,9 +44,10 @@ def link_of(at: AppTest) -> dict[str, str]:
     return {key: at.query_params[key] for key in at.query_params}
 
 
-def test_the_link_names_the_startup_data_and_reopens_it(server, tiny_model_dir):
-    first = AppTest.from_file(str(APP), default_timeout=120).run()
-    assert not first.exception, first.exception
+def test_the_link_names_the_startup_data_and_reopens_it(
+    server, tiny_model_dir, monkeypatch
+):
+    first = started_app(monkeypatch)
     ids = first.session_state[state.WORKSPACE].frame["id"].tolist()
     first.session_state[state.SELECTION] = (
         Selection().select(ids[2:5]).with_primary(ids[3])
@@ -59,11 +58,7 @@ def test_the_link_names_the_startup_data_and_reopens_it(server, tiny_model_dir):
     assert all(str(server) not in value for value in params.values())
     assert decode_link(params).model == str(tiny_model_dir)
 
-    second = AppTest.from_file(str(APP), default_timeout=120)
-    for key, value in params.items():
-        second.query_params[key] = value
-    second.run()
-    assert not second.exception, second.exception
+    second = started_app(monkeypatch, query=params)
     assert not second.session_state[state.LINK_MESSAGES]
     workspace = second.session_state[state.WORKSPACE]
     assert workspace.choice.data_source == str(server)
