@@ -25,7 +25,6 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from sklearn.linear_model import LogisticRegression
 from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
 from litcore.api.errors import ModelError
@@ -105,6 +104,9 @@ def fit_probe(
             f"The {len(rows)} texts sampled for the probe all have one label: "
             "a probe needs examples of at least two classes."
         )
+    # Here, not at import: a warm server never fits a probe (76 MB of imports).
+    from sklearn.linear_model import LogisticRegression
+
     fitted = LogisticRegression(C=config.regularisation, max_iter=1000)
     fitted.fit(features, gold)
     write_head(model, fitted.coef_, fitted.intercept_, list(fitted.classes_))
