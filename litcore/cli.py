@@ -133,8 +133,7 @@ def _train(args, bars: _Bars) -> dict:
 
 def _predict(args, bars: _Bars) -> dict | None:
     from litcore.models.classifier import SequenceClassifier
-    from litcore.session.columns import proba_column
-    from litcore.session.demo import evaluate
+    from litcore.session.columns import LABEL, proba_column
     from litcore.session.predictions import predict_dataset
     from litcore.store.predictions import PredictionStore
 
@@ -165,10 +164,26 @@ def _predict(args, bars: _Bars) -> dict | None:
         out.to_csv(out_path, index=False)
     if not args.label:
         return None
-    report = evaluate(model, data, store)
+    report = _metric(model).compute(data.frame[LABEL], predictions.probas, model.labels)
+    return _rounded_headline(report) | {"n": report.n}
+
+
+def _metric(model):
+    """The model's first metric in the registry (Classification), at its defaults."""
+    from litcore.metrics import registry as metrics
+
+    return metrics.build(metrics.for_model(model)[0])
+
+
+def _rounded_headline(report) -> dict[str, float]:
+    """A report's headline numbers to 4 places.
+
+    Raises:
+        LumenError: no report (no gold label is a class of the model).
+    """
     if report is None:
         raise LumenError("None of the gold labels are classes of this model.")
-    return {k: round(v, 4) for k, v in report.headline.items()} | {"n": report.n}
+    return {name: round(value, 4) for name, value in report.headline.items()}
 
 
 OUT_HELP = {
@@ -215,10 +230,7 @@ def _predict_run(args, model, data, bars: _Bars) -> dict:
     result = {"run": str(args.out), "n": manifest.rows, "shards": len(manifest.shards)}
     if args.label:
         _, frame = run_frame(cached_run(args.out), model)
-        report = frame_report(frame, model.labels)
-        if report is None:
-            raise LumenError("None of the gold labels are classes of this model.")
-        result |= {k: round(v, 4) for k, v in report.headline.items()}
+        result |= _rounded_headline(frame_report(frame, model.labels, _metric(model)))
     return result
 
 

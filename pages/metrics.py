@@ -10,7 +10,12 @@ import pandas as pd
 import streamlit as st
 
 from litcore.metrics import agreement
-from litcore.metrics.classification import ALL_CLASSES, confusion_with_totals
+from litcore.metrics import registry as metrics
+from litcore.metrics.classification import (
+    ALL_CLASSES,
+    MulticlassMetrics,
+    confusion_with_totals,
+)
 from litcore.metrics.facets import facet_table
 from litcore.session.columns import CONFIDENCE, LABEL, LENGTH, ORIGIN, PRED, PRED_B
 from litcore.session.overlay import ORIGINAL
@@ -19,7 +24,8 @@ from litcore.ui import charts, state
 from litcore.ui import regression as regression_ui
 from litcore.ui import workspace as ws
 from litcore.ui.escape import plain
-from litcore.ui.formatting import headline_table, model_name
+from litcore.ui.formatting import agreement_text, headline_table, model_name
+from litcore.ui.metric_settings import configured_metrics, settings_text
 from litcore.ui.sidebar import filtered_frame
 from litcore.ui.slices import session_slices
 from litcore.view.cells import cell_ids
@@ -51,24 +57,6 @@ def _select_cells(chart_key: str, fields: dict[str, str]) -> None:
     state.set_selection(state.selection().select(cell_ids(frame, cells, fields)))
 
 
-def _agreement_text(summary: agreement.Agreement) -> str:
-    """The agreement rate and, on scored rows, who is right where they differ."""
-    text = (
-        f"The models agree on **{summary.agree:,} of {summary.n:,}** examples "
-        f"({summary.agreement_rate:.1%})."
-    )
-    if summary.mcnemar_p is None:
-        return text
-    return (
-        f"{text} Of {summary.scored:,} with a gold label: both right "
-        f"{summary.both_correct:,}, only A right **{summary.only_a_correct:,}**, "
-        f"only B right **{summary.only_b_correct:,}**, both wrong "
-        f"{summary.both_wrong:,}. Exact McNemar test of that split: "
-        f"p = {summary.mcnemar_p:.3g} (under 0.05: one model is right more often "
-        "than chance explains)."
-    )
-
-
 def _comparison_section(rows: pd.DataFrame) -> None:
     """Model A vs model B on ``rows`` (the filtered ones), and their agreement
     matrix."""
@@ -80,7 +68,7 @@ def _comparison_section(rows: pd.DataFrame) -> None:
         "total, to select those examples."
     )
     labels = list(workspace.labels)
-    report_a, report_b = agreement.reports(rows, workspace.labels)
+    report_a, report_b = agreement.reports(rows, workspace.labels, classification)
     side_by_side = headline_table({"model A": report_a, "model B": report_b})
     side_by_side["B − A"] = side_by_side["model B"] - side_by_side["model A"]
     summary = agreement.agreement(rows)
@@ -88,7 +76,7 @@ def _comparison_section(rows: pd.DataFrame) -> None:
     with left:
         if report_a is not None:
             st.dataframe(side_by_side, width="stretch")
-        st.markdown(_agreement_text(summary))
+        st.markdown(agreement_text(summary))
     with right:
         counts = agreement.agreement_matrix(rows, labels)
         st.altair_chart(
@@ -106,16 +94,12 @@ def _comparison_section(rows: pd.DataFrame) -> None:
         )
 
 
-def _regression_head_section(shown: pd.DataFrame, selected: pd.DataFrame) -> None:
+def _regression_head_section(shown: pd.DataFrame) -> None:
     """The regression head's metrics on the filtered rows, the selection and the
     saved slices; its predicted-vs-gold scatter and residuals."""
     gold = head.name
     st.subheader(f"Head: {plain(head.title)}")
     regression_ui.headline_metrics(shown, gold)
-    groups = {"filtered": shown, "selection": selected}
-    for saved in session_slices(workspace.data.fingerprint).list():
-        members = workspace.frame[workspace.frame["id"].isin(saved.ids)]
-        groups[f"slice: {saved.name}"] = members
     st.dataframe(regression_ui.metrics_table(groups, gold), width="stretch")
     st.caption(
         "Groups with fewer than two gold values are left out; n/a: a correlation "
@@ -134,7 +118,6 @@ head = ws.chosen_head(workspace)
 labels = list(workspace.labels)
 shown = filtered_frame(workspace)
 selection = state.selection()
-selected = workspace.frame[workspace.frame["id"].isin(selection.ids)]
 
 st.title("Metrics")
 st.caption(
@@ -150,19 +133,28 @@ st.caption(
 # This session's edited and generated datapoints count only on request.
 if not st.toggle("Include edited/generated examples", key="metrics_with_overlay"):
     shown = shown[shown[ORIGIN] == ORIGINAL]
+groups = {
+    "filtered": shown,
+    "selection": workspace.frame[workspace.frame["id"].isin(selection.ids)],
+}
+for saved in session_slices(workspace.data.fingerprint).list():
+    groups[f"slice: {saved.name}"] = workspace.frame[
+        workspace.frame["id"].isin(saved.ids)
+    ]
+# The registry's metrics for the picked head's model, with the user's settings.
+scored_model = workspace.regressor if head.is_regression else workspace.model
+chosen = configured_metrics(metrics.for_model(scored_model), "metrics")
 if head.is_regression:
     if shown[head.name].notna().sum() < 2:
         st.info("Fewer than two shown examples have a gold value: widen the filters.")
     else:
-        _regression_head_section(shown, selected)
+        _regression_head_section(shown)
     st.stop()
+classification = chosen.pop(MulticlassMetrics.name)
 reports = {
-    "filtered": frame_report(shown, workspace.labels),
-    "selection": frame_report(selected, workspace.labels),
+    group: frame_report(rows, workspace.labels, classification)
+    for group, rows in groups.items()
 }
-for saved in session_slices(workspace.data.fingerprint).list():
-    members = workspace.frame[workspace.frame["id"].isin(saved.ids)]
-    reports[f"slice: {saved.name}"] = frame_report(members, workspace.labels)
 if reports["filtered"] is None:
     st.info("No gold labels the model knows among these examples: nothing to score.")
     if workspace.model_b is not None:  # the models can still agree or not
@@ -171,6 +163,18 @@ if reports["filtered"] is None:
 
 st.subheader("Headline (model A)" if workspace.model_b else "Headline")
 st.dataframe(headline_table(reports), width="stretch")
+for name, metric in chosen.items():  # the other metrics that fit, e.g. a threshold
+    st.markdown(f"**{name}** ({settings_text(metric)})")
+    st.dataframe(
+        headline_table(
+            {
+                g: frame_report(rows, workspace.labels, metric)
+                for g, rows in groups.items()
+            },
+            metric.titles,
+        ),
+        width="stretch",
+    )
 if workspace.model_b is not None:
     _comparison_section(shown)
 
@@ -196,7 +200,9 @@ with left:
         )
 per_class = {name: r for name, r in reports.items() if r is not None}
 if workspace.model_b is not None:
-    per_class[MODEL_B_TAB] = agreement.reports(shown, workspace.labels)[1]
+    per_class[MODEL_B_TAB] = agreement.reports(shown, workspace.labels, classification)[
+        1
+    ]
 with right:
     diagrams = {"": reports["filtered"], " of model B": per_class.get(MODEL_B_TAB)}
     for whose, report in diagrams.items():
@@ -222,7 +228,7 @@ facet_field = left.selectbox(
     "Break the metrics down by", facet_fields, key="metrics_facet_field"
 )
 n_bins = right.slider("Bins (numeric fields)", 2, 10, 4, key="metrics_facet_bins")
-facets = facet_table(shown, facet_field, workspace.labels, n_bins)
+facets = facet_table(shown, facet_field, workspace.labels, n_bins, classification)
 if "accuracy" in facets:
     st.altair_chart(
         charts.facet_bars(facets, facet_field, f"Accuracy by {facet_field}"),

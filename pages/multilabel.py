@@ -13,11 +13,12 @@ from litcore.data.multilabel import (
     guess_delimiter,
     indicator_matrix,
 )
+from litcore.metrics import registry as metrics
 from litcore.metrics.multilabel import (
     CELL_NAMES,
+    MultilabelMetrics,
     cell_rows,
     confusion_long,
-    multilabel_report,
     predicted_labels,
 )
 from litcore.ui import charts, multilabel, task_models
@@ -45,15 +46,6 @@ DELIMITER_NAMES = {
     ",": ", (comma)",
     " ": "a space",
 }
-HEADLINE = {
-    "exact_match": "Exact match",
-    "micro_f1": "Micro F1",
-    "macro_f1": "Macro F1",
-    "micro_precision": "Micro precision",
-    "micro_recall": "Micro recall",
-    "hamming_loss": "Hamming loss",
-}
-
 st.title("Multi-label")
 st.caption(
     "A classifier with one sigmoid per label (problem_type "
@@ -174,14 +166,15 @@ for position, label in enumerate(labels):
 thresholds = multilabel.thresholds(labels)
 
 # --- metrics -----------------------------------------------------------------------
-report = multilabel_report(gold, probas, thresholds, labels)
+metric = metrics.build(MultilabelMetrics.name).at(thresholds)
+report = metric.compute(gold, probas, labels)
 predicted = predicted_labels(probas, thresholds)
 st.subheader("Metrics")
 st.caption(
     f"{count(report.n, 'example')}; exact match counts an example right only when its "
     "predicted label set equals the gold set."
 )
-for column, (name, title) in zip(st.columns(len(HEADLINE)), HEADLINE.items()):
+for column, (name, title) in zip(st.columns(len(metric.titles)), metric.titles.items()):
     column.metric(title, f"{report.headline[name]:.3f}")
 
 table_column, confusion_column = st.columns([3, 2])

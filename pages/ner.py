@@ -7,7 +7,8 @@ import streamlit as st
 
 from litcore.api.errors import LumenError
 from litcore.data.ner import ner_format
-from litcore.metrics.tasks import entity_metrics, entity_type_confusion, has_span_error
+from litcore.metrics import registry as metrics
+from litcore.metrics.tasks import EntityMetrics, entity_type_confusion, has_span_error
 from litcore.ui import charts, task_examples, task_models
 from litcore.ui.escape import plain
 from litcore.ui.pickers import data_file_picker
@@ -68,9 +69,11 @@ st.caption(
     f"{int(frame['truncated'].sum())} cut to the model's length (the rest tagged O)."
 )
 metrics_column, confusion_column = st.columns(2)
-metrics = entity_metrics(list(frame["gold_tags"]), list(frame["pred_tags"]))
+scores = metrics.build(EntityMetrics.name).compute(
+    list(frame["gold_tags"]), list(frame["pred_tags"])
+)
 metrics_column.markdown("**Entity-level metrics (exact span and type)**")
-metrics_column.dataframe(metrics.style.format(precision=3), key="ner_metrics")
+metrics_column.dataframe(scores.per_type.style.format(precision=3), key="ner_metrics")
 
 confusion = entity_type_confusion(list(frame["gold_spans"]), list(frame["pred_spans"]))
 confusion_column.altair_chart(

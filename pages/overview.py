@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from litcore.metrics import registry as metrics
 from litcore.session.columns import LABEL, TRUNCATED
 from litcore.session.predictions import frame_report
 from litcore.ui import charts
@@ -43,7 +44,9 @@ with right:
         f"fingerprint `{model.fingerprint}`"
     )
     info = workspace.training_info
-    report = frame_report(workspace.frame, model.labels)
+    # The model's first metric in the registry (Classification), at its defaults.
+    metric = metrics.build(metrics.for_model(model)[0])
+    report = frame_report(workspace.frame, model.labels, metric)
     shown_with = f", accuracy {report.headline['accuracy']:.1%} here" if report else ""
     if ws.shows_probe(workspace):
         st.info(
@@ -87,7 +90,7 @@ with right:
     if report is None:
         st.info("No gold labels the model knows: predictions only, no metrics.")
     else:
-        st.dataframe(headline_table({"all": report}), width="stretch")
+        st.dataframe(headline_table({"all": report}, metric.titles), width="stretch")
     if workspace.regressor is not None:
         gold = workspace.regression_gold
         st.markdown(

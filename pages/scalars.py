@@ -8,8 +8,8 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from litcore.api.errors import LumenError
-from litcore.metrics.scalars import jitter, threshold_metrics
+from litcore.metrics import registry as metrics
+from litcore.metrics.scalars import NOTHING_TO_SCORE, ThresholdMetrics, jitter
 from litcore.session.columns import (
     ABS_ERROR,
     CONFIDENCE,
@@ -20,10 +20,12 @@ from litcore.session.columns import (
     TEXT,
     proba_column,
 )
+from litcore.session.predictions import frame_report
 from litcore.ui import point_charts, state
 from litcore.ui import workspace as ws
 from litcore.ui.escape import plain
 from litcore.ui.formatting import count
+from litcore.ui.params import param_widgets
 from litcore.ui.sidebar import filtered_frame
 
 CHART_KEY = "scalars_chart"
@@ -94,15 +96,14 @@ step = float(np.diff(unique).min()) if len(unique) > 1 else 1.0
 x_plot = x_values[drawn.index] + jitter(len(drawn), spread * step)
 
 threshold = None
-if len(labels) == 2 and not head.is_regression:
-    threshold = st.slider(
-        f"Decision threshold: predict '{plain(labels[1])}' when its score ≥",
-        0.0,
-        1.0,
-        0.5,
-        step=0.01,
-        key="scalars_threshold",
+if not head.is_regression and ThresholdMetrics.name in metrics.for_model(
+    workspace.model
+):  # a two-class model: its threshold setting, keyed scalars_threshold
+    asked = f"Decision threshold: predict '{plain(labels[1])}' when its score ≥"
+    settings = param_widgets(
+        ThresholdMetrics.config_spec(), "scalars", {"threshold": asked}
     )
+    threshold = settings["threshold"]
 
 
 gold = shown[LABEL] if LABEL in shown else pd.Series("(no gold)", index=shown.index)
@@ -149,18 +150,15 @@ st.caption(f"{chosen:,} selected points highlighted; ★ primary. {sampled}")
 
 if threshold is not None:
     st.subheader(f"Metrics at threshold {threshold:.2f} (filtered examples)")
-    try:
-        at_threshold = threshold_metrics(
-            gold, shown[proba_column(labels[1])].to_numpy(), labels, threshold
-        )
-    except LumenError as error:
-        st.info(plain(error))
-        st.stop()
-    at_default = threshold_metrics(
-        gold, shown[proba_column(labels[1])].to_numpy(), labels, 0.5
+    at_threshold, at_default = (
+        frame_report(shown, workspace.labels, metrics.build(ThresholdMetrics.name, c))
+        for c in (settings, {})
     )
+    if at_threshold is None:
+        st.info(NOTHING_TO_SCORE)
+        st.stop()
     table = pd.DataFrame(
-        {f"at {threshold:.2f}": at_threshold, "at 0.50": at_default}
+        {f"at {threshold:.2f}": at_threshold.table(), "at 0.50": at_default.table()}
     ).rename(
         index={
             "tp": f"true {labels[1]}",

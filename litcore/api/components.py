@@ -1,4 +1,5 @@
-"""The contract every configurable component shares: salience methods, generators.
+"""The contract every configurable component shares: salience methods, generators,
+metrics.
 
 As in LIT's components, a component declares its configuration (``config_spec``):
 typed parameters with a default, bounds or options, a label and help. Here a
@@ -25,39 +26,48 @@ MAX_SEED = 2**31 - 1
 class Param:
     """One configuration parameter: its default and how it may be set.
 
-    An ``int`` default takes whole numbers from ``low`` to ``high``; a ``str``
-    default takes one of ``options``, or free text when there are none.
+    An ``int`` default takes whole numbers from ``low`` to ``high``; a ``float``
+    default any number from ``low`` to ``high`` (a slider in ``step``s); a
+    ``str`` default takes one of ``options``, or free text when there are none.
 
     Attributes:
         label: the widget's label.
         default: the value when none is given.
         help: one line for the widget's tooltip.
-        low, high: bounds of a whole number (inclusive).
+        low, high: bounds of a number (inclusive).
         options: the choices of a string parameter.
+        step: a float parameter's slider step.
     """
 
     label: str
-    default: int | str
+    default: int | float | str
     help: str = ""
-    low: int | None = None
-    high: int | None = None
+    low: float | None = None
+    high: float | None = None
     options: tuple[str, ...] = ()
+    step: float | None = None
 
-    def check(self, value: Any, owner: str) -> int | str:
+    def check(self, value: Any, owner: str) -> int | float | str:
         """``value`` as this parameter's type.
 
         Raises:
             LumenError: a value of the wrong type, out of bounds, or not offered.
         """
         where = f"{owner}: {self.label}"
-        if isinstance(self.default, int):
-            if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-                raise LumenError(f"{where} must be a whole number, not {value!r}.")
+        if isinstance(self.default, int | float):
+            whole = isinstance(self.default, int)
+            kind, noun = (
+                (numbers.Integral, "a whole number")
+                if whole
+                else (numbers.Real, "a number")
+            )
+            if isinstance(value, bool) or not isinstance(value, kind):
+                raise LumenError(f"{where} must be {noun}, not {value!r}.")
             if not self.low <= value <= self.high:
                 raise LumenError(
                     f"{where} must be between {self.low} and {self.high}, not {value}."
                 )
-            return int(value)
+            return int(value) if whole else float(value)
         if not isinstance(value, str):
             raise LumenError(f"{where} must be text, not {value!r}.")
         if self.options and value not in self.options:
@@ -67,15 +77,16 @@ class Param:
 
 def param(
     label: str,
-    default: int | str,
+    default: int | float | str,
     help: str = "",
     *,
-    low: int | None = None,
-    high: int | None = None,
+    low: float | None = None,
+    high: float | None = None,
     options: tuple[str, ...] = (),
+    step: float | None = None,
 ) -> Any:
     """A dataclass field whose metadata declares it as a ``Param``."""
-    spec = Param(label, default, help, low, high, options)
+    spec = Param(label, default, help, low, high, options, step)
     return dataclasses.field(default=default, metadata={"param": spec})
 
 
@@ -121,7 +132,7 @@ ComponentT = TypeVar("ComponentT", bound=Component)
 
 def check_config(
     component: type[Component], config: Mapping[str, Any]
-) -> dict[str, int | str]:
+) -> dict[str, int | float | str]:
     """``config`` checked against ``component``'s spec, values as their types.
 
     Raises:

@@ -1,2 +1,3 @@
 """Metrics: classification, regression, multi-label, tasks, thresholds, facets,
-agreement between two models."""
+agreement between two models. The scoring metrics are one registry
+(``registry.METRICS``, ``build``, ``compatible``)."""

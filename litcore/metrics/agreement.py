@@ -15,6 +15,7 @@ from math import comb
 import pandas as pd
 
 from litcore.api.errors import LumenError
+from litcore.metrics.base import Metric
 from litcore.metrics.classification import ClassificationReport, confusion_with_totals
 from litcore.session.columns import (
     AGREE,
@@ -100,10 +101,14 @@ def as_model_b(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def reports(
-    frame: pd.DataFrame, labels: tuple[str, ...]
+    frame: pd.DataFrame, labels: tuple[str, ...], metric: Metric | None = None
 ) -> tuple[ClassificationReport | None, ClassificationReport | None]:
-    """(model A's, model B's) classification reports on the rows of ``frame``."""
-    return frame_report(frame, labels), frame_report(as_model_b(frame), labels)
+    """(model A's, model B's) classification reports on the rows of ``frame``
+    (``frame_report``'s ``metric``)."""
+    return (
+        frame_report(frame, labels, metric),
+        frame_report(as_model_b(frame), labels, metric),
+    )
 
 
 def agreement_matrix(frame: pd.DataFrame, labels: Sequence[str]) -> pd.DataFrame:

@@ -9,9 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
+
+from litcore.api.components import param
+from litcore.api.errors import LumenError
+from litcore.api.types import CategoryLabel, MulticlassPreds
+from litcore.metrics.base import Metric
+
+# The bins of the expected calibration error and the reliability diagram.
+CALIBRATION_BINS = 10
 
 
 @dataclass
@@ -31,7 +40,7 @@ class ClassificationReport:
 
 
 def expected_calibration_error(
-    confidence: np.ndarray, correct: np.ndarray, n_bins: int = 10
+    confidence: np.ndarray, correct: np.ndarray, n_bins: int = CALIBRATION_BINS
 ) -> tuple[float, pd.DataFrame]:
     """ECE over equal-width confidence bins, and the bins (for a reliability diagram).
 
@@ -64,7 +73,10 @@ def expected_calibration_error(
 
 
 def classification_report(
-    gold: Sequence[str], probas: np.ndarray, labels: Sequence[str]
+    gold: Sequence[str],
+    probas: np.ndarray,
+    labels: Sequence[str],
+    n_bins: int = CALIBRATION_BINS,
 ) -> ClassificationReport | None:
     """Metrics for examples whose gold label is one of ``labels``; None if none are.
 
@@ -72,6 +84,7 @@ def classification_report(
         gold: gold label per example.
         probas: ``<float>[n, num_labels]`` in the order of ``labels``.
         labels: the model's classes.
+        n_bins: equal-width confidence bins of the ECE.
     """
     gold = np.asarray(gold, dtype=object)
     labels = list(labels)
@@ -89,7 +102,7 @@ def classification_report(
         {"precision": precision, "recall": recall, "f1": f1, "support": support},
         index=pd.Index(labels, name="class"),
     )
-    ece, calibration = expected_calibration_error(probas.max(axis=1), correct)
+    ece, calibration = expected_calibration_error(probas.max(axis=1), correct, n_bins)
     weights = support / support.sum()
     headline = {
         "accuracy": float(correct.mean()),
@@ -107,6 +120,55 @@ def classification_report(
             else float("nan")
         )
     return ClassificationReport(int(known.sum()), headline, per_class, calibration)
+
+
+@dataclass(frozen=True)
+class MulticlassMetrics(Metric):
+    """Accuracy, macro precision/recall/F1, weighted F1, log loss, the expected
+    calibration error and, for two classes, ROC-AUC (LIT's MulticlassMetrics).
+
+    The ECE is that of Guo et al., 2017, "On Calibration of Modern Neural
+    Networks": the count-weighted gap between confidence and accuracy over
+    equal-width confidence bins. Examples whose gold label is not one of the
+    model's classes are left out; with none left, ``compute`` returns None.
+    """
+
+    name: ClassVar[str] = "Classification"
+    gold_type = CategoryLabel
+    pred_type = MulticlassPreds
+    titles: ClassVar[dict[str, str]] = {
+        "accuracy": "Accuracy",
+        "macro_precision": "Macro precision",
+        "macro_recall": "Macro recall",
+        "macro_f1": "Macro F1",
+        "weighted_f1": "Weighted F1",
+        "roc_auc": "ROC-AUC",
+        "log_loss": "Log loss",
+        "ece": "ECE",
+    }
+    calibration_bins: int = param(
+        "Calibration bins",
+        CALIBRATION_BINS,
+        "Equal-width confidence bins of the ECE and the reliability diagram.",
+        low=2,
+        high=50,
+    )
+
+    def _compute(
+        self, gold: Sequence[str], predicted: np.ndarray, labels: tuple[str, ...]
+    ) -> ClassificationReport | None:
+        check_probabilities(predicted, labels)
+        return classification_report(gold, predicted, labels, self.calibration_bins)
+
+
+def check_probabilities(probas: np.ndarray, labels: Sequence[str]) -> None:
+    """Raises LumenError unless ``probas`` is ``[n, len(labels)]``."""
+    shape = np.shape(probas)
+    if len(shape) != 2 or shape[1] != len(labels) or not labels:
+        raise LumenError(
+            f"Expected one probability per class ({len(labels)} classes) for each "
+            f"example, got an array of shape {shape}."
+        )
 
 
 def precision_recall_f1_support(

@@ -7,6 +7,7 @@ import pandas as pd
 
 from litcore.api.errors import LumenError
 from litcore.data.dataset import is_continuous
+from litcore.metrics.base import Metric
 from litcore.session.predictions import frame_report
 
 # Categorical fields keep their most frequent values; the rest become "other".
@@ -65,7 +66,11 @@ def _quantile_bins(values: pd.Series, n_bins: int) -> pd.Series:
 
 
 def facet_table(
-    frame: pd.DataFrame, field: str, labels: tuple[str, ...], n_bins: int = 4
+    frame: pd.DataFrame,
+    field: str,
+    labels: tuple[str, ...],
+    n_bins: int = 4,
+    metric: Metric | None = None,
 ) -> pd.DataFrame:
     """Headline metrics per bucket of ``field`` over an analysis frame.
 
@@ -74,6 +79,7 @@ def facet_table(
         field: the column to break down by (metadata, ``length``, ``confidence``).
         labels: the model's classes.
         n_bins: quantile bins for numeric fields.
+        metric: the classification metric (``frame_report``'s default when None).
 
     Returns:
         One row per bucket in order: ``bucket``, ``examples`` (rows in the
@@ -91,7 +97,7 @@ def facet_table(
         members = frame[(buckets == bucket).to_numpy()]
         if members.empty:
             continue
-        report = frame_report(members, labels)
+        report = frame_report(members, labels, metric)
         rows.append(
             {
                 "bucket": str(bucket),

@@ -8,12 +8,16 @@ scikit-learn's ``zero_division=0``.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
 
+from litcore.api.components import param
 from litcore.api.errors import LumenError
+from litcore.api.types import MultiLabel, MultiLabelPreds
+from litcore.metrics.base import Metric
 
 # The cells of a label's confusion, in display order.
 CELLS = ("TP", "FP", "FN", "TN")
@@ -143,6 +147,48 @@ def multilabel_report(
         "hamming_loss": float((gold.astype(bool) != predicted).mean()),
     }
     return MultiLabelReport(headline, per_label, len(gold))
+
+
+@dataclass(frozen=True)
+class MultilabelMetrics(Metric):
+    """Exact match, micro and macro precision/recall/F1 and the Hamming loss of
+    per-label probabilities cut at thresholds (LIT's MultilabelMetrics).
+
+    ``threshold`` applies to every label unless ``at`` gives one per label (the
+    Multi-label page's sliders: data of the session, not a setting).
+    """
+
+    name: ClassVar[str] = "Multi-label"
+    gold_type = MultiLabel
+    pred_type = MultiLabelPreds
+    titles: ClassVar[dict[str, str]] = {
+        "exact_match": "Exact match",
+        "micro_f1": "Micro F1",
+        "macro_f1": "Macro F1",
+        "micro_precision": "Micro precision",
+        "micro_recall": "Micro recall",
+        "hamming_loss": "Hamming loss",
+    }
+    threshold: float = param(
+        "Threshold",
+        0.5,
+        "A label is predicted when its probability is at least this.",
+        low=0.0,
+        high=1.0,
+        step=0.01,
+    )
+    thresholds: tuple[float, ...] = ()
+
+    def at(self, thresholds: Sequence[float]) -> MultilabelMetrics:
+        """This metric with one threshold per label, in label order."""
+        return replace(self, thresholds=tuple(float(t) for t in thresholds))
+
+    def _compute(
+        self, gold: np.ndarray, predicted: np.ndarray, labels: tuple[str, ...]
+    ) -> MultiLabelReport:
+        probas = np.asarray(predicted)
+        per_label = self.thresholds or (self.threshold,) * probas.shape[-1]
+        return multilabel_report(np.asarray(gold), probas, per_label, labels)
 
 
 def confusion_long(per_label: pd.DataFrame) -> pd.DataFrame:

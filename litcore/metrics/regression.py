@@ -4,10 +4,14 @@ scikit-learn and scipy)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
 from litcore.api.errors import LumenError
+from litcore.api.types import RegressionScore, Scalar
+from litcore.metrics.base import Headline, Metric
 from litcore.metrics.classification import average_ranks
 
 METRIC_NAMES = ("mse", "mae", "pearson", "spearman")
@@ -57,3 +61,28 @@ def pearson(x: np.ndarray, y: np.ndarray) -> float:
     if scale == 0:
         return float("nan")
     return float(np.clip((x_centred * y_centred).sum() / scale, -1.0, 1.0))
+
+
+@dataclass(frozen=True)
+class RegressionMetrics(Metric):
+    """MSE, MAE, Pearson's r and Spearman's rho (LIT's RegressionMetrics).
+
+    Examples without a gold value (NaN) are left out; the correlations are NaN
+    when either side is constant.
+    """
+
+    name: ClassVar[str] = "Regression"
+    gold_type = Scalar
+    pred_type = RegressionScore
+    titles: ClassVar[dict[str, str]] = dict(
+        zip(METRIC_NAMES, ("MSE", "MAE", "Pearson r", "Spearman ρ"), strict=True)
+    )
+
+    def _compute(
+        self,
+        gold: Sequence[float],
+        predicted: Sequence[float],
+        labels: tuple[str, ...],
+    ) -> Headline:
+        numbers = regression_metrics(gold, predicted)
+        return Headline(numbers.pop("n"), numbers)

@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
+from litcore.api.components import param
 from litcore.api.errors import LumenError
+from litcore.api.types import CategoryLabel, FieldSpec, MulticlassPreds
+from litcore.metrics.base import Metric
+from litcore.metrics.classification import check_probabilities
+
+COUNTS = ("tp", "fp", "fn", "tn")
+NOTHING_TO_SCORE = "No examples with a gold label the model knows."
 
 
 def jitter(n: int, amount: float, seed: int = 0) -> np.ndarray:
@@ -42,7 +51,7 @@ def threshold_metrics(
     gold = np.asarray(gold, dtype=object)
     known = np.isin(gold, list(labels))
     if not known.any():
-        raise LumenError("No examples with a gold label the model knows.")
+        raise LumenError(NOTHING_TO_SCORE)
     actual = gold[known] == labels[1]
     predicted = np.asarray(positive_score, dtype=float)[known] >= threshold
     tp = int((actual & predicted).sum())
@@ -63,3 +72,70 @@ def threshold_metrics(
         "fn": fn,
         "tn": tn,
     }
+
+
+@dataclass(frozen=True)
+class ThresholdReport:
+    """Binary metrics at one threshold.
+
+    Attributes:
+        n: examples with a gold label the model knows.
+        headline: accuracy, and precision, recall and F1 of the second class.
+        counts: ``tp``, ``fp``, ``fn``, ``tn`` (positive: the second class).
+    """
+
+    n: int
+    headline: dict[str, float]
+    counts: dict[str, int]
+
+    def table(self) -> dict[str, float]:
+        """Every number, as ``threshold_metrics`` returns them."""
+        return {"n": self.n, **self.headline, **self.counts}
+
+
+@dataclass(frozen=True)
+class ThresholdMetrics(Metric):
+    """A two-class model's accuracy, precision, recall and F1 when its second
+    class is predicted at a probability of ``threshold`` or more (rather than
+    the larger probability, which is 0.5). ``compute`` returns None when no
+    gold label is one of the two classes."""
+
+    name: ClassVar[str] = "At a decision threshold"
+    gold_type = CategoryLabel
+    pred_type = MulticlassPreds
+    titles: ClassVar[dict[str, str]] = {
+        "accuracy": "Accuracy",
+        "precision": "Precision",
+        "recall": "Recall",
+        "f1": "F1",
+    }
+    threshold: float = param(
+        "Decision threshold",
+        0.5,
+        "Predict the second class when its probability is at least this.",
+        low=0.0,
+        high=1.0,
+        step=0.01,
+    )
+
+    @classmethod
+    def is_compatible(cls, gold: FieldSpec | None, pred: FieldSpec) -> bool:
+        """A two-class prediction against a gold label."""
+        two_classes = len(getattr(pred, "vocab", ())) == 2
+        return super().is_compatible(gold, pred) and two_classes
+
+    def _compute(
+        self, gold: Sequence[str], predicted: np.ndarray, labels: tuple[str, ...]
+    ) -> ThresholdReport | None:
+        check_probabilities(predicted, labels)
+        known = np.isin(np.asarray(gold, dtype=object), labels)
+        if len(labels) == 2 and not known.any():
+            return None
+        numbers = threshold_metrics(
+            gold, np.asarray(predicted)[:, -1], labels, self.threshold
+        )
+        return ThresholdReport(
+            numbers.pop("n"),
+            {name: numbers[name] for name in self.titles},
+            {name: numbers[name] for name in COUNTS},
+        )

@@ -1,17 +1,22 @@
-"""Metrics for NER (seqeval, entity level) and generation (sacrebleu, rouge-score)."""
+"""Metrics for NER (seqeval, entity level) and generation (sacrebleu, rouge-score).
+
+The three libraries are imported when a metric is computed: rouge-score pulls in
+nltk and scipy (seconds), which the pages that never score a task need not pay.
+"""
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import ClassVar
 
 import pandas as pd
-import sacrebleu
-from rouge_score import rouge_scorer
-from seqeval.metrics import classification_report
 
 from litcore.api.errors import LumenError
+from litcore.api.types import GeneratedText, SequenceTagPreds, SequenceTags, TargetText
 from litcore.data.ner import Span
+from litcore.metrics.base import Metric
 
 MISSED = "(missed)"
 SPURIOUS = "(none)"
@@ -29,6 +34,8 @@ def entity_metrics(
         One row per entity type, then ``micro avg`` and ``macro avg``; columns
         ``precision``, ``recall``, ``f1``, ``support``.
     """
+    from seqeval.metrics import classification_report
+
     if len(gold_tags) != len(pred_tags) or any(
         len(g) != len(p) for g, p in zip(gold_tags, pred_tags)
     ):
@@ -77,12 +84,16 @@ def has_span_error(gold: Sequence[Span], pred: Sequence[Span]) -> bool:
 
 def corpus_bleu(hypotheses: Sequence[str], references: Sequence[str]) -> float:
     """Corpus BLEU (sacrebleu defaults: 13a tokenisation, 0-100)."""
+    import sacrebleu
+
     _check_pairs(hypotheses, references)
     return float(sacrebleu.corpus_bleu(list(hypotheses), [list(references)]).score)
 
 
 def rouge_l(hypotheses: Sequence[str], references: Sequence[str]) -> list[float]:
     """ROUGE-L F-measure (0-1) of each hypothesis against its reference."""
+    from rouge_score import rouge_scorer
+
     _check_pairs(hypotheses, references)
     scorer = rouge_scorer.RougeScorer(["rougeL"])
     return [
@@ -97,3 +108,93 @@ def _check_pairs(hypotheses: Sequence[str], references: Sequence[str]) -> None:
             f"Need one reference per output: {len(hypotheses)} outputs, "
             f"{len(references)} references."
         )
+
+
+@dataclass(frozen=True)
+class EntityReport:
+    """Entity-level scores of one set of tagged sentences.
+
+    Attributes:
+        n: sentences scored.
+        headline: micro precision, recall and F1, macro F1.
+        per_type: ``entity_metrics``' table (per type, micro and macro averages).
+    """
+
+    n: int
+    headline: dict[str, float]
+    per_type: pd.DataFrame
+
+
+@dataclass(frozen=True)
+class EntityMetrics(Metric):
+    """Entity-level precision, recall and F1 of IOB2 tags: an entity counts only
+    with its exact boundaries and type (seqeval, the CoNLL-2003 conlleval rule;
+    Tjong Kim Sang and De Meulder, 2003)."""
+
+    name: ClassVar[str] = "Entity spans"
+    gold_type = SequenceTags
+    pred_type = SequenceTagPreds
+    titles: ClassVar[dict[str, str]] = {
+        "micro_precision": "Micro precision",
+        "micro_recall": "Micro recall",
+        "micro_f1": "Micro F1",
+        "macro_f1": "Macro F1",
+    }
+
+    def _compute(
+        self,
+        gold: Sequence[Sequence[str]],
+        predicted: Sequence[Sequence[str]],
+        labels: tuple[str, ...],
+    ) -> EntityReport:
+        table = entity_metrics(gold, predicted)
+        micro, macro = table.loc["micro avg"], table.loc["macro avg"]
+        headline = {
+            "micro_precision": float(micro["precision"]),
+            "micro_recall": float(micro["recall"]),
+            "micro_f1": float(micro["f1"]),
+            "macro_f1": float(macro["f1"]),
+        }
+        return EntityReport(len(gold), headline, table)
+
+
+@dataclass(frozen=True)
+class GenerationReport:
+    """Scores of generated texts against their references.
+
+    Attributes:
+        n: texts scored.
+        headline: ``bleu`` (corpus BLEU, 0-100), ``rouge_l`` (mean ROUGE-L F1).
+        rouge_l: each text's ROUGE-L F1, in order.
+    """
+
+    n: int
+    headline: dict[str, float]
+    rouge_l: list[float]
+
+
+@dataclass(frozen=True)
+class GenerationMetrics(Metric):
+    """Corpus BLEU (Papineni et al., 2002, by sacrebleu: Post, 2018) and ROUGE-L
+    (Lin, 2004, by rouge-score) of generated texts against references."""
+
+    name: ClassVar[str] = "Generation"
+    gold_type = TargetText
+    pred_type = GeneratedText
+    titles: ClassVar[dict[str, str]] = {
+        "bleu": "Corpus BLEU",
+        "rouge_l": "Mean ROUGE-L F1",
+    }
+
+    def _compute(
+        self,
+        gold: Sequence[str],
+        predicted: Sequence[str],
+        labels: tuple[str, ...],
+    ) -> GenerationReport:
+        per_text = rouge_l(predicted, gold)
+        headline = {
+            "bleu": corpus_bleu(predicted, gold),
+            "rouge_l": sum(per_text) / len(per_text),
+        }
+        return GenerationReport(len(gold), headline, per_text)

@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 
 from litcore.data.dataset import Dataset, text_length_words
-from litcore.metrics.classification import ClassificationReport, classification_report
+from litcore.metrics.base import Metric, MetricReport
+from litcore.metrics.classification import ClassificationReport, MulticlassMetrics
 from litcore.models.classifier import Predictions, ProgressFn, SequenceClassifier
 from litcore.models.regressor import Regressor
 from litcore.session.columns import (
@@ -152,13 +153,19 @@ def outputs_frame(
 
 
 def frame_report(
-    frame: pd.DataFrame, labels: tuple[str, ...]
-) -> ClassificationReport | None:
-    """Classification metrics of the rows of an analysis frame (None: no known gold)."""
+    frame: pd.DataFrame, labels: tuple[str, ...], metric: Metric | None = None
+) -> ClassificationReport | MetricReport | None:
+    """Classification metrics of the rows of an analysis frame (None: no known gold).
+
+    Args:
+        metric: a registered metric of the class probabilities against the gold
+            label (``MulticlassMetrics`` at its defaults when None); the report
+            is that metric's.
+    """
     if LABEL not in frame.columns or frame.empty:
         return None
     probas = frame[[proba_column(label) for label in labels]].to_numpy()
-    return classification_report(frame[LABEL], probas, labels)
+    return (metric or MulticlassMetrics()).compute(frame[LABEL], probas, labels)
 
 
 # --- regression scores, stored like class probabilities -----------------------

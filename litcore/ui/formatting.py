@@ -4,30 +4,27 @@ from __future__ import annotations
 
 import pandas as pd
 
-from litcore.metrics.classification import ClassificationReport
+from litcore.metrics.agreement import Agreement
+from litcore.metrics.base import MetricReport
+from litcore.metrics.classification import MulticlassMetrics
 from litcore.session import policy
 from litcore.session.choice import model_title
 
-HEADLINE_NAMES = {
-    "accuracy": "Accuracy",
-    "macro_precision": "Macro precision",
-    "macro_recall": "Macro recall",
-    "macro_f1": "Macro F1",
-    "weighted_f1": "Weighted F1",
-    "roc_auc": "ROC-AUC",
-    "log_loss": "Log loss",
-    "ece": "ECE",
-}
 
+def headline_table(
+    reports: dict[str, MetricReport | None],
+    titles: dict[str, str] = MulticlassMetrics.titles,
+) -> pd.DataFrame:
+    """One column per subset (all, selection...), one row per headline metric.
 
-def headline_table(reports: dict[str, ClassificationReport | None]) -> pd.DataFrame:
-    """One column per subset (all, selection...), one row per headline metric."""
+    Args:
+        reports: a metric's report per subset (None: nothing scored).
+        titles: the metric's headline names and their titles (``Metric.titles``).
+    """
     columns = {}
     for name, report in reports.items():
         values = report.headline if report else {}
-        column = {
-            HEADLINE_NAMES[k]: values.get(k) for k in HEADLINE_NAMES if k in values
-        }
+        column = {titles[k]: values.get(k) for k in titles if k in values}
         column["Examples"] = report.n if report else 0
         columns[name] = column
     return pd.DataFrame(columns).round(4)
@@ -55,3 +52,21 @@ def model_name(source: str) -> str:
     server's own model folder by its display name in public mode (never its
     path, ``Policy.shown_name``), anything else as given."""
     return policy.active().shown_name(model_title(source))
+
+
+def agreement_text(summary: Agreement) -> str:
+    """The agreement rate and, on scored rows, who is right where they differ."""
+    text = (
+        f"The models agree on **{summary.agree:,} of {summary.n:,}** examples "
+        f"({summary.agreement_rate:.1%})."
+    )
+    if summary.mcnemar_p is None:
+        return text
+    return (
+        f"{text} Of {summary.scored:,} with a gold label: both right "
+        f"{summary.both_correct:,}, only A right **{summary.only_a_correct:,}**, "
+        f"only B right **{summary.only_b_correct:,}**, both wrong "
+        f"{summary.both_wrong:,}. Exact McNemar test of that split: "
+        f"p = {summary.mcnemar_p:.3g} (under 0.05: one model is right more often "
+        "than chance explains)."
+    )

@@ -9,27 +9,48 @@ import streamlit as st
 from litcore.api.components import Component, Param
 
 
-def param_widgets(spec: Mapping[str, Param], key_prefix: str) -> dict[str, int | str]:
+def param_widgets(
+    spec: Mapping[str, Param],
+    key_prefix: str,
+    labels: Mapping[str, str] | None = None,
+) -> dict[str, int | float | str]:
     """One widget per parameter (keyed ``{key_prefix}_{name}``); their values.
 
     A choice is a select box, a whole number a number input within its bounds,
-    free text a text area.
+    a float a slider, free text a text area.
+
+    Args:
+        labels: a label for some parameters by name, in place of ``Param.label``
+            (one that names the data, e.g. the positive class).
     """
-    values: dict[str, int | str] = {}
+    values: dict[str, int | float | str] = {}
     for name, param in spec.items():
         key = f"{key_prefix}_{name}"
+        label = (labels or {}).get(name, param.label)
         if param.options:
             values[name] = st.selectbox(
-                param.label,
+                label,
                 param.options,
                 index=param.options.index(param.default),
                 key=key,
                 help=param.help,
             )
+        elif isinstance(param.default, float):
+            values[name] = float(
+                st.slider(
+                    label,
+                    param.low,
+                    param.high,
+                    param.default,
+                    step=param.step,
+                    key=key,
+                    help=param.help,
+                )
+            )
         elif isinstance(param.default, int):
             values[name] = int(
                 st.number_input(
-                    param.label,
+                    label,
                     min_value=param.low,
                     max_value=param.high,
                     value=param.default,
@@ -39,9 +60,7 @@ def param_widgets(spec: Mapping[str, Param], key_prefix: str) -> dict[str, int |
                 )
             )
         else:
-            values[name] = st.text_area(
-                param.label, param.default, key=key, help=param.help
-            )
+            values[name] = st.text_area(label, param.default, key=key, help=param.help)
     return values
 
 
@@ -49,7 +68,7 @@ def settings_columns(
     components: Mapping[str, type[Component]],
     key_prefix: Callable[[str], str],
     none_note: str,
-) -> dict[str, dict[str, int | str]]:
+) -> dict[str, dict[str, int | float | str]]:
     """Side by side, a heading and ``param_widgets`` per component with settings.
 
     Args:

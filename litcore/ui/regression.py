@@ -18,7 +18,8 @@ import streamlit as st
 from litcore import salience
 from litcore.api.errors import LumenError
 from litcore.generators import batch
-from litcore.metrics.regression import METRIC_NAMES, regression_metrics
+from litcore.metrics import registry as metrics
+from litcore.metrics.regression import RegressionMetrics
 from litcore.models.regressor import Regressor
 from litcore.salience import TokenSalience
 from litcore.session import loaders as session_loaders
@@ -32,9 +33,7 @@ from litcore.view.selection import Selection
 
 # The score method offered first: its token scores add up to the score's change.
 DEFAULT_SCORE_METHOD = "Integrated gradients"
-METRIC_TITLES = dict(
-    zip(METRIC_NAMES, ("MSE", "MAE", "Pearson r", "Spearman ρ"), strict=True)
-)
+METRIC = metrics.build(RegressionMetrics.name)
 
 
 @st.cache_resource(
@@ -72,8 +71,9 @@ def metrics_table(groups: dict[str, pd.DataFrame], gold: str) -> pd.DataFrame:
     rows = {}
     for name, members in groups.items():
         if members[gold].notna().sum() >= 2:
-            rows[name] = regression_metrics(members[gold], members[PRED_SCORE])
-    table = pd.DataFrame(rows).T.rename(columns={"n": "examples", **METRIC_TITLES})
+            report = METRIC.compute(members[gold], members[PRED_SCORE])
+            rows[name] = {"n": report.n, **report.headline}
+    table = pd.DataFrame(rows).T.rename(columns={"n": "examples", **METRIC.titles})
     if table.empty:
         return table
     shown = table.round(4).astype(object).where(table.notna(), "n/a")
@@ -83,11 +83,11 @@ def metrics_table(groups: dict[str, pd.DataFrame], gold: str) -> pd.DataFrame:
 
 def headline_metrics(shown: pd.DataFrame, gold: str) -> None:
     """The metrics of ``shown`` as five metric cells."""
-    headline = regression_metrics(shown[gold], shown[PRED_SCORE])
-    cells = st.columns(5)
-    cells[0].metric("Examples", f"{headline['n']:,}")
-    for cell, name in zip(cells[1:], METRIC_NAMES, strict=True):
-        cell.metric(METRIC_TITLES[name], f"{headline[name]:.3f}")
+    report = METRIC.compute(shown[gold], shown[PRED_SCORE])
+    cells = st.columns(1 + len(METRIC.titles))
+    cells[0].metric("Examples", f"{report.n:,}")
+    for cell, (name, title) in zip(cells[1:], METRIC.titles.items(), strict=True):
+        cell.metric(title, f"{report.headline[name]:.3f}")
 
 
 def score_scatter(
