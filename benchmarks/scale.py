@@ -110,13 +110,21 @@ def click_cell():
     at.run()
 
 timed("confusion click", click_cell)
+timed("metrics rerun", at.run)
+at.selectbox(key="metrics_facet_field").set_value("length")
+timed("facet field", at.run)
+at.text_input(key="slice_name").input(f"bench {os.getpid()}")
+at.button(key="slice_save_selection").click()
+timed("metrics with a slice", at.run)
 at.switch_page("pages/scalars.py")
 timed("scalars page", at.run)
+timed("scalars rerun", at.run)
 at.switch_page("pages/projection.py")
 timed("embeddings PCA first", at.run)
 timed("embeddings PCA again", at.run)
 at.switch_page("pages/overview.py")
 timed("overview page", at.run)
+at.button(key="slice_delete_0").click().run()  # the benchmark's slice
 figures["peak_rss_mb"] = round(
     resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 0
 )

@@ -4,8 +4,8 @@ import pandas as pd
 import pytest
 
 from litcore.api.errors import LumenError
-from litcore.view.filters import Filters, filter_mask
-from litcore.view.selection import Selection
+from litcore.view.filters import Filters, filter_mask, original_rows
+from litcore.view.selection import Selection, member_mask, rows_with_ids
 
 FRAME = pd.DataFrame(
     {
@@ -85,3 +85,19 @@ def test_a_link_carries_the_absolute_error_filter():
     assert decode_link(params).filters == filters
     with pytest.raises(LumenError, match="absolute-error filter must be 0 or more"):
         decode_link({"data": "movies", "f": '{"abs_error_above": -1}'})
+
+
+@pytest.mark.parametrize("dtype", ["str", object])
+def test_member_mask_is_isin_in_the_rows_order(dtype):
+    ids = FRAME["id"].astype(dtype)
+    assert member_mask(ids, ("c", "zz", "a")).tolist() == [True, False, True, False]
+    assert member_mask(["b", "q"], ids).tolist() == [True, False]
+    assert member_mask(ids, ()).tolist() == [False] * 4
+    assert rows_with_ids(FRAME, ["d", "b", "b"])["id"].tolist() == ["b", "d"]
+
+
+def test_original_rows_leave_out_edits_and_keep_an_unedited_frame_as_is():
+    unedited = FRAME.assign(origin="original")
+    assert original_rows(unedited) is unedited
+    edited = FRAME.assign(origin=["original", "edited", "original", "generated:x"])
+    assert original_rows(edited)["id"].tolist() == ["a", "c"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 from litcore.api.errors import LumenError
@@ -24,6 +25,13 @@ def test_pack_ids_is_compact_and_round_trips_in_dataset_order():
     assert unpack_ids(token, IDS) == (IDS[0], IDS[7], IDS[1000], IDS[1999])
     assert len(pack_ids(IDS[::3], IDS)) < 400  # 667 ids in a few hundred characters
     assert unpack_ids(pack_ids([], IDS), IDS) == ()
+
+
+def test_pack_ids_reads_an_id_column_as_it_reads_a_list():
+    column = pd.Series(IDS, dtype="str")  # pandas' Arrow-backed strings
+    chosen = [IDS[5], "not-an-id", IDS[1234]]
+    assert pack_ids(chosen, column) == pack_ids(chosen, IDS)
+    assert unpack_ids(pack_ids(chosen, column), IDS) == (IDS[5], IDS[1234])
 
 
 @pytest.mark.parametrize("token", ["!!!", "abc", pack_ids(["a"], ["a", "b"])])

@@ -190,14 +190,15 @@ def current_params(workspace: Workspace, page: str) -> dict[str, str]:
     scope = slice_scope()
     has_slices = scope is not None and session_slices(workspace.data.fingerprint).list()
     filters: Filters = state.filters()
-    return encode_link(
+    view = (
         dataset,
         _link_model(choice.model_source),
         page,
         workspace.data.fingerprint,
         filters,
         state.selection(),
-        workspace.frame["id"].tolist(),
+    )
+    rest = (
         _link_model(choice.compare_source),
         (_link_model(choice.regression_source), choice.regression_gold)
         if workspace.regressor is not None
@@ -205,6 +206,13 @@ def current_params(workspace: Workspace, page: str) -> dict[str, str]:
         st.session_state.get(state.HEAD),
         upload,
         scope if has_slices else None,
+    )
+    # Packing the selection reads every id: once per view, not on every run.
+    return state.kept_while_same(
+        "link_params",
+        (workspace,),
+        (view, rest),
+        lambda: encode_link(*view, workspace.frame["id"], *rest),
     )
 
 

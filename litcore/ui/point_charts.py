@@ -22,7 +22,7 @@ import streamlit as st
 from litcore.data.dataset import is_continuous
 from litcore.ui import state
 from litcore.ui.charts import category_colours
-from litcore.view.selection import Selection
+from litcore.view.selection import Selection, member_mask
 
 SNIPPET_CHARS = 140
 # The most points a chart sends to the browser.
@@ -51,8 +51,17 @@ PINNED_MARKER = _filled_marker("diamond", "#d6336c", 18)
 ADDED_MARKER = _filled_marker("x", "#222", 9)
 
 
+def sample_order(ids: pd.Series) -> np.ndarray:
+    """``<int64>[n]``: row positions ordered by the hash of their id, the order in
+    which ``within_budget`` samples; compute it once per set of rows."""
+    return np.argsort(pd.util.hash_array(ids.to_numpy(dtype=object)), kind="stable")
+
+
 def within_budget(
-    points: pd.DataFrame, selection: Selection, budget: int = POINT_BUDGET
+    points: pd.DataFrame,
+    selection: Selection,
+    budget: int = POINT_BUDGET,
+    order: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """At most ``budget`` of ``points`` (rows with an ``id``), in their order.
 
@@ -60,15 +69,18 @@ def within_budget(
     to the budget), then the rows whose id hashes lowest: a sample that does
     not move when the selection or the filters change. Under the budget,
     ``points`` itself.
+
+    Args:
+        order: ``sample_order(points["id"])``, when the caller keeps it.
     """
     if len(points) <= budget:
         return points
     ids = points["id"]
-    rank = pd.util.hash_array(ids.to_numpy(dtype=object)).astype(np.float64)
-    rank[ids.isin(selection.ids).to_numpy()] = -1.0
-    rank[ids.isin([selection.primary, selection.pinned]).to_numpy()] = -2.0
-    keep = np.sort(np.argpartition(rank, budget - 1)[:budget])
-    return points.iloc[keep]
+    order = sample_order(ids) if order is None else order
+    marked = member_mask(ids, [i for i in (selection.primary, selection.pinned) if i])
+    tier = np.where(marked, 0, np.where(member_mask(ids, selection.ids), 1, 2))
+    ranked = order[np.argsort(tier[order], kind="stable")]
+    return points.iloc[np.sort(ranked[:budget])]
 
 
 def budget_caption(shown: int, total: int) -> str:

@@ -101,6 +101,22 @@ def kept_while_same(
     return value
 
 
+def kept_result(name: str, function: Callable[..., T], rows: object, *args) -> T:
+    """``function(rows, *args)``, kept (``kept_while_same``) while ``rows`` stays
+    the same object (a frame of the session's rows) and ``args`` stay equal.
+
+    Args:
+        name: the memo slot (one per name and session).
+        function: a pure function of its arguments, e.g. ``frame_report``.
+        rows: the rows it reads, compared by identity.
+        args: its other arguments, compared by equality (labels, a metric's
+            settings, a field name).
+    """
+    return kept_while_same(
+        name, (rows,), (function, args), lambda: function(rows, *args)
+    )
+
+
 def _same_objects(first: tuple[object, ...], second: tuple[object, ...]) -> bool:
     return len(first) == len(second) and all(a is b for a, b in zip(first, second))
 

@@ -14,11 +14,13 @@ from litcore.session.columns import (
     CONFIDENCE,
     CORRECT,
     LABEL,
+    ORIGIN,
     PRED,
     TEXT,
     TEXT_B,
 )
 from litcore.session.heads import error_above
+from litcore.session.overlay import ORIGINAL
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,13 @@ class Filters:
 
     def is_active(self) -> bool:
         return self != Filters()
+
+
+def original_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """The rows of ``frame`` that are not the session's edited or generated ones:
+    ``frame`` itself when it has none (so that it stays the same object)."""
+    original = (frame[ORIGIN] == ORIGINAL).to_numpy()
+    return frame if original.all() else frame[original]
 
 
 def filter_mask(frame: pd.DataFrame, filters: Filters) -> pd.Series:

@@ -23,12 +23,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields
 
 import numpy as np
+import pandas as pd
 
 from litcore.api.errors import LumenError
 from litcore.data.dataset import ColumnMapping
 from litcore.store.uploads import is_upload_spec, parse_upload_spec
 from litcore.view.filters import Filters
-from litcore.view.selection import Selection
+from litcore.view.selection import Selection, member_mask
 
 DATASET, MODEL, PAGE, FINGERPRINT = "data", "model", "page", "fp"
 FILTERS, SELECTED, PRIMARY, PINNED = "f", "sel", "primary", "pinned"
@@ -165,10 +166,9 @@ def _upload_view(params: Mapping[str, str]) -> UploadView:
     return UploadView(name, _mapping_from_json(params[COLUMNS]), delimiter, encoding)
 
 
-def pack_ids(ids: Sequence[str], ordered_ids: Sequence[str]) -> str:
+def pack_ids(ids: Sequence[str], ordered_ids: Sequence[str] | pd.Series) -> str:
     """``ids`` as a base64url bitmap over ``ordered_ids`` (unknown ids are dropped)."""
-    wanted = set(ids)
-    bits = np.fromiter((i in wanted for i in ordered_ids), dtype=bool)
+    bits = member_mask(ordered_ids, ids)
     packed = zlib.compress(np.packbits(bits).tobytes(), level=9)
     return base64.urlsafe_b64encode(packed).decode("ascii").rstrip("=")
 
@@ -283,7 +283,7 @@ def encode_link(
     data_fingerprint: str,
     filters: Filters,
     selection: Selection,
-    ordered_ids: Sequence[str],
+    ordered_ids: Sequence[str] | pd.Series,
     compare_model: str | None = None,
     regression_head: tuple[str, str] | None = None,
     shown_head: str | None = None,

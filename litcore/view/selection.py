@@ -8,6 +8,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
+import numpy as np
+import pandas as pd
+
 
 @dataclass(frozen=True)
 class Selection:
@@ -48,3 +51,26 @@ class Selection:
             primary=self.primary if self.primary in known_ids else None,
             pinned=self.pinned if self.pinned in known_ids else None,
         )
+
+
+def member_mask(
+    ids: pd.Series | Iterable[str], wanted: pd.Series | Iterable[str]
+) -> np.ndarray:
+    """``<bool>[len(ids)]``: which of ``ids`` are among ``wanted``.
+
+    Hashes Python strings: on pandas' Arrow-backed string columns this is about
+    ten times faster than ``Series.isin`` (3 ms against 30 ms for 50,000 ids).
+    """
+    values = pd.Series(_objects(ids), dtype=object, copy=False)
+    return values.isin(_objects(wanted)).to_numpy()
+
+
+def rows_with_ids(frame: pd.DataFrame, ids: Iterable[str]) -> pd.DataFrame:
+    """The rows of ``frame`` (with an ``id`` column) whose id is among ``ids``."""
+    return frame[member_mask(frame["id"], ids)]
+
+
+def _objects(values: pd.Series | Iterable[str]) -> np.ndarray:
+    if isinstance(values, pd.Series):
+        return values.to_numpy(dtype=object)
+    return np.fromiter(values, dtype=object)

@@ -14,7 +14,7 @@ from litcore.ui.sidebar.filters import filtered_frame
 from litcore.ui.slices import session_slices
 from litcore.ui.workspace import session_frame
 from litcore.view.links import filters_to_json
-from litcore.view.selection import Selection
+from litcore.view.selection import Selection, member_mask
 from litcore.view.slices import SliceStore
 
 
@@ -25,7 +25,14 @@ def selection_panel(workspace: Workspace, shown: pd.DataFrame) -> None:
     if not selection.ids:
         st.caption("No selection. Click a confusion-matrix cell or table rows.")
     else:
-        hidden = len(set(selection.ids) - set(shown["id"]))
+        hidden = state.kept_while_same(
+            "hidden_selected",
+            (shown,),
+            (selection.ids,),
+            lambda: (
+                len(selection.ids) - int(member_mask(shown["id"], selection.ids).sum())
+            ),
+        )
         note = f" ({hidden:,} hidden by filters)" if hidden else ""
         st.markdown(f"**{len(selection.ids):,} selected**{note}")
         left, middle, right = st.columns(3)
@@ -76,8 +83,8 @@ def _pin_buttons(selection: Selection) -> None:
 
 
 def _select_slice(workspace: Workspace, ids: tuple[str, ...]) -> None:
-    known = set(session_frame(workspace)["id"])
-    state.set_selection(state.selection().select(i for i in ids if i in known))
+    known = member_mask(ids, session_frame(workspace)["id"])
+    state.set_selection(state.selection().select(i for i, k in zip(ids, known) if k))
 
 
 def _delete_slice(store: SliceStore, name: str) -> None:

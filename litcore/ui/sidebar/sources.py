@@ -155,12 +155,12 @@ def _file_picker(current: SourceChoice) -> SourceChoice | None:
             source, name = dataset, source_name(dataset)
         else:
             return None
-        preview = source_table(source, delimiter, encoding)
+        columns, n_rows = source_shape(source, delimiter, encoding)
         data = {"file_name": name, "data_source": source}
     except LumenError as error:
         st.error(plain(error))
         return None
-    mapping = _mapping_form(preview)
+    mapping = _mapping_form(columns, n_rows)
     if mapping is None:
         return None
     model_source, trust = _model_picker(current, "file")
@@ -196,9 +196,19 @@ def _guess(columns: list[str], names: tuple[str, ...]) -> int:
     return next((lowered.index(n) for n in names if n in lowered), 0)
 
 
-def _mapping_form(preview: pd.DataFrame) -> ColumnMapping | None:
-    columns = [str(c) for c in preview.columns]
-    st.caption(f"{len(preview):,} rows · {len(columns)} columns")
+@st.cache_data(show_spinner=False, max_entries=8)
+def source_shape(
+    source: str, delimiter: str | None, encoding: str
+) -> tuple[list[str], int]:
+    """The column names and row count of ``source_table``: what the mapping form
+    needs, without a copy of the whole table on every run (``st.cache_data``
+    gives each caller its own)."""
+    table = source_table(source, delimiter, encoding)
+    return [str(c) for c in table.columns], len(table)
+
+
+def _mapping_form(columns: list[str], n_rows: int) -> ColumnMapping | None:
+    st.caption(f"{n_rows:,} rows · {len(columns)} columns")
     text = st.selectbox(
         "Text column",
         columns,
