@@ -94,25 +94,6 @@ def _comparison_section(rows: pd.DataFrame) -> None:
         )
 
 
-def _regression_head_section(shown: pd.DataFrame) -> None:
-    """The regression head's metrics on the filtered rows, the selection and the
-    saved slices; its predicted-vs-gold scatter and residuals."""
-    gold = head.name
-    st.subheader(f"Head: {plain(head.title)}")
-    regression_ui.headline_metrics(shown, gold)
-    st.dataframe(regression_ui.metrics_table(groups, gold), width="stretch")
-    st.caption(
-        "Groups with fewer than two gold values are left out; n/a: a correlation "
-        "needs values that vary. Pick the label head in the sidebar for accuracy "
-        "and the confusion matrix."
-    )
-    left, right = st.columns([3, 2])
-    with left:
-        regression_ui.score_scatter(shown, gold, selection, "metrics_score_scatter")
-    with right:
-        regression_ui.residual_histogram(shown, gold, "metrics_residuals")
-
-
 workspace = ws.require()
 head = ws.chosen_head(workspace)
 labels = list(workspace.labels)
@@ -148,7 +129,7 @@ if head.is_regression:
     if shown[head.name].notna().sum() < 2:
         st.info("Fewer than two shown examples have a gold value: widen the filters.")
     else:
-        _regression_head_section(shown)
+        regression_ui.head_section(head.title, head.name, shown, groups, selection)
     st.stop()
 classification = chosen.pop(MulticlassMetrics.name)
 reports = {

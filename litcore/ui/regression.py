@@ -165,6 +165,36 @@ def residual_histogram(shown: pd.DataFrame, gold: str, key: str) -> None:
     st.plotly_chart(figure, key=key, width="stretch")
 
 
+def head_section(
+    title: str,
+    gold: str,
+    shown: pd.DataFrame,
+    groups: dict[str, pd.DataFrame],
+    selection: Selection,
+) -> None:
+    """The Metrics page for a regression head: its metrics on ``shown`` and on
+    each group (filtered rows, selection, saved slices), its predicted-vs-gold
+    scatter and residuals.
+
+    Args:
+        title: the head's title ("rating (regression)").
+        gold: the gold column it predicts.
+    """
+    st.subheader(f"Head: {plain(title)}")
+    headline_metrics(shown, gold)
+    st.dataframe(metrics_table(groups, gold), width="stretch")
+    st.caption(
+        "Groups with fewer than two gold values are left out; n/a: a correlation "
+        "needs values that vary. Pick the label head in the sidebar for accuracy "
+        "and the confusion matrix."
+    )
+    left, right = st.columns([3, 2])
+    with left:
+        score_scatter(shown, gold, selection, "metrics_score_scatter")
+    with right:
+        residual_histogram(shown, gold, "metrics_residuals")
+
+
 def score_salience(
     model: Regressor, row: pd.Series, gold: str, method_key: str, caption: str
 ) -> None:
