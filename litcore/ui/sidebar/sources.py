@@ -9,7 +9,6 @@ import pandas as pd
 import streamlit as st
 
 from litcore.api.errors import LumenError
-from litcore.data.dataset import ColumnMapping
 from litcore.data.demo import DEMOS
 from litcore.data.loading import MAX_FILE_MB, source_name
 from litcore.metrics.regression import DEMO_TARGET
@@ -25,11 +24,11 @@ from litcore.ui import state
 from litcore.ui.escape import plain, plain_list
 from litcore.ui.formatting import model_name
 from litcore.ui.pickers import NO_SOURCE, OWN, data_file_picker, source_radio
+from litcore.ui.sidebar.column_mapping import NONE, mapping_form, source_shape
 from litcore.ui.sidebar.run_source import RUN_BOX, RUN_KIND, run_picker
 from litcore.ui.startup_link import server_startup_choice
-from litcore.ui.workspace import build_workspace, source_table
+from litcore.ui.workspace import build_workspace
 
-_NONE = "(none)"
 _DATASET_BOX = "pick_hf"  # the "My file" box for a dataset read by litcore.data
 _DELIMITERS = {"auto": None, "comma": ",", "tab": "\t", "semicolon": ";", "pipe": "|"}
 # The model radios' options: none, built-in choices, your own.
@@ -160,7 +159,7 @@ def _file_picker(current: SourceChoice) -> SourceChoice | None:
     except LumenError as error:
         st.error(plain(error))
         return None
-    mapping = _mapping_form(columns, n_rows)
+    mapping = mapping_form(columns, n_rows)
     if mapping is None:
         return None
     model_source, trust = _model_picker(current, "file")
@@ -189,46 +188,6 @@ def _dataset_box() -> str:
         "'lumen-nlp[hf]'); without a split, the first of train, validation and "
         "test.",
     ).strip()
-
-
-def _guess(columns: list[str], names: tuple[str, ...]) -> int:
-    lowered = [c.lower() for c in columns]
-    return next((lowered.index(n) for n in names if n in lowered), 0)
-
-
-@st.cache_data(show_spinner=False, max_entries=8)
-def source_shape(
-    source: str, delimiter: str | None, encoding: str
-) -> tuple[list[str], int]:
-    """The column names and row count of ``source_table``: what the mapping form
-    needs, without a copy of the whole table on every run (``st.cache_data``
-    gives each caller its own)."""
-    table = source_table(source, delimiter, encoding)
-    return [str(c) for c in table.columns], len(table)
-
-
-def _mapping_form(columns: list[str], n_rows: int) -> ColumnMapping | None:
-    st.caption(f"{n_rows:,} rows · {len(columns)} columns")
-    text = st.selectbox(
-        "Text column",
-        columns,
-        key="map_text",
-        index=_guess(columns, ("text", "sentence", "review", "question")),
-    )
-    optional = [_NONE, *columns]
-    text_b = st.selectbox("Second text (pairs)", optional, key="map_text_b")
-    label_index = _guess(optional, ("label", "labels", "class", "target", "gold"))
-    label = st.selectbox("Label column", optional, key="map_label", index=label_index)
-    used = {text, text_b, label}
-    metadata = st.multiselect(
-        "Metadata columns", [c for c in columns if c not in used], key="map_meta"
-    )
-    return ColumnMapping(
-        text=text,
-        text_b=None if text_b == _NONE else text_b,
-        label=None if label == _NONE else label,
-        metadata=tuple(metadata),
-    )
 
 
 def data_and_model_picker(progress_area) -> None:
@@ -406,11 +365,11 @@ def _label_mapping(workspace: Workspace, progress_area) -> None:
         "map them."
     )
     with st.expander("Map data labels to model classes"):
-        choices = [_NONE, *workspace.labels]
+        choices = [NONE, *workspace.labels]
         mapping = {}
         for label in unknown:
             target = st.selectbox(plain(label), choices, key=f"label_map_{label}")
-            if target != _NONE:
+            if target != NONE:
                 mapping[label] = target
         if st.button("Apply mapping", key="label_map_apply", disabled=not mapping):
             previous = dict(workspace.choice.label_map)
