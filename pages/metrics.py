@@ -17,8 +17,7 @@ from litcore.metrics.classification import (
     confusion_with_totals,
 )
 from litcore.metrics.facets import facet_table
-from litcore.session.columns import CONFIDENCE, LABEL, LENGTH, ORIGIN, PRED, PRED_B
-from litcore.session.overlay import ORIGINAL
+from litcore.session.columns import CONFIDENCE, LABEL, LENGTH, PRED, PRED_B
 from litcore.session.predictions import frame_report
 from litcore.ui import charts, state
 from litcore.ui import regression as regression_ui
@@ -29,6 +28,8 @@ from litcore.ui.metric_settings import configured_metrics, settings_text
 from litcore.ui.sidebar import filtered_frame
 from litcore.ui.slices import session_slices
 from litcore.view.cells import cell_ids
+from litcore.view.filters import original_rows
+from litcore.view.selection import rows_with_ids
 
 CHART_KEY = "metrics_confusion"
 AGREEMENT_KEY = "metrics_agreement"
@@ -53,7 +54,7 @@ def _select_cells(chart_key: str, fields: dict[str, str]) -> None:
         return
     frame = filtered_frame(workspace)
     if not st.session_state.get("metrics_with_overlay"):
-        frame = frame[frame[ORIGIN] == ORIGINAL]
+        frame = original_rows(frame)
     state.set_selection(state.selection().select(cell_ids(frame, cells, fields)))
 
 
@@ -113,15 +114,18 @@ st.caption(
 )
 # This session's edited and generated datapoints count only on request.
 if not st.toggle("Include edited/generated examples", key="metrics_with_overlay"):
-    shown = shown[shown[ORIGIN] == ORIGINAL]
+    shown = state.kept_result("metrics original", original_rows, shown)
+# Rows and reports are kept across reruns while their inputs stay the same.
 groups = {
     "filtered": shown,
-    "selection": workspace.frame[workspace.frame["id"].isin(selection.ids)],
+    "selection": state.kept_result(
+        "metrics selection rows", rows_with_ids, workspace.frame, selection.ids
+    ),
 }
 for saved in session_slices(workspace.data.fingerprint).list():
-    groups[f"slice: {saved.name}"] = workspace.frame[
-        workspace.frame["id"].isin(saved.ids)
-    ]
+    groups[f"slice: {saved.name}"] = state.kept_result(
+        f"metrics rows {saved.name}", rows_with_ids, workspace.frame, saved.ids
+    )
 # The registry's metrics for the picked head's model, with the user's settings.
 scored_model = workspace.regressor if head.is_regression else workspace.model
 chosen = configured_metrics(metrics.for_model(scored_model), "metrics")
@@ -133,7 +137,9 @@ if head.is_regression:
     st.stop()
 classification = chosen.pop(MulticlassMetrics.name)
 reports = {
-    group: frame_report(rows, workspace.labels, classification)
+    group: state.kept_result(
+        f"metrics report {group}", frame_report, rows, workspace.labels, classification
+    )
     for group, rows in groups.items()
 }
 if reports["filtered"] is None:
@@ -149,7 +155,13 @@ for name, metric in chosen.items():  # the other metrics that fit, e.g. a thresh
     st.dataframe(
         headline_table(
             {
-                g: frame_report(rows, workspace.labels, metric)
+                g: state.kept_result(
+                    f"metrics report {name} {g}",
+                    frame_report,
+                    rows,
+                    workspace.labels,
+                    metric,
+                )
                 for g, rows in groups.items()
             },
             metric.titles,
@@ -162,10 +174,17 @@ if workspace.model_b is not None:
 
 left, right = st.columns([3, 2])
 with left:
-    counts = confusion_with_totals(shown[LABEL], shown[PRED], labels)
+    counts = state.kept_while_same(
+        "metrics confusion",
+        (shown,),
+        (labels,),
+        lambda: confusion_with_totals(shown[LABEL], shown[PRED], labels),
+    )
     whose = " of model A" if workspace.model_b else ""
     st.altair_chart(
-        charts.confusion_heatmap(
+        state.kept_result(
+            "metrics confusion chart",
+            charts.confusion_heatmap,
             counts,
             [*labels, ALL_CLASSES],
             f"Confusion matrix{whose} (filtered examples)",
@@ -190,8 +209,11 @@ with right:
         if report is not None:
             ece = report.headline["ece"]
             st.altair_chart(
-                charts.reliability_diagram(
-                    report.calibration, f"Reliability{whose} (ECE {ece:.3f})"
+                state.kept_result(
+                    f"metrics reliability{whose}",
+                    charts.reliability_diagram,
+                    report.calibration,
+                    f"Reliability{whose} (ECE {ece:.3f})",
                 ),
                 width="stretch",
             )
@@ -209,10 +231,24 @@ facet_field = left.selectbox(
     "Break the metrics down by", facet_fields, key="metrics_facet_field"
 )
 n_bins = right.slider("Bins (numeric fields)", 2, 10, 4, key="metrics_facet_bins")
-facets = facet_table(shown, facet_field, workspace.labels, n_bins, classification)
+facets = state.kept_result(
+    "metrics facets",
+    facet_table,
+    shown,
+    facet_field,
+    workspace.labels,
+    n_bins,
+    classification,
+)
 if "accuracy" in facets:
     st.altair_chart(
-        charts.facet_bars(facets, facet_field, f"Accuracy by {facet_field}"),
+        state.kept_result(
+            "metrics facet chart",
+            charts.facet_bars,
+            facets,
+            facet_field,
+            f"Accuracy by {facet_field}",
+        ),
         width="stretch",
     )
 st.dataframe(facets.round(4), hide_index=True, width="stretch")

@@ -5,7 +5,7 @@ import streamlit as st
 from litcore.metrics import registry as metrics
 from litcore.session.columns import LABEL, TRUNCATED
 from litcore.session.predictions import frame_report
-from litcore.ui import charts
+from litcore.ui import charts, state
 from litcore.ui import regression as regression_ui
 from litcore.ui import workspace as ws
 from litcore.ui.escape import code, plain, plain_list
@@ -33,7 +33,13 @@ with left:
     st.markdown(f"Fields: {fields}")
     if data.has_labels:
         st.altair_chart(
-            charts.label_balance(data.frame, LABEL, "Label balance"),
+            state.kept_result(
+                "overview balance",
+                charts.label_balance,
+                data.frame,
+                LABEL,
+                "Label balance",
+            ),
             width="stretch",
         )
 with right:
@@ -46,7 +52,9 @@ with right:
     info = workspace.training_info
     # The model's first metric in the registry (Classification), at its defaults.
     metric = metrics.build(metrics.for_model(model)[0])
-    report = frame_report(workspace.frame, model.labels, metric)
+    report = state.kept_result(
+        "overview report", frame_report, workspace.frame, model.labels, metric
+    )
     shown_with = f", accuracy {report.headline['accuracy']:.1%} here" if report else ""
     if ws.shows_probe(workspace):
         st.info(

@@ -46,7 +46,10 @@ st.caption(
     "row number). Drag a box or lasso to select."
 )
 rows = filtered_frame(workspace)  # the same object until the filters change
-shown = rows.reset_index(drop=True)
+# Kept, like what is derived from it, while the filters stay the same.
+shown = state.kept_while_same(
+    "scalars_rows", (rows,), (), lambda: rows.reset_index(drop=True)
+)
 if shown.empty:
     st.info("The sidebar filters leave no examples.")
     st.stop()
@@ -78,21 +81,30 @@ score_column = PRED_SCORE if head.is_regression else proba_column(score_label)
 score_name = f"Predicted {head.name}" if head.is_regression else f"P({score_label})"
 selection = state.selection()
 # The browser gets at most a budget of points; the index is the row number.
+order = state.kept_while_same(
+    "scalars_order", (shown,), (), lambda: point_charts.sample_order(shown["id"])
+)
 drawn = state.kept_while_same(
     "scalars_drawn",
-    (rows,),
+    (shown,),
     (selection,),
-    lambda: point_charts.within_budget(shown, selection),
+    lambda: point_charts.within_budget(shown, selection, order=order),
 )
 score = drawn[score_column]
 
-x_values = (
-    pd.Series(shown.index, dtype=float)
-    if x_field == INDEX
-    else shown[x_field].astype(float)
-)
-unique = np.unique(x_values.dropna().to_numpy())
-step = float(np.diff(unique).min()) if len(unique) > 1 else 1.0
+
+def _x_values_and_step(rows: pd.DataFrame, x_field: str) -> tuple[pd.Series, float]:
+    """The x-axis values of ``rows``, and the smallest gap between two."""
+    x_values = (
+        pd.Series(rows.index, dtype=float)
+        if x_field == INDEX
+        else rows[x_field].astype(float)
+    )
+    unique = np.unique(x_values.dropna().to_numpy())
+    return x_values, float(np.diff(unique).min()) if len(unique) > 1 else 1.0
+
+
+x_values, step = state.kept_result("scalars_x", _x_values_and_step, shown, x_field)
 x_plot = x_values[drawn.index] + jitter(len(drawn), spread * step)
 
 threshold = None
@@ -107,16 +119,18 @@ if not head.is_regression and ThresholdMetrics.name in metrics.for_model(
 
 
 gold = shown[LABEL] if LABEL in shown else pd.Series("(no gold)", index=shown.index)
-details = {
-    "gold": gold[drawn.index],
-    "predicted": drawn[PRED],
-    "score": score.map("{:.3f}".format),
-}
 hover = state.kept_while_same(
     "scalars_hover",
-    (rows,),
-    (selection, score_column),
-    lambda: point_charts.hover_text(drawn[TEXT], details),
+    (drawn,),
+    (score_column,),
+    lambda: point_charts.hover_text(
+        drawn[TEXT],
+        {
+            "gold": gold[drawn.index],
+            "predicted": drawn[PRED],
+            "score": score.map("{:.3f}".format),
+        },
+    ),
 )
 points = drawn.assign(x=x_plot, y=score, hover=hover)
 figure = go.Figure(
@@ -151,8 +165,14 @@ st.caption(f"{chosen:,} selected points highlighted; ★ primary. {sampled}")
 if threshold is not None:
     st.subheader(f"Metrics at threshold {threshold:.2f} (filtered examples)")
     at_threshold, at_default = (
-        frame_report(shown, workspace.labels, metrics.build(ThresholdMetrics.name, c))
-        for c in (settings, {})
+        state.kept_result(
+            f"scalars_threshold_{name}",
+            frame_report,
+            shown,
+            workspace.labels,
+            metrics.build(ThresholdMetrics.name, config),
+        )
+        for name, config in (("picked", settings), ("default", {}))
     )
     if at_threshold is None:
         st.info(NOTHING_TO_SCORE)

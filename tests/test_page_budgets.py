@@ -17,7 +17,7 @@ from streamlit.testing.v1 import AppTest
 from tiny_models import TINY_WORDS
 
 from litcore.ui import state
-from litcore.ui.point_charts import POINT_BUDGET
+from litcore.ui.point_charts import POINT_BUDGET, sample_order, within_budget
 from litcore.view.selection import Selection
 from litcore.view.table_pages import PAGE_SIZES
 
@@ -149,3 +149,76 @@ def test_table_pages_sort_on_the_server_and_reach_every_row(big_app):
     top = at.dataframe[0].value["confidence"].to_numpy()
     assert top[0] == pytest.approx(frame["confidence"].max())
     assert (np.diff(top) <= 0).all()
+
+
+# What a page computes from the rows (module, function), by page.
+PER_ROW_WORK = {
+    "overview.py": [("litcore.session.predictions", "frame_report")],
+    "metrics.py": [
+        ("litcore.session.predictions", "frame_report"),
+        ("litcore.metrics.facets", "facet_table"),
+        ("litcore.metrics.classification", "confusion_with_totals"),
+    ],
+    "scalars.py": [
+        ("litcore.ui.point_charts", "sample_order"),
+        ("litcore.ui.point_charts", "within_budget"),
+        ("litcore.ui.point_charts", "hover_text"),
+        ("litcore.session.predictions", "frame_report"),
+    ],
+}
+# What the sidebar and the link compute from the rows once per selection.
+PER_SELECTION_WORK = [
+    ("litcore.view.links", "pack_ids"),
+    ("litcore.ui.sidebar.selection", "member_mask"),
+]
+
+
+@pytest.mark.parametrize("page", sorted(PER_ROW_WORK))
+def test_a_rerun_that_changes_nothing_recomputes_nothing_from_the_rows(
+    big_app, page, monkeypatch
+):
+    at = big_app
+    frame = at.session_state[state.WORKSPACE].frame
+    start = sorted(PER_ROW_WORK).index(page)  # a new selection for each page
+    at.session_state[state.SELECTION] = Selection().select(frame["id"].iloc[start::101])
+    at.session_state[state.SESSION_MEMO] = {}  # as after a change of the filters
+    calls: list[str] = []
+    for module_name, name in PER_ROW_WORK[page] + PER_SELECTION_WORK:
+        module = __import__(module_name, fromlist=[name])
+        original = getattr(module, name)
+
+        def counted(*args, _original=original, _name=name, **kwargs):
+            calls.append(_name)
+            return _original(*args, **kwargs)
+
+        monkeypatch.setattr(module, name, counted)
+    at.switch_page(f"pages/{page}").run()
+    assert not at.exception, at.exception
+    wanted = {name for _, name in PER_ROW_WORK[page] + PER_SELECTION_WORK}
+    assert set(calls) == wanted, page  # the first run after a change computes
+    calls.clear()
+    at.run()
+    assert not at.exception, at.exception
+    assert calls == [], page
+
+
+def test_within_budget_keeps_marked_then_selected_then_lowest_hashes():
+    ids = pd.Series([f"row{i}" for i in range(50)], dtype="str")
+    points = pd.DataFrame({"id": ids, "x": np.arange(50.0)})
+    selection = Selection(ids=("row40", "row41", "row3"), primary="row49")
+    selection = selection.with_pinned("row0")
+    order = sample_order(ids)
+    drawn = within_budget(points, selection, budget=10, order=order)
+    assert drawn.equals(within_budget(points, selection, budget=10))
+    assert drawn.index.is_monotonic_increasing  # in the rows' order
+    kept = set(drawn["id"])
+    assert {"row49", "row0", "row40", "row41", "row3"} <= kept
+    hashes = pd.util.hash_array(ids.to_numpy(dtype=object))
+    marked = {*selection.ids, "row49", "row0"}
+    others = [i for i in ids[np.argsort(hashes)] if i not in marked][:5]
+    assert kept - marked == set(others)
+    assert len(drawn) == 10
+    crowded = Selection().select(ids[::2])  # 25 selected for a budget of 10
+    assert set(within_budget(points, crowded, budget=10)["id"]) <= set(ids[::2])
+    small = points.iloc[:10]
+    assert within_budget(small, crowded, budget=10) is small  # under the budget
