@@ -1,4 +1,6 @@
-"""DESIGN.md's layering: no heavy imports in pages, no Streamlit in the core."""
+"""DESIGN.md's layering: no heavy imports in pages, no Streamlit in the core, no model
+calls from pages; issue 15's thin pages and small UI modules; metrics through the
+registry."""
 
 import ast
 import subprocess
@@ -131,3 +133,78 @@ def test_the_app_and_the_default_engine_never_import_ray():
     imports = "; ".join(f"import {m}" for m in modules)
     check = "import sys; assert 'ray' not in sys.modules, 'ray was imported'"
     subprocess.run([sys.executable, "-c", f"{imports}; {check}"], check=True, cwd=REPO)
+
+
+# Issue 15's thin-page rule: a page over this many lines holds logic to move out.
+MAX_PAGE_LINES = 250
+MAX_UI_MODULE_LINES = 400
+UI_MODULES = sorted((REPO / "litcore" / "ui").rglob("*.py"))
+
+
+def line_count(path: Path) -> int:
+    return len(path.read_text().splitlines())
+
+
+@pytest.mark.parametrize("path", UI_FILES, ids=lambda p: p.name)
+def test_pages_stay_thin(path):
+    assert line_count(path) <= MAX_PAGE_LINES, f"{path.name}: move logic out"
+
+
+@pytest.mark.parametrize("path", UI_MODULES, ids=lambda p: str(p.relative_to(REPO)))
+def test_ui_modules_stay_small(path):
+    assert line_count(path) <= MAX_UI_MODULE_LINES, f"{path.name}: split it by job"
+
+
+def test_the_metrics_import_without_streamlit_torch_or_task_libraries():
+    """The metrics registry is usable from a notebook or the CLI, and a page
+    that shows no task metric does not pay for seqeval, sacrebleu, rouge-score
+    (nltk) or torch."""
+    heavy = ["streamlit", "torch", "seqeval", "sacrebleu", "rouge_score", "nltk"]
+    check = (
+        "import sys; import litcore.metrics.registry; "
+        f"loaded = [m for m in {heavy!r} if m in sys.modules]; "
+        "assert not loaded, loaded"
+    )
+    subprocess.run([sys.executable, "-c", check], check=True, cwd=REPO)
+
+
+# Metric functions a registered metric wraps: pages call the metric instead.
+WRAPPED_METRIC_FUNCTIONS = {
+    "classification_report",
+    "regression_metrics",
+    "threshold_metrics",
+    "multilabel_report",
+    "entity_metrics",
+    "corpus_bleu",
+    "rouge_l",
+}
+
+
+def imported_names(path: Path) -> set[str]:
+    """The names ``path`` imports from any module (``from m import a, b``)."""
+    return {
+        alias.name
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.ImportFrom)
+        for alias in node.names
+    }
+
+
+def wrapped_metric_imports(path: Path) -> list[str]:
+    return sorted(imported_names(path) & WRAPPED_METRIC_FUNCTIONS)
+
+
+@pytest.mark.parametrize("path", UI_FILES, ids=lambda p: p.name)
+def test_pages_score_through_the_metric_registry(path):
+    """Pages build a registered metric (``registry.build``) and call its
+    ``compute``, never the functions it wraps."""
+    assert wrapped_metric_imports(path) == []
+
+
+def test_a_page_importing_a_wrapped_metric_function_is_caught(tmp_path):
+    page = tmp_path / "page.py"
+    page.write_text(
+        "from litcore.metrics.classification import (\n"
+        "    ALL_CLASSES,\n    classification_report,\n)\n"
+    )
+    assert wrapped_metric_imports(page) == ["classification_report"]
