@@ -12,6 +12,7 @@ import pandas as pd
 
 from litcore.api.errors import LumenError
 from litcore.session.columns import ID
+from litcore.view.selection import member_mask
 
 PAGE_SIZES = (100, 200, 500, 1000)
 # How rows are listed: all of them, only the selected ones, or the selected first.
@@ -49,13 +50,13 @@ def table_rows(
         )
     rows = frame
     if mode == ONLY_SELECTED:
-        rows = rows[rows[ID].isin(selected)]
+        rows = rows[member_mask(rows[ID], selected)]
     if sort_column is not None:
         rows = rows.sort_values(
             sort_column, ascending=not descending, kind="stable", na_position="last"
         )
     if mode == SELECTED_FIRST and len(selected):
-        chosen = rows[ID].isin(selected).to_numpy()
+        chosen = member_mask(rows[ID], selected)
         rows = pd.concat([rows[chosen], rows[~chosen]])
     return rows
 
