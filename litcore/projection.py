@@ -16,13 +16,15 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 from threadpoolctl import threadpool_limits
 
 from litcore.api.errors import LumenError
-from litcore.store.predictions import PredictionStore
+
+if TYPE_CHECKING:  # the store imports the model wrappers (torch)
+    from litcore.store.predictions import PredictionStore
 
 EMBEDDING_FIELDS = {"cls_embedding": "CLS token", "mean_embedding": "Mean of tokens"}
 UMAP_METRICS = ("cosine", "euclidean", "manhattan", "correlation")
@@ -35,6 +37,9 @@ class Projector:
     """A fitted map from embeddings ``<float32>[n, dim]`` to ``<float32>[n, 2]``."""
 
     display_name: ClassVar[str]
+    # Whether the app fits it in a child process (``litcore.projection_child``):
+    # its libraries' memory then goes back to the OS when the fit ends.
+    fits_in_child: ClassVar[bool] = False
     embedding_: np.ndarray  # <float32>[n, 2] coordinates of the fitted points
     note_: str | None  # why the result differs from what was asked (or None)
 
@@ -75,7 +80,9 @@ class PCAProjection(Projector):
     """Principal component analysis onto the first two components (exact).
 
     With many more rows than dimensions the axes come from the eigenvectors of
-    the covariance matrix (one pass over the rows), else from a full SVD.
+    the covariance matrix (one pass over the rows), else from a full SVD; each
+    axis is signed as scikit-learn's ``PCA`` signs it (its largest coordinate
+    positive). Plain NumPy: the app never imports scikit-learn for it.
     """
 
     display_name = "PCA"
@@ -87,20 +94,19 @@ class PCAProjection(Projector):
         self, embeddings: np.ndarray, progress: ProgressFn | None = None
     ) -> PCAProjection:
         """Fits on ``<float32>[n, dim]`` (n ≥ 2); sets ``mean_``, ``components_``."""
-        from sklearn.decomposition import PCA
-
         embeddings = _check_embeddings(embeddings, minimum=2)
         n_components = min(2, embeddings.shape[1], len(embeddings))
-        tall = len(embeddings) >= 10 * embeddings.shape[1]
-        solver = "covariance_eigh" if tall else "full"
         with threadpool_limits(limits=1):  # many BLAS threads thrash on shared cores
-            pca = PCA(n_components=n_components, svd_solver=solver).fit(embeddings)
+            mean, axes, variances = _principal_axes(embeddings)
+        total = variances.sum()
         components = np.zeros((2, embeddings.shape[1]), dtype=np.float32)
-        components[:n_components] = pca.components_
-        self.mean_ = pca.mean_.astype(np.float32)
+        components[:n_components] = _signed(axes[:n_components])
+        self.mean_ = mean.astype(np.float32)
         self.components_ = components  # <float32>[2, dim]
         self.explained_variance_ratio_ = np.zeros(2)
-        self.explained_variance_ratio_[:n_components] = pca.explained_variance_ratio_
+        if total > 0:
+            shares = variances[:n_components] / total
+            self.explained_variance_ratio_[:n_components] = shares
         self.note_ = None
         self.embedding_ = self.transform(embeddings)
         return self
@@ -109,6 +115,28 @@ class PCAProjection(Projector):
         """Coordinates ``<float32>[n, 2]`` of new points on the fitted components."""
         embeddings = np.asarray(embeddings, dtype=np.float32)
         return ((embeddings - self.mean_) @ self.components_.T).astype(np.float32)
+
+
+def _principal_axes(
+    embeddings: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(mean ``<float64>[dim]``, axes ``<float64>[k, dim]``, the variance along
+    each axis ``<float64>[k]``), axes by decreasing variance."""
+    points = embeddings.astype(np.float64)
+    mean = points.mean(axis=0)
+    if len(points) >= 10 * points.shape[1]:  # tall: the covariance matrix
+        covariance = points.T @ points - len(points) * np.outer(mean, mean)
+        variances, vectors = np.linalg.eigh(covariance / (len(points) - 1))
+        return mean, vectors[:, ::-1].T, np.clip(variances[::-1], 0.0, None)
+    _, singular, axes = np.linalg.svd(points - mean, full_matrices=False)
+    return mean, axes, singular**2 / (len(points) - 1)
+
+
+def _signed(axes: np.ndarray) -> np.ndarray:
+    """``axes`` ``[k, dim]`` each flipped so its largest coordinate is positive
+    (scikit-learn's ``svd_flip`` on the components): one answer per fit."""
+    largest = axes[np.arange(len(axes)), np.abs(axes).argmax(axis=1)]
+    return axes * np.where(largest < 0, -1.0, 1.0)[:, None]
 
 
 class UMAPProjection(Projector):
@@ -121,6 +149,7 @@ class UMAPProjection(Projector):
     """
 
     display_name = "UMAP"
+    fits_in_child = True
 
     def __init__(
         self,
@@ -287,27 +316,44 @@ def projection_key(
     return f"projection/{model_fingerprint}/{data_fingerprint}/{digest}"
 
 
+# (projector, embeddings, progress) -> the fitted coordinates and note.
+FitFn = Callable[[Projector, np.ndarray, ProgressFn | None], StoredProjection]
+
+
+def fitted_here(
+    projector: Projector, embeddings: np.ndarray, progress: ProgressFn | None = None
+) -> StoredProjection:
+    """``projector`` fitted on ``embeddings`` in this process."""
+    projector.fit(embeddings, progress)
+    return StoredProjection(projector.embedding_, projector.note_)
+
+
 def stored_projection(
     store: PredictionStore,
     key: str,
     embeddings: np.ndarray,
     projector: Projector,
     progress: ProgressFn | None = None,
+    fit: FitFn = fitted_here,
 ) -> StoredProjection:
     """The projection under ``key``, fitted with ``projector`` and stored if missing.
 
+    A stored projection is read without importing the projector's library.
+
     Args:
-        progress: handed to ``projector.fit`` (not called when it is stored).
+        progress: handed to the fit (not called when it is stored).
+        fit: how to fit (``fitted_here``, or
+            ``litcore.projection_child.fitted_in_child``).
     """
     arrays = store.get_arrays(key)
     if arrays is not None and len(arrays["coords"]) == len(embeddings):
         note = str(arrays["note"]) or None
         return StoredProjection(arrays["coords"], note)
-    projector.fit(embeddings, progress)
+    fitted = fit(projector, embeddings, progress)
     store.put_arrays(
-        key, {"coords": projector.embedding_, "note": np.array(projector.note_ or "")}
+        key, {"coords": fitted.coords, "note": np.array(fitted.note or "")}
     )
-    return StoredProjection(projector.embedding_, projector.note_)
+    return fitted
 
 
 def nearest_neighbors(

@@ -67,8 +67,6 @@ def colour_traces(points: pd.DataFrame, column: str, title: str) -> list:
 
 
 workspace = ws.require()
-# UMAP (about 125 MB of imports and 10 s of compiling) only once this page is open.
-cached.start_umap_warm_up()
 st.title("Embeddings")
 st.caption(
     "Each point is an example, placed by the model's pooled embedding. Drag a box or "

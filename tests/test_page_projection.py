@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from litcore.session.overlay import NewExample, Overlay
 from litcore.ui import state
 from litcore.view.selection import Selection
 
@@ -85,3 +86,24 @@ def test_umap_projection_is_computed_and_stored(projection_page):
     spec = figure(at)
     assert spec["layout"]["xaxis"]["title"]["text"] == "UMAP 1"
     assert sum(len(values(t["x"])) for t in spec["data"]) == 2000
+
+
+def test_an_edited_example_is_placed_on_the_umap_map_by_a_child_fit(projection_page):
+    at = projection_page
+    workspace = at.session_state[state.WORKSPACE]
+    edit = NewExample("a very good film", label="positive", metadata={"rating": 3.0})
+    at.session_state[state.OVERLAY], _ = Overlay(workspace.data.fingerprint).add(
+        workspace.data, [edit]
+    )
+    at.radio(key="proj_method").set_value("UMAP").run()
+    assert not at.exception, at.exception
+    added = next(
+        t for t in figure(at)["data"] if t["name"].startswith("Edited / generated")
+    )
+    assert count_in_name(added) == 1
+    assert np.isfinite(values(added["x"]) + values(added["y"])).all()
+
+
+def count_in_name(trace: dict) -> int:
+    """The count in a trace's name: 'Edited / generated (1)' -> 1."""
+    return int(trace["name"].rsplit("(", 1)[1].rstrip(")"))

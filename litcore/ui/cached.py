@@ -20,11 +20,12 @@ from litcore.projection import (
     ProgressFn,
     Projector,
     StoredProjection,
+    fitted_here,
     make_projector,
     projection_key,
     stored_projection,
-    warm_up_umap,
 )
+from litcore.projection_child import fit_in_child, fitted_in_child
 from litcore.salience import registry as salience_registry
 from litcore.salience.base import TokenSalience
 from litcore.salience.faithfulness import Faithfulness, faithfulness, score_selection
@@ -132,15 +133,6 @@ def _in_background(name: str, work: Callable[[], None]) -> threading.Thread:
     return thread
 
 
-@st.cache_resource(show_spinner=False)
-def start_umap_warm_up() -> threading.Thread:
-    """Compiles UMAP in the background, once per process (see ``warm_up_umap``).
-
-    The first UMAP view then costs its own fit only.
-    """
-    return _in_background("lumen-umap-warm-up", warm_up_umap)
-
-
 @st.cache_resource(show_spinner=False, max_entries=8)
 def start_weights_load(
     model_fingerprint: str, _model: SequenceClassifier
@@ -174,10 +166,13 @@ def projection(
     _progress: ProgressFn | None = None,
 ) -> StoredProjection:
     """The dataset's 2-D projection, computed once and kept in the prediction store
-    (``_progress``: see ``stored_projection``)."""
+    (``_progress``: see ``stored_projection``); UMAP is fitted in a child process,
+    so the server never imports it."""
     projector = make_projector(method, dict(params))
     key = projection_key(model_fingerprint, data_fingerprint, field, projector)
-    return stored_projection(prediction_store(), key, _embeddings, projector, _progress)
+    fit = fitted_in_child if projector.fits_in_child else fitted_here
+    store = prediction_store()
+    return stored_projection(store, key, _embeddings, projector, _progress, fit)
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -189,11 +184,28 @@ def fitted_projector(
     params: tuple[tuple[str, object], ...],
     _embeddings: np.ndarray,
 ) -> Projector:
-    """A fitted projector shared by sessions, to ``transform`` points added later.
+    """A fitted projector shared by sessions, to ``transform`` points added later
+    (one that ``fits_in_child`` is never fitted here: see ``placed_in_child``).
 
     Only ``transform`` is called on it, which leaves it unchanged.
     """
     return make_projector(method, dict(params)).fit(_embeddings)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def placed_in_child(
+    model_fingerprint: str,
+    data_fingerprint: str,
+    field: str,
+    method: str,
+    params: tuple[tuple[str, object], ...],
+    new_embeddings: np.ndarray,
+    _embeddings: np.ndarray,
+) -> np.ndarray:
+    """``<float32>[m, 2]``: points added later, placed by a projector fitted in a
+    child process (the same seeded fit as the stored projection's)."""
+    projector = make_projector(method, dict(params))
+    return fit_in_child(projector, _embeddings, added=new_embeddings).placed
 
 
 def placed_points(
@@ -206,6 +218,16 @@ def placed_points(
     new_embeddings: np.ndarray,
 ) -> np.ndarray:
     """``<float32>[m, 2]``: points added later, placed by the fitted projector."""
+    if make_projector(method, dict(params)).fits_in_child:
+        return placed_in_child(
+            model_fingerprint,
+            data_fingerprint,
+            field,
+            method,
+            params,
+            new_embeddings,
+            embeddings,
+        )
     projector = fitted_projector(
         model_fingerprint, data_fingerprint, field, method, params, embeddings
     )
