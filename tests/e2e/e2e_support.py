@@ -14,6 +14,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pandas as pd
 
@@ -130,20 +131,27 @@ def runs(tab) -> int:
     return tab.evaluate("() => window.__lumenRuns")
 
 
-def wait_runs(tab, more_than: int) -> None:
-    """Waits until over ``more_than`` runs have finished and the app is idle."""
+def wait_runs(tab, more_than: int, until: str = "true", arg: object = None) -> None:
+    """Waits until over ``more_than`` runs have finished, the app is idle and the
+    JS expression ``until`` (over ``arg``) holds."""
     tab.wait_for_function(
-        f"""n => window.__lumenRuns > n && document.querySelector("{IDLE_APP}")""",
-        arg=more_than,
+        f"""([n, arg]) => window.__lumenRuns > n
+              && document.querySelector("{IDLE_APP}") && ({until})""",
+        arg=[more_than, arg],
         timeout=RUN_TIMEOUT_MS,
     )
 
 
-def rerun_after(tab, action) -> None:
-    """Does ``action()`` (a click, a key press), then waits for the rerun it causes."""
+def rerun_after(tab, action, until: str = "true", arg: object = None) -> None:
+    """Does ``action()`` (a click, a key press), then waits for the rerun it causes.
+
+    A run still in flight from an earlier action can finish after ``action()``
+    and look like its rerun: where the effect is visible, pass it as ``until``
+    (a JS expression over ``arg``) so the wait lasts until it shows.
+    """
     before = runs(tab)
     action()
-    wait_runs(tab, before)
+    wait_runs(tab, before, until, arg)
 
 
 def goto(tab, url: str) -> None:
@@ -166,7 +174,23 @@ def open_page(tab, server: AppServer, title: str) -> None:
     # Exact: a substring match would take "Generation" for "NER".
     named = tab.get_by_text(title, exact=True)
     link = tab.locator("[data-testid='stSidebarNav'] a").filter(has=named).first
-    rerun_after(tab, link.click)
+    target = urlsplit(link.get_attribute("href")).path
+    if urlsplit(tab.url).path == target:
+        rerun_after(tab, link.click)
+        return
+    # Until the new page's own run has drawn its title in place of the old one.
+    new_title = f"![null, arg].includes({MAIN_TITLE_JS})"
+    rerun_after(tab, link.click, new_title, main_title(tab))
+
+
+MAIN_TITLE_JS = (
+    "document.querySelector(\"[data-testid='stMain'] h1\")?.innerText ?? null"
+)
+
+
+def main_title(tab) -> str | None:
+    """The main area's first heading, or None."""
+    return tab.evaluate(f"() => {MAIN_TITLE_JS}")
 
 
 def screenshot(tab, name: str) -> Path:
@@ -261,12 +285,33 @@ def primary_id(tab) -> str | None:
     return found.group(1).strip("`") if found else None
 
 
+SIDEBAR_TEXT_JS = "document.querySelector(\"[data-testid='stSidebar']\").innerText"
+
+
+def settled_box(locator, settle_ms: int = 250) -> dict:
+    """``locator``'s bounding box once two readings ``settle_ms`` apart agree
+    (a click computed from a box that is still moving lands on the wrong row)."""
+    box = locator.bounding_box()
+    for _ in range(40):
+        locator.page.wait_for_timeout(settle_ms)
+        again = locator.bounding_box()
+        if again == box:
+            return box
+        box = again
+    raise AssertionError(f"{locator} kept moving")
+
+
 def click_table_row(tab, row: int = 0) -> None:
     """Ticks the checkbox of visible row ``row`` (from 0) of the first table (a
-    canvas grid: header and rows 35 px)."""
-    grid = tab.locator("[data-testid='stDataFrame']").first.bounding_box()
+    canvas grid: header and rows 35 px) and waits until the sidebar's selection
+    or primary shows the click."""
+    grid = settled_box(tab.locator("[data-testid='stDataFrame']").first)
     y = grid["y"] + 35 * (row + 1) + 17
-    rerun_after(tab, lambda: tab.mouse.click(grid["x"] + 18, y))
+
+    def click() -> None:
+        tab.mouse.click(grid["x"] + 18, y)
+
+    rerun_after(tab, click, f"{SIDEBAR_TEXT_JS} !== arg", sidebar(tab))
 
 
 def click_confusion_cell(tab, gold: str, pred: str) -> int:
@@ -282,11 +327,53 @@ def click_confusion_cell(tab, gold: str, pred: str) -> int:
     label = cell.get_attribute("aria-label")
     box = cell.bounding_box()
     # Left of the centre: the count's text mark sits in the middle of the cell.
-    x, y = box["x"] + box["width"] * 0.2, box["y"] + box["height"] * 0.5
-    rerun_after(tab, lambda: tab.mouse.click(x, y))
+    # The cell's own click scrolls it into view and waits until it stands still
+    # (the tables above it lay out after the chart is drawn).
+    at = {"x": box["width"] * 0.2, "y": box["height"] * 0.5}
+    rerun_after(tab, lambda: cell.click(position=at))
     return int(re.search(r"Examples: ([\d,]+)", label).group(1).replace(",", ""))
 
 
 def only_selected(tab) -> None:
     button = tab.locator("[data-testid='stMain'] button", has_text="Only selected")
     rerun_after(tab, button.click)
+
+
+# --- a server started by a command (the deploy scripts' test, benchmarks/load) ---
+
+HEALTHCHECK = REPO / "deploy" / "healthcheck.py"
+
+
+def start_logged_server(
+    command: list, env: dict[str, str], port: int, log: Path, wait_s: int = 120
+) -> subprocess.Popen:
+    """Starts ``command`` (a server on ``port``) in its own session, its output
+    in ``log``, and waits until ``deploy/healthcheck.py`` sees it up.
+
+    Raises:
+        RuntimeError: no answer within ``wait_s``; the message ends with the log.
+    """
+    with log.open("wb") as output:
+        server = subprocess.Popen(
+            command,
+            cwd=REPO,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    health = [sys.executable, HEALTHCHECK, "--port", str(port), "--wait", str(wait_s)]
+    if subprocess.run(health, timeout=wait_s + 30).returncode != 0:
+        stop_server(server)
+        tail = log.read_text(errors="replace")[-4000:]
+        raise RuntimeError(f"no answer on /_stcore/health in {wait_s} s:\n{tail}")
+    return server
+
+
+def stop_server(server: subprocess.Popen) -> None:
+    """Ends a server ``start_logged_server`` started (killed after 15 s)."""
+    server.terminate()
+    try:
+        server.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        server.kill()

@@ -16,6 +16,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from e2e_support import (
     RUN_TIMEOUT_MS,
+    SIDEBAR_TEXT_JS,
     AppServer,
     click_table_row,
     free_port,
@@ -32,6 +33,7 @@ from e2e_support import (
 
 from litcore.ui.links import SERVER_MODEL
 
+STORED = "Upload a file: reviews.csv (stored on this server)"
 TEXTS = ["=1+2 was good"] + [f"review {i} was {w}" for i in range(5) for w in "ab"]
 
 
@@ -52,13 +54,17 @@ def upload_and_load(tab, path) -> None:
     expander = tab.locator("[data-testid='stExpander']").filter(has_text="Data & model")
     if not expander.get_by_text("My file", exact=True).is_visible():
         expander.locator("summary").click()
-    rerun_after(tab, expander.get_by_text("My file", exact=True).click)
     uploader = expander.locator("[data-testid='stFileUploader'] input[type='file']")
+    rerun_after(
+        tab,
+        expander.get_by_text("My file", exact=True).click,
+        "document.querySelector(\"[data-testid='stFileUploader']\") !== null",
+    )
     uploader.set_input_files(str(path))
     tab.wait_for_selector("text=11 rows · 2 columns", timeout=RUN_TIMEOUT_MS)
     wait_idle(tab)
     load = expander.get_by_role("button", name="Load", exact=True)
-    rerun_after(tab, load.click)
+    rerun_after(tab, load.click, f"{SIDEBAR_TEXT_JS}.includes(arg)", STORED)
 
 
 def copied_link(tab) -> str:
@@ -84,9 +90,10 @@ def test_a_link_over_an_upload_opens_the_same_view_in_a_fresh_context(
         goto(first, public_server.url)
         upload_and_load(first, path)
         # the uploader gave its file up: the session keeps the stored file's name
-        assert "Upload a file: reviews.csv (stored on this server)" in sidebar(first)
+        assert STORED in sidebar(first)
         open_page(first, public_server, "Data table")
         click_table_row(first, 0)
+        assert selected_count(first) == 1
         click_table_row(first, 2)
         assert selected_count(first) == 2
         link = copied_link(first)
