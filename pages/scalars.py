@@ -105,7 +105,6 @@ def _x_values_and_step(rows: pd.DataFrame, x_field: str) -> tuple[pd.Series, flo
 
 
 x_values, step = state.kept_result("scalars_x", _x_values_and_step, shown, x_field)
-x_plot = x_values[drawn.index] + jitter(len(drawn), spread * step)
 
 threshold = None
 if not head.is_regression and ThresholdMetrics.name in metrics.for_model(
@@ -132,30 +131,54 @@ hover = state.kept_while_same(
         },
     ),
 )
-points = drawn.assign(x=x_plot, y=score, hover=hover)
-figure = go.Figure(
-    point_charts.colour_traces(points, gold[drawn.index].astype(str), "Gold label")
-)
-figure.add_traces(point_charts.selection_traces(points, selection))
-if threshold is not None and score_label == labels[1]:
-    figure.add_hline(
-        y=threshold,
-        line_dash="dash",
-        line_color="#c44e52",
-        annotation_text=f"threshold {threshold:.2f}",
+
+
+def _figure(points: pd.DataFrame, threshold: float | None) -> go.Figure:
+    """The strip plot of ``points`` (``x``, ``y``, ``id``, ``hover``) coloured by
+    gold label, the selection drawn over it, and the threshold line."""
+    figure = go.Figure(
+        point_charts.colour_traces(points, gold[points.index].astype(str), "Gold label")
     )
-figure.update_layout(
-    title=f"{score_name} by {x_field.strip('()')} ({count(len(shown), 'example')})",
-    xaxis_title=x_field.strip("()").capitalize(),
-    yaxis_title=(
-        f"Predicted {head.name} (regression head)"
-        if head.is_regression
-        else f"Model probability of '{score_label}'"
+    figure.add_traces(point_charts.selection_traces(points, selection))
+    if threshold is not None and score_label == labels[1]:
+        figure.add_hline(
+            y=threshold,
+            line_dash="dash",
+            line_color="#c44e52",
+            annotation_text=f"threshold {threshold:.2f}",
+        )
+    figure.update_layout(
+        title=f"{score_name} by {x_field.strip('()')} ({count(len(shown), 'example')})",
+        xaxis_title=x_field.strip("()").capitalize(),
+        yaxis_title=(
+            f"Predicted {head.name} (regression head)"
+            if head.is_regression
+            else f"Model probability of '{score_label}'"
+        ),
+        yaxis_range=None if head.is_regression else [-0.03, 1.03],
+        legend_title_text="Gold label",
+        dragmode="select",
+        height=520,
+    )
+    return figure
+
+
+# Building 5,000 Plotly points costs more than sending them: kept while the same.
+points = state.kept_while_same(
+    "scalars_points",
+    (drawn, hover, x_values),
+    (spread, score_column),
+    lambda: drawn.assign(
+        x=x_values[drawn.index] + jitter(len(drawn), spread * step),
+        y=score,
+        hover=hover,
     ),
-    yaxis_range=None if head.is_regression else [-0.03, 1.03],
-    legend_title_text="Gold label",
-    dragmode="select",
-    height=520,
+)
+figure = state.kept_while_same(
+    "scalars_figure",
+    (points,),
+    (selection, threshold, score_label, x_field, head.name, len(shown)),
+    lambda: _figure(points, threshold),
 )
 point_charts.selectable_point_chart(figure, CHART_KEY)
 chosen = points["id"].isin(selection.ids).sum()

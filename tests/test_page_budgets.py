@@ -163,6 +163,7 @@ PER_ROW_WORK = {
         ("litcore.ui.point_charts", "sample_order"),
         ("litcore.ui.point_charts", "within_budget"),
         ("litcore.ui.point_charts", "hover_text"),
+        ("litcore.ui.point_charts", "colour_traces"),
         ("litcore.session.predictions", "frame_report"),
     ],
 }

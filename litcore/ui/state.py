@@ -107,14 +107,15 @@ def kept_result(name: str, function: Callable[..., T], rows: object, *args) -> T
 
     Args:
         name: the memo slot (one per name and session).
-        function: a pure function of its arguments, e.g. ``frame_report``.
+        function: a pure function of its arguments, e.g. ``frame_report``
+            (compared by module and name).
         rows: the rows it reads, compared by identity.
         args: its other arguments, compared by equality (labels, a metric's
             settings, a field name).
     """
-    return kept_while_same(
-        name, (rows,), (function, args), lambda: function(rows, *args)
-    )
+    # By name: a function defined in a page is a new object on every run.
+    called = (function.__module__, function.__qualname__)
+    return kept_while_same(name, (rows,), (called, args), lambda: function(rows, *args))
 
 
 def _same_objects(first: tuple[object, ...], second: tuple[object, ...]) -> bool:
