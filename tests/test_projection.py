@@ -80,6 +80,25 @@ def test_pca_of_tall_data_takes_the_axes_of_an_exact_svd():
     assert np.allclose(np.abs(coords), np.abs(centred @ axes[:2].T), atol=1e-3)
 
 
+@pytest.mark.parametrize("rows, dim", [(500, 8), (40, 16), (3, 4)])
+def test_pca_equals_scikit_learns_axes_signs_and_variance_shares(rows, dim):
+    """Plain NumPy, as scikit-learn's PCA (the app no longer imports it) fits."""
+    from sklearn.decomposition import PCA
+
+    scales = np.linspace(3.0, 0.1, dim)
+    points = (np.random.default_rng(rows).normal(size=(rows, dim)) * scales).astype(
+        np.float32
+    )
+    ours = PCAProjection().fit(points)
+    solver = "covariance_eigh" if rows >= 10 * dim else "full"
+    theirs = PCA(n_components=2, svd_solver=solver).fit(points)
+    assert np.allclose(ours.components_, theirs.components_, atol=1e-4)
+    assert np.allclose(
+        ours.explained_variance_ratio_, theirs.explained_variance_ratio_, atol=1e-5
+    )
+    assert np.allclose(ours.embedding_, theirs.transform(points), atol=1e-3)
+
+
 def test_umap_fits_on_a_seeded_sample_and_places_the_rest_with_progress():
     points = clusters(n_per=60)
     reports = []
