@@ -46,6 +46,7 @@ PAGES = {
 navigation = st.navigation(PAGES, expanded=True)
 
 # The core imports torch and transformers: a few seconds on a cold start.
+from litcore.session.heap import release_freed_memory  # noqa: E402
 from litcore.ui import links, workspace  # noqa: E402
 from litcore.ui.sidebar import render_sidebar  # noqa: E402
 from litcore.ui.sidebar.sources import open_first_choice  # noqa: E402
@@ -65,3 +66,4 @@ try:
     navigation.run()
 finally:  # after the page (even one that stops): load what later pages need
     workspace.load_weights_in_background()
+    release_freed_memory()  # what the page's work freed goes back to the OS

@@ -30,6 +30,7 @@ from litcore.salience import registry as salience_registry
 from litcore.salience.base import TokenSalience
 from litcore.salience.faithfulness import Faithfulness, faithfulness, score_selection
 from litcore.session import policy
+from litcore.session.heap import release_freed_memory
 from litcore.session.loaders import load_classifier, read_dataset
 from litcore.session.memo import ProgressResults
 from litcore.session.predictions import predict_dataset
@@ -151,6 +152,7 @@ def start_weights_load(
             salience_registry.warm_up(_model)
         except LumenError:
             pass
+        release_freed_memory()  # the load's and the warm-up's buffers
 
     return _in_background("lumen-weights-load", load)
 

@@ -1,0 +1,33 @@
+"""Freed heap memory goes back to the OS after big steps, and only then."""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+
+from litcore.session import heap
+
+libc = ctypes.CDLL(ctypes.util.find_library("c"))
+libc.malloc.restype = ctypes.c_void_p
+libc.free.argtypes = [ctypes.c_void_p]
+BLOCK = 1000  # bytes: below the size glibc maps (and unmaps) on its own
+
+
+def test_freed_blocks_are_given_back_once_the_heap_grew():
+    heap.release_freed_memory(min_growth_mb=0)  # start from a trimmed heap
+    before = heap.anonymous_mb()
+    blocks = [libc.malloc(BLOCK) for _ in range(80_000)]  # about 80 MB
+    for block in blocks:
+        ctypes.memset(block, 1, BLOCK)
+    for block in blocks[:-1]:  # the last keeps the heap's top in place
+        libc.free(block)
+    grown = heap.anonymous_mb()
+    assert grown - before > 60  # freed, yet still resident
+    assert heap.release_freed_memory()
+    assert heap.anonymous_mb() - before < 20
+    assert not heap.release_freed_memory()  # nothing grew since
+    libc.free(blocks[-1])
+
+
+def test_anonymous_memory_is_read_from_proc():
+    assert 5 < heap.anonymous_mb() < 100_000
