@@ -156,13 +156,17 @@ def swap_in_fine_tuned(progress_area) -> None:
 
     The workspace is rebuilt for the same choice (the fine-tuned model and its
     held-out predictions are on disk by then); the selection, filters and
-    slices stay, since example ids do not change.
+    slices stay, since example ids do not change. The probe's weights are
+    released (another session still showing it loads them again if it must).
     """
     job = improvement_job()
     if job is None or job.status.state != DONE:
         return
+    probe = current().model
     workspace = build_workspace(current().choice, progress_area)
     st.session_state[state.WORKSPACE] = workspace
+    if workspace.model is not probe:  # one model's weights resident, not two
+        probe.release_weights()
     report = frame_report(workspace.frame, workspace.labels)
     accuracy = f": accuracy {report.headline['accuracy']:.1%}" if report else ""
     st.toast(f"Now showing the fine-tuned model{accuracy}.", icon=":material/bolt:")
