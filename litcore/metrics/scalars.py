@@ -14,7 +14,6 @@ from litcore.api.types import CategoryLabel, FieldSpec, MulticlassPreds
 from litcore.metrics.base import Metric
 from litcore.metrics.classification import check_probabilities
 
-COUNTS = ("tp", "fp", "fn", "tn")
 NOTHING_TO_SCORE = "No examples with a gold label the model knows."
 
 
@@ -44,34 +43,44 @@ def threshold_metrics(
     Raises:
         LumenError: not two labels, a threshold outside [0, 1], or no scored rows.
     """
+    report = _threshold_report(gold, positive_score, labels, threshold)
+    if report is None:
+        raise LumenError(NOTHING_TO_SCORE)
+    return report.table()
+
+
+def _threshold_report(
+    gold: Sequence[str],
+    positive_score: np.ndarray,
+    labels: Sequence[str],
+    threshold: float,
+) -> ThresholdReport | None:
+    """``threshold_metrics`` as a report; None without a gold label in ``labels``."""
     if len(labels) != 2:
         raise LumenError("A decision threshold needs a model with exactly two classes.")
     if not 0.0 <= threshold <= 1.0:
         raise LumenError(f"The threshold must be in [0, 1], got {threshold}.")
     gold = np.asarray(gold, dtype=object)
     known = np.isin(gold, list(labels))
-    if not known.any():
-        raise LumenError(NOTHING_TO_SCORE)
+    n = int(known.sum())
+    if n == 0:
+        return None
     actual = gold[known] == labels[1]
     predicted = np.asarray(positive_score, dtype=float)[known] >= threshold
     tp = int((actual & predicted).sum())
     fp = int((~actual & predicted).sum())
     fn = int((actual & ~predicted).sum())
-    tn = int((~actual & ~predicted).sum())
+    tn = n - tp - fp - fn
     precision = tp / (tp + fp) if tp + fp else 0.0
     recall = tp / (tp + fn) if tp + fn else 0.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return {
-        "n": int(known.sum()),
-        "accuracy": (tp + tn) / int(known.sum()),
+    headline = {
+        "accuracy": (tp + tn) / n,
         "precision": precision,
         "recall": recall,
         "f1": f1,
-        "tp": tp,
-        "fp": fp,
-        "fn": fn,
-        "tn": tn,
     }
+    return ThresholdReport(n, headline, {"tp": tp, "fp": fp, "fn": fn, "tn": tn})
 
 
 @dataclass(frozen=True)
@@ -128,14 +137,5 @@ class ThresholdMetrics(Metric):
         self, gold: Sequence[str], predicted: np.ndarray, labels: tuple[str, ...]
     ) -> ThresholdReport | None:
         check_probabilities(predicted, labels)
-        known = np.isin(np.asarray(gold, dtype=object), labels)
-        if len(labels) == 2 and not known.any():
-            return None
-        numbers = threshold_metrics(
-            gold, np.asarray(predicted)[:, -1], labels, self.threshold
-        )
-        return ThresholdReport(
-            numbers.pop("n"),
-            {name: numbers[name] for name in self.titles},
-            {name: numbers[name] for name in COUNTS},
-        )
+        positive = np.asarray(predicted)[:, -1]
+        return _threshold_report(gold, positive, labels, self.threshold)
