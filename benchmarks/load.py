@@ -2,13 +2,18 @@
 each, against one server in public mode.
 
 A visit: open the app, go to Metrics, click a confusion-matrix cell, open the
-Data table, show only the selection, pick an example, open Explanations (the
-gradient methods run at once), upload a small file (up to its parsed preview:
-Load would fine-tune MiniLM on it), save the selection as a slice, copy the
-share link and open it in a fresh context. Every visit carries a unique marker
-(in its file's name, its slice's name) and picks its own example; at the end
-each checks that its page shows its own selection and no other visit's marker
-(selection, upload, slice). A step that fails or outlasts ``--step-timeout``
+Data table, show only the selection, pick an example, open Explanations (timed
+to its first heat map, the gradient's: "salience", then to the whole page, the
+other cheap methods and their faithfulness: "explanations"), upload a small
+file (up to its parsed preview: Load would fine-tune MiniLM on it), save the
+selection as a slice, copy the share link and open it in a fresh context. Each
+step waits on what it makes visible (the sidebar's "N selected", the table's
+"N rows;", a changed primary, the stored file's preview, "Saved slice"), with
+no script run in progress, never on a count of reruns. Every visit carries a
+unique marker (in its file's name, its slice's name) and picks its own example
+(rows 1-10 of its cell: row 0 is already the primary); at the end each checks
+that its page shows its own selection and no other visit's marker (selection,
+upload, slice). A step that fails or outlasts ``--step-timeout``
 is reported as failed and ends that visit; the others go on.
 
 First one visit alone on the fresh server (cold), then one more alone (warm:
@@ -39,7 +44,6 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import SimpleNamespace
 
 import numpy as np
 import streamlit
@@ -47,24 +51,10 @@ from playwright.sync_api import sync_playwright
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests" / "e2e"))
-sys.path.insert(0, str(REPO / "deploy"))
-import e2e_support  # noqa: E402
-from e2e_support import (  # noqa: E402
-    CHROMIUM_ARGS,
-    click_confusion_cell,
-    click_table_row,
-    free_port,
-    goto,
-    new_tab,
-    only_selected,
-    open_page,
-    primary_id,
-    rerun_after,
-)
-from healthcheck import wait_healthy  # noqa: E402
+import e2e_support as e2e  # noqa: E402
 
-STEPS = ("open", "metrics", "cell", "table", "only selected", "example",
-         "salience", "upload", "slice", "link", "open link")  # fmt: skip
+STEPS = ("open", "metrics", "cell", "table", "only selected", "example", "salience",
+         "explanations", "upload", "slice", "link", "open link")  # fmt: skip
 # p95 targets (issue 19): a first page (the app, a shared link), gradient
 # salience, every other step.
 TARGET_S = {"open": 8.0, "open link": 8.0, "salience": 3.0}
@@ -101,16 +91,18 @@ class Visit:
     def slice_name(self) -> str:
         return f"slice-{self.marker}"
 
-    def step(self, name: str, action) -> None:
-        """Times ``action()``; a failure is recorded and ends the visit."""
+    def step(self, name: str, action):
+        """Times ``action()`` and returns what it returns; a failure is recorded
+        and ends the visit."""
         started = time.perf_counter()
         try:
-            action()
+            result = action()
         except Exception as error:  # any failure of a step is a finding
             first_line = (str(error).strip().splitlines() or [""])[0][:160]
             self.failed[name] = f"{type(error).__name__}: {first_line}"
             raise StepFailed(name) from error
         self.seconds[name] = time.perf_counter() - started
+        return result
 
 
 def machine_line() -> str:
@@ -136,6 +128,79 @@ def machine_line() -> str:
     )
 
 
+# JS expressions over what a tab shows.
+SIDEBAR_JS = "(document.querySelector(\"[data-testid='stSidebar']\")?.innerText ?? '')"
+MAIN_JS = "(document.querySelector(\"[data-testid='stMain']\")?.innerText ?? '')"
+TITLE_JS = "document.querySelector(\"[data-testid='stMain'] h1\")?.innerText"
+CELL = "[data-testid='stVegaLiteChart'] .mark-rect path[aria-label*='Gold: ']"
+
+
+def shown(tab, until: str, arg: object = None, idle: bool = True) -> None:
+    """Waits until the JS expression ``until`` (over ``arg``) holds, while no
+    script run is in progress (``idle``) or as soon as it shows.
+
+    Each step waits on what it makes visible, never only on a count of reruns:
+    an upload's own reruns (and any run still in flight) finished in between
+    and looked like the step's.
+    """
+    idle_app = f'document.querySelector("{e2e.IDLE_APP}")' if idle else "true"
+    tab.wait_for_function(
+        f"arg => ({until}) && {idle_app}", arg=arg, timeout=e2e.RUN_TIMEOUT_MS
+    )
+
+
+def until_shown(tab, action, until: str, arg: object = None, idle: bool = True) -> None:
+    """Does ``action()``, then waits until ``until`` shows (``shown``)."""
+    action()
+    shown(tab, until, arg, idle)
+
+
+def open_app(tab, url: str) -> None:
+    """Loads ``url`` until the sidebar and the page's title are drawn."""
+    until_shown(
+        tab,
+        lambda: tab.goto(url),
+        f'document.querySelector("{e2e.SIDEBAR_DRAWN}") && {TITLE_JS}',
+    )
+
+
+def open_nav(
+    tab, link: str, until: str = "true", title: str | None = None, idle: bool = True
+) -> None:
+    """Clicks the navigation link ``link`` until the page's title (default: the
+    link's text) and ``until`` show (with no run in progress: ``idle``)."""
+    named = tab.get_by_text(link, exact=True)
+    anchor = tab.locator("[data-testid='stSidebarNav'] a").filter(has=named).first
+    heading = f"({TITLE_JS} ?? '').startsWith(arg) && ({until})"
+    until_shown(tab, anchor.click, heading, title or link, idle)
+
+
+def select_cell(tab, gold: str, pred: str) -> int:
+    """Clicks the Metrics page's (gold, pred) cell until the sidebar counts its
+    examples as selected; returns that count."""
+    cell, at, count = e2e.confusion_cell(tab, gold, pred)
+    selected = f"{SIDEBAR_JS}.includes(arg)"
+    until_shown(tab, lambda: cell.click(position=at), selected, f"{count:,} selected")
+    return count
+
+
+def only_selected(tab, count: int) -> None:
+    """Shows only the selection in the Data table, until it lists ``count`` rows."""
+    button = tab.locator("[data-testid='stMain'] button", has_text="Only selected")
+    until_shown(tab, button.click, f"{MAIN_JS}.includes(arg)", f"{count:,} rows;")
+
+
+def pick_row(tab, row: int) -> None:
+    """Ticks visible row ``row`` of the Data table (a canvas grid: header and rows
+    35 px) until the sidebar changes (the selection becomes that row, its
+    primary) and names a primary example."""
+    grid = e2e.settled_box(tab.locator("[data-testid='stDataFrame']").first)
+    y = grid["y"] + 35 * (row + 1) + 17
+    before = tab.evaluate(f"() => {SIDEBAR_JS}")
+    changed = f"{SIDEBAR_JS} !== arg && {SIDEBAR_JS}.includes('Primary:')"
+    until_shown(tab, lambda: tab.mouse.click(grid["x"] + 18, y), changed, before)
+
+
 def upload_file(folder: Path, visit: Visit) -> Path:
     """A small labelled CSV whose name and texts carry the visit's marker."""
     path = folder / visit.upload_name
@@ -145,33 +210,29 @@ def upload_file(folder: Path, visit: Visit) -> Path:
     return path
 
 
-def sidebar_section(tab, title: str):
-    """The sidebar expander titled ``title``, opened."""
+def upload(tab, path: Path) -> None:
+    """Picks "My file" in "Data & model" and uploads ``path``, until the sidebar
+    previews it ("N rows · M columns", after the file is stored)."""
     section = tab.locator("[data-testid='stSidebar'] [data-testid='stExpander']")
-    section = section.filter(has_text=title).first
+    section = section.filter(has_text="Data & model").first
     if section.locator("details").get_attribute("open") is None:
         section.locator("summary").click()
-    return section
-
-
-def upload(tab, path: Path) -> None:
-    """Picks "My file" in "Data & model" and uploads ``path``, up to its preview."""
-    section = sidebar_section(tab, "Data & model")
     my_file = section.get_by_text("My file", exact=True)
-    rerun_after(tab, my_file.click)
-    chooser = section.locator("input[type='file']")
-    rerun_after(tab, lambda: chooser.set_input_files(str(path)))
-    section.get_by_text("rows ·").first.wait_for()
+    chooser = "[data-testid='stSidebar'] input[type='file']"
+    until_shown(tab, my_file.click, f'document.querySelector("{chooser}")')
+    until_shown(
+        tab,
+        lambda: section.locator("input[type='file']").set_input_files(str(path)),
+        f"{SIDEBAR_JS}.includes(' rows · ')",
+    )
 
 
 def save_slice(tab, name: str) -> None:
-    """Saves the selection as slice ``name`` from the sidebar's Slices panel."""
-    name_box = tab.get_by_label("New slice name")
-    name_box.fill(name)
-    rerun_after(tab, lambda: name_box.press("Enter"))
+    """Saves the selection as slice ``name`` from the sidebar's Slices panel,
+    until the sidebar says it is saved (the click sends the typed name too)."""
+    tab.get_by_label("New slice name").fill(name)
     save = tab.get_by_role("button", name="Save selection", exact=True)
-    rerun_after(tab, save.click)
-    tab.get_by_text(f"Saved slice '{name}'").wait_for()
+    until_shown(tab, save.click, f"{SIDEBAR_JS}.includes(arg)", f"Saved slice '{name}'")
 
 
 def copy_link(tab) -> str:
@@ -186,48 +247,45 @@ def copy_link(tab) -> str:
 
 
 def open_link(browser, visit: Visit) -> None:
-    """Opens the visit's link in a fresh context: the same primary example."""
-    context, tab = new_tab(browser)
+    """Opens the visit's link in a fresh context, until it names a primary
+    example: the visit's own."""
+    context, tab = e2e.new_tab(browser)
     try:
-        goto(tab, visit.link)
-        shown = primary_id(tab)
+        until_shown(
+            tab, lambda: tab.goto(visit.link), f"{SIDEBAR_JS}.includes('Primary:')"
+        )
+        shown = e2e.primary_id(tab)
         if shown != visit.primary:
             raise ValueError(f"the link shows {shown}, not {visit.primary}")
     finally:
         context.close()
 
 
-def expect_primary(tab, visit: Visit) -> None:
-    visit.primary = primary_id(tab)
-    if not visit.primary:
-        raise ValueError("no primary example after the click")
-
-
-def expect_text(tab, text: str) -> None:
-    tab.locator("[data-testid='stMain']").get_by_text(text).first.wait_for()
-
-
 def run_visit(browser, url: str, visit: Visit, folder: Path) -> None:
     """The scripted visit; stops at the first failed step."""
-    context, tab = new_tab(browser)
-    server = SimpleNamespace(url=url)
+    context, tab = e2e.new_tab(browser)
     gold, pred = CELLS[visit.number % len(CELLS)]
-    row = visit.number // len(CELLS) % ROWS_PER_CELL
+    # From row 1: a cell's click already makes its first example the primary.
+    row = 1 + visit.number // len(CELLS) % ROWS_PER_CELL
+    chart = f'document.querySelector("{CELL}")'
     try:
-        visit.step("open", lambda: goto(tab, url))
-        visit.step("metrics", lambda: open_page(tab, server, "Metrics"))
-        visit.step("cell", lambda: click_confusion_cell(tab, gold, pred))
-        visit.step("table", lambda: open_page(tab, server, "Data table"))
-        visit.step("only selected", lambda: only_selected(tab))
-        visit.step("example", lambda: click_table_row(tab, row))
-        expect_primary(tab, visit)
+        visit.step("open", lambda: open_app(tab, url))
+        visit.step("metrics", lambda: open_nav(tab, "Metrics", chart))
+        count = visit.step("cell", lambda: select_cell(tab, gold, pred))
+        rows = f"{MAIN_JS}.includes('rows; showing')"
+        visit.step("table", lambda: open_nav(tab, "Data table", rows))
+        visit.step("only selected", lambda: only_selected(tab, count))
+        visit.step("example", lambda: pick_row(tab, row))
+        visit.primary = e2e.primary_id(tab)
+        # The first heat map (gradient L2, the first method) as soon as it is
+        # drawn, then the whole page: the other methods and their faithfulness.
+        first_map = "document.querySelector(\"[data-testid='stMain'] .lumen-token\")"
         visit.step(
             "salience",
-            lambda: (
-                open_page(tab, server, "Explanations"),
-                expect_text(tab, "tokens per method"),
-            ),
+            lambda: open_nav(tab, "Explanations", first_map, idle=False),
         )
+        page_done = f"{MAIN_JS}.includes('tokens per method')"
+        visit.step("explanations", lambda: shown(tab, page_done))
         visit.step("upload", lambda: upload(tab, upload_file(folder, visit)))
         visit.step("slice", lambda: save_slice(tab, visit.slice_name))
         visit.step("link", lambda: setattr(visit, "link", copy_link(tab)))
@@ -244,8 +302,8 @@ def check_isolation(url: str, visit: Visit, others: list[Visit]) -> None:
     none of the others' markers (upload names, slice names)."""
     tab = visit.tab
     try:
-        open_page(tab, SimpleNamespace(url=url), "Overview")
-        shown = primary_id(tab)
+        open_nav(tab, "Overview", title="Lumen")
+        shown = e2e.primary_id(tab)
         text = tab.locator("[data-testid='stApp']").text_content()
     except Exception as error:
         visit.isolation.append(f"could not check: {type(error).__name__}")
@@ -266,11 +324,17 @@ def visitor(url, visit, others, folder, barriers, timeout_ms) -> None:
     start, done = barriers
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS
+            executable_path=shutil.which("chromium"), args=e2e.CHROMIUM_ARGS
         )
         try:
             start.wait()
             run_visit(browser, url, visit, folder)
+            took, failed = sum(visit.seconds.values()), visit.failed or "none"
+            print(
+                f"visit {visit.number}: {len(visit.seconds)} steps in {took:.0f} s, "
+                f"failed: {failed}",
+                flush=True,
+            )
             visit.tab.set_default_timeout(timeout_ms)
             done.wait()
             check_isolation(url, visit, others)
@@ -318,19 +382,7 @@ def start_server(port: int, start_script: bool, log: Path) -> subprocess.Popen:
         command = [sys.executable, "-m", "litcore", "serve", "--public"]
         command += ["--port", str(port)]
     started = time.perf_counter()
-    with log.open("wb") as output:
-        server = subprocess.Popen(
-            command,
-            cwd=REPO,
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    if not wait_healthy(port, 120):
-        server.terminate()
-        tail = log.read_text(errors="replace")[-2000:]
-        raise RuntimeError(f"no answer on /_stcore/health in 120 s:\n{tail}")
+    server = e2e.start_logged_server(command, env, port, log)
     print(f"server healthy {time.perf_counter() - started:.1f} s after its start")
     return server
 
@@ -390,7 +442,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.sessions < 1:
         parser.error("--sessions must be at least 1")
     timeout_ms = int(args.step_timeout * 1000)
-    e2e_support.RUN_TIMEOUT_MS = timeout_ms  # every rerun wait of a step
+    e2e.RUN_TIMEOUT_MS = timeout_ms  # every wait of a step
     print(machine_line(), flush=True)
     server = None
     folder = Path(tempfile.mkdtemp(prefix="lumen-load-"))
@@ -398,7 +450,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.url:
             url = args.url.rstrip("/")
         else:
-            port = free_port()
+            port = e2e.free_port()
             server = start_server(port, args.start_script, folder / "server.log")
             url = f"http://127.0.0.1:{port}"
         print(f"server: {url} (public mode), chromium on this machine", flush=True)

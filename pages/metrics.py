@@ -18,13 +18,16 @@ from litcore.metrics.classification import (
 )
 from litcore.metrics.facets import facet_table
 from litcore.session.columns import CONFIDENCE, LABEL, LENGTH, PRED, PRED_B
-from litcore.session.predictions import frame_report
 from litcore.ui import charts, state
 from litcore.ui import regression as regression_ui
 from litcore.ui import workspace as ws
 from litcore.ui.escape import plain
 from litcore.ui.formatting import agreement_text, headline_table, model_name
-from litcore.ui.metric_settings import configured_metrics, settings_text
+from litcore.ui.metric_settings import (
+    configured_metrics,
+    group_reports,
+    settings_text,
+)
 from litcore.ui.sidebar import filtered_frame
 from litcore.ui.slices import session_slices
 from litcore.view.cells import cell_ids
@@ -136,12 +139,7 @@ if head.is_regression:
         regression_ui.head_section(head.title, head.name, shown, groups, selection)
     st.stop()
 classification = chosen.pop(MulticlassMetrics.name)
-reports = {
-    group: state.kept_result(
-        f"metrics report {group}", frame_report, rows, workspace.labels, classification
-    )
-    for group, rows in groups.items()
-}
+reports = group_reports(groups, workspace.labels, classification)
 if reports["filtered"] is None:
     st.info("No gold labels the model knows among these examples: nothing to score.")
     if workspace.model_b is not None:  # the models can still agree or not
@@ -152,22 +150,8 @@ st.subheader("Headline (model A)" if workspace.model_b else "Headline")
 st.dataframe(headline_table(reports), width="stretch")
 for name, metric in chosen.items():  # the other metrics that fit, e.g. a threshold
     st.markdown(f"**{name}** ({settings_text(metric)})")
-    st.dataframe(
-        headline_table(
-            {
-                g: state.kept_result(
-                    f"metrics report {name} {g}",
-                    frame_report,
-                    rows,
-                    workspace.labels,
-                    metric,
-                )
-                for g, rows in groups.items()
-            },
-            metric.titles,
-        ),
-        width="stretch",
-    )
+    extra = group_reports(groups, workspace.labels, metric)
+    st.dataframe(headline_table(extra, metric.titles), width="stretch")
 if workspace.model_b is not None:
     _comparison_section(shown)
 

@@ -62,10 +62,14 @@ class Metric(Component):
             labels: the model's classes, where its outputs are per class.
 
         Returns:
-            The report; None when no example can be scored (no known gold label).
+            The report; None when no example can be scored (classification: no
+            gold label is one of ``labels``).
 
         Raises:
-            LumenError: a bad setting, or ``gold`` and ``predicted`` differ in length.
+            LumenError: a bad setting, ``gold`` and ``predicted`` of different
+                lengths, or inputs the metric cannot score (its docstring says
+                which: probabilities of the wrong shape, fewer than two gold
+                values for regression, no examples).
         """
         self.validate()
         if len(gold) != len(predicted):

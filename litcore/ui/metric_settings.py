@@ -1,13 +1,17 @@
-"""The metrics a page shows, built with the settings the user picks."""
+"""The metrics a page shows, built with the settings the user picks, and their
+reports on groups of rows."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
+import pandas as pd
 import streamlit as st
 
 from litcore.metrics import registry as metrics
-from litcore.metrics.base import Metric
+from litcore.metrics.base import Metric, MetricReport
+from litcore.session.predictions import frame_report
+from litcore.ui import state
 from litcore.ui.params import settings_columns
 
 
@@ -46,3 +50,21 @@ def settings_text(metric: Metric) -> str:
         else f"{spec[name].label} {value}"
         for name, value in metric.config()
     )
+
+
+def group_reports(
+    groups: Mapping[str, pd.DataFrame], labels: tuple[str, ...], metric: Metric
+) -> dict[str, MetricReport | None]:
+    """``metric``'s report (``frame_report``) on each group of analysis-frame rows
+    (filtered, selection, slices), kept across reruns while a group's rows and
+    the metric's settings stay the same (``state.kept_result``)."""
+    return {
+        group: state.kept_result(
+            f"metrics report {metric.name} {group}",
+            frame_report,
+            rows,
+            labels,
+            metric,
+        )
+        for group, rows in groups.items()
+    }

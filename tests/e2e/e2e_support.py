@@ -314,24 +314,32 @@ def click_table_row(tab, row: int = 0) -> None:
     rerun_after(tab, click, f"{SIDEBAR_TEXT_JS} !== arg", sidebar(tab))
 
 
-def click_confusion_cell(tab, gold: str, pred: str) -> int:
-    """Clicks the matrix cell (gold, pred) on Metrics; returns its count.
+def confusion_cell(tab, gold: str, pred: str) -> tuple[object, dict, int]:
+    """The Metrics page's (gold, pred) cell: its locator, where to click it (in
+    the cell) and its count of examples.
 
     The cell is found by the ARIA label Vega gives each mark, so the click
-    follows the rendered layout, whatever the chart's size.
+    follows the rendered layout, whatever the chart's size; the cell's own click
+    scrolls it into view and waits until it stands still (the tables above it
+    lay out after the chart is drawn).
     """
     cell = tab.locator(
         "[data-testid='stVegaLiteChart'] .mark-rect path"
         f"[aria-label*='Gold: {gold}; Predicted: {pred}']"
     ).first
     label = cell.get_attribute("aria-label")
-    box = cell.bounding_box()
+    box = cell.bounding_box()  # its size: the click finds where it is
     # Left of the centre: the count's text mark sits in the middle of the cell.
-    # The cell's own click scrolls it into view and waits until it stands still
-    # (the tables above it lay out after the chart is drawn).
     at = {"x": box["width"] * 0.2, "y": box["height"] * 0.5}
+    count = int(re.search(r"Examples: ([\d,]+)", label).group(1).replace(",", ""))
+    return cell, at, count
+
+
+def click_confusion_cell(tab, gold: str, pred: str) -> int:
+    """Clicks the matrix cell (gold, pred) on Metrics; returns its count."""
+    cell, at, count = confusion_cell(tab, gold, pred)
     rerun_after(tab, lambda: cell.click(position=at))
-    return int(re.search(r"Examples: ([\d,]+)", label).group(1).replace(",", ""))
+    return count
 
 
 def only_selected(tab) -> None:

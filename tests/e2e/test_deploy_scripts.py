@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from e2e_support import REPO, free_port, goto
+from e2e_support import REPO, free_port, goto, start_logged_server, stop_server
 from installed import copy_sources, make_venv
 
 pytestmark = pytest.mark.browser
@@ -74,26 +74,6 @@ def missing_projections(python: Path, env: dict[str, str]) -> list[str]:
     return [line for line in done.stdout.splitlines() if line.startswith("missing")]
 
 
-def start_server(command: list, env: dict[str, str], port: int, log: Path):
-    """Starts ``command`` (a server on ``port``, output to ``log``) and waits
-    until ``deploy/healthcheck.py`` sees it up."""
-    with log.open("wb") as output:
-        server = subprocess.Popen(
-            command,
-            cwd=REPO,
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    health = [sys.executable, DEPLOY / "healthcheck.py", "--port", str(port)]
-    up = subprocess.run([*health, "--wait", "120"], timeout=150)
-    if up.returncode != 0:
-        stop(server)
-        pytest.fail(f"no answer on /_stcore/health:\n{log.read_text(errors='replace')}")
-    return server
-
-
 def shows_the_demo(page, url: str, examples: int) -> str:
     """Opens ``url``; checks the Overview counts ``examples``; the sidebar's text."""
     goto(page, url)
@@ -101,14 +81,6 @@ def shows_the_demo(page, url: str, examples: int) -> str:
     shown = metric.locator("[data-testid='stMetricValue']").inner_text()
     assert int(shown.replace(",", "")) == examples
     return page.locator("[data-testid='stSidebar']").text_content()
-
-
-def stop(server: subprocess.Popen) -> None:
-    server.terminate()
-    try:
-        server.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        server.kill()
 
 
 def test_deploy_scripts_install_prepare_and_serve_the_demo_in_public_mode(
@@ -137,7 +109,9 @@ def test_deploy_scripts_install_prepare_and_serve_the_demo_in_public_mode(
 
     port = free_port()
     env |= {"PORT": str(port), "LUMEN_ADDRESS": "127.0.0.1"}
-    server = start_server([DEPLOY / "start.sh"], env, port, tmp_path / "server.log")
+    server = start_logged_server(
+        [DEPLOY / "start.sh"], env, port, tmp_path / "server.log"
+    )
     try:
         # start.sh became the server (exec): its environment is public mode's.
         environ = Path(f"/proc/{server.pid}/environ").read_bytes().split(b"\0")
@@ -148,7 +122,7 @@ def test_deploy_scripts_install_prepare_and_serve_the_demo_in_public_mode(
         sidebar = shows_the_demo(page, url, demo_prepared["n_eval"])
         assert "Public server" in sidebar
     finally:
-        stop(server)
+        stop_server(server)
     health = [sys.executable, DEPLOY / "healthcheck.py", "--port", str(port)]
     assert subprocess.run(health, timeout=30).returncode == 1
 
@@ -161,7 +135,7 @@ def test_cloud_entry_point_serves_the_app_in_public_mode(demo_prepared, tmp_path
     command = [sys.executable, "-m", "streamlit", "run"]
     command += ["deploy/cloud/streamlit_app.py", "--server.port", str(port)]
     command += ["--server.address", "127.0.0.1", "--server.headless", "true"]
-    server = start_server(command, env, port, tmp_path / "server.log")
+    server = start_logged_server(command, env, port, tmp_path / "server.log")
     try:
         url = f"http://127.0.0.1:{port}"
         assert "Public server" in shows_the_demo(page, url, demo_prepared["n_eval"])
@@ -169,4 +143,4 @@ def test_cloud_entry_point_serves_the_app_in_public_mode(demo_prepared, tmp_path
         links = page.locator("[data-testid='stSidebarNav'] a").all_inner_texts()
         assert len(links) == APP_PAGES
     finally:
-        stop(server)
+        stop_server(server)
