@@ -8,6 +8,7 @@ import streamlit as st
 
 from litcore.api.errors import LumenError
 from litcore.salience import METHODS, TokenSalience, build, compatible
+from litcore.salience.gradients import GradientNorm, GradientTimesInput
 from litcore.salience.summary import all_scores, estimated_tokens, top_tokens_table
 from litcore.session.columns import LABEL, LENGTH, PRED, TEXT, TEXT_B, proba_column
 from litcore.ui import cached, state
@@ -35,6 +36,9 @@ SUBWORDS_KEY = "explain_subwords"
 SPECIAL_KEY = "explain_special"
 TOP_K_KEY = "explain_top_k"
 PICK_LIMIT = 500
+# Drawn at once (one backward pass gives both): a visitor's first map comes
+# fast; the other cheap methods (occlusion, attention) are added in "Methods".
+FIRST_METHODS = (GradientNorm.name, GradientTimesInput.name)
 
 workspace = ws.require()
 model = workspace.model
@@ -105,10 +109,11 @@ st.session_state[TARGET_KEY] = target_label
 target = labels.index(target_label)
 
 available = compatible(model)
+first = [name for name in available if name in FIRST_METHODS]
 cheap = [name for name in available if not METHODS[name].expensive]
 remembered = st.session_state.get(state.EXPLAIN_METHODS)
 st.session_state.setdefault(
-    METHODS_KEY, [m for m in (remembered or cheap) if m in available]
+    METHODS_KEY, [m for m in (remembered or first or cheap) if m in available]
 )
 
 
@@ -136,7 +141,8 @@ chosen = controls[2].multiselect(
     available,
     key=METHODS_KEY,
     on_change=_store_methods,
-    help="Cheap methods run at once; the expensive ones (IG, LIME, Kernel SHAP) "
+    help="The gradient maps are drawn at once; add the other cheap methods "
+    "(occlusion, attention) here; the expensive ones (IG, LIME, Kernel SHAP) run "
     "when you press their Run button.",
 )
 options = st.columns(3)

@@ -35,6 +35,18 @@ def test_primary_example_is_explained_by_the_cheap_methods(app):
     app.session_state[state.SELECTION] = Selection(ids=tuple(ids), primary=ids[1])
     app.switch_page(PAGE).run()
     assert not app.exception, app.exception
+    # At once, the gradient maps (one backward pass); the other cheap ones on demand.
+    assert app.multiselect(key="explain_methods").value == [
+        "Gradient L2 norm",
+        "Gradient × input",
+    ]
+    assert len(heatmaps(app)) == 2
+    assert app.dataframe[1].value["comprehensiveness ↑"].notna().all()
+    expensive = ("Integrated", "LIME", "Kernel")
+    options = app.multiselect(key="explain_methods").options
+    cheap = [o for o in options if not o.startswith(expensive)]
+    app.multiselect(key="explain_methods").set_value(cheap).run()
+    assert not app.exception, app.exception
     maps = heatmaps(app)
     assert len(maps) == 5  # the five cheap methods
     assert all("lumen-token" in m and "lumen-legend" in m for m in maps)
