@@ -57,10 +57,15 @@ with right:
     )
     shown_with = f", accuracy {report.headline['accuracy']:.1%} here" if report else ""
     if ws.shows_probe(workspace):
+        layers = info.get("layers")  # probes before the cut to fewer layers: all
+        features = (
+            f"[CLS] after the first {layers} layers of the frozen MiniLM encoder"
+            if layers
+            else "the frozen MiniLM encoder's pooled output"
+        )
         st.info(
             f"**Shown now: a quick model**{shown_with}: a logistic regression on "
-            "the frozen MiniLM encoder's pooled output, "
-            f"fitted on {info['n_train']:,} training examples in "
+            f"{features}, fitted on {info['n_train']:,} training examples in "
             f"{info['train_seconds']:.0f} s. Improving: fine-tuning in the "
             "background (progress in the sidebar); the fine-tuned model replaces "
             "it on its own, keeping your selection, filters and slices.",

@@ -19,6 +19,7 @@ from litcore.models.probe import (
     ProbeConfig,
     fit_probe,
     pooled_features,
+    standardisation,
     write_head,
 )
 
@@ -47,16 +48,19 @@ def test_the_probe_is_scikit_learns_logistic_regression_on_the_pooled_output(
     folder = fit_probe(tiny_model_dir, data, config)
     probe = SequenceClassifier.from_pretrained(folder)
     predicted = probe.predict(data.texts(), bf16=False)
-    # The same fit by hand, on tanh of the [CLS] state of the base model.
+    # The same fit by hand: tanh of the [CLS] state of the base model, standardised.
     base = AutoModelForSequenceClassification.from_pretrained(tiny_model_dir).eval()
     features = np.tanh(predicted.cls_embedding)
     np.testing.assert_allclose(
         pooled_features(probe.model, predicted.cls_embedding), features, atol=1e-6
     )
+    mean, scale = standardisation(features)
+    standardised = (features - mean) / scale
     gold = (data.frame["label"] == "good").to_numpy().astype(int)
-    expected = LogisticRegression(C=0.5, max_iter=1000).fit(features, gold)
+    expected = LogisticRegression(C=0.5, tol=1e-10, max_iter=10_000)
+    expected.fit(standardised, gold)
     np.testing.assert_allclose(
-        predicted.probas, expected.predict_proba(features), atol=1e-5
+        predicted.probas, expected.predict_proba(standardised), atol=1e-4
     )
     # The encoder is frozen: the same weights as the base model.
     probed = probe.model.state_dict()
@@ -111,6 +115,37 @@ def test_the_sample_is_capped_seeded_and_cached(tiny_model_dir):
     assert calls == []  # cached: nothing embedded
     other = fit_probe(tiny_model_dir, data, ProbeConfig(max_texts=8, max_length=16))
     assert other != folder
+
+
+def test_a_probe_on_the_first_layers_is_a_shorter_model_with_the_same_weights(
+    tiny_model_dir,
+):
+    data = labelled()
+    folder = fit_probe(tiny_model_dir, data, ProbeConfig(max_length=16, layers=1))
+    probe = SequenceClassifier.from_pretrained(folder)
+    assert probe.config.num_hidden_layers == 1
+    assert len(probe.model.bert.encoder.layer) == 1
+    assert json.loads((folder / TRAINING_INFO).read_text())["layers"] == 1
+    base = AutoModelForSequenceClassification.from_pretrained(tiny_model_dir).eval()
+    probed = probe.model.state_dict()
+    for name, weight in base.state_dict().items():
+        if name.startswith("bert.encoder.layer.1."):
+            assert name not in probed
+        elif not name.startswith(("classifier", "bert.pooler")):
+            assert torch.equal(probed[name], weight), name
+    # The probe reads [CLS] after the first layer of the base model.
+    batch = probe.pad(*probe.tokenize(data.texts()[:3])[:2])
+    with torch.inference_mode():
+        states = base(**batch, output_hidden_states=True).hidden_states
+    predicted = probe.predict(data.texts()[:3], bf16=False)
+    np.testing.assert_allclose(
+        predicted.cls_embedding, states[1][:, 0].numpy(), atol=1e-5
+    )
+
+
+def test_a_probe_keeps_at_least_one_layer(tiny_model_dir):
+    with pytest.raises(ValueError, match="at least 1 layer"):
+        fit_probe(tiny_model_dir, labelled(), ProbeConfig(max_length=16, layers=0))
 
 
 def test_data_with_one_class_is_refused(tiny_model_dir):

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from litcore.data import demo as demo_data
-from litcore.models.probe import PROBE_KIND, ProbeConfig
+from litcore.models.probe import PROBE_KIND
 from litcore.models.training import TrainConfig
 from litcore.session import background, demo
 from litcore.session.background import DONE
@@ -40,7 +40,8 @@ def empty_cache(tmp_path, monkeypatch):
     monkeypatch.setenv("LUMEN_CACHE_DIR", str(tmp_path))
     small = replace(demo_data.DEMOS["movies"], n_eval=200)
     monkeypatch.setitem(demo_data.DEMOS, "movies", small)
-    monkeypatch.setattr(demo, "PROBE_CONFIG", ProbeConfig(max_texts=64))
+    quick = replace(demo.PROBE_CONFIG, max_texts=64, min_texts=64)
+    monkeypatch.setattr(demo, "PROBE_CONFIG", quick)
     monkeypatch.setattr(demo, "DEMO_CONFIG", CHEAP_FINE_TUNE)
     monkeypatch.setattr(background, "_JOBS", {})
     cached.demo_datasets.clear()
@@ -54,6 +55,9 @@ def test_the_core_opens_the_probe_then_the_fine_tuned_model(empty_cache):
     quick = build_workspace(SourceChoice(), progress=SILENT, quick_demo=True)
     assert quick.training_info["kind"] == PROBE_KIND
     assert quick.training_info["n_train"] == 64 and len(quick.frame) == 200
+    layers = demo.PROBE_CONFIG.layers
+    assert quick.training_info["layers"] == layers
+    assert quick.model.config.num_hidden_layers == layers
     store = PredictionStore()
     job = demo.improve_in_background("movies", store)
     assert demo.improve_in_background("movies", store) is job  # one per process
@@ -74,7 +78,11 @@ def test_the_app_swaps_models_and_keeps_selection_and_filters(empty_cache):
     assert not at.exception, at.exception
     workspace = at.session_state[state.WORKSPACE]
     assert workspace.training_info["kind"] == PROBE_KIND
-    assert any("Shown now: a quick model" in box.value for box in at.info)
+    layers = f"first {demo.PROBE_CONFIG.layers} layers of the frozen MiniLM"
+    assert any(
+        "Shown now: a quick model" in box.value and layers in box.value
+        for box in at.info
+    )
     job = background.find(demo.improvement_job_name("movies"))
     assert job is not None  # started by the first run
     with_film = workspace.frame["text"].str.contains("film", case=False)
@@ -106,3 +114,4 @@ def test_prepare_demo_also_fits_the_quick_model(demo_prepared):
     info = read_training_info(folder)
     assert info["kind"] == PROBE_KIND
     assert demo.PROBE_CONFIG.min_texts <= info["n_train"] <= len(train)
+    assert info["layers"] == demo.PROBE_CONFIG.layers

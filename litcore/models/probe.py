@@ -3,15 +3,17 @@ as an ordinary Hugging Face sequence classifier.
 
 A BERT-style ``...ForSequenceClassification`` classifies the pooler's output
 (tanh of a dense layer on the last [CLS] state) with one linear layer. The
-probe keeps the encoder as shipped, makes the pooler's dense layer the identity
-(so it passes on tanh of the [CLS] state itself: on the movie demo, 2,000
-texts, logistic regression scored 0.71 on it against 0.67 on the shipped
-pooler's output), embeds some training texts once, fits the linear layer by
-logistic regression (scikit-learn) and writes it into the model. The folder
-loads with ``SequenceClassifier.from_pretrained`` like any fine-tuned model,
-so every page works with it (predictions, embeddings, tokens, gradients); it
-takes seconds where a fine-tune takes minutes, and is what the demo shows
-while its fine-tune runs.
+probe keeps the encoder's weights as shipped, optionally only its first
+``layers`` layers (a forward pass then costs that share of the whole), makes
+the pooler's dense layer the identity (so it passes on tanh of the [CLS] state
+itself: on the movie demo, 2,000 texts, logistic regression scored 0.71 on it
+against 0.67 on the shipped pooler's output), embeds some training texts once,
+fits the linear layer by logistic regression on the standardised features
+(``litcore.models.logistic``) and writes it, the standardisation folded in,
+into the model. The folder loads with ``SequenceClassifier.from_pretrained``
+like any fine-tuned model, so every page works with it (predictions,
+embeddings, tokens, gradients); it takes seconds where a fine-tune takes
+minutes, and is what the demo shows while its fine-tune runs.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from litcore.api.errors import ModelError
 from litcore.data.dataset import Dataset
 from litcore.models.classifier import SequenceClassifier
 from litcore.models.hf_loading import LOAD_ERRORS, TRAINING_INFO, save_model_folder
+from litcore.models.logistic import LogisticFit, fit_logistic_regression
 from litcore.store.paths import cache_dir
 
 PROBE_KIND = "linear probe"  # ``kind`` in the probe's TRAINING_INFO
@@ -51,9 +54,12 @@ class ProbeConfig:
         budget_s: embedding stops after the chunk that passes this many seconds
             (None: no limit), so a slow CPU embeds fewer texts; the probe's
             ``TRAINING_INFO`` says how many (``n_train``).
-        regularisation: scikit-learn's ``C`` (inverse L2 strength).
+        regularisation: the inverse L2 strength ``C`` (scikit-learn's) on the
+            standardised features.
         max_length: tokens per text.
         seed: the sample's seed.
+        layers: the encoder layers kept, the first ones (None: all); the probe
+            reads [CLS] after the last one kept.
     """
 
     max_texts: int = 2000
@@ -62,6 +68,7 @@ class ProbeConfig:
     regularisation: float = 1.0
     max_length: int = 64
     seed: int = 0
+    layers: int | None = None
 
 
 CHUNK = 250  # texts embedded between two looks at the clock
@@ -86,14 +93,17 @@ def fit_probe(
     Raises:
         ModelError: the data has fewer than two classes, the base model cannot
             be loaded, or it has no pooler and linear classifier (not BERT-style).
+        ValueError: ``config.layers`` is below 1.
     """
     if not data.has_labels or len(data.labels) < 2:
         raise ModelError("A probe needs a label column with at least two classes.")
+    if config.layers is not None and config.layers < 1:
+        raise ValueError(f"A probe keeps at least 1 layer, not {config.layers}.")
     out_dir = probe_dir(str(base), data, config)
     if (out_dir / TRAINING_INFO).is_file():
         return out_dir
     started = time.perf_counter()
-    model, tokenizer = _classifier_of(str(base), list(data.labels))
+    model, tokenizer = _classifier_of(str(base), list(data.labels), config.layers)
     wrapper = SequenceClassifier.wrap(model, tokenizer, str(base), config.max_length)
     rows, cls_embedding = _embedded_sample(wrapper, data, config, progress)
     features = pooled_features(model, cls_embedding)
@@ -104,29 +114,46 @@ def fit_probe(
             f"The {len(rows)} texts sampled for the probe all have one label: "
             "a probe needs examples of at least two classes."
         )
-    # Here, not at import: a warm server never fits a probe (76 MB of imports).
-    from sklearn.linear_model import LogisticRegression
-
-    fitted = LogisticRegression(C=config.regularisation, max_iter=1000)
-    fitted.fit(features, gold)
-    write_head(model, fitted.coef_, fitted.intercept_, list(fitted.classes_))
+    mean, scale = standardisation(features)
+    standardised = (features - mean) / scale
+    fitted = fit_logistic_regression(standardised, gold, config.regularisation)
+    head = unstandardised(fitted, mean, scale)
+    write_head(model, head.coef, head.intercept, head.classes)
     info = {
         "kind": PROBE_KIND,
         "base_model": str(base),
         "dataset": data.name,
         "labels": labels,
         "config": asdict(config),
+        "layers": model.config.num_hidden_layers,
         "n_train": len(rows),
-        "train_accuracy": round(float(fitted.score(features, gold)), 4),
+        "train_accuracy": round(float(np.mean(head.predict(features) == gold)), 4),
         "train_seconds": round(time.perf_counter() - started, 1),
     }
     save_model_folder(model, tokenizer, out_dir, TRAINING_INFO, info)
     return out_dir
 
 
-def _classifier_of(base: str, labels: list[str]):
-    """``base`` as a sequence classifier of ``labels`` (a random head), and its
-    tokenizer.
+def standardisation(features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(``<float64>[hidden]`` mean, ``<float64>[hidden]`` standard deviation,
+    1 where a feature is constant) of ``features`` (``<float>[n, hidden]``)."""
+    mean = features.mean(axis=0, dtype=np.float64)
+    scale = features.std(axis=0, dtype=np.float64)
+    return mean, np.where(scale > 0, scale, 1.0)
+
+
+def unstandardised(
+    fitted: LogisticFit, mean: np.ndarray, scale: np.ndarray
+) -> LogisticFit:
+    """A fit on standardised features ``(x - mean) / scale`` as the same
+    function of the raw features ``x``."""
+    coef = fitted.coef / scale
+    return LogisticFit(coef, fitted.intercept - coef @ mean, fitted.classes)
+
+
+def _classifier_of(base: str, labels: list[str], layers: int | None = None):
+    """``base`` as a sequence classifier of ``labels`` (a random head) with its
+    first ``layers`` encoder layers (None: all), and its tokenizer.
 
     Raises:
         ModelError: it cannot be loaded, or is not BERT-style.
@@ -153,7 +180,27 @@ def _classifier_of(base: str, labels: list[str]):
     with torch.no_grad():
         dense.weight.copy_(torch.eye(*dense.weight.shape))
         dense.bias.zero_()
+    if layers is not None:
+        _keep_first_layers(model, layers)
     return model.eval(), tokenizer
+
+
+def _keep_first_layers(model, layers: int) -> None:
+    """Drops the encoder layers of ``model`` after the first ``layers``.
+
+    Raises:
+        ModelError: the encoder's layers are not a list of modules.
+    """
+    encoder = getattr(model.base_model, "encoder", None)
+    stack = getattr(encoder, "layer", None)
+    if not isinstance(stack, torch.nn.ModuleList):
+        raise ModelError(
+            "This encoder's layers cannot be cut: a probe on fewer layers needs a "
+            "BERT-style encoder. Probe all its layers instead."
+        )
+    if layers < len(stack):
+        encoder.layer = stack[:layers]
+        model.config.num_hidden_layers = layers
 
 
 def _embedded_sample(
