@@ -289,8 +289,10 @@ SIDEBAR_TEXT_JS = "document.querySelector(\"[data-testid='stSidebar']\").innerTe
 
 
 def settled_box(locator, settle_ms: int = 250) -> dict:
-    """``locator``'s bounding box once two readings ``settle_ms`` apart agree
-    (a click computed from a box that is still moving lands on the wrong row)."""
+    """``locator``'s bounding box, scrolled into the window (a click outside it
+    does nothing), once two readings ``settle_ms`` apart agree (a click computed
+    from a box that is still moving lands on the wrong row)."""
+    locator.scroll_into_view_if_needed()
     box = locator.bounding_box()
     for _ in range(40):
         locator.page.wait_for_timeout(settle_ms)

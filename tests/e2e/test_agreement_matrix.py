@@ -14,6 +14,7 @@ from e2e_support import (
     open_page,
     rerun_after,
     screenshot,
+    settled_box,
     sidebar,
     table_rows,
 )
@@ -54,10 +55,11 @@ def click_cell(tab, pred_a: str, pred_b: str) -> None:
     cell = tab.locator(
         f"{CELLS}[aria-label$='; Model A: {pred_a}; Model B: {pred_b}']"
     ).first
-    box = cell.bounding_box()
-    # Left of the centre: the count's text mark sits in the middle of the cell.
-    x, y = box["x"] + box["width"] * 0.2, box["y"] + box["height"] * 0.5
-    rerun_after(tab, lambda: tab.mouse.click(x, y))
+    box = settled_box(cell)
+    # Left of the centre: the count's text mark sits in the middle of the cell;
+    # the cell's own click scrolls it into the window.
+    at = {"x": box["width"] * 0.2, "y": box["height"] * 0.5}
+    rerun_after(tab, lambda: cell.click(position=at))
 
 
 def test_agreement_cell_selects_those_examples(page, app_server, tiny_model_dir):
