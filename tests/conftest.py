@@ -48,12 +48,38 @@ def bf16_anywhere(monkeypatch):
     monkeypatch.setattr(precision, "bf16_supported", lambda: True)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def one_torch_thread() -> Iterator[int]:
+    """Runs the tests' own torch work on one thread (threads started later too);
+    yields torch's default thread count.
+
+    Tests feed tiny models and small batches, where a second thread adds more
+    synchronisation than work: on 2 cores, test_training.py and
+    test_salience_exact.py took 33 s on one thread against 77 s on two (load
+    3-11). Servers and CLIs that tests start keep their own defaults; the
+    demo's fine-tune (``demo_prepared``) runs on all of them.
+    """
+    import torch
+
+    default = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield default
+    torch.set_num_threads(default)
+
+
 @pytest.fixture(scope="session")
-def demo_prepared(cache_root) -> dict:
-    """The movie demo prepared once per run (data, fine-tuned model, predictions)."""
+def demo_prepared(cache_root, one_torch_thread) -> dict:
+    """The movie demo prepared once per run (data, fine-tuned model, predictions),
+    on torch's default threads, as ``prepare-demo`` would."""
+    import torch
+
     from litcore.session.demo import prepare_demo
 
-    return prepare_demo("movies")
+    torch.set_num_threads(one_torch_thread)
+    try:
+        return prepare_demo("movies")
+    finally:
+        torch.set_num_threads(1)
 
 
 APP = Path(__file__).resolve().parents[1] / "app.py"
