@@ -329,12 +329,9 @@ def visitor(url, visit, others, folder, barriers, timeout_ms) -> None:
         try:
             start.wait()
             run_visit(browser, url, visit, folder)
-            took, failed = sum(visit.seconds.values()), visit.failed or "none"
-            print(
-                f"visit {visit.number}: {len(visit.seconds)} steps in {took:.0f} s, "
-                f"failed: {failed}",
-                flush=True,
-            )
+            steps = " ".join(f"{k}={v:.1f}" for k, v in visit.seconds.items())
+            failed = visit.failed or "none"
+            print(f"visit {visit.number}: {steps}; failed: {failed}", flush=True)
             visit.tab.set_default_timeout(timeout_ms)
             done.wait()
             check_isolation(url, visit, others)
