@@ -7,8 +7,8 @@ This process is the server: Streamlit's AppTest runs ``app.py`` in it (as
 every page of the menu in turn, with an example selected so that the
 explanation and editor pages compute what they show. The resident set size
 (``VmRSS``) is read after the imports and after each page (and the background
-work it started: the weights), and the peak
-(``VmHWM``) at the end. Each stage also says how much of its RSS is anonymous
+work it started: the weights), with the peak
+(``VmHWM``) within each stage. Each stage also says how much of its RSS is anonymous
 memory (the heap: data, weights, allocator slack) rather than pages of
 mapped files (libraries' code), from ``/proc/self/smaps_rollup``, and which
 large libraries it imported. The Embeddings page is shown with PCA, then with
@@ -67,22 +67,28 @@ LIBRARIES = (
 
 
 class Stages:
-    """RSS, anonymous RSS and newly imported libraries after each stage."""
+    """RSS, anonymous RSS, the peak RSS within the stage and newly imported
+    libraries after each stage (the peak is reset between stages by writing 5
+    to ``/proc/self/clear_refs``; ``peak_mb`` keeps the largest)."""
 
     def __init__(self) -> None:
-        self.rows: list[tuple[str, float, float, str]] = []
+        self.rows: list[tuple[str, float, float, float, str]] = []
         self._loaded: set[str] = set()
+        self.peak_mb = 0.0
 
     def record(self, name: str) -> None:
         loaded = {module for module in LIBRARIES if module in sys.modules}
         new = ", ".join(sorted(loaded - self._loaded))
         self._loaded |= loaded
-        self.rows.append((name, status_mb("VmRSS"), anonymous_mb(), new))
+        peak = status_mb("VmHWM")
+        self.peak_mb = max(self.peak_mb, peak)
+        Path("/proc/self/clear_refs").write_text("5")
+        self.rows.append((name, status_mb("VmRSS"), anonymous_mb(), peak, new))
 
     def print(self) -> None:
-        print(f"{'stage':44s} {'RSS MB':>7s} {'anon':>6s}  new libraries")
-        for name, rss, anon, new in self.rows:
-            print(f"{name:44s} {rss:7.0f} {anon:6.0f}  {new}")
+        print(f"{'stage':44s} {'RSS MB':>7s} {'anon':>6s} {'peak':>6s}  new libraries")
+        for name, rss, anon, peak, new in self.rows:
+            print(f"{name:44s} {rss:7.0f} {anon:6.0f} {peak:6.0f}  {new}")
 
 
 def menu_pages() -> list[str]:
@@ -190,7 +196,7 @@ def main() -> None:
     stages = Stages()
     stages.record(f"after the imports ({imports_s:.1f} s)")
     at = visit_every_page(stages)
-    peak_mb = status_mb("VmHWM")
+    peak_mb = stages.peak_mb
     umap_fit = child_umap_fit(at)
     from litcore.ui import state
 
@@ -211,7 +217,7 @@ def main() -> None:
     threads = torch.get_num_threads()
     print(f"load average {os.getloadavg()[0]:.1f}; torch threads {threads}")
     stages.print()
-    print(f"peak RSS (VmHWM): {peak_mb:.0f} MB; now {status_mb('VmRSS'):.0f} MB")
+    print(f"peak RSS (VmHWM, all stages): {peak_mb:.0f} MB")
     print(f"a UMAP fit in a child process: {umap_fit}")
     print("breakdown:")
     for dtype, size in weights.items():
