@@ -10,7 +10,7 @@ import streamlit as st
 
 from litcore.metrics import registry as metrics
 from litcore.metrics.base import Metric, MetricReport
-from litcore.session.predictions import frame_report
+from litcore.session import predictions
 from litcore.ui import state
 from litcore.ui.params import settings_columns
 
@@ -61,7 +61,7 @@ def group_reports(
     return {
         group: state.kept_result(
             f"metrics report {metric.name} {group}",
-            frame_report,
+            predictions.frame_report,
             rows,
             labels,
             metric,
