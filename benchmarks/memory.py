@@ -3,25 +3,26 @@
 Run: ``LUMEN_CACHE_DIR=/tmp/lumen-base python -m benchmarks.memory``
 
 This process is the server: Streamlit's AppTest runs ``app.py`` in it (as
-``streamlit run`` would, one session) on the movie demo, then switches to
-every page of the menu in turn, with an example selected so that the
-explanation and editor pages compute what they show. The resident set size
-(``VmRSS``) is read after the imports and after each page (and the background
-work it started: the weights), with the peak
-(``VmHWM``) within each stage. Each stage also says how much of its RSS is anonymous
-memory (the heap: data, weights, allocator slack) rather than pages of
-mapped files (libraries' code), from ``/proc/self/smaps_rollup``, and which
-large libraries it imported. The Embeddings page is shown with PCA, then with
-UMAP (read from the store when the cache has it, else fitted in a child
-process). A UMAP fit of the demo's embeddings in a child process (the app's
-way) is timed last, not stored; child processes are not the server, so
-their peak is printed on its own line. The breakdown: model weights (every
-distinct tensor storage of every ``torch.nn.Module`` alive, so a bf16 copy
-shows up), the analysis frame, Streamlit's data caches (``st.cache_data`` entries, by
-function) and the rest (libraries, allocator slack). The machine line comes
-first, the ratios last: to the 600 MB target, to 1.14 GB measured before
-(bf16 CPU, fp32 and bf16 weight copies), and to this run's own RSS after the
-imports (the floor no data or model adds to).
+``streamlit run`` would, one session) on the movie demo, then switches to every
+page of the menu in turn, with an example selected so that the explanation and
+editor pages compute what they show. The resident set size (``VmRSS``) is read
+after the imports and after each page (and the background work it started: the
+weights), with the peak (``VmHWM``) within each stage. Each stage also says how
+much of its RSS is anonymous memory (the heap: data, weights, allocator slack)
+rather than pages of mapped files (libraries' code), from
+``/proc/self/smaps_rollup``, and which large libraries it imported.
+Explanations is shown with its default methods, then with every method that
+runs without a button. The Embeddings page is shown with PCA, then with UMAP
+(read from the store when the cache has it, else fitted in a child process). A
+UMAP fit of the demo's embeddings in a child process (the app's way) is timed
+last, not stored; child processes are not the server, so their peak is printed
+on its own line. The breakdown: model weights (every distinct tensor storage of
+every ``torch.nn.Module`` alive, so a bf16 copy shows up), the analysis frame,
+Streamlit's data caches (``st.cache_data`` entries, by function) and the rest
+(libraries, allocator slack). The machine line comes first, the ratios last: to
+the 600 MB target, to 1.14 GB measured before (bf16 CPU, fp32 and bf16 weight
+copies), and to this run's own RSS after the imports (the floor no data or
+model adds to).
 """
 
 from __future__ import annotations
@@ -158,6 +159,10 @@ def visit_every_page(stages: Stages) -> object:
         failed = " (failed)" if at.exception else ""
         name = f"{Path(page).stem}{failed}, {time.perf_counter() - started:.1f} s"
         stages.record(name)
+        if page == "pages/explain.py":  # every cheap method, not just the default
+            methods = at.multiselect(key="explain_methods")
+            methods.set_value(list(methods.options)).run()
+            stages.record(f"explain with every cheap method{failed}")
         if page == "pages/projection.py":
             at.radio(key="proj_method").set_value("UMAP").run()
             finish_background_work()
