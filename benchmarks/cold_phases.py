@@ -144,8 +144,10 @@ def main() -> None:
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(child(args.child)))
-        return
+        print(json.dumps(child(args.child)), flush=True)
+        # The app run started the background fine-tune: a daemon thread that
+        # may be inside torch, where an ordinary interpreter exit can abort.
+        os._exit(0)
     import torch
 
     from benchmarks.salience import machine_line, matmul_gflops

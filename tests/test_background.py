@@ -1,5 +1,6 @@
 """Background jobs: one per name and process, progress, result, failure, threads."""
 
+import os
 import threading
 
 import pytest
@@ -53,6 +54,17 @@ def test_the_job_thread_count_leaves_the_callers_alone():
     )
     assert job.wait(10).result == other
     assert torch.get_num_threads() == before
+
+
+def test_the_job_runs_nicer_than_its_caller():
+    def niceness():
+        return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+
+    caller = niceness()
+    job = background.start_once("nice", lambda report: niceness())
+    expected = min(caller + background.JOB_NICENESS, 19)
+    assert job.wait(10).result == expected
+    assert niceness() == caller
 
 
 def test_a_failure_is_a_status_with_the_message():

@@ -18,10 +18,29 @@ import torch
 from litcore.api.errors import LumenError
 
 RUNNING, DONE, FAILED = "running", "done", "failed"
+# How much nicer than the server a job's thread runs (Linux): while a page
+# predicts, explains or draws, the job waits for the cores instead of sharing
+# them; when the pages are idle it has them all the same.
+JOB_NICENESS = 10
 
 # (share done in [0, 1], what is being done) -> None
 JobProgressFn = Callable[[float, str], None]
 JobWork = Callable[[JobProgressFn], Any]
+
+
+def lower_thread_priority(increment: int = JOB_NICENESS) -> bool:
+    """Makes the calling thread ``increment`` nicer than it is (Linux schedules
+    threads one by one; the threads it starts, such as torch's, inherit it).
+
+    Returns whether it could (not where threads have no niceness of their own).
+    """
+    try:
+        thread = threading.get_native_id()
+        current = os.getpriority(os.PRIO_PROCESS, thread)
+        os.setpriority(os.PRIO_PROCESS, thread, min(current + increment, 19))
+    except (AttributeError, OSError):
+        return False
+    return True
 
 
 def background_threads() -> int:
@@ -52,7 +71,8 @@ class JobStatus:
 
 
 class BackgroundJob:
-    """``work(progress)`` run in a daemon thread with ``threads`` torch threads.
+    """``work(progress)`` run in a daemon thread with ``threads`` torch threads,
+    ``JOB_NICENESS`` nicer than the server's own.
 
     ``work`` reports with ``progress(fraction, message)``; a ``LumenError`` it
     raises becomes a ``FAILED`` status with its message (anything else also
@@ -86,6 +106,7 @@ class BackgroundJob:
             self._status = JobStatus(RUNNING, min(max(fraction, 0.0), 1.0), message)
 
     def _run(self) -> None:
+        lower_thread_priority()
         torch.set_num_threads(self._threads)  # this thread's own setting
         try:
             result = self._work(self._report)
