@@ -7,7 +7,8 @@ long-lived server. The app therefore fits a projector whose class says
 litcore.projection_child``) reads the embeddings from a temporary ``.npz``,
 fits, reports progress on stdout and writes the coordinates back. numba's
 on-disk cache (``NUMBA_CACHE_DIR``, filled by ``deploy/warm_demo.py``) spares
-it the compiling.
+it part of the compiling. One child runs at a time per server: visitors who
+ask for other fits wait their turn rather than each adding a child's memory.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,6 +34,8 @@ _REFUSED = "LumenError: "
 _PROGRESS = "progress"
 # Where the litcore package lives, for the child's import path.
 _PACKAGE_ROOT = str(Path(__file__).resolve().parents[1])
+# At most one child at a time in this process (each peaks at hundreds of MB).
+_ONE_CHILD = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -81,7 +85,8 @@ def fit_in_child(
             method=np.array(projector.display_name),
             params=np.array(json.dumps(projector.get_params())),
         )
-        _run_child(request, result, progress)
+        with _ONE_CHILD:
+            _run_child(request, result, progress)
         with np.load(result, allow_pickle=False) as arrays:
             note = str(arrays["note"]) or None
             projection = StoredProjection(arrays["coords"], note)

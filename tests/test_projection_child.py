@@ -95,3 +95,32 @@ def test_a_child_fit_equals_the_fit_here_and_loads_none_of_its_libraries(tmp_pat
     placed = np.load(paths[3])
     assert placed.shape == (2, 2) and placed.dtype == np.float32
     assert np.allclose(placed, here.transform(added), atol=1e-4)
+
+
+def test_one_child_runs_at_a_time(monkeypatch):
+    import threading
+
+    from litcore import projection_child
+
+    running, most = [0], [0]
+    run_child = projection_child._run_child
+
+    def counted(request, result, progress):
+        running[0] += 1
+        most[0] = max(most[0], running[0])
+        try:
+            run_child(request, result, progress)
+        finally:
+            running[0] -= 1
+
+    monkeypatch.setattr(projection_child, "_run_child", counted)
+    points = clusters(n_per=4)  # the PCA fallback: no UMAP import in the children
+    fits = [
+        threading.Thread(target=fit_in_child, args=(UMAPProjection(), points))
+        for _ in range(3)
+    ]
+    for fit in fits:
+        fit.start()
+    for fit in fits:
+        fit.join()
+    assert most[0] == 1
