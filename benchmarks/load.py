@@ -250,6 +250,7 @@ def open_link(browser, visit: Visit) -> None:
     """Opens the visit's link in a fresh context, until it names a primary
     example: the visit's own."""
     context, tab = e2e.new_tab(browser)
+    tab.set_default_timeout(e2e.RUN_TIMEOUT_MS)  # page loads as well as waits
     try:
         until_shown(
             tab, lambda: tab.goto(visit.link), f"{SIDEBAR_JS}.includes('Primary:')"
@@ -264,6 +265,7 @@ def open_link(browser, visit: Visit) -> None:
 def run_visit(browser, url: str, visit: Visit, folder: Path) -> None:
     """The scripted visit; stops at the first failed step."""
     context, tab = e2e.new_tab(browser)
+    tab.set_default_timeout(e2e.RUN_TIMEOUT_MS)  # page loads as well as waits
     gold, pred = CELLS[visit.number % len(CELLS)]
     # From row 1: a cell's click already makes its first example the primary.
     row = 1 + visit.number // len(CELLS) % ROWS_PER_CELL
@@ -301,6 +303,9 @@ def check_isolation(url: str, visit: Visit, others: list[Visit]) -> None:
     """After every visit is done: this one's page shows its own selection and
     none of the others' markers (upload names, slice names)."""
     tab = visit.tab
+    if "open" not in visit.seconds:
+        visit.isolation.append("not checked: the visit never opened the app")
+        return
     try:
         open_nav(tab, "Overview", title="Lumen")
         shown = e2e.primary_id(tab)
@@ -316,7 +321,7 @@ def check_isolation(url: str, visit: Visit, others: list[Visit]) -> None:
             visit.isolation.append(f"{leaked} of visit {other.number} visible")
 
 
-def visitor(url, visit, others, folder, barriers, timeout_ms) -> None:
+def visitor(url, visit, others, folder, barriers) -> None:
     """A thread: its own Playwright and Chromium, one visit, then the checks.
 
     ``barriers``: (all browsers up, all visits done), shared by the wave.
@@ -332,7 +337,6 @@ def visitor(url, visit, others, folder, barriers, timeout_ms) -> None:
             steps = " ".join(f"{k}={v:.1f}" for k, v in visit.seconds.items())
             failed = visit.failed or "none"
             print(f"visit {visit.number}: {steps}; failed: {failed}", flush=True)
-            visit.tab.set_default_timeout(timeout_ms)
             done.wait()
             check_isolation(url, visit, others)
         except threading.BrokenBarrierError:
@@ -353,7 +357,7 @@ def run_wave(url: str, visits: list[Visit], everyone: list[Visit], timeout_ms: i
     threads = []
     for visit in visits:
         others = [other for other in everyone if other is not visit]
-        arguments = (url, visit, others, folder, barriers, timeout_ms)
+        arguments = (url, visit, others, folder, barriers)
         threads.append(threading.Thread(target=visitor, args=arguments))
     for thread in threads:
         thread.start()
