@@ -5,8 +5,6 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 
-import pyarrow  # noqa: F401 (its pool is released too when it is loaded)
-
 from litcore.session import heap
 
 libc = ctypes.CDLL(ctypes.util.find_library("c"))

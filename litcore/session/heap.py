@@ -4,8 +4,7 @@ glibc's allocator keeps what Python, NumPy and PyTorch free in its arenas (one
 per thread that allocated, and Streamlit runs each script run in a thread), so
 a server's resident memory stays at the high-water mark of every page it
 drew: tens of MB after an occlusion batch or a weights load. ``malloc_trim``
-hands the free pages back, and Arrow's own pool (pandas' strings, Parquet
-reads) is asked to do the same. It costs milliseconds on a large heap, so
+hands the free pages back. It costs milliseconds on a large heap, so
 ``release_freed_memory`` calls it only when the anonymous memory grew since the
 last call. Elsewhere than glibc (macOS, musl) it does nothing.
 """
@@ -14,7 +13,6 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
-import sys
 import threading
 from functools import cache
 from pathlib import Path
@@ -57,8 +55,6 @@ def release_freed_memory(min_growth_mb: float = DEFAULT_GROWTH_MB) -> bool:
     with _lock:
         if anonymous_mb() - _last_mb[0] < min_growth_mb:
             return False
-        if "pyarrow" in sys.modules:  # imported by whoever used it, not here
-            sys.modules["pyarrow"].default_memory_pool().release_unused()
         trim(0)
         _last_mb[0] = anonymous_mb()
     return True
