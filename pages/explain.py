@@ -36,8 +36,7 @@ SUBWORDS_KEY = "explain_subwords"
 SPECIAL_KEY = "explain_special"
 TOP_K_KEY = "explain_top_k"
 PICK_LIMIT = 500
-# Drawn at once (one backward pass gives both): a visitor's first map comes
-# fast; the other cheap methods (occlusion, attention) are added in "Methods".
+# Drawn at once (one backward pass gives both), the other cheap ones on request.
 FIRST_METHODS = (GradientNorm.name, GradientTimesInput.name)
 
 workspace = ws.require()

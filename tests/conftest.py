@@ -154,3 +154,15 @@ def component_manifests_scanned_once() -> Iterator[None]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(manifest_scanner, "scan_component_manifests", scan_once)
         yield
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests in a module that runs ``app.py`` (it imports ``AppTest``) come with
+    the prepared demo: app.py opens the demo when it is given no other data, and
+    on a cache without the fine-tuned model it would start the demo's fine-tune in
+    the background, beside the suite's own preparation of the same model."""
+    for item in items:
+        module = getattr(item, "module", None)
+        needs_demo = module is not None and "AppTest" in vars(module)
+        if needs_demo and "demo_prepared" not in item.fixturenames:
+            item.fixturenames.append("demo_prepared")

@@ -44,9 +44,8 @@ def upload(at: AppTest, key: str, name: str, content: bytes) -> tuple[str, str]:
 
 
 def test_a_conll_upload_on_the_ner_page_is_stored_and_read_from_the_store(
-    models, tmp_path, monkeypatch
+    models, demo_prepared
 ):
-    monkeypatch.setenv("LUMEN_CACHE_DIR", str(tmp_path))
     at = open_page("pages/ner.py", "ner_model", models["ner"])
     name, spec = upload(at, "ner_file_0", "gold.txt", CONLL)
     assert name == "gold.txt" and spec.startswith("upload:") and spec.endswith(".conll")
@@ -60,9 +59,8 @@ def test_a_conll_upload_on_the_ner_page_is_stored_and_read_from_the_store(
 
 
 def test_a_table_upload_on_the_generation_page_is_read_from_the_store(
-    models, tmp_path, monkeypatch
+    models, demo_prepared
 ):
-    monkeypatch.setenv("LUMEN_CACHE_DIR", str(tmp_path))
     at = open_page("pages/generation.py", "generation_model", models["causal"])
     _, spec = upload(at, "generation_file_0", "pairs.csv", PAIRS)
     assert spec.endswith(".csv") and source_bytes(spec) == PAIRS

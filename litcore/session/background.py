@@ -7,13 +7,12 @@ rerun finds it again by name, and the thread that runs it never blocks the UI.
 
 from __future__ import annotations
 
+import atexit
 import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-
-import torch
 
 from litcore.api.errors import LumenError
 
@@ -26,6 +25,13 @@ JOB_NICENESS = 10
 # (share done in [0, 1], what is being done) -> None
 JobProgressFn = Callable[[float, str], None]
 JobWork = Callable[[JobProgressFn], Any]
+# Set when the process exits: every job stops at its next progress report.
+_STOPPING = threading.Event()
+STOP_WAIT_S = 60.0
+
+
+class JobStopped(Exception):
+    """Raised in a job's thread by its progress report once the process exits."""
 
 
 def lower_thread_priority(increment: int = JOB_NICENESS) -> bool:
@@ -102,14 +108,20 @@ class BackgroundJob:
         return self.status
 
     def _report(self, fraction: float, message: str) -> None:
+        if _STOPPING.is_set():
+            raise JobStopped(self.name)
         with self._lock:
             self._status = JobStatus(RUNNING, min(max(fraction, 0.0), 1.0), message)
 
     def _run(self) -> None:
+        import torch  # here: a server that starts no job never needs it for one
+
         lower_thread_priority()
         torch.set_num_threads(self._threads)  # this thread's own setting
         try:
             result = self._work(self._report)
+        except JobStopped:
+            final = JobStatus(FAILED, self.status.fraction, "stopped: the server exits")
         except LumenError as error:
             final = JobStatus(FAILED, self.status.fraction, str(error))
         except Exception as error:  # noqa: BLE001 (reported to the user, not lost)
@@ -146,3 +158,25 @@ def find(name: str) -> BackgroundJob | None:
     """The process's job called ``name``, if one was started."""
     with _JOBS_LOCK:
         return _JOBS.get(name)
+
+
+def pause(seconds: float) -> bool:
+    """Waits ``seconds`` in a job's work; returns False if the process began to
+    exit meanwhile (the work should return at once)."""
+    return not _STOPPING.wait(seconds)
+
+
+@atexit.register
+def stop_all(wait_s: float = STOP_WAIT_S) -> None:
+    """Asks every job to stop at its next progress report and waits for it.
+
+    Runs at interpreter exit: a job's daemon thread still inside torch while
+    Python finalises aborts the process ("terminate called without an active
+    exception", exit status 134), which would turn a server's clean stop or a
+    test run's success into a crash.
+    """
+    _STOPPING.set()
+    with _JOBS_LOCK:
+        jobs = list(_JOBS.values())
+    for job in jobs:
+        job.wait(wait_s)

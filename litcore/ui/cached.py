@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-import time
-from collections.abc import Callable
-
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -29,7 +25,7 @@ from litcore.projection_child import fit_in_child, fitted_in_child
 from litcore.salience import registry as salience_registry
 from litcore.salience.base import TokenSalience
 from litcore.salience.faithfulness import Faithfulness, faithfulness, score_selection
-from litcore.session import policy
+from litcore.session import background, policy
 from litcore.session.heap import release_freed_memory
 from litcore.session.loaders import load_classifier, read_dataset
 from litcore.session.memo import ProgressResults
@@ -122,22 +118,10 @@ def embeddings(
 WARM_UP_DELAY_S = 3.0
 
 
-def _in_background(name: str, work: Callable[[], None]) -> threading.Thread:
-    """Runs ``work`` in a daemon thread after ``WARM_UP_DELAY_S``."""
-
-    def run() -> None:
-        time.sleep(WARM_UP_DELAY_S)
-        work()
-
-    thread = threading.Thread(target=run, name=name, daemon=True)
-    thread.start()
-    return thread
-
-
 @st.cache_resource(show_spinner=False, max_entries=8)
 def start_weights_load(
     model_fingerprint: str, _model: SequenceClassifier
-) -> threading.Thread:
+) -> background.BackgroundJob:
     """Loads a model's weights in the background, once per process, then sets up
     salience (``registry.warm_up``).
 
@@ -146,15 +130,19 @@ def start_weights_load(
     load that fails here fails again, with its message, on that page.
     """
 
-    def load() -> None:
+    def load(report: background.JobProgressFn) -> None:
+        if not background.pause(WARM_UP_DELAY_S):
+            return  # the server exits
+        report(0.0, "loading the weights")
         try:
             _model.model  # noqa: B018 (the property loads the weights)
+            report(0.5, "setting up salience")
             salience_registry.warm_up(_model)
         except LumenError:
             pass
         release_freed_memory()  # the load's and the warm-up's buffers
 
-    return _in_background("lumen-weights-load", load)
+    return background.start_once(f"lumen-weights-load-{model_fingerprint}", load)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
