@@ -148,10 +148,6 @@ if reports["filtered"] is None:
 
 st.subheader("Headline (model A)" if workspace.model_b else "Headline")
 st.dataframe(headline_table(reports), width="stretch")
-for name, metric in chosen.items():  # the other metrics that fit, e.g. a threshold
-    st.markdown(f"**{name}** ({settings_text(metric)})")
-    extra = group_reports(groups, workspace.labels, metric)
-    st.dataframe(headline_table(extra, metric.titles), width="stretch")
 if workspace.model_b is not None:
     _comparison_section(shown)
 
@@ -201,6 +197,12 @@ with right:
                 ),
                 width="stretch",
             )
+
+# Further metrics (e.g. at a threshold) come after the matrix, which stays in view.
+for name, metric in chosen.items():
+    st.markdown(f"**{name}** ({settings_text(metric)})")
+    extra = group_reports(groups, workspace.labels, metric)
+    st.dataframe(headline_table(extra, metric.titles), width="stretch")
 
 st.subheader("Per class")
 tabs = st.tabs([f"{plain(name)} ({report.n:,})" for name, report in per_class.items()])

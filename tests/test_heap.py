@@ -13,7 +13,9 @@ libc.free.argtypes = [ctypes.c_void_p]
 BLOCK = 1000  # bytes: below the size glibc maps (and unmaps) on its own
 
 
-def test_freed_blocks_are_given_back_once_the_heap_grew():
+def grow_and_free() -> tuple[float, int]:
+    """Anonymous MB before, and the one block kept, after 80 MB were allocated and
+    all but one block freed (freed, yet still resident)."""
     heap.release_freed_memory(min_growth_mb=0)  # start from a trimmed heap
     before = heap.anonymous_mb()
     blocks = [libc.malloc(BLOCK) for _ in range(80_000)]  # about 80 MB
@@ -21,12 +23,23 @@ def test_freed_blocks_are_given_back_once_the_heap_grew():
         ctypes.memset(block, 1, BLOCK)
     for block in blocks[:-1]:  # the last keeps the heap's top in place
         libc.free(block)
-    grown = heap.anonymous_mb()
-    assert grown - before > 60  # freed, yet still resident
-    assert heap.release_freed_memory()
+    assert heap.anonymous_mb() - before > 60
+    return before, blocks[-1]
+
+
+def test_freed_blocks_are_given_back_once_the_heap_grew():
+    # In a full run another thread (a background weights load) may trim between
+    # the growth and our call: then the grown heap is tried again.
+    for _ in range(3):
+        before, kept = grow_and_free()
+        trimmed = heap.release_freed_memory()
+        if trimmed:
+            break
+        libc.free(kept)
+    assert trimmed
     assert heap.anonymous_mb() - before < 20
     assert not heap.release_freed_memory()  # nothing grew since
-    libc.free(blocks[-1])
+    libc.free(kept)
 
 
 def test_anonymous_memory_is_read_from_proc():
