@@ -121,7 +121,9 @@ class SequenceClassifier:
         For a model no session is expected to run any more (the demo's quick
         probe once the fine-tuned model is shown): its 87 MB go back.
         """
-        with self._model_lock, self._copies_lock:
+        # The order every other path takes them in (a copy is made under
+        # ``_copies_lock`` from ``self.model``, which takes ``_model_lock``).
+        with self._copies_lock, self._model_lock:
             self._model = None
             self._bf16_model = None
             self._fp32_batch_model = None

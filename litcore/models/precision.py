@@ -8,8 +8,11 @@ import os
 
 import torch
 
-# Set LUMEN_FP32=1 to turn bf16 off (for comparisons, or a CPU that misreports).
+# Set LUMEN_FP32=1 to turn bf16 off (for comparisons, or a CPU that misreports),
+# LUMEN_BF16=1 to turn it on where oneDNN only emulates it (slow: to run the bf16
+# code paths on a CPU without native bf16, as tests and diagnosis do).
 FP32_ENV_VAR = "LUMEN_FP32"
+BF16_ENV_VAR = "LUMEN_BF16"
 
 
 @functools.cache
@@ -23,9 +26,10 @@ def bf16_supported() -> bool:
     """
     if os.environ.get(FP32_ENV_VAR) == "1":
         return False
+    forced = os.environ.get(BF16_ENV_VAR) == "1"
     try:
-        native = torch.cpu._is_avx512_bf16_supported() or (
-            torch.cpu._is_amx_tile_supported()
+        native = forced or (
+            torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported()
         )
         return bool(native and torch.ops.mkldnn._is_mkldnn_bf16_supported())
     except (AttributeError, RuntimeError):

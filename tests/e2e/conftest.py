@@ -10,15 +10,23 @@ import shutil
 from collections.abc import Iterator
 
 import pytest
-from e2e_support import CHROMIUM_ARGS, AppServer, free_port, new_tab
+from e2e_support import CHROMIUM_ARGS, AppServer, free_port, new_tab, tab_state
 
 
 @pytest.fixture(scope="session")
-def app_server(demo_prepared) -> Iterator[AppServer]:
-    server = AppServer(free_port())
+def shared_server(demo_prepared, tmp_path_factory) -> Iterator[AppServer]:
+    log = tmp_path_factory.mktemp("app_server") / "server.log"
+    server = AppServer(free_port(), log=log)
     server.start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def app_server(shared_server) -> AppServer:
+    """The run's server, started again first if it has exited."""
+    shared_server.ensure_running()
+    return shared_server
 
 
 @pytest.fixture(scope="session")
@@ -41,3 +49,19 @@ def page(browser):
     context, tab = new_tab(browser)
     yield tab
     context.close()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failed browser test's report also shows what its tab showed and the end
+    of the app server's log: a timeout alone does not say why."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.when != "call" or not report.failed:
+        return
+    tab = item.funcargs.get("page")
+    if tab is not None:
+        report.sections.append(("the tab at the failure", tab_state(tab)))
+    server = item.funcargs.get("app_server")
+    if server is not None:
+        report.sections.append(("the app server", server.report()))

@@ -35,6 +35,7 @@ class AppServer:
 
     port: int
     process: subprocess.Popen | None = None
+    log: Path | None = None  # where the server's output goes (else discarded)
 
     @property
     def url(self) -> str:
@@ -56,13 +57,18 @@ class AppServer:
             "--browser.gatherUsageStats",
             "false",
         ]
-        self.process = subprocess.Popen(
-            command,
-            cwd=REPO,
-            env=os.environ.copy(),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        output = self.log.open("ab") if self.log else subprocess.DEVNULL
+        try:
+            self.process = subprocess.Popen(
+                command,
+                cwd=REPO,
+                env=os.environ.copy(),
+                stdout=output,
+                stderr=subprocess.STDOUT,
+            )
+        finally:
+            if self.log:
+                output.close()
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             with socket.socket() as probe:
@@ -84,6 +90,21 @@ class AppServer:
     def restart(self) -> None:
         self.stop()
         self.start()
+
+    def report(self, chars: int = 6000) -> str:
+        """Whether the server still runs, and the end of its output."""
+        code = None if self.process is None else self.process.poll()
+        status = "running" if code is None else f"exited with code {code}"
+        tail = ""
+        if self.log is not None and self.log.exists():
+            tail = self.log.read_text(errors="replace")[-chars:]
+        return f"server {status}\n{tail}"
+
+    def ensure_running(self) -> None:
+        """Starts the server again if it has exited (a crash fails one test, not
+        every later test on the same server)."""
+        if self.process is None or self.process.poll() is not None:
+            self.start()
 
 
 # Counts finished script runs: the app root's data-test-script-state goes
@@ -107,10 +128,27 @@ RUN_TIMEOUT_MS = 120_000
 SIDEBAR_DRAWN = "[data-testid='stSidebarUserContent'] [data-testid='stExpander']"
 
 
+# Keeps the page's last errors (uncaught, console.error) for a failed test's report.
+KEEP_ERRORS_JS = """
+window.__lumenErrors = [];
+const keep = (text) => {
+  window.__lumenErrors.push(text);
+  if (window.__lumenErrors.length > 10) window.__lumenErrors.shift();
+};
+window.addEventListener("error", (event) => keep(String(event.message)));
+const consoleError = console.error;
+console.error = (...parts) => {
+  keep(parts.map(String).join(" "));
+  consoleError(...parts);
+};
+"""
+
+
 def new_tab(browser):
     """A fresh browser context (own cookies, own Streamlit session) and its tab."""
     context = browser.new_context(viewport={"width": 1440, "height": 1000})
     context.add_init_script(COUNT_RUNS_JS)
+    context.add_init_script(KEEP_ERRORS_JS)
     tab = context.new_page()
     tab.set_default_timeout(60_000)
     return context, tab
@@ -139,6 +177,9 @@ def wait_runs(tab, more_than: int, until: str = "true", arg: object = None) -> N
               && document.querySelector("{IDLE_APP}") && ({until})""",
         arg=[more_than, arg],
         timeout=RUN_TIMEOUT_MS,
+        # Polled on a timer: requestAnimationFrame (the default) stops when the
+        # renderer skips frames, and a condition met then is never seen.
+        polling=100,
     )
 
 
@@ -191,6 +232,31 @@ MAIN_TITLE_JS = (
 def main_title(tab) -> str | None:
     """The main area's first heading, or None."""
     return tab.evaluate(f"() => {MAIN_TITLE_JS}")
+
+
+TAB_STATE_JS = """() => {
+  const app = document.querySelector("[data-testid='stApp']");
+  return {
+    connection: app?.getAttribute("data-test-connection-state"),
+    script: app?.getAttribute("data-test-script-state"),
+    runs: window.__lumenRuns,
+    errors: JSON.stringify(window.__lumenErrors),
+    url: location.href,
+    main: document.querySelector("[data-testid='stMain']")?.innerText.slice(0, 1500),
+    sidebar: document.querySelector("[data-testid='stSidebar']")?.innerText
+      .slice(0, 800),
+  };
+}"""
+
+
+def tab_state(tab) -> str:
+    """What a tab shows, for a failed test's report: the app's connection and
+    run state, the runs counted, the URL and the start of the main area."""
+    try:  # bounded: a hung renderer must not hang the report (evaluate would)
+        state = tab.wait_for_function(TAB_STATE_JS, timeout=10_000).json_value()
+    except Exception as error:  # the tab may be gone; the report must still print
+        return f"(could not read the tab: {error})"
+    return "\n".join(f"{key}: {value}" for key, value in state.items())
 
 
 def screenshot(tab, name: str) -> Path:
