@@ -12,8 +12,10 @@ parameters, so each is computed once.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
@@ -212,8 +214,7 @@ class UMAPProjection(Projector):
                 f"{self.n_neighbors}; these {len(embeddings)} are shown with PCA."
             )
             return self
-        import umap
-
+        umap = _umap_cached_on_disk()
         self.fallback_ = None
         if len(embeddings) > self.fit_sample:
             rng = np.random.default_rng(self.random_state)
@@ -258,6 +259,32 @@ class UMAPProjection(Projector):
             return self.fallback_.transform(embeddings)
         with threadpool_limits(limits=1):
             return self.umap_.transform(embeddings).astype(np.float32)
+
+
+@functools.cache
+def _umap_cached_on_disk():
+    """``umap``, with every numba function of umap and pynndescent kept in
+    numba's on-disk cache (``NUMBA_CACHE_DIR``, else beside their sources or in
+    the user's cache folder).
+
+    Only some of them ask for the cache themselves: the others were compiled
+    again in every process, about 13 s of one core before each child's fit
+    (``benchmarks/projection.py``); cached, a later process loads them in under
+    a second. Where numba has nowhere to write, they compile as before.
+    """
+    import umap
+    from numba.core.registry import CPUDispatcher
+
+    for name, module in list(sys.modules.items()):
+        if name.partition(".")[0] not in ("umap", "pynndescent"):
+            continue
+        for value in list(vars(module).values()):
+            if isinstance(value, CPUDispatcher):
+                try:
+                    value.enable_caching()
+                except RuntimeError:  # "no locator available": nowhere to write
+                    return umap
+    return umap
 
 
 def warm_up_umap() -> None:
