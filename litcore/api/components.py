@@ -5,15 +5,16 @@ As in LIT's components, a component declares its configuration (``config_spec``)
 typed parameters with a default, bounds or options, a label and help. Here a
 component is a frozen dataclass whose fields are built by ``param``, so the
 constructor only stores its settings and the spec is read off the fields.
-``build`` is the one way a registry makes a component by display name, and
-``check_config`` the one place settings are validated.
+A ``Registry`` holds each kind's components by display name; its ``build`` is
+the one way to make one, and ``check_config`` the one place settings are
+validated.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import numbers
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar, TypeVar
 
@@ -152,23 +153,28 @@ def check_config(
     }
 
 
-def build(
-    registry: Mapping[str, type[ComponentT]],
-    kind: str,
-    name: str,
-    config: Mapping[str, Any] | None = None,
-) -> ComponentT:
-    """The component registered as ``name``, configured with ``config``.
+class Registry(dict[str, type[ComponentT]]):
+    """Components of one kind by display name, in the order given.
 
     Args:
-        registry: components by display name.
-        kind: what the registry holds, for messages ("salience method").
-        config: settings by field name; missing ones take their defaults.
-
-    Raises:
-        LumenError: an unknown name, or a setting ``check_config`` refuses.
+        kind: what it holds, for messages ("salience method").
+        components: the component classes (each keyed by its ``name``).
     """
-    if name not in registry:
-        raise LumenError(f"Unknown {kind} '{name}': use one of {', '.join(registry)}.")
-    component = registry[name]
-    return component(**check_config(component, config or {}))
+
+    def __init__(self, kind: str, components: Iterable[type[ComponentT]]) -> None:
+        super().__init__((component.name, component) for component in components)
+        self.kind = kind
+
+    def build(self, name: str, config: Mapping[str, Any] | None = None) -> ComponentT:
+        """The component registered as ``name``, configured with ``config``
+        (settings by field name; missing ones take their defaults).
+
+        Raises:
+            LumenError: an unknown name, or a setting ``check_config`` refuses.
+        """
+        if name not in self:
+            raise LumenError(
+                f"Unknown {self.kind} '{name}': use one of {', '.join(self)}."
+            )
+        component = self[name]
+        return component(**check_config(component, config or {}))

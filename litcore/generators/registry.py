@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 from litcore.api import components
 from litcore.generators.ablation_flip import AblationFlip
 from litcore.generators.base import Generator
@@ -17,9 +14,9 @@ from litcore.generators.scrambler import Scrambler
 from litcore.generators.typos import Typos
 from litcore.generators.word_replacer import WordReplacer
 
-GENERATORS: dict[str, type[Generator]] = {
-    cls.name: cls
-    for cls in (
+GENERATORS: components.Registry[Generator] = components.Registry(
+    "generator",
+    (
         WordReplacer,
         AblationFlip,
         HotFlip,
@@ -29,18 +26,13 @@ GENERATORS: dict[str, type[Generator]] = {
         NameSwap,
         GenderSwap,
         NumberChange,
-    )
-}
+    ),
+)
 
 
 def names() -> list[str]:
     return list(GENERATORS)
 
 
-def build(name: str, config: Mapping[str, Any] | None = None) -> Generator:
-    """The generator registered as ``name``, configured with ``config``.
-
-    Raises:
-        LumenError: an unknown name or a bad setting (``components.check_config``).
-    """
-    return components.build(GENERATORS, "generator", name, config)
+# The generator registered as a name, configured with a settings mapping.
+build = GENERATORS.build

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from litcore.api import components
@@ -14,26 +13,21 @@ from litcore.metrics.regression import RegressionMetrics
 from litcore.metrics.scalars import ThresholdMetrics
 from litcore.metrics.tasks import EntityMetrics, GenerationMetrics
 
-METRICS: dict[str, type[Metric]] = {
-    metric.name: metric
-    for metric in (
+METRICS: components.Registry[Metric] = components.Registry(
+    "metric",
+    (
         MulticlassMetrics,
         ThresholdMetrics,
         RegressionMetrics,
         MultilabelMetrics,
         EntityMetrics,
         GenerationMetrics,
-    )
-}
+    ),
+)
 
 
-def build(name: str, config: Mapping[str, Any] | None = None) -> Metric:
-    """The metric registered as ``name``, configured with ``config``.
-
-    Raises:
-        LumenError: an unknown name or a bad setting (``components.check_config``).
-    """
-    return components.build(METRICS, "metric", name, config)
+# The metric registered as a name, configured with a settings mapping.
+build = METRICS.build
 
 
 def compatible(gold: FieldSpec | None, pred: FieldSpec) -> list[str]:

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 from litcore.api import components
 from litcore.models.classifier import SequenceClassifier
 from litcore.salience.attention import Attention, AttentionRollout
@@ -16,9 +13,9 @@ from litcore.salience.lime import Lime
 from litcore.salience.occlusion import LeaveOneOut
 from litcore.salience.targets import TargetFunction
 
-METHODS: dict[str, type[SalienceMethod]] = {
-    method.name: method
-    for method in (
+METHODS: components.Registry[SalienceMethod] = components.Registry(
+    "salience method",
+    (
         GradientNorm,
         GradientTimesInput,
         IntegratedGradients,
@@ -27,17 +24,12 @@ METHODS: dict[str, type[SalienceMethod]] = {
         LeaveOneOut,
         Attention,
         AttentionRollout,
-    )
-}
+    ),
+)
 
 
-def build(name: str, config: Mapping[str, Any] | None = None) -> SalienceMethod:
-    """The method registered as ``name``, configured with ``config``.
-
-    Raises:
-        LumenError: an unknown name or a bad setting (``components.check_config``).
-    """
-    return components.build(METHODS, "salience method", name, config)
+# The salience method registered as a name, configured with a settings mapping.
+build = METHODS.build
 
 
 def compatible(
