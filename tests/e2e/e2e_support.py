@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -44,8 +45,7 @@ class AppServer:
     def start(self) -> None:
         command = [
             sys.executable,
-            "-m",
-            "streamlit",
+            str(REPO / "tests" / "e2e" / "serve_with_stacks.py"),
             "run",
             "app.py",
             "--server.headless",
@@ -56,6 +56,9 @@ class AppServer:
             "127.0.0.1",
             "--browser.gatherUsageStats",
             "false",
+            # No source watching: nothing a test writes may rerun the app.
+            "--server.fileWatcherType",
+            "none",
         ]
         output = self.log.open("ab") if self.log else subprocess.DEVNULL
         try:
@@ -91,10 +94,14 @@ class AppServer:
         self.stop()
         self.start()
 
-    def report(self, chars: int = 6000) -> str:
-        """Whether the server still runs, and the end of its output."""
+    def report(self, chars: int = 30_000) -> str:
+        """Whether the server still runs, and the end of its output; a running
+        server first prints every thread's stack there (``serve_with_stacks``)."""
         code = None if self.process is None else self.process.poll()
         status = "running" if code is None else f"exited with code {code}"
+        if code is None and self.process is not None:
+            self.process.send_signal(signal.SIGUSR1)
+            time.sleep(1.0)
         tail = ""
         if self.log is not None and self.log.exists():
             tail = self.log.read_text(errors="replace")[-chars:]
