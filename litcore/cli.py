@@ -134,7 +134,7 @@ def _train(args, bars: _Bars) -> dict:
 def _predict(args, bars: _Bars) -> dict | None:
     from litcore.models.classifier import SequenceClassifier
     from litcore.session.columns import LABEL, proba_column
-    from litcore.session.predictions import predict_dataset
+    from litcore.session.predictions import predicted_fields
     from litcore.store.predictions import PredictionStore
 
     raw = read_path(args.data)
@@ -150,13 +150,12 @@ def _predict(args, bars: _Bars) -> dict | None:
     if _writes_run(args):
         return _predict_run(args, model, data, bars)
     store = PredictionStore()
-    predictions = predict_dataset(model, data.frame, store, bars.predict)
+    read = predicted_fields(model, data.frame, store, ["probas"], bars.predict)
+    probas = read["probas"]
     out = raw.copy()
-    out["predicted_label"] = [
-        model.labels[i] for i in predictions.probas.argmax(axis=1)
-    ]
+    out["predicted_label"] = [model.labels[i] for i in probas.argmax(axis=1)]
     for column, label in enumerate(model.labels):
-        out[proba_column(label)] = predictions.probas[:, column]
+        out[proba_column(label)] = probas[:, column]
     out_path = Path(args.out)
     if out_path.suffix.lower() in (".parquet", ".pq"):
         out.to_parquet(out_path, index=False)
@@ -164,7 +163,7 @@ def _predict(args, bars: _Bars) -> dict | None:
         out.to_csv(out_path, index=False)
     if not args.label:
         return None
-    report = _metric(model).compute(data.frame[LABEL], predictions.probas, model.labels)
+    report = _metric(model).compute(data.frame[LABEL], probas, model.labels)
     return _rounded_headline(report) | {"n": report.n}
 
 

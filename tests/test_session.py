@@ -32,6 +32,7 @@ from litcore.session.columns import (
 from litcore.session.loaders import plain_loaders
 from litcore.session.overlay import EDITED, NewExample, Overlay
 from litcore.session.workspace import HeadError, build_workspace, session_frame
+from litcore.store.fields import PREDICTION_FIELDS
 from litcore.store.predictions import PredictionStore
 from litcore.ui import workspace as ui_workspace
 
@@ -53,9 +54,9 @@ class CountingStore(PredictionStore):
         super().__init__(path)
         self.reads = 0
 
-    def get(self, model, ids):
+    def read(self, model, ids, names=PREDICTION_FIELDS):
         self.reads += 1
-        return super().get(model, ids)
+        return super().read(model, ids, names)
 
 
 @pytest.fixture

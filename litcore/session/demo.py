@@ -27,7 +27,7 @@ from litcore.models.training import (
     trained_model_dir,
 )
 from litcore.session import background
-from litcore.session.predictions import predict_dataset
+from litcore.session.predictions import predicted_fields
 from litcore.session.progress import SessionProgress
 from litcore.store.predictions import PredictionStore
 
@@ -151,5 +151,5 @@ def evaluate(
     model: SequenceClassifier, data: Dataset, store: PredictionStore, progress=None
 ):
     """The classification report of ``model`` on labelled ``data`` (cached)."""
-    predictions = predict_dataset(model, data.frame, store, progress)
-    return classification_report(data.frame["label"], predictions.probas, model.labels)
+    probas = predicted_fields(model, data.frame, store, ["probas"], progress)["probas"]
+    return classification_report(data.frame["label"], probas, model.labels)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import fields
 
 import numpy as np
 import pandas as pd
@@ -26,8 +25,12 @@ from litcore.session.columns import (
     TRUNCATED,
     proba_column,
 )
+from litcore.store.fields import PREDICTION_FIELDS, checked_fields
 from litcore.store.predictions import PredictionStore
 from litcore.store.run import stored_predictions
+
+# What the analysis frame reads of the predictions: never the embeddings.
+FRAME_FIELDS = ("probas", "truncated")
 
 
 def predict_dataset(
@@ -36,41 +39,96 @@ def predict_dataset(
     store: PredictionStore,
     progress: ProgressFn | None = None,
 ) -> Predictions:
-    """Predictions for the rows of ``frame`` (by id), in its order: those the run
-    opened with ``model`` holds from the run, the others through ``store``.
+    """Every field of the predictions for the rows of ``frame`` (by id), in its
+    order: ``predicted_fields`` with all of ``PREDICTION_FIELDS``."""
+    return Predictions(
+        **predicted_fields(model, frame, store, PREDICTION_FIELDS, progress)
+    )
 
-    The store is read once; the rows it lacks are predicted and stored, and
-    the result is built from those arrays, not read back. Only when some rows
-    were stored and others not are the stored ones read a second time.
+
+def predicted_fields(
+    model: SequenceClassifier,
+    frame: pd.DataFrame,
+    store: PredictionStore,
+    names: Sequence[str],
+    progress: ProgressFn | None = None,
+) -> dict[str, object]:
+    """The fields ``names`` of the predictions for the rows of ``frame`` (by id),
+    in its order, predicting (and storing) those nowhere stored.
+
+    Read from, in turn: the run opened with ``model`` (its rows), the store's
+    snapshot of exactly these ids, or the store's rows. A dataset big enough
+    for a snapshot (``store.snapshots.wanted``) that has none is read whole
+    once, and its snapshot written, so later reads take it in one go; the
+    values returned are then the snapshot's (float16 embeddings, memory-mapped).
+
+    Args:
+        names: of ``PREDICTION_FIELDS``; only those are read (the analysis
+            frame never reads embeddings; the Embeddings page one field).
+
+    Returns:
+        field -> ``<float32>[n, ...]`` array (float16 for embeddings read from
+        a run or snapshot), a sequence of token lists for ``tokens``.
+
+    Raises:
+        ValueError: a name that is not a prediction field.
     """
+    names = checked_fields(names)
     ids = frame[ID].tolist()
-    in_run = stored_predictions(model.fingerprint, ids)
+    in_run = stored_predictions(model.fingerprint, ids, names)
     if in_run is not None:
         found, from_run = in_run
         if len(found) == len(ids):
             return from_run
         rest = frame[~frame[ID].isin(set(found))]  # edited and generated rows
-        others = predict_dataset(model, rest, store, progress)
+        others = predicted_fields(model, rest, store, names, progress)
         return _in_order(ids, [(found, from_run), (rest[ID].tolist(), others)])
-    stored, missing = store.get(model.fingerprint, ids)
+    snapshots = store.snapshots
+    snapshot = snapshots.read(model.fingerprint, ids, names)
+    if snapshot is not None:
+        return snapshot
+    if not snapshots.wanted(len(ids), len(model.labels)):
+        return _stored_or_predicted(model, frame, store, names, progress)
+    every = _stored_or_predicted(model, frame, store, PREDICTION_FIELDS, progress)
+    if snapshots.write(model.fingerprint, frame, every):
+        snapshot = snapshots.read(model.fingerprint, ids, names)
+    return snapshot or {name: every[name] for name in names}
+
+
+def _stored_or_predicted(
+    model: SequenceClassifier,
+    frame: pd.DataFrame,
+    store: PredictionStore,
+    names: tuple[str, ...],
+    progress: ProgressFn | None,
+) -> dict[str, object]:
+    """The fields ``names`` of ``frame``'s rows from the store's rows.
+
+    The store is read once; the rows it lacks are predicted and stored, and
+    their fields taken from those arrays, not read back. Only when some rows
+    were stored and others not are the stored ones read a second time.
+    """
+    ids = frame[ID].tolist()
+    stored, missing = store.read(model.fingerprint, ids, names)
     if stored is not None:
         return stored
     todo = frame.set_index(ID).loc[missing]
     texts_b = todo[TEXT_B].tolist() if TEXT_B in todo.columns else None
     fresh = model.predict(todo[TEXT].tolist(), texts_b, progress=progress)
     store.put(model.fingerprint, missing, fresh)
+    new = {name: getattr(fresh, name) for name in names}
     if len(missing) == len(ids):
-        return fresh
+        return new
     unseen = set(missing)
     present = [i for i in ids if i not in unseen]
-    earlier, _ = store.get(model.fingerprint, present)
-    return _in_order(ids, [(present, earlier), (missing, fresh)])
+    earlier, _ = store.read(model.fingerprint, present, names)
+    return _in_order(ids, [(present, earlier), (missing, new)])
 
 
 def _in_order(
-    ids: Sequence[str], parts: Sequence[tuple[Sequence[str], Predictions]]
-) -> Predictions:
-    """The rows of ``parts`` (each: ids and their predictions) in ``ids``' order."""
+    ids: Sequence[str], parts: Sequence[tuple[Sequence[str], dict[str, object]]]
+) -> dict[str, object]:
+    """The fields of ``parts`` (each: ids and their fields) in ``ids``' order."""
     position = {
         example: row
         for row, example in enumerate(i for part_ids, _ in parts for i in part_ids)
@@ -78,13 +136,13 @@ def _in_order(
     take = [position[i] for i in ids]
 
     def column(name: str):
-        values = [getattr(predictions, name) for _, predictions in parts]
+        values = [part[name] for _, part in parts]
         if isinstance(values[0], np.ndarray):
             return np.concatenate(values)[take]
         joined = [item for value in values for item in value]
         return [joined[row] for row in take]
 
-    return Predictions(**{f.name: column(f.name) for f in fields(Predictions)})
+    return {name: column(name) for name in parts[0][1]}
 
 
 def data_key(data: Dataset) -> str:
@@ -106,8 +164,8 @@ def analysis(
     progress: ProgressFn | None = None,
 ) -> pd.DataFrame:
     """``analysis_frame`` of ``model`` on ``data``, predicting what the store lacks."""
-    predictions = predict_dataset(model, data.frame, store, progress)
-    return analysis_frame(data, predictions, model.labels)
+    fields = predicted_fields(model, data.frame, store, FRAME_FIELDS, progress)
+    return outputs_frame(data, fields["probas"], fields["truncated"], model.labels)
 
 
 def analysis_frame(
@@ -177,6 +235,7 @@ class _StoredScores:
     def __init__(self, model: Regressor) -> None:
         self.model = model
         self.fingerprint = model.fingerprint
+        self.labels = ()  # scores, not classes: no snapshot, SQLite rows alone
 
     def predict(self, texts, texts_b=None, progress=None) -> Predictions:
         scored = self.model.predict(texts, texts_b, progress=progress)
@@ -196,4 +255,5 @@ def predict_scores(
     progress: ProgressFn | None = None,
 ) -> np.ndarray:
     """``<float32>[n]``: the model's score for each row of ``frame`` (by id, cached)."""
-    return predict_dataset(_StoredScores(model), frame, store, progress).probas[:, 0]
+    scored = predicted_fields(_StoredScores(model), frame, store, ["probas"], progress)
+    return scored["probas"][:, 0]

@@ -19,7 +19,9 @@ from pathlib import Path
 import numpy as np
 
 from litcore.models.classifier import Predictions
+from litcore.store.fields import PREDICTION_FIELDS, checked_fields
 from litcore.store.paths import cache_root
+from litcore.store.snapshots import SnapshotStore
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS predictions (
@@ -75,11 +77,30 @@ def _npy_header(header: bytes) -> tuple[np.dtype, tuple[int, ...], bool]:
     return dtype, shape, fortran
 
 
-class PredictionStore:
-    """Predictions and derived arrays (projections) on disk, shared by all sessions."""
+def _decoded(name: str, cells: list) -> object:
+    """One field of stored rows, from its SQLite cells."""
+    if name == "tokens":
+        return [json.loads(cell) for cell in cells]
+    if name == "truncated":
+        return np.array([bool(cell) for cell in cells])
+    return np.stack([from_bytes(cell) for cell in cells])
 
-    def __init__(self, path: str | Path | None = None) -> None:
+
+class PredictionStore:
+    """Predictions and derived arrays (projections) on disk, shared by all sessions.
+
+    Attributes:
+        path: the SQLite file: one row per (model, example), for any rows.
+        snapshots: whole datasets' predictions kept compact beside it
+            (``litcore.store.snapshots``), read in one go.
+    """
+
+    def __init__(
+        self, path: str | Path | None = None, snapshots: SnapshotStore | None = None
+    ) -> None:
+        """Args: snapshots: by default ``snapshots/`` beside the SQLite file."""
         self.path = Path(path) if path else cache_root() / "predictions.sqlite"
+        self.snapshots = snapshots or SnapshotStore(self.path.parent / "snapshots")
         with closing(self._connect()) as connection:
             connection.execute("PRAGMA journal_mode=WAL")
             connection.executescript(_SCHEMA)
@@ -97,21 +118,34 @@ class PredictionStore:
         Returns ``(None, missing)`` unless every id is cached, so callers
         compute the missing ones and ask again (or merge themselves).
         """
-        found = dict(self._rows(model, ids))
+        values, missing = self.read(model, ids)
+        return (None if values is None else Predictions(**values)), missing
+
+    def read(
+        self,
+        model: str,
+        ids: Sequence[str],
+        names: Sequence[str] = PREDICTION_FIELDS,
+    ) -> tuple[dict[str, object] | None, list[str]]:
+        """The fields ``names`` of ``ids``' stored predictions, in ``ids``' order
+        (field -> array, or a list of token lists), and the ids not stored.
+
+        Only those columns are read: the analysis frame never reads the
+        embeddings. Returns ``(None, missing)`` unless every id is stored.
+
+        Raises:
+            ValueError: a name that is not a field of a prediction.
+        """
+        names = checked_fields(names)
+        found = dict(self._rows(model, ids, ", ".join(names)))
         missing = [i for i in ids if i not in found]
         if missing:
             return None, missing
         rows = [found[i] for i in ids]
-        return (
-            Predictions(
-                probas=np.stack([from_bytes(r[0]) for r in rows]),
-                cls_embedding=np.stack([from_bytes(r[1]) for r in rows]),
-                mean_embedding=np.stack([from_bytes(r[2]) for r in rows]),
-                tokens=[json.loads(r[3]) for r in rows],
-                truncated=np.array([bool(r[4]) for r in rows]),
-            ),
-            [],
-        )
+        return {
+            name: _decoded(name, [row[k] for row in rows])
+            for k, name in enumerate(names)
+        }, []
 
     def missing(self, model: str, ids: Sequence[str]) -> list[str]:
         """The ids with no stored prediction (reads keys only, no arrays)."""
@@ -119,10 +153,7 @@ class PredictionStore:
         return [i for i in ids if i not in found]
 
     def _rows(
-        self,
-        model: str,
-        ids: Sequence[str],
-        columns: str = "probas, cls_embedding, mean_embedding, tokens, truncated",
+        self, model: str, ids: Sequence[str], columns: str
     ) -> Iterable[tuple[str, tuple]]:
         query = (
             f"SELECT example, {columns} FROM predictions "

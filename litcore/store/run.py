@@ -36,6 +36,7 @@ import pyarrow.parquet as pq
 
 from litcore.api.errors import LumenError
 from litcore.data.dataset import ID, LABEL, TEXT, TEXT_B, Dataset, text_length_words
+from litcore.store.fields import PREDICTION_FIELDS, checked_fields
 
 if TYPE_CHECKING:  # torch loads when predictions are read, not to check a run
     from litcore.models.classifier import Predictions
@@ -394,6 +395,18 @@ class Run:
         in the run). Tokens are read per example when asked (``TokenColumn``)."""
         from litcore.models.classifier import Predictions
 
+        values = self.field_values(ids, PREDICTION_FIELDS)
+        return None if values is None else Predictions(**values)
+
+    def field_values(
+        self, ids: Sequence[str], names: Sequence[str]
+    ) -> dict[str, object] | None:
+        """The fields ``names`` (of ``PREDICTION_FIELDS``) of ``ids``' predictions,
+        in ``ids``' order; None when some ids are not in the run.
+
+        Only the fields asked for are read: the embeddings stay unread pages of
+        their memory-mapped files, and tokens are not read at all unless asked.
+        """
         position = self.positions(ids)
         if (position < 0).any():
             return None
@@ -402,14 +415,18 @@ class Run:
             and (position == np.arange(len(position))).all()
         )
         take = slice(None) if everything else position
-        tokens = self.token_column
-        return Predictions(
-            probas=self.probas()[take],
-            cls_embedding=self.embedding(EMBEDDINGS[0])[take],
-            mean_embedding=self.embedding(EMBEDDINGS[1])[take],
-            tokens=TokenColumn(tokens if everything else tokens.take(position)),
-            truncated=self.truncated()[take],
-        )
+
+        def read(name: str):
+            if name == "probas":
+                return self.probas()[take]
+            if name == TRUNCATED:
+                return self.truncated()[take]
+            if name == TOKENS:
+                tokens = self.token_column
+                return TokenColumn(tokens if everything else tokens.take(position))
+            return self.embedding(name)[take]
+
+        return {name: read(name) for name in checked_fields(names)}
 
 
 class TokenColumn(Sequence):
@@ -440,16 +457,19 @@ def register(run: Run, model_fingerprint: str) -> None:
 
 
 def stored_predictions(
-    model_fingerprint: str, ids: Sequence[str]
-) -> tuple[list[str], Predictions] | None:
+    model_fingerprint: str,
+    ids: Sequence[str],
+    names: Sequence[str] = PREDICTION_FIELDS,
+) -> tuple[list[str], dict[str, object]] | None:
     """(the ids the run opened with this model holds, in ``ids``' order, and
-    their predictions), or None when it holds none of them (or there is none):
-    the caller predicts, or reads the store, for the rest."""
+    the fields ``names`` of their predictions), or None when it holds none of
+    them (or there is none): the caller predicts, or reads the store, for the
+    rest."""
     run = _OPENED.get(model_fingerprint)
     if run is None:
         return None
     found = [i for i, row in zip(ids, run.positions(ids)) if row >= 0]
-    return (found, run.predictions(found)) if found else None
+    return (found, run.field_values(found, names)) if found else None
 
 
 def _shard_embeddings(path: Path, rows: int, hidden: int) -> dict[str, np.ndarray]:

@@ -29,7 +29,7 @@ from litcore.session import background, policy
 from litcore.session.heap import release_freed_memory
 from litcore.session.loaders import load_classifier, read_dataset
 from litcore.session.memo import ProgressResults
-from litcore.session.predictions import predict_dataset
+from litcore.session.predictions import predicted_fields
 from litcore.store.predictions import PredictionStore
 
 
@@ -105,11 +105,13 @@ def embeddings(
     _model: SequenceClassifier,
     _frame: pd.DataFrame,
 ) -> np.ndarray:
-    """``<float32>[n, dim]`` pooled embeddings (``field``) of ``_frame``'s rows.
+    """``<float>[n, dim]`` pooled embeddings (``field``) of ``_frame``'s rows.
 
-    One read-only array per process (not a copy per call: 77 MB at 50k rows).
+    One read-only array per process (not a copy per call: 77 MB at 50k rows);
+    only ``field`` is read (float16 and memory-mapped from a run or snapshot).
     """
-    vectors = getattr(predict_dataset(_model, _frame, prediction_store()), field)
+    store = prediction_store()
+    vectors = predicted_fields(_model, _frame, store, [field])[field]
     vectors.setflags(write=False)
     return vectors
 
