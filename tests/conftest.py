@@ -23,10 +23,17 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 @pytest.fixture(scope="session", autouse=True)
 def cache_root(tmp_path_factory) -> Path:
-    """The run's cache root (``LUMEN_CACHE_DIR`` if set, else a temp folder)."""
+    """The run's cache root (``LUMEN_CACHE_DIR`` if set, else a temp folder).
+
+    UMAP's compiled code goes to its ``numba`` folder (unless ``NUMBA_CACHE_DIR``
+    is set), as ``deploy/prepare.sh`` puts it: the tests' servers, children and
+    deploy steps compile it once per run, not once per process.
+    """
     if not os.environ.get("LUMEN_CACHE_DIR"):
         os.environ["LUMEN_CACHE_DIR"] = str(tmp_path_factory.mktemp("lumen-cache"))
-    return Path(os.environ["LUMEN_CACHE_DIR"])
+    root = Path(os.environ["LUMEN_CACHE_DIR"])
+    os.environ.setdefault("NUMBA_CACHE_DIR", str(root / "numba"))
+    return root
 
 
 @pytest.fixture(scope="session")
