@@ -1,5 +1,7 @@
 """``python -m litcore``: train and predict on files, clear one-line errors."""
 
+import contextlib
+import io
 import json
 import subprocess
 import sys
@@ -12,6 +14,21 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
+    """``python -m litcore ARGS`` in this process: ``cli.main``, which
+    ``litcore/__main__.py`` calls (``run_module`` runs the module itself)."""
+    from litcore.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            code = main(list(args))
+        except SystemExit as exit:  # argparse's refusals
+            code = exit.code
+    return subprocess.CompletedProcess(args, code, out.getvalue(), err.getvalue())
+
+
+def run_module(*args: str) -> subprocess.CompletedProcess:
+    """``python -m litcore ARGS`` in a new process."""
     return subprocess.run(
         [sys.executable, "-m", "litcore", *args],
         cwd=REPO,
@@ -183,7 +200,7 @@ def test_prepare_demo_prints_the_figures_last(demo_prepared):
 
 
 def test_help_lists_every_command():
-    result = run_cli("--help")
+    result = run_module("--help")
     assert result.returncode == 0, result.stderr
     assert "{prepare-demo,train,predict,serve}" in result.stdout
     for command in ("prepare-demo", "train", "predict", "serve"):
