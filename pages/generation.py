@@ -12,12 +12,13 @@ from litcore.ui import charts_tasks, state, task_examples, task_models
 from litcore.ui.escape import plain
 from litcore.ui.heatmap import token_heatmap_html
 from litcore.ui.pickers import data_file_picker
+from litcore.ui.task_links import TASK_PAGES
 from litcore.ui.workspace import ensure_app_ran
 
 ensure_app_ran()
 
-MODEL_KEY = "generation_model"
-PROMPT_KEY = "generation_prompt"
+MODEL_KEY = TASK_PAGES["generation"].model
+PROMPT_KEY = TASK_PAGES["generation"].text
 REFERENCE_KEY = "generation_reference"
 MAX_TOKENS_KEY = "generation_max_tokens"
 TOP_K_KEY = "generation_top_k"
@@ -25,7 +26,7 @@ STEP_KEY = "generation_step"
 RESET_KEY = "generation_reset"
 SALIENCE_KEY = "generation_salience"
 SALIENCE_TOKEN_KEY = "generation_salience_token"
-FILE_KEY = "generation_file"
+FILE_KEY = TASK_PAGES["generation"].upload
 PATH_KEY = "generation_path"
 ROWS_KEY = "generation_rows"
 
@@ -43,7 +44,8 @@ model = task_models.model_box(
     task_examples.generation_empty_state,
 )
 
-prompt = st.text_area("Input", key=PROMPT_KEY, value="the movie was")
+st.session_state.setdefault(PROMPT_KEY, "the movie was")  # a link may set it
+prompt = st.text_area("Input", key=PROMPT_KEY)
 reference = st.text_input("Reference output (optional)", key=REFERENCE_KEY)
 left, right = st.columns(2)
 max_new_tokens = left.slider("Output tokens at most", 1, 64, 20, key=MAX_TOKENS_KEY)

@@ -9,18 +9,18 @@ from litcore.api.errors import LumenError
 from litcore.ui import charts_tasks, mlm_example, state, task_models
 from litcore.ui.escape import plain
 from litcore.ui.pickers import data_file_picker
+from litcore.ui.task_links import TASK_PAGES
 from litcore.ui.workspace import ensure_app_ran
 
 ensure_app_ran()
 
-MODEL_KEY = "mlm_model"
-SOURCE_KEY = "mlm_source"
+MODEL_KEY = TASK_PAGES["masked_lm"].model
+SOURCE_KEY, OWN_MODEL = TASK_PAGES["masked_lm"].own_model
 PREPARE_KEY = "mlm_prepare"
 EXAMPLE_KEY = "mlm_example"
-OWN_MODEL = "My model folder"
-TEXT_KEY = "mlm_text"
+TEXT_KEY = TASK_PAGES["masked_lm"].text
 TOP_K_KEY = "mlm_top_k"
-FILE_KEY = "mlm_file"
+FILE_KEY = TASK_PAGES["masked_lm"].upload
 PATH_KEY = "mlm_path"
 ROWS_KEY = "mlm_rows"
 TOKENS_PER_ROW = 10

@@ -25,12 +25,13 @@ from litcore.ui import charts, multilabel, task_models
 from litcore.ui.escape import plain, plain_list
 from litcore.ui.formatting import count
 from litcore.ui.pickers import data_file_picker
+from litcore.ui.task_links import TASK_PAGES
 from litcore.ui.workspace import ensure_app_ran
 
 ensure_app_ran()
 
-MODEL_KEY = "multilabel_model"
-FILE_KEY = "multilabel_file"
+MODEL_KEY = TASK_PAGES["multilabel"].model
+FILE_KEY = TASK_PAGES["multilabel"].upload
 PATH_KEY = "multilabel_path"
 TEXT_COLUMN_KEY = "multilabel_text_column"
 LABELS_COLUMN_KEY = "multilabel_labels_column"

@@ -12,16 +12,17 @@ from litcore.metrics.tasks import EntityMetrics, entity_type_confusion, has_span
 from litcore.ui import charts, task_examples, task_models
 from litcore.ui.escape import plain
 from litcore.ui.pickers import data_file_picker
+from litcore.ui.task_links import TASK_PAGES
 from litcore.ui.workspace import ensure_app_ran
 
 ensure_app_ran()
 
-MODEL_KEY = "ner_model"
-FILE_KEY = "ner_file"
+MODEL_KEY = TASK_PAGES["ner"].model
+FILE_KEY = TASK_PAGES["ner"].upload
 PATH_KEY = "ner_path"
 ERRORS_KEY = "ner_errors_only"
 PICK_KEY = "ner_pick"
-TEXT_KEY = "ner_text"
+TEXT_KEY = TASK_PAGES["ner"].text
 PICK_LIMIT = 500
 
 st.title("NER")

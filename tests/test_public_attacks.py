@@ -390,6 +390,33 @@ def link_app(params: dict[str, str]) -> AppTest:
 
 
 @pytest.mark.parametrize("form", PATH_FORMS)
+def test_a_link_to_a_task_page_with_a_model_path_leaves_the_box_empty(
+    public, demo_prepared, at_server, form
+):
+    path = server_path(at_server, form, "model")
+    at = link_app({"data": "movies", "page": "ner", "tmodel": path, "ttext": "a b"})
+    assert CANARY not in page_text(at)
+    assert (
+        at.session_state["ner_model"] is None and at.session_state["ner_text"] == "a b"
+    )
+    note = f"The link's model '{path}' is not offered on this server."
+    assert at.session_state[state.LINK_MESSAGES] == [note]
+
+
+def test_a_task_page_showing_the_servers_own_model_links_it_without_its_path(
+    public_app, at_server
+):
+    at = public_app
+    own = str(at_server / "model")  # a deployer's folder, offered to visitors
+    policy.install(dataclasses.replace(policy.active(), startup_models={own}))
+    at.switch_page("pages/ner.py").run()
+    at.selectbox(key="ner_model").set_value(own).run()
+    assert "tmodel" not in at.query_params, dict(at.query_params)  # never a path
+    assert at.query_params["page"] == "ner"
+    assert CANARY not in page_text(at)
+
+
+@pytest.mark.parametrize("form", PATH_FORMS)
 def test_a_link_naming_a_model_by_path_opens_the_demo_instead(
     public, demo_prepared, at_server, form
 ):

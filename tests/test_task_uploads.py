@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 from tiny_task_models import build_tiny_causal_lm, build_tiny_token_classifier
 
 from litcore.data.loading import source_bytes
+from litcore.ui import state
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 CONLL = b"-DOCSTART- O\n\njohn B-PER\nloves O\nmary B-PER\n\nthe O\nfilm B-LOC\n"
@@ -66,3 +67,37 @@ def test_a_table_upload_on_the_generation_page_is_read_from_the_store(
     assert spec.endswith(".csv") and source_bytes(spec) == PAIRS
     assert [m.label for m in at.metric] == ["Corpus BLEU", "Mean ROUGE-L F1"]
     assert len(at.dataframe[1].value) == 2
+
+
+def test_a_link_to_the_ner_page_reopens_its_model_file_and_text(models, demo_prepared):
+    at = open_page("pages/ner.py", "ner_model", models["ner"])
+    at.text_input(key="ner_text").set_value("john loves mary").run()
+    name, spec = upload(at, "ner_file_0", "gold.txt", CONLL)
+    params = {key: at.query_params[key] for key in at.query_params}
+    assert params["page"] == "ner" and params["tmodel"] == str(models["ner"])
+    assert params["tfile"] == spec and params["tname"] == name
+    assert params["ttext"] == "john loves mary"
+
+    opened = AppTest.from_file(APP, default_timeout=120)
+    for key, value in params.items():
+        opened.query_params[key] = value
+    opened.run()
+    assert not opened.exception and not opened.error, opened.exception or opened.error
+    assert not opened.session_state[state.LINK_MESSAGES]
+    assert opened.text_input(key="ner_model").value == str(models["ner"])
+    assert opened.text_input(key="ner_text").value == "john loves mary"
+    assert "gold.txt (stored on this server)" in [t.value for t in opened.text][0]
+    assert opened.dataframe[0].value.loc["PER", "support"] == 2
+
+
+def test_a_link_with_a_malformed_task_part_opens_the_page_and_says_so(
+    models, demo_prepared
+):
+    opened = AppTest.from_file(APP, default_timeout=120)
+    for key, value in {"data": "movies", "page": "ner", "tfile": "/etc/passwd"}.items():
+        opened.query_params[key] = value
+    opened.run()
+    assert not opened.exception, opened.exception
+    messages = opened.session_state[state.LINK_MESSAGES]
+    assert messages == ["The link's file for this page is not a stored upload."]
+    assert "ner_file_stored" not in opened.session_state

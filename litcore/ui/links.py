@@ -26,6 +26,7 @@ from litcore.ui.escape import plain
 from litcore.ui.sidebar import seed_filter_widgets
 from litcore.ui.slices import adopt_shared_slices, session_slices, slice_scope
 from litcore.ui.startup_link import STARTUP_DATA, is_startup_data, startup_data_choice
+from litcore.ui.task_links import current_task_params, restore_task_view
 from litcore.ui.workspace import build_workspace
 from litcore.view.filters import Filters
 from litcore.view.links import (
@@ -146,9 +147,11 @@ def restore_from_url(navigation, progress_area) -> None:
     messages: list[str] = []
     link = None
     try:
-        link = decode_link(st.query_params.to_dict())
+        params = st.query_params.to_dict()
+        link = decode_link(params)
         if link is not None:
             messages = _apply(link, progress_area)
+            messages += restore_task_view(link.page, params)
     except LumenError as error:
         messages = [str(error)]
     st.session_state[state.LINK_MESSAGES] = messages
@@ -231,7 +234,7 @@ def write_url(navigation) -> None:
     workspace: Workspace | None = st.session_state.get(state.WORKSPACE)
     if workspace is None:
         return
-    params = current_params(workspace, navigation.url_path)
+    params = link_params(workspace, navigation.url_path)
     if st.query_params.to_dict() != params:
         st.query_params.from_dict(params)
     with st.sidebar.popover("🔗 Copy link", width="stretch"):
@@ -245,4 +248,9 @@ def share_url(workspace: Workspace, page: str) -> str:
     """The full link to ``page`` with this session's view."""
     parts = urlsplit(st.context.url or "")
     base = f"{parts.scheme}://{parts.netloc}" if parts.netloc else ""
-    return f"{base}/{page}?{urlencode(current_params(workspace, page))}"
+    return f"{base}/{page}?{urlencode(link_params(workspace, page))}"
+
+
+def link_params(workspace: Workspace, page: str) -> dict[str, str]:
+    """``current_params`` and, on a Tasks page, its model, upload and text."""
+    return {**current_params(workspace, page), **current_task_params(page)}

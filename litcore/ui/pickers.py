@@ -184,9 +184,10 @@ def data_file_picker(
         return path, path
     spec = store_upload(upload.getvalue(), upload.name, fmt_for(upload.name))
     st.session_state[stored_key] = (upload.name, spec)
-    # The next run draws a new, empty uploader: this one's file is dropped.
+    # The next run draws a new, empty uploader (this one's file is dropped), and
+    # the link, written before a page runs, names the stored file.
     st.session_state[round_key] = st.session_state.get(round_key, 0) + 1
-    return spec, upload.name
+    st.rerun()
 
 
 def _upload_or_path(
