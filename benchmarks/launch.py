@@ -8,7 +8,8 @@
 - warm: a new server on that cache, until the Overview shows the fine-tuned
   model and Streamlit has stopped running.
 
-Usage: ``python -m benchmarks.launch [--usable-only | --warm-only [--repeat N]]``
+Usage: ``python -m benchmarks.launch [--usable-only | --warm-only [--repeat N]
+[--baseline DIR]]``
 (needs Debian chromium and playwright). ``--warm-only`` times warm launches on
 the cache already there (``LUMEN_CACHE_DIR``), which must hold the fine-tuned
 demo, each on a new server, and also reports when the Overview first showed
@@ -35,6 +36,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests" / "e2e"))
 from e2e_support import CHROMIUM_ARGS, AppServer, free_port  # noqa: E402
 
+from benchmarks.baseline import baseline_figure  # noqa: E402
 from benchmarks.salience import machine_line, matmul_gflops  # noqa: E402
 from litcore.data.demo import WHEEL_NAME  # noqa: E402
 from litcore.store.paths import CACHE_ENV_VAR, DEFAULT_CACHE_DIR  # noqa: E402
@@ -112,18 +114,41 @@ def warm_launch(cache: Path, browser) -> float:
         return settled
 
 
-def warm_only(browser, repeat: int) -> None:
-    """Warm launches on the cache already there; prints the figures line."""
+def warm_only(browser, repeat: int, baseline: Path | None = None) -> None:
+    """Warm launches on the cache already there; prints the figures line.
+
+    With ``baseline`` (another checkout), each launch of this checkout is
+    followed by one of the baseline's (its own ``benchmarks.launch``), and the
+    ratio of the medians is printed last.
+    """
     cache = Path(os.environ.get(CACHE_ENV_VAR) or DEFAULT_CACHE_DIR)
     print(f"warm cache {cache}", flush=True)
-    times = sorted(warm_launch(cache, browser) for _ in range(repeat))
-    median = times[len(times) // 2]
-    print(
+    times, base = [], []
+    for _ in range(repeat):
+        times.append(warm_launch(cache, browser))
+        if baseline:
+            seconds, _ = baseline_figure(
+                baseline,
+                "benchmarks.launch",
+                ["--warm-only", "--repeat", "1"],
+                r"warm \(median of 1\) ([\d.]+) s",
+            )
+            print(f"baseline warm: settled {seconds:.1f} s ({load()})", flush=True)
+            base.append(seconds)
+    median = sorted(times)[len(times) // 2]
+    line = (
         f"warm (median of {repeat}) {median:.1f} s = {median / WARM_TARGET_S:.2f}x "
         f"the {WARM_TARGET_S:.0f} s target; all: "
-        + ", ".join(f"{t:.1f}" for t in times)
+        + ", ".join(f"{t:.1f}" for t in sorted(times))
         + f" ({load()})"
     )
+    if base:
+        base_median = sorted(base)[len(base) // 2]
+        line += (
+            f"; baseline median {base_median:.1f} s, now / baseline "
+            f"{median / base_median:.2f}x"
+        )
+    print(line)
 
 
 def main() -> None:
@@ -139,6 +164,9 @@ def main() -> None:
         help="only warm launches, on the cache LUMEN_CACHE_DIR names",
     )
     parser.add_argument("--repeat", type=int, default=3, help="warm launches")
+    parser.add_argument(
+        "--baseline", type=Path, help="with --warm-only: another checkout to compare"
+    )
     args = parser.parse_args()
     print(machine_line({"fp32": matmul_gflops(torch.float32)}), flush=True)
     print(f"{os.cpu_count()} CPUs; {load()}", flush=True)
@@ -147,7 +175,7 @@ def main() -> None:
             browser = playwright.chromium.launch(
                 executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS
             )
-            warm_only(browser, args.repeat)
+            warm_only(browser, args.repeat, args.baseline)
             browser.close()
         return
     cache, wheel = cold_cache()

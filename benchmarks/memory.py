@@ -1,6 +1,8 @@
 """Peak server memory with the demo, every page visited, and where it goes.
 
-Run: ``LUMEN_CACHE_DIR=/tmp/lumen-base python -m benchmarks.memory``
+Run: ``LUMEN_CACHE_DIR=/tmp/lumen-base python -m benchmarks.memory
+[--baseline DIR]`` (``DIR``: another checkout, measured first by its own
+``benchmarks.memory`` in a fresh process; the ratio of the peaks is printed last).
 
 This process is the server: Streamlit's AppTest runs ``app.py`` in it (as
 ``streamlit run`` would, one session) on the movie demo, then switches to every
@@ -27,6 +29,7 @@ model adds to).
 
 from __future__ import annotations
 
+import argparse
 import gc
 import os
 import re
@@ -34,6 +37,8 @@ import sys
 import threading
 import time
 from pathlib import Path
+
+from benchmarks.baseline import baseline_figure
 
 REPO = Path(__file__).resolve().parents[1]
 TARGET_MB, BEFORE_MB = 600.0, 1140.0
@@ -190,6 +195,18 @@ def child_umap_fit(at) -> str:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--baseline", type=Path, help="another checkout to compare")
+    args = parser.parse_args()
+    base_peak = None
+    if args.baseline:
+        base_peak, output = baseline_figure(
+            args.baseline,
+            "benchmarks.memory",
+            [],
+            r"peak RSS \(VmHWM, all stages\): ([\d.]+) MB",
+        )
+        print("".join(f"baseline | {line}\n" for line in output.splitlines()))
     started = time.perf_counter()
     import streamlit.testing.v1  # noqa: F401
 
@@ -236,6 +253,7 @@ def main() -> None:
         f"{TARGET_MB:.0f} MB target, {peak_mb / BEFORE_MB:.2f}x the "
         f"{BEFORE_MB:.0f} MB before (bf16 CPU), {peak_mb / imports_mb:.2f}x the "
         f"RSS after the imports"
+        + (f"; now / baseline {peak_mb / base_peak:.2f}x" if base_peak else "")
     )
 
 

@@ -23,7 +23,13 @@ fresh process (for its peak RSS). ``--baseline DIR`` runs
 the same measurements with the code of another checkout (e.g. a ``git
 worktree`` of an older commit) for the smallest size and, if asked, others.
 
-Usage: ``python -m benchmarks.scale [--sizes 2000,10000,50000] [--baseline DIR]``
+A dataset of 1,000 rows or more gets a compact snapshot of its predictions
+(``litcore.store.snapshots``, under ``<cache>/snapshots/``) on its first read:
+``--fresh-snapshots`` deletes them before each size, so the first run of the
+checkout pays that write and ``--repeat 2`` shows a later launch reading it.
+
+Usage: ``python -m benchmarks.scale [--sizes 2000,10000,50000] [--baseline DIR]
+[--repeat N] [--fresh-snapshots]``
 The last line holds the ratios to the smallest size and to the baseline.
 """
 
@@ -33,6 +39,7 @@ import argparse
 import json
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import time
@@ -343,6 +350,14 @@ def main() -> None:
     parser.add_argument(
         "--baseline-sizes", default=str(SIZES[0]), help="sizes measured on it"
     )
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="runs of this checkout per size"
+    )
+    parser.add_argument(
+        "--fresh-snapshots",
+        action="store_true",
+        help="delete <cache>/snapshots before each size (the first run writes)",
+    )
     args = parser.parse_args()
     sizes = sorted(int(s) for s in args.sizes.split(","))
     print(machine_line())
@@ -357,7 +372,11 @@ def main() -> None:
                 results[f"base {size:,}"] = measure(
                     args.baseline, data, prepared["model_dir"], args.cache
                 )
-        results[f"{size:,}"] = measure(REPO, data, prepared["model_dir"], args.cache)
+        if args.fresh_snapshots:
+            shutil.rmtree(args.cache / "snapshots", ignore_errors=True)
+        for run in range(args.repeat):
+            label = f"{size:,}" + (f" #{run + 1}" if run else "")
+            results[label] = measure(REPO, data, prepared["model_dir"], args.cache)
         print(f"{size:,} done; {machine_line()}", flush=True)
     for kind in ("wall", "cpu"):
         print_table(results, kind)
