@@ -9,6 +9,8 @@ from dataclasses import asdict, replace
 import numpy as np
 import pandas as pd
 import pytest
+import torch
+from transformers import AutoModelForSequenceClassification
 
 from litcore.api.errors import ModelError
 from litcore.data.dataset import ColumnMapping, from_frame
@@ -22,6 +24,7 @@ from litcore.models.training import (
     bucketed_batches,
     fine_tune,
     fitted_max_length,
+    freeze_bottom_layers,
     model_key,
     read_training_info,
     validation_rows,
@@ -94,6 +97,47 @@ def test_cache_key_depends_on_everything(tiny_model_dir):
     assert key != model_key(str(tiny_model_dir), data, TrainConfig())
     fewer = from_frame(data.frame.iloc[1:], ColumnMapping(text="text", label="label"))
     assert key != model_key(str(tiny_model_dir), fewer, TINY_CONFIG)
+
+
+def test_frozen_layers_enter_the_cache_key_only_when_set():
+    data = tiny_data()
+    # The key before the field existed: models trained without it keep theirs.
+    assert model_key("base", data, TINY_CONFIG) == "fddb7a3c42c7f250"
+    frozen = replace(TINY_CONFIG, frozen_layers=1)
+    assert model_key("base", data, frozen) != model_key("base", data, TINY_CONFIG)
+
+
+FROZEN_BOTTOM = ("bert.embeddings.", "bert.encoder.layer.0.")  # of the tiny 2 layers
+
+
+def test_frozen_layers_get_no_gradient_and_no_backward_pass(tiny_model_dir):
+    model = AutoModelForSequenceClassification.from_pretrained(tiny_model_dir)
+    freeze_bottom_layers(model, 1)
+    outputs = []
+    model.bert.encoder.layer[0].register_forward_hook(
+        lambda module, inputs, output: outputs.append(output)
+    )
+    ids = torch.tensor([[2, 5, 6, 9, 3]])
+    model(input_ids=ids, labels=torch.tensor([1])).loss.backward()
+    layer_output = outputs[0][0] if isinstance(outputs[0], tuple) else outputs[0]
+    assert not layer_output.requires_grad  # autograd stops above the frozen bottom
+    for name, parameter in model.named_parameters():
+        assert (parameter.grad is None) == name.startswith(FROZEN_BOTTOM), name
+    with pytest.raises(ModelError, match="bottom 3 encoder layers: the model has 2"):
+        freeze_bottom_layers(model, 3)
+
+
+def test_fine_tune_keeps_the_frozen_layers_weights(tiny_model_dir):
+    config = replace(TINY_CONFIG, frozen_layers=1)
+    folder = fine_tune(tiny_model_dir, tiny_data(), config)
+    assert read_training_info(folder)["config"]["frozen_layers"] == 1
+    base = AutoModelForSequenceClassification.from_pretrained(tiny_model_dir)
+    trained = AutoModelForSequenceClassification.from_pretrained(folder)
+    before, after = base.state_dict(), trained.state_dict()
+    frozen = [name for name in before if name.startswith(FROZEN_BOTTOM)]
+    assert frozen and all(torch.equal(before[name], after[name]) for name in frozen)
+    top = "bert.encoder.layer.1.attention.self.query.weight"
+    assert not torch.equal(before[top], after[top])
 
 
 def test_single_class_data_is_refused(tiny_model_dir):

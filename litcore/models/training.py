@@ -57,6 +57,10 @@ class TrainConfig:
     ``validation_share`` > 0 holds that share of each class out of training,
     keeps the checkpoint that scores best on it and checks the result; it
     enters the key only when set, so models trained without it keep their keys.
+
+    ``frozen_layers`` = k > 0 freezes the embeddings and the bottom k encoder
+    layers: no gradient reaches them, so no backward pass runs through them. It
+    too enters the key only when set.
     """
 
     epochs: float = 1.0
@@ -69,6 +73,7 @@ class TrainConfig:
     dropout: float | None = None  # None keeps the base model's own dropout
     seed: int = 0
     validation_share: float = 0.0
+    frozen_layers: int = 0
 
 
 @dataclass
@@ -111,8 +116,9 @@ def model_key(
     """
     labels = ",".join(data.labels)
     settings = asdict(config)
-    if not config.validation_share:
-        del settings["validation_share"]
+    for optional in ("validation_share", "frozen_layers"):
+        if not settings[optional]:
+            del settings[optional]
     parts = [str(base), data.fingerprint, labels, json.dumps(settings, sort_keys=True)]
     if target is not None:
         values = data.frame[target].to_numpy(dtype=np.float64).tobytes()
@@ -273,6 +279,7 @@ def _train(
     wrapper = SequenceClassifier.wrap(model, tokenizer, str(base), config.max_length)
     if config.freeze_embeddings:
         model.get_input_embeddings().requires_grad_(False)
+    freeze_bottom_layers(model, config.frozen_layers)
     input_ids, type_ids, truncated = wrapper.tokenize(data.texts(), data.texts_b())
     split = None
     if target is None:
@@ -328,6 +335,31 @@ def _train(
     finish(model)
     info["train_seconds"] = round(_since(started), 1)
     return model, tokenizer, info
+
+
+def freeze_bottom_layers(model, count: int) -> None:
+    """Freezes the embeddings and the bottom ``count`` encoder layers of a
+    BERT-style ``model`` (nothing when ``count`` is 0).
+
+    Raises:
+        ModelError: the model has no ``encoder.layer`` list (or
+            ``transformer.layer``, as DistilBERT) or fewer than ``count`` layers.
+    """
+    if not count:
+        return
+    base = model.base_model
+    stack = getattr(base, "encoder", None) or getattr(base, "transformer", None)
+    layers = getattr(stack, "layer", None)
+    embeddings = getattr(base, "embeddings", None)
+    if layers is None or embeddings is None or len(layers) < count:
+        found = "no encoder layers" if layers is None else f"{len(layers)} layers"
+        raise ModelError(
+            f"Cannot freeze the bottom {count} encoder layers: the model has {found}"
+            f"{'' if embeddings else ' and no embeddings module'}."
+        )
+    embeddings.requires_grad_(False)
+    for layer in layers[:count]:
+        layer.requires_grad_(False)
 
 
 class _Checkpoints:
