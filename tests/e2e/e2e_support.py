@@ -114,17 +114,51 @@ class AppServer:
             self.start()
 
 
-# Counts finished script runs: the app root's data-test-script-state goes
-# "initial" / "running" -> "notRunning" at the end of each run.
+# Counts finished script runs from the server's messages, not from the DOM: the
+# app root's data-test-script-state attribute can stay "notRunning" through a
+# short run (React renders "running" and "notRunning" in one batch when both
+# messages arrive together, as on a loaded machine), and a count of its changes
+# then misses the run. Each websocket message is one ForwardMsg; a run that
+# ended (successfully or with a compile error, not cut short by a rerun) is one
+# whose top-level field 6 (script_finished) is 0 or 1. The count goes up 50 ms
+# after the message, once the app has handled it and drawn what it changed.
 COUNT_RUNS_JS = """
 window.__lumenRuns = 0;
-new MutationObserver((changes) => {
-  for (const change of changes) {
-    if (change.target.getAttribute("data-test-script-state") === "notRunning"
-        && change.oldValue !== "notRunning") window.__lumenRuns += 1;
+const finishedRun = (bytes) => {
+  let at = 0;
+  const varint = () => {
+    let value = 0, scale = 1, byte;
+    do { byte = bytes[at++]; value += (byte & 0x7f) * scale; scale *= 128; }
+    while (byte >= 0x80 && at < bytes.length);
+    return value;
+  };
+  while (at < bytes.length) {
+    const tag = varint(), field = Math.floor(tag / 8), wire = tag % 8;
+    if (wire === 0) {
+      const value = varint();
+      if (field === 6) return value === 0 || value === 1;
+    } else if (wire === 2) {
+      const length = varint();  // read first: "at += varint()" adds to the old at
+      at += length;
+    }
+    else if (wire === 1) at += 8;
+    else if (wire === 5) at += 4;
+    else return false;
   }
-}).observe(document, {subtree: true, attributes: true, attributeOldValue: true,
-                      attributeFilter: ["data-test-script-state"]});
+  return false;
+};
+const NativeWebSocket = window.WebSocket;
+window.WebSocket = class extends NativeWebSocket {
+  constructor(...args) {
+    super(...args);
+    this.addEventListener("message", (event) => {
+      if (event.data instanceof ArrayBuffer
+          && finishedRun(new Uint8Array(event.data))) {
+        setTimeout(() => { window.__lumenRuns += 1; }, 50);
+      }
+    });
+  }
+};
 """
 IDLE_APP = (
     "[data-testid='stApp'][data-test-connection-state='CONNECTED']"
@@ -247,6 +281,7 @@ TAB_STATE_JS = """() => {
     connection: app?.getAttribute("data-test-connection-state"),
     script: app?.getAttribute("data-test-script-state"),
     runs: window.__lumenRuns,
+    seconds_since_the_document_loaded: Math.round(performance.now() / 1000),
     errors: JSON.stringify(window.__lumenErrors),
     url: location.href,
     main: document.querySelector("[data-testid='stMain']")?.innerText.slice(0, 1500),
