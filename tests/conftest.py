@@ -7,7 +7,10 @@ runs; otherwise the demo is prepared once per run under pytest's temp root.
 from __future__ import annotations
 
 import functools
+import multiprocessing
 import os
+import sys
+import types
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -34,6 +37,18 @@ def cache_root(tmp_path_factory) -> Path:
     root = Path(os.environ["LUMEN_CACHE_DIR"])
     os.environ.setdefault("NUMBA_CACHE_DIR", str(root / "numba"))
     return root
+
+
+@pytest.fixture
+def spawn_context(monkeypatch):
+    """multiprocessing's spawn context, with ``__main__`` a bare module meanwhile.
+
+    An AppTest run leaves its script in ``sys.modules["__main__"]``, and spawned
+    children run the parent's ``__main__`` file first: after
+    ``AppTest.from_function`` they died on its ``__args`` (NameError).
+    """
+    monkeypatch.setitem(sys.modules, "__main__", types.ModuleType("__main__"))
+    return multiprocessing.get_context("spawn")
 
 
 @pytest.fixture(scope="session")

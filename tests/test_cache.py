@@ -1,7 +1,6 @@
 """The prediction store: round trips, restarts, concurrent writers, crashes."""
 
 import io
-import multiprocessing
 import os
 import sqlite3
 
@@ -81,10 +80,10 @@ def _writer(path: str, model: str, count: int) -> None:
         store.put(model, [f"{model}-{i}"], make_predictions(1))
 
 
-def test_two_processes_write_at_once(tmp_path):
+def test_two_processes_write_at_once(tmp_path, spawn_context):
     path = str(tmp_path / "p.sqlite")
     PredictionStore(path)
-    context = multiprocessing.get_context("spawn")
+    context = spawn_context
     workers = [
         context.Process(target=_writer, args=(path, m, 40)) for m in ("m1", "m2")
     ]
@@ -109,12 +108,10 @@ def _crash_mid_write(path: str) -> None:
     os._exit(1)  # dies inside the transaction, without commit or close
 
 
-def test_a_crash_mid_write_leaves_the_store_intact(tmp_path):
+def test_a_crash_mid_write_leaves_the_store_intact(tmp_path, spawn_context):
     path = str(tmp_path / "p.sqlite")
     PredictionStore(path).put("m", ["a"], make_predictions(1))
-    worker = multiprocessing.get_context("spawn").Process(
-        target=_crash_mid_write, args=(path,)
-    )
+    worker = spawn_context.Process(target=_crash_mid_write, args=(path,))
     worker.start()
     worker.join(60)
     store = PredictionStore(path)

@@ -1,6 +1,5 @@
 """Snapshots of whole datasets' predictions and reads of some fields only."""
 
-import multiprocessing
 import zlib
 from dataclasses import fields
 
@@ -195,8 +194,8 @@ def _race(root: str, barrier, rounds: int) -> None:
         assert snapshots.write(f"model-{model}", frame, values)
 
 
-def test_racing_writers_leave_one_whole_snapshot_each(tmp_path):
-    context = multiprocessing.get_context("spawn")
+def test_racing_writers_leave_one_whole_snapshot_each(tmp_path, spawn_context):
+    context = spawn_context
     barrier = context.Barrier(3)
     root = str(tmp_path / "snapshots")
     writers = [context.Process(target=_race, args=(root, barrier, 8)) for _ in range(3)]
