@@ -40,7 +40,7 @@ def test_a_file_without_its_name_is_called_upload_and_a_name_alone_is_dropped():
     [
         ({"tfile": "/etc/passwd"}, "not a stored upload"),
         ({"tfile": "file:/etc/passwd"}, "not a stored upload"),
-        ({"tfile": "upload:../../etc.csv"}, ""),
+        ({"tfile": "upload:../../etc.csv"}, "damaged upload reference"),
         ({"tfile": SPEC, "tname": "../x/gold.txt"}, "file name for this page"),
         ({"tfile": SPEC, "tname": "a\\b"}, "file name for this page"),
         ({"tmodel": "org/model\x00"}, "control characters"),
