@@ -27,6 +27,7 @@ from pathlib import Path
 
 import torch
 
+from benchmarks.cold_phases import load
 from benchmarks.salience import machine_line, matmul_gflops
 from litcore.data.demo import load_demo, wheel_path
 from litcore.models.classifier import SequenceClassifier
@@ -37,10 +38,6 @@ from litcore.store.predictions import PredictionStore
 
 CURRENT = "current"
 TURN_S = 2.0  # the pause after releasing --lock
-
-
-def load() -> str:
-    return "load " + " ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
 def candidate(overrides: str) -> TrainConfig:

@@ -150,11 +150,22 @@ def _mapping_from_json(text: str) -> ColumnMapping:
     )
 
 
+def link_file_name(raw: str, where: str = "") -> str:
+    """An upload's file name as a link carries it ("upload" when blank).
+
+    Raises:
+        LumenError: over ``MAX_NAME_CHARS`` or with a path separator (the
+            message names the link's part: ``where``, e.g. " for this page").
+    """
+    name = raw.strip() or "upload"
+    if len(name) > MAX_NAME_CHARS or "/" in name or "\\" in name:
+        raise LumenError(f"The link's file name{where} is malformed.")
+    return name
+
+
 def _upload_view(params: Mapping[str, str]) -> UploadView:
     """How to read the upload a link names; every field checked."""
-    name = params.get(NAME, "").strip() or "upload"
-    if len(name) > MAX_NAME_CHARS or "/" in name or "\\" in name:
-        raise LumenError("The link's file name is malformed.")
+    name = link_file_name(params.get(NAME, ""))
     if COLUMNS not in params:
         raise LumenError("The link's upload comes without its column mapping.")
     delimiter = params.get(DELIMITER) or None

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from litcore.api.errors import LumenError
 from litcore.store.uploads import is_upload_spec, parse_upload_spec
-from litcore.view.links import MAX_NAME_CHARS
+from litcore.view.links import MAX_NAME_CHARS, link_file_name
 
 TASK_MODEL, TASK_FILE, TASK_FILE_NAME, TASK_TEXT = "tmodel", "tfile", "tname", "ttext"
 TASK_LINK_KEYS = (TASK_MODEL, TASK_FILE, TASK_FILE_NAME, TASK_TEXT)
@@ -66,11 +66,10 @@ def decode_task_view(params: Mapping[str, str]) -> TaskView:
         if not is_upload_spec(upload):
             raise LumenError("The link's file for this page is not a stored upload.")
         parse_upload_spec(upload)
-    name = _checked(params, TASK_FILE_NAME, MAX_NAME_CHARS, "file name")
-    if name is not None and ("/" in name or "\\" in name):
-        raise LumenError("The link's file name for this page is malformed.")
+    name = _checked(params, TASK_FILE_NAME, MAX_NAME_CHARS, "file name") or ""
+    name = link_file_name(name, " for this page")
     text = _checked(params, TASK_TEXT, MAX_TEXT_CHARS, "text", lines=True)
-    return TaskView(model, upload, (name or "upload") if upload else None, text)
+    return TaskView(model, upload, name if upload else None, text)
 
 
 def _checked(
