@@ -1,5 +1,9 @@
 """Snapshots of whole datasets' predictions and reads of some fields only."""
 
+import os
+import subprocess
+import sys
+import time
 import zlib
 from dataclasses import fields
 
@@ -18,7 +22,7 @@ from litcore.store import run as run_format
 from litcore.store import snapshots as snapshot_module
 from litcore.store.fields import PREDICTION_FIELDS
 from litcore.store.predictions import PredictionStore
-from litcore.store.snapshots import SnapshotStore, ids_digest
+from litcore.store.snapshots import STALE_AFTER_S, SnapshotStore, ids_digest
 
 TEXTS = [f"review {i} " + "good " * (i % 5) + "bad " * (i % 3) for i in range(12)]
 FLOAT16_TOLERANCE = 2e-3  # relative: float16 has an 11-bit significand
@@ -279,3 +283,59 @@ def test_scores_and_small_sets_of_rows_get_no_snapshot(tmp_path):
     scores = outputs(TEXTS[:6]) | {"probas": np.ones((6, 1), np.float32)}
     assert not snapshots.write("regressor", examples(TEXTS[:6]), scores)
     assert not (tmp_path / "s").exists()
+
+
+def _bytes_in(folder) -> int:
+    return sum(f.stat().st_size for f in folder.rglob("*") if f.is_file())
+
+
+def _age(folder, seconds: float) -> None:
+    then = time.time() - seconds
+    os.utime(folder, (then, then))
+
+
+def test_over_the_budget_the_least_recently_read_snapshot_goes(store):
+    frame, digest = examples(), ids_digest(examples()["id"])
+    root = store.snapshots.root
+    predicted_fields(FakeClassifier("model-a"), frame, store, ["probas"])
+    one = _bytes_in(root / f"model-a-{digest}")
+    store.snapshots.max_mb = 2.5 * one / 2**20  # room for two
+    predicted_fields(FakeClassifier("model-b"), frame, store, ["probas"])
+    _age(root / f"model-a-{digest}", 200)  # written first...
+    _age(root / f"model-b-{digest}", 100)
+    model_a = FakeClassifier("model-a")
+    predicted_fields(model_a, frame, store, ["probas"])  # ...but read last
+    assert model_a.predicted == []
+    predicted_fields(FakeClassifier("model-c"), frame, store, ["probas"])
+    assert snapshot_folders(store) == [f"model-{m}-{digest}" for m in "ac"]
+    model_b = FakeClassifier("model-b")  # its rows are still in SQLite
+    got = predicted_fields(model_b, frame, store, ["probas", "tokens"])
+    assert np.array_equal(got["probas"], outputs(TEXTS)["probas"])
+    assert list(got["tokens"]) == outputs(TEXTS)["tokens"]
+    assert model_b.predicted == []
+    assert len(snapshot_folders(store)) == 2  # B's again, in the budget
+    assert sum(_bytes_in(root / name) for name in snapshot_folders(store)) <= (
+        store.snapshots.max_mb * 2**20
+    )
+
+
+def test_dead_writers_temporary_folders_go_at_the_next_write(tmp_path):
+    root, digest = tmp_path / "snapshots", ids_digest(examples()["id"])
+    finished = subprocess.Popen([sys.executable, "-c", ""])
+    finished.wait()  # its pid names no process now
+    hidden = {
+        "dead": f".model-x-{digest}.{finished.pid}.0a1b",
+        "writing": f".model-y-{digest}.{os.getpid()}.2c3d",
+        "stale": f".model-z-{digest}.{os.getpid()}.4e5f",
+        "discarding": f".model-w-{digest}.damaged.6a7b",
+        "stale discard": f".model-v-{digest}.damaged.8c9d",
+    }
+    for name in hidden.values():
+        (root / name).mkdir(parents=True)
+        (root / name / "rows.parquet").write_bytes(b"partial")
+    _age(root / hidden["stale"], STALE_AFTER_S + 60)
+    _age(root / hidden["stale discard"], STALE_AFTER_S + 60)
+    assert SnapshotStore(root, min_rows=1).write("model-a", examples(), outputs(TEXTS))
+    assert sorted(p.name for p in root.iterdir()) == sorted(
+        [hidden["writing"], hidden["discarding"], f"model-a-{digest}"]
+    )

@@ -38,6 +38,7 @@ LIMITS = {
     "train_budget_s": ("LUMEN_TRAIN_BUDGET_S", 300, 1),
     "share_ttl_days": ("LUMEN_SHARE_TTL_DAYS", 7, 1),
     "max_models": ("LUMEN_MAX_MODELS", None, 1),
+    "snapshot_mb": ("LUMEN_SNAPSHOT_MB", 2_048, 1),
 }
 # Classifiers kept loaded per process when LUMEN_MAX_MODELS is not set.
 MODELS_KEPT = {True: 2, False: 4}
@@ -168,6 +169,8 @@ class Policy:
         train_budget_s: CPU seconds a training on a visitor's data may use.
         share_ttl_days: days a shared upload is kept.
         max_models: classifiers kept loaded per process.
+        snapshot_mb: disk kept for prediction snapshots (``litcore.store.
+            snapshots``); the least recently read go first.
         startup_models: the model(s) the server was started with (trusted).
         startup_data: the data the server was started with (trusted).
         model_name: how visitors see the startup model folder(s) (``""``: by
@@ -184,6 +187,7 @@ class Policy:
     train_budget_s: int = 300
     share_ttl_days: int = 7
     max_models: int = MODELS_KEPT[False]
+    snapshot_mb: int = 2_048
     startup_models: frozenset[str] = frozenset()
     startup_data: frozenset[str] = frozenset()
     model_name: str = ""

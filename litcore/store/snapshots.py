@@ -12,7 +12,10 @@ a snapshot is only a read path:
 - it is written to a temporary sibling and renamed, so a reader sees a whole
   snapshot or none, and of racing writers one wins and the others drop theirs;
 - a damaged one is moved aside and deleted (the next full read writes it
-  again), and the read falls back to SQLite.
+  again), and the read falls back to SQLite;
+- they fit a disk budget (``LUMEN_SNAPSHOT_MB``, default 2,048): after each
+  write the least recently read go (a read marks its snapshot's folder), and so
+  do the temporary folders of writers that died.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import hashlib
 import json
 import os
 import shutil
+import time
 import uuid
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -38,6 +42,9 @@ from litcore.store.run import Run, RunError, RunWriter, open_run
 # few and change with every edit, so they get no snapshot.
 SNAPSHOT_MIN_ROWS = 1_000
 _DAMAGE = (RunError, OSError, ValueError, KeyError, pa.ArrowException)
+# A hidden folder (a write in progress, a discard) untouched this long is left
+# over from a process that died, even if its pid now names another process.
+STALE_AFTER_S = 3_600
 
 
 def ids_digest(ids: Sequence[str]) -> str:
@@ -52,11 +59,18 @@ def _opened(folder: str) -> Run:
 
 
 class SnapshotStore:
-    """Snapshots under ``root``, for datasets of ``min_rows`` rows or more."""
+    """Snapshots under ``root``, for datasets of ``min_rows`` rows or more, in at
+    most ``max_mb`` MB (None: the server's ``Policy.snapshot_mb``)."""
 
-    def __init__(self, root: str | Path, min_rows: int = SNAPSHOT_MIN_ROWS) -> None:
+    def __init__(
+        self,
+        root: str | Path,
+        min_rows: int = SNAPSHOT_MIN_ROWS,
+        max_mb: float | None = None,
+    ) -> None:
         self.root = Path(root)
         self.min_rows = min_rows
+        self.max_mb = max_mb
 
     def folder(self, model_fingerprint: str, digest: str) -> Path:
         """Where the snapshot of ``model_fingerprint`` on the ids whose
@@ -92,6 +106,7 @@ class SnapshotStore:
             values = run.field_values(ids, names)
             if values is None:
                 raise RunError(f"{folder} lacks some of the ids it is named for.")
+            os.utime(folder)  # read now: evicted last
             return values
         except _DAMAGE:
             _opened.cache_clear()
@@ -139,7 +154,69 @@ class SnapshotStore:
             partial.rename(folder)  # fails if another writer's is there
         except (OSError, ValueError, pa.ArrowException):  # a full disk, a lost race
             shutil.rmtree(partial, ignore_errors=True)
+        self.evict(keep=folder)
         return folder.is_dir()
+
+    def evict(self, keep: Path | None = None) -> list[Path]:
+        """Deletes the least recently read snapshots (never ``keep``) until the
+        rest fit in the budget, and dead writers' temporary folders; returns
+        the snapshots deleted."""
+        max_mb = self.max_mb if self.max_mb is not None else _policy_snapshot_mb()
+        kept, hidden = [], []
+        for entry in _folders(self.root):
+            (hidden if entry.name.startswith(".") else kept).append(entry)
+        for entry in hidden:
+            if _abandoned(entry):
+                shutil.rmtree(entry, ignore_errors=True)
+        sizes = {entry.path: _bytes_in(entry.path) for entry in kept}
+        total, evicted = sum(sizes.values()), []
+        for entry in sorted(kept, key=lambda entry: entry.stat().st_mtime):
+            if total <= max_mb * 2**20:
+                break
+            if Path(entry.path) != keep:
+                _discard(Path(entry.path))
+                total -= sizes[entry.path]
+                evicted.append(Path(entry.path))
+        if evicted:
+            _opened.cache_clear()
+        return evicted
+
+
+def _policy_snapshot_mb() -> int:
+    from litcore.session import policy  # the store sits below the session
+
+    return policy.active().snapshot_mb
+
+
+def _folders(root: Path) -> list[os.DirEntry]:
+    try:
+        return [entry for entry in os.scandir(root) if entry.is_dir()]
+    except FileNotFoundError:
+        return []
+
+
+def _bytes_in(folder: str) -> int:
+    return sum(f.stat().st_size for f in Path(folder).rglob("*") if f.is_file())
+
+
+def _abandoned(entry: os.DirEntry) -> bool:
+    """Whether a hidden folder (``.<name>.<pid>.<hex>`` being written, or
+    ``.<name>.damaged.<hex>`` being deleted) was left by a process that died."""
+    try:
+        if time.time() - entry.stat().st_mtime > STALE_AFTER_S:
+            return True
+    except FileNotFoundError:
+        return False  # its owner finished meanwhile
+    pid = entry.name.rsplit(".", 2)[-2]
+    if not pid.isdigit():
+        return False  # a discard in progress: its owner deletes it
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False  # alive, another user's
+    return False
 
 
 def _discard(folder: Path) -> None:
