@@ -16,116 +16,54 @@ that its page shows its own selection and no other visit's marker (selection,
 upload, slice). A step that fails or outlasts ``--step-timeout``
 is reported as failed and ends that visit; the others go on.
 
-First one visit alone on the fresh server (cold), then one more alone (warm:
-the baseline of the ratios), then ``--sessions`` visits arriving at once, each
-in its own Chromium on the same machine.
+``--sessions`` visitors arrive at once: ``--browsers`` of them (default 2) are
+Chromium visits as above, the others speak Streamlit's websocket protocol with
+no rendering (``benchmarks/load_protocol.py``: the same visit but the upload
+and the link's popover, each step timed from its ``BackMsg`` to its run's
+``script_finished``). With 20 Chromium processes on 2 cores the benchmark
+measured the browsers, not the server; protocol visitors cost this machine
+almost nothing, so their figures are the server's. Before the wave: one browser
+visit alone on the fresh server (cold), then one of each kind alone on the warm
+server (the baselines of the ratios).
 
-Usage: ``python -m benchmarks.load [--sessions 20] [--step-timeout 60]
-[--url URL | --start-script]`` (needs Debian chromium and playwright).
-Without ``--url`` it starts ``python -m litcore serve --public`` (or, with
-``--start-script``, ``deploy/start.sh`` for the Python in ``$PYTHON``) on a
-free port over ``$LUMEN_CACHE_DIR`` (prepare it first: ``deploy/prepare.sh``
-or ``lumen-nlp prepare-demo``); with ``--url`` it visits that server (e.g. the
-container). The last line gives the p95s against the targets and the ratios
-to the lone visit.
+Usage: ``python -m benchmarks.load [--sessions 20] [--browsers 2]
+[--step-timeout 60] [--url URL | --start-script]`` (browsers need Debian
+chromium and playwright). Without ``--url`` it starts ``python -m litcore serve
+--public`` (or, with ``--start-script``, ``deploy/start.sh`` for the Python in
+``$PYTHON``) on a free port over ``$LUMEN_CACHE_DIR`` (prepare it first:
+``deploy/prepare.sh`` or ``lumen-nlp prepare-demo``), in this process's
+autogroup priority; with ``--url`` it visits that server (e.g. the container).
+It prints p50/p95 per step and kind, failures and isolation findings; the last
+line gives the p95s against the targets and the ratios to the lone visits.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
-import platform
 import shutil
-import subprocess
 import sys
 import tempfile
 import threading
 import time
-import uuid
-from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-import streamlit
 from playwright.sync_api import sync_playwright
 
-REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "tests" / "e2e"))
-import e2e_support as e2e  # noqa: E402
+from benchmarks import load_protocol
+from benchmarks.load_server import e2e, session_usage, start_server
+from benchmarks.load_visits import (
+    StepFailed,
+    Visit,
+    findings,
+    machine_line,
+    step_table,
+    target_line,
+)
 
 STEPS = ("open", "metrics", "cell", "table", "only selected", "example", "salience",
          "explanations", "upload", "slice", "link", "open link")  # fmt: skip
-# p95 targets (issue 19): a first page (the app, a shared link), gradient
-# salience, every other step.
-TARGET_S = {"open": 8.0, "open link": 8.0, "salience": 3.0}
-LATER_TARGET_S = 2.0
-# The movie demo's matrix cells, and rows of the "only selected" table: a visit
-# picks (cell, row) by its number, so up to 40 visits pick 40 examples.
-CELLS = [("negative", "positive"), ("positive", "negative"),
-         ("negative", "negative"), ("positive", "positive")]  # fmt: skip
-ROWS_PER_CELL = 10
-
-
-class StepFailed(Exception):
-    """A step of a visit failed; the visit ends there."""
-
-
-@dataclass
-class Visit:
-    """One visitor: what it did, how long each step took, what it saw."""
-
-    number: int
-    marker: str = field(default_factory=lambda: "m" + uuid.uuid4().hex[:10])
-    seconds: dict[str, float] = field(default_factory=dict)
-    failed: dict[str, str] = field(default_factory=dict)
-    primary: str | None = None
-    link: str | None = None
-    isolation: list[str] = field(default_factory=list)
-    tab: object = None  # its Playwright page, kept for the isolation check
-
-    @property
-    def upload_name(self) -> str:
-        return f"visit-{self.marker}.csv"
-
-    @property
-    def slice_name(self) -> str:
-        return f"slice-{self.marker}"
-
-    def step(self, name: str, action):
-        """Times ``action()`` and returns what it returns; a failure is recorded
-        and ends the visit."""
-        started = time.perf_counter()
-        try:
-            result = action()
-        except Exception as error:  # any failure of a step is a finding
-            first_line = (str(error).strip().splitlines() or [""])[0][:160]
-            self.failed[name] = f"{type(error).__name__}: {first_line}"
-            raise StepFailed(name) from error
-        self.seconds[name] = time.perf_counter() - started
-        return result
-
-
-def machine_line() -> str:
-    """CPU model, cores, vector extensions, load, versions."""
-    flags = ""
-    model = platform.processor() or "unknown CPU"
-    try:
-        cpuinfo = Path("/proc/cpuinfo").read_text()
-        model = next(
-            line.split(":", 1)[1].strip()
-            for line in cpuinfo.splitlines()
-            if line.startswith("model name")
-        )
-        flags = next(line for line in cpuinfo.splitlines() if line.startswith("flags"))
-    except (OSError, StopIteration):
-        pass
-    extensions = ("avx512_vnni", "avx512_bf16", "amx_tile")
-    has = ", ".join(f if f in flags.split() else f"no {f}" for f in extensions)
-    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
-    return (
-        f"machine: {model}, {os.cpu_count()} cores ({has}); load {load}; "
-        f"Python {platform.python_version()}, Streamlit {streamlit.__version__}"
-    )
 
 
 # JS expressions over what a tab shows.
@@ -266,9 +204,7 @@ def run_visit(browser, url: str, visit: Visit, folder: Path) -> None:
     """The scripted visit; stops at the first failed step."""
     context, tab = e2e.new_tab(browser)
     tab.set_default_timeout(e2e.RUN_TIMEOUT_MS)  # page loads as well as waits
-    gold, pred = CELLS[visit.number % len(CELLS)]
-    # From row 1: a cell's click already makes its first example the primary.
-    row = 1 + visit.number // len(CELLS) % ROWS_PER_CELL
+    gold, pred = visit.cell
     chart = f'document.querySelector("{CELL}")'
     try:
         visit.step("open", lambda: open_app(tab, url))
@@ -277,7 +213,7 @@ def run_visit(browser, url: str, visit: Visit, folder: Path) -> None:
         rows = f"{MAIN_JS}.includes('rows; showing')"
         visit.step("table", lambda: open_nav(tab, "Data table", rows))
         visit.step("only selected", lambda: only_selected(tab, count))
-        visit.step("example", lambda: pick_row(tab, row))
+        visit.step("example", lambda: pick_row(tab, visit.row))
         visit.primary = e2e.primary_id(tab)
         # The first heat map (gradient L2, the first method) as soon as it is
         # drawn, then the whole page: the other methods and their faithfulness.
@@ -324,7 +260,7 @@ def check_isolation(url: str, visit: Visit, others: list[Visit]) -> None:
 def visitor(url, visit, others, folder, barriers) -> None:
     """A thread: its own Playwright and Chromium, one visit, then the checks.
 
-    ``barriers``: (all browsers up, all visits done), shared by the wave.
+    ``barriers``: (all visitors ready, all visits done), shared by the wave.
     """
     start, done = barriers
     with sync_playwright() as playwright:
@@ -345,93 +281,103 @@ def visitor(url, visit, others, folder, barriers) -> None:
             browser.close()
 
 
-def run_wave(url: str, visits: list[Visit], everyone: list[Visit], timeout_ms: int,
-             folder: Path) -> None:  # fmt: skip
-    """All ``visits`` at once, each in its own thread and browser; each checks
-    that it sees nothing of ``everyone`` else."""
+def protocol_visitors(url, visits, everyone, timeout_s, barriers) -> None:
+    """A thread: all the protocol ``visits`` in one asyncio loop, started with
+    the browsers; their isolation checks wait for the browsers' visits too."""
+    start, done = barriers
+
+    async def browsers_done() -> None:
+        try:
+            await asyncio.to_thread(done.wait)
+        except threading.BrokenBarrierError:
+            for visit in visits:
+                visit.isolation.append("checked before a browser visit finished")
+
+    try:
+        start.wait()
+    except threading.BrokenBarrierError:
+        return
+    wave = load_protocol.protocol_wave(url, visits, everyone, timeout_s, browsers_done)
+    asyncio.run(wave)
+    for visit in visits:
+        steps = " ".join(f"{k}={v:.1f}" for k, v in visit.seconds.items())
+        print(f"visit {visit.number} (protocol): {steps}; failed: "
+              f"{visit.failed or 'none'}", flush=True)  # fmt: skip
+
+
+def run_wave(
+    url: str,
+    browsers: list[Visit],
+    protocol: list[Visit],
+    everyone: list[Visit],
+    timeout_ms: int,
+    folder: Path,
+) -> None:
+    """All ``browsers`` visits (each in its own thread and Chromium) and all
+    ``protocol`` visits (one thread) at once; each checks that it sees nothing
+    of ``everyone`` else."""
+    parties = len(browsers) + bool(protocol)
     wave_s = timeout_ms / 1000 * (len(STEPS) + 2)
     barriers = (
-        threading.Barrier(len(visits), timeout=300),
-        threading.Barrier(len(visits), timeout=wave_s),
+        threading.Barrier(parties, timeout=300),
+        threading.Barrier(parties, timeout=wave_s),
     )
     threads = []
-    for visit in visits:
+    for visit in browsers:
         others = [other for other in everyone if other is not visit]
         arguments = (url, visit, others, folder, barriers)
         threads.append(threading.Thread(target=visitor, args=arguments))
+    if protocol:
+        arguments = (url, protocol, everyone, timeout_ms / 1000, barriers)
+        threads.append(threading.Thread(target=protocol_visitors, args=arguments))
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
 
 
-def start_server(port: int, start_script: bool, log: Path) -> subprocess.Popen:
-    """A server in public mode on ``port``: ``deploy/start.sh`` (the container's
-    command, for the Python in ``$PYTHON``) or ``python -m litcore serve
-    --public`` from the checkout; its output goes to ``log``."""
-    env = os.environ | {
-        "STREAMLIT_SERVER_HEADLESS": "true",
-        "STREAMLIT_SERVER_ADDRESS": "127.0.0.1",
-        "STREAMLIT_BROWSER_GATHER_USAGE_STATS": "false",
-        "STREAMLIT_SERVER_FILE_WATCHER_TYPE": "none",
-        "PORT": str(port),
-        "LUMEN_ADDRESS": "127.0.0.1",
-    }
-    if start_script:
-        command = [str(REPO / "deploy" / "start.sh")]
-    else:
-        command = [sys.executable, "-m", "litcore", "serve", "--public"]
-        command += ["--port", str(port)]
-    started = time.perf_counter()
-    server = e2e.start_logged_server(command, env, port, log)
-    print(f"server healthy {time.perf_counter() - started:.1f} s after its start")
-    return server
-
-
-def percentile(values: list[float], q: float) -> float:
-    return float(np.percentile(values, q)) if values else float("nan")
-
-
-def report(cold: Visit, alone: Visit, visits: list[Visit]) -> None:
-    """Per step: the lone visit on a cold server and on a warm one, p50 and p95
-    at N, their ratio to the warm lone visit, failures."""
-    n = len(visits)
-    print(f"{'step':<14}{'cold s':>8}{'alone s':>9}{f'p50 @{n}':>10}"
-          f"{f'p95 @{n}':>10}{'p95/alone':>11}{'failed':>8}")  # fmt: skip
-    worst_later = ("", 0.0)
-    for name in STEPS:
-        times = [v.seconds[name] for v in visits if name in v.seconds]
-        failed = sum(name in v.failed for v in visits)
-        solo = alone.seconds.get(name, float("nan"))
-        p50, p95 = percentile(times, 50), percentile(times, 95)
-        first = cold.seconds.get(name, float("nan"))
-        print(f"{name:<14}{first:>8.2f}{solo:>9.2f}{p50:>10.2f}{p95:>10.2f}"
-              f"{p95 / solo:>11.1f}{failed:>8}")  # fmt: skip
-        if name not in TARGET_S and p95 > worst_later[1]:
-            worst_later = (name, p95)
-    for visit in [cold, alone, *visits]:
-        for step, reason in visit.failed.items():
-            print(f"visit {visit.number}: {step} failed: {reason}")
-        for finding in visit.isolation:
-            print(f"visit {visit.number}: isolation: {finding}")
-    leaks = sum(len(v.isolation) for v in [cold, alone, *visits])
-    failures = sum(len(v.failed) for v in visits)
-    first = percentile([v.seconds["open"] for v in visits if "open" in v.seconds], 95)
-    salience = [v.seconds["salience"] for v in visits if "salience" in v.seconds]
+def report(
+    cold: Visit,
+    alone: dict[str, Visit],
+    waves: dict[str, list[Visit]],
+) -> None:
+    """Per kind of visit (browser, protocol): the lone warm visit, p50 and p95
+    at N, their ratio to the lone visit, failures; then every finding, and the
+    p95s against the targets on the last line."""
+    steps = {"browser": STEPS, "protocol": load_protocol.STEPS}
+    kind = "browser" if "browser" in alone else "protocol"
+    first_page = cold.seconds.get("open", float("nan"))
+    print(f"cold server, one {kind} visit alone: first page {first_page:.2f} s")
+    for kind, visits in waves.items():
+        if visits:
+            step_table(kind, steps[kind], alone[kind], visits)
+    everyone = [cold, *alone.values()]
+    everyone += [visit for visits in waves.values() for visit in visits]
+    failures, leaks = findings(everyone)
+    n = sum(len(visits) for visits in waves.values())
+    kinds = ", ".join(f"{len(v)} {k}" for k, v in waves.items())
+    parts = [
+        f"{kind}: {target_line(steps[kind], alone[kind], visits)}"
+        for kind, visits in waves.items()
+        if visits
+    ]
     print(
-        f"first page: {cold.seconds.get('open', float('nan')):.1f} s on a cold "
-        f"server, {alone.seconds.get('open', float('nan')):.1f} s warm; "
-        f"{n} sessions: p95 first page {first:.1f} s (target 8 s, "
-        f"{first / alone.seconds.get('open', float('nan')):.1f}x alone); "
-        f"worst later step {worst_later[0]} p95 {worst_later[1]:.1f} s (target 2 s); "
-        f"gradient salience p95 {percentile(salience, 95):.1f} s (target 3 s); "
-        f"failed steps {failures}; isolation findings {leaks}"
+        f"{n} visitors at once ({kinds}); p95 vs target (x the lone visit): "
+        + " | ".join(parts)
+        + f" | failed steps {failures}; isolation findings {leaks}"
     )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sessions", type=int, default=20)
+    parser.add_argument("--sessions", type=int, default=20, help="visitors at once")
+    parser.add_argument(
+        "--browsers",
+        type=int,
+        default=2,
+        help="of those, real Chromium visits (default 2); the rest speak the "
+        "websocket protocol",
+    )
     parser.add_argument("--step-timeout", type=float, default=60.0, help="seconds")
     parser.add_argument("--url", help="visit this server instead of starting one")
     parser.add_argument(
@@ -442,11 +388,26 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.sessions < 1:
         parser.error("--sessions must be at least 1")
+    if not 0 <= args.browsers <= args.sessions:
+        parser.error("--browsers must be between 0 and --sessions")
     timeout_ms = int(args.step_timeout * 1000)
+    nan = float("nan")
     e2e.RUN_TIMEOUT_MS = timeout_ms  # every wait of a step
     print(machine_line(), flush=True)
     server = None
     folder = Path(tempfile.mkdtemp(prefix="lumen-load-"))
+    # Lone visits first: a browser on the cold server, then one of each kind
+    # on the warm server (the baselines of the ratios); then the wave.
+    cold = Visit(0)
+    alone = {"protocol": Visit(2)} | ({"browser": Visit(1)} if args.browsers else {})
+    numbers = iter(range(3, args.sessions + 3))
+    waves = {
+        "browser": [Visit(next(numbers)) for _ in range(args.browsers)],
+        "protocol": [
+            Visit(next(numbers)) for _ in range(args.sessions - args.browsers)
+        ],
+    }
+    everyone = [cold, *alone.values(), *waves["browser"], *waves["protocol"]]
     try:
         if args.url:
             url = args.url.rstrip("/")
@@ -454,19 +415,30 @@ def main(argv: list[str] | None = None) -> int:
             port = e2e.free_port()
             server = start_server(port, args.start_script, folder / "server.log")
             url = f"http://127.0.0.1:{port}"
-        print(f"server: {url} (public mode), chromium on this machine", flush=True)
-        cold, alone = Visit(0), Visit(1)
-        visits = [Visit(number) for number in range(2, args.sessions + 2)]
-        everyone = [cold, alone, *visits]
-        for wave in ([cold], [alone], visits):
-            run_wave(url, wave, everyone, timeout_ms, folder)
+        print(f"server: {url} (public mode); visitors on this machine", flush=True)
+        lone = [([cold], []), ([alone["browser"]], [])] if args.browsers else [
+            ([], [cold])]  # fmt: skip
+        lone.append(([], [alone["protocol"]]))
+        for browsers, protocol in lone:
+            run_wave(url, browsers, protocol, everyone, timeout_ms, folder)
+        print(machine_line().replace("machine:", "before the wave:"), flush=True)
+        usage = session_usage(server.pid) if server else (nan, nan)
+        cpu, started = os.times(), time.perf_counter()
+        run_wave(url, *waves.values(), everyone, timeout_ms, folder)
+        wave_s = time.perf_counter() - started
+        client_s = sum(os.times()[:2]) - sum(cpu[:2])
+        after = session_usage(server.pid) if server else (nan, nan)
+        server_s = after[0] - usage[0]
+        print(f"the wave: {wave_s:.1f} s; the server used {server_s:.1f} s of CPU "
+              f"({server_s / wave_s:.2f} cores; resident {usage[1]:.0f} MB before, "
+              f"{after[1]:.0f} MB after), this process (the visitors' Python "
+              f"side) {client_s:.1f} s")  # fmt: skip
     finally:
         if server is not None:
-            server.terminate()
-            server.wait(timeout=30)
+            e2e.stop_server(server)
         shutil.rmtree(folder, ignore_errors=True)
     print(machine_line().replace("machine:", "after:"))
-    report(cold, alone, visits)
+    report(cold, alone, waves)
     return 0
 
 
