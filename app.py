@@ -45,13 +45,14 @@ PAGES = {
 # Navigation first: until it runs, Streamlit shows a file-name menu of pages/.
 navigation = st.navigation(PAGES, expanded=True)
 
-# The core imports torch and transformers: a few seconds on a cold start.
-from litcore.session.heap import release_freed_memory  # noqa: E402
+# torch and transformers load later, with the first page that needs a model.
+from litcore.session.heap import map_large_blocks, release_freed_memory  # noqa: E402
 from litcore.ui import links, workspace  # noqa: E402
 from litcore.ui.sidebar import render_sidebar  # noqa: E402
 from litcore.ui.sidebar.sources import open_first_choice  # noqa: E402
 from litcore.ui.state import init_state  # noqa: E402
 
+map_large_blocks()  # big temporary buffers go back to the OS when freed
 init_state()
 progress_area = st.container()
 links.restore_from_url(navigation, progress_area)

@@ -12,9 +12,11 @@ Usage: ``python -m benchmarks.launch [--usable-only | --warm-only [--repeat N]
 [--baseline DIR]]``
 (needs Debian chromium and playwright). ``--warm-only`` times warm launches on
 the cache already there (``LUMEN_CACHE_DIR``), which must hold the fine-tuned
-demo, each on a new server, and also reports when the Overview first showed
-the model line. It prints the machine line first and the ratios to the
-targets (20 s to a usable page on any 2-core x86 CPU, 3 s warm) last.
+demo, each on a new server, and also reports when the server's port opened,
+when the tab had loaded Streamlit's page (HTML and scripts: the browser's
+share) and when the Overview first showed the model line. It prints the
+machine line first and the ratios to the targets (20 s to a usable page on any
+2-core x86 CPU, 3 s warm) last.
 """
 
 from __future__ import annotations
@@ -68,17 +70,20 @@ def cold_cache() -> tuple[Path, str]:
 
 
 @contextmanager
-def opened(cache: Path, browser) -> Iterator[tuple[object, float]]:
-    """(a browser tab on a new server on ``cache``, when the server started)."""
+def opened(cache: Path, browser) -> Iterator[tuple[object, float, str]]:
+    """(a browser tab on a new server on ``cache``, when the server started, when
+    its port opened and the tab's HTML and scripts had loaded)."""
     server = AppServer(free_port())
     previous = os.environ.get(CACHE_ENV_VAR)
     os.environ[CACHE_ENV_VAR] = str(cache)
     started = time.perf_counter()
     try:
         server.start()
+        port_s = time.perf_counter() - started
         page = browser.new_page()
         page.goto(server.url)
-        yield page, started
+        loaded_s = time.perf_counter() - started
+        yield page, started, f"port open {port_s:.1f} s, page loaded {loaded_s:.1f} s"
     finally:
         server.stop()
         if previous is None:
@@ -89,7 +94,7 @@ def opened(cache: Path, browser) -> Iterator[tuple[object, float]]:
 
 def cold_launch(cache: Path, browser, usable_only: bool) -> tuple[float, float | None]:
     """(seconds to the quick model's page, seconds to the fine-tuned one or None)."""
-    with opened(cache, browser) as (page, started):
+    with opened(cache, browser) as (page, started, _):
         page.get_by_text(QUICK_MODEL_SHOWN).first.wait_for(timeout=PAGE_TIMEOUT_MS)
         page.wait_for_selector(HEADLINE_TABLE, timeout=PAGE_TIMEOUT_MS)
         usable = time.perf_counter() - started
@@ -104,13 +109,16 @@ def cold_launch(cache: Path, browser, usable_only: bool) -> tuple[float, float |
 
 def warm_launch(cache: Path, browser) -> float:
     """Seconds to a settled Overview with the fine-tuned model."""
-    with opened(cache, browser) as (page, started):
+    with opened(cache, browser) as (page, started, phases):
         page.get_by_text(FINE_TUNED_SHOWN).first.wait_for(timeout=PAGE_TIMEOUT_MS)
         page.wait_for_selector(HEADLINE_TABLE, timeout=PAGE_TIMEOUT_MS)
         shown = time.perf_counter() - started
         page.wait_for_function(NOT_RUNNING, timeout=PAGE_TIMEOUT_MS)
         settled = time.perf_counter() - started
-        print(f"warm: model shown {shown:.1f} s, settled {settled:.1f} s ({load()})")
+        print(
+            f"warm: {phases}, model shown {shown:.1f} s, settled {settled:.1f} s "
+            f"({load()})"
+        )
         return settled
 
 

@@ -1,7 +1,11 @@
 """Background jobs: one per name and process, progress, result, failure, threads."""
 
+import json
 import os
+import subprocess
+import sys
 import threading
+from pathlib import Path
 
 import pytest
 import torch
@@ -99,3 +103,30 @@ def test_background_threads_leave_a_core_for_the_pages(monkeypatch):
     assert background.background_threads() == 1
     monkeypatch.setattr(background.os, "cpu_count", lambda: 16)
     assert background.background_threads() == 15
+
+
+# In a new interpreter: a job delayed by a minute, looked at at once, then the
+# process's exit (``stop_all``) during the delay.
+DELAYED = """
+import json, sys, time
+from litcore.session import background
+job = background.start_once("later", lambda report: "done", delay_s=60)
+time.sleep(0.2)
+waiting = {"torch": "torch" in sys.modules, "state": job.status.state}
+background.stop_all(wait_s=10)
+status = job.status
+print(json.dumps([waiting, [status.state, status.message]]))
+"""
+
+
+def test_a_delayed_job_waits_without_torch_and_stops_with_the_process():
+    done = subprocess.run(
+        [sys.executable, "-c", DELAYED],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parents[1],
+    )
+    waiting, stopped = json.loads(done.stdout.strip().splitlines()[-1])
+    assert waiting == {"torch": False, "state": RUNNING}
+    assert stopped == [FAILED, background.STOPPED]

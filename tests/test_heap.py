@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import subprocess
+import sys
+from pathlib import Path
 
 from litcore.session import heap
 
@@ -44,3 +47,41 @@ def test_freed_blocks_are_given_back_once_the_heap_grew():
 
 def test_anonymous_memory_is_read_from_proc():
     assert 5 < heap.anonymous_mb() < 100_000
+
+
+# In a new interpreter: anonymous MB still resident after a 16 MB block was
+# allocated and freed twice (a small block allocated after it pins the heap's
+# top), with or without ``map_large_blocks`` first.
+FREED_TWICE = """
+import ctypes, ctypes.util, sys
+from litcore.session import heap
+libc = ctypes.CDLL(ctypes.util.find_library("c"))
+libc.malloc.restype = ctypes.c_void_p
+libc.free.argtypes = [ctypes.c_void_p]
+if sys.argv[1] == "mapped":
+    assert heap.map_large_blocks()
+size, pins = 16 << 20, []
+for _ in range(2):
+    block = libc.malloc(size)
+    ctypes.memset(block, 1, size)
+    before_free = heap.anonymous_mb()
+    pins.append(libc.malloc(1000))
+    libc.free(block)
+print(before_free - heap.anonymous_mb())
+"""
+
+
+def freed_mb(mode: str) -> float:
+    done = subprocess.run(
+        [sys.executable, "-c", FREED_TWICE, mode],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parents[1],
+    )
+    return float(done.stdout.strip().splitlines()[-1])
+
+
+def test_large_blocks_go_back_when_freed_once_mapped():
+    assert freed_mb("default") < 2  # glibc's raised threshold kept it in the heap
+    assert freed_mb("mapped") > 14

@@ -10,7 +10,6 @@ from __future__ import annotations
 import copy
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -27,31 +26,13 @@ from litcore.models.hf_loading import (
     load_pretrained,
     trained_max_length,
 )
+from litcore.models.outputs import Predictions as Predictions
+from litcore.models.outputs import ProgressFn as ProgressFn
+from litcore.models.outputs import classifier_input_spec, classifier_output_spec
 from litcore.models.twins import cls_only_twin, shared_copy
 
 transformers.logging.set_verbosity_error()
-ProgressFn = Callable[[int, int], None]  # (done, total)
 DEFAULT_MAX_LENGTH = 128
-
-
-@dataclass
-class Predictions:
-    """Model outputs for a list of examples, in input order.
-
-    Attributes:
-        probas: ``<float32>[num_examples, num_labels]``.
-        cls_embedding: ``<float32>[num_examples, hidden]``, last layer at [CLS].
-        mean_embedding: ``<float32>[num_examples, hidden]``, masked mean of the
-            last layer.
-        tokens: the model's tokens per example, special tokens included.
-        truncated: ``<bool>[num_examples]``, whether the input was cut to fit.
-    """
-
-    probas: np.ndarray
-    cls_embedding: np.ndarray
-    mean_embedding: np.ndarray
-    tokens: list[list[str]]
-    truncated: np.ndarray
 
 
 class SequenceClassifier:
@@ -181,19 +162,10 @@ class SequenceClassifier:
     # --- specs ---------------------------------------------------------------
 
     def input_spec(self) -> types.Spec:
-        return {
-            "text": types.TextSegment(),
-            "text_b": types.TextSegment(required=False),
-            "label": types.CategoryLabel(vocab=self.labels, required=False),
-        }
+        return classifier_input_spec(self.labels)
 
     def output_spec(self) -> types.Spec:
-        return {
-            "probas": types.MulticlassPreds(vocab=self.labels, parent="label"),
-            "cls_embedding": types.Embeddings(pooling="cls"),
-            "mean_embedding": types.Embeddings(pooling="mean"),
-            "tokens": types.Tokens(parent="text"),
-        }
+        return classifier_output_spec(self.labels)
 
     # --- inference -----------------------------------------------------------
 

@@ -21,13 +21,12 @@ from transformers.models.auto.modeling_auto import (
 )
 
 from litcore.api.errors import ModelError
+from litcore.models.training_config import TRAINING_INFO
 from litcore.session import policy
 
 transformers.logging.set_verbosity_error()
 # What a missing, unreadable or mismatched weights file raises while loading.
 LOAD_ERRORS = (OSError, ValueError, SafetensorError)
-# What ``litcore.models.training`` writes beside a model it fine-tuned.
-TRAINING_INFO = "lumen_training.json"
 # Bumped when batch predictions change for the same weights (v2: the bf16 copy's
 # softmax in fp32), so that predictions stored by older code are made again.
 INFERENCE_VERSION = 2

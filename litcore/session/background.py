@@ -28,6 +28,7 @@ JobWork = Callable[[JobProgressFn], Any]
 # Set when the process exits: every job stops at its next progress report.
 _STOPPING = threading.Event()
 STOP_WAIT_S = 60.0
+STOPPED = "stopped: the server exits"
 
 
 class JobStopped(Exception):
@@ -85,10 +86,15 @@ class BackgroundJob:
     fails the job, with the exception's type in the message).
     """
 
-    def __init__(self, name: str, work: JobWork, threads: int) -> None:
+    def __init__(
+        self, name: str, work: JobWork, threads: int, delay_s: float = 0.0
+    ) -> None:
+        """``delay_s``: seconds the thread waits before it imports torch and
+        begins (a page being drawn keeps the interpreter to itself meanwhile)."""
         self.name = name
         self._work = work
         self._threads = threads
+        self._delay_s = delay_s
         self._lock = threading.Lock()
         self._status = JobStatus(RUNNING, 0.0, "starting")
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
@@ -114,6 +120,11 @@ class BackgroundJob:
             self._status = JobStatus(RUNNING, min(max(fraction, 0.0), 1.0), message)
 
     def _run(self) -> None:
+        if _STOPPING.wait(self._delay_s):
+            final = JobStatus(FAILED, 0.0, STOPPED)
+            with self._lock:
+                self._status = final
+            return
         import torch  # here: a server that starts no job never needs it for one
 
         lower_thread_priority()
@@ -121,7 +132,7 @@ class BackgroundJob:
         try:
             result = self._work(self._report)
         except JobStopped:
-            final = JobStatus(FAILED, self.status.fraction, "stopped: the server exits")
+            final = JobStatus(FAILED, self.status.fraction, STOPPED)
         except LumenError as error:
             final = JobStatus(FAILED, self.status.fraction, str(error))
         except Exception as error:  # noqa: BLE001 (reported to the user, not lost)
@@ -137,7 +148,9 @@ _JOBS: dict[str, BackgroundJob] = {}
 _JOBS_LOCK = threading.Lock()
 
 
-def start_once(name: str, work: JobWork, threads: int | None = None) -> BackgroundJob:
+def start_once(
+    name: str, work: JobWork, threads: int | None = None, delay_s: float = 0.0
+) -> BackgroundJob:
     """The process's job called ``name``, started with ``work`` if there is none.
 
     A job that ended (done or failed) is returned as it is, not restarted:
@@ -145,11 +158,13 @@ def start_once(name: str, work: JobWork, threads: int | None = None) -> Backgrou
 
     Args:
         threads: torch threads for the job; None: ``background_threads()``.
+        delay_s: seconds before the job imports torch and begins.
     """
     with _JOBS_LOCK:
         job = _JOBS.get(name)
         if job is None:
-            job = BackgroundJob(name, work, threads or background_threads())
+            threads = threads or background_threads()
+            job = BackgroundJob(name, work, threads, delay_s)
             _JOBS[name] = job.start()
         return job
 
@@ -158,12 +173,6 @@ def find(name: str) -> BackgroundJob | None:
     """The process's job called ``name``, if one was started."""
     with _JOBS_LOCK:
         return _JOBS.get(name)
-
-
-def pause(seconds: float) -> bool:
-    """Waits ``seconds`` in a job's work; returns False if the process began to
-    exit meanwhile (the work should return at once)."""
-    return not _STOPPING.wait(seconds)
 
 
 @atexit.register

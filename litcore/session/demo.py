@@ -10,19 +10,19 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from litcore.data.dataset import Dataset
 from litcore.data.demo import load_demo
 from litcore.metrics.classification import classification_report
-from litcore.models.classifier import ProgressFn, SequenceClassifier
-from litcore.models.probe import ProbeConfig, fit_probe
-from litcore.models.training import (
+from litcore.models.outputs import ProgressFn
+from litcore.models.probe_config import ProbeConfig
+from litcore.models.training_config import (
     ProgressFn as TrainProgressFn,
 )
-from litcore.models.training import (
+from litcore.models.training_config import (
     TrainConfig,
     base_model_dir,
-    fine_tune,
     read_training_info,
     trained_model_dir,
 )
@@ -30,6 +30,9 @@ from litcore.session import background
 from litcore.session.predictions import predicted_fields
 from litcore.session.progress import SessionProgress
 from litcore.store.predictions import PredictionStore
+
+if TYPE_CHECKING:  # a warm launch finds the demo's model without torch
+    from litcore.models.classifier import SequenceClassifier
 
 # Dropout off: a short run needs no regularisation (+1.3 points of held-out
 # accuracy at one epoch). 1.4 epochs at 7e-5 gave 0.8615 / 0.859 on two seeds,
@@ -56,20 +59,28 @@ TRAINING_SHARE = 0.9
 
 def demo_model_dir(key: str, progress: TrainProgressFn | None = None) -> Path:
     """The fine-tuned demo model for dataset ``key``, trained on first use."""
+    from litcore.models.training import fine_tune  # torch: only to train
+
     train, _ = load_demo(key)
     return fine_tune(base_model_dir(), train, DEMO_CONFIG, progress)
 
 
+def fine_tuned_folder(key: str) -> Path:
+    """Where the fine-tuned demo model for dataset ``key`` is (or will be) saved."""
+    train, _ = load_demo(key)
+    return trained_model_dir(str(base_model_dir()), train, DEMO_CONFIG)
+
+
 def fine_tuned_ready(key: str) -> bool:
     """Whether the fine-tuned demo model for dataset ``key`` is on disk."""
-    train, _ = load_demo(key)
-    folder = trained_model_dir(str(base_model_dir()), train, DEMO_CONFIG)
-    return read_training_info(folder) is not None
+    return read_training_info(fine_tuned_folder(key)) is not None
 
 
 def probe_model_dir(key: str, progress: ProgressFn | None = None) -> Path:
     """The demo's quick model for dataset ``key`` (``PROBE_CONFIG``), fitted on
     first use: seconds, where the fine-tune takes minutes."""
+    from litcore.models.probe import fit_probe  # torch: only to fit
+
     train, _ = load_demo(key)
     return fit_probe(base_model_dir(), train, PROBE_CONFIG, progress)
 
@@ -81,7 +92,7 @@ def quick_demo_model(key: str, progress: SessionProgress) -> str:
     page is drawn, so that it does not slow that page down.
     """
     if fine_tuned_ready(key):
-        return str(demo_model_dir(key))
+        return str(fine_tuned_folder(key))
     with progress.counting("Fitting a quick model on the training snippets") as report:
         return str(probe_model_dir(key, report))
 
@@ -129,6 +140,9 @@ def prepare_demo(
         ``accuracy``, ``macro_f1``, ``n_train``, ``n_eval``, ``seconds``,
         ``model_dir``.
     """
+    from litcore.models.classifier import SequenceClassifier
+    from litcore.models.training import fine_tune
+
     started = time.perf_counter()
     train, held_out = load_demo(key)
     model_dir = fine_tune(base_model_dir(), train, DEMO_CONFIG, train_progress)

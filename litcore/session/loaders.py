@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -17,18 +18,22 @@ import pandas as pd
 from litcore.data.dataset import ColumnMapping, Dataset, from_frame
 from litcore.data.demo import load_demo
 from litcore.data.loading import read_bytes, read_source, source_name
-from litcore.models.classifier import ProgressFn, SequenceClassifier
-from litcore.models.regressor import Regressor
-from litcore.models.training import ProgressFn as TrainProgressFn
-from litcore.models.training import TrainConfig, fine_tune, trained_model_dir
+from litcore.models.deferred import open_classifier
+from litcore.models.outputs import ProgressFn
+from litcore.models.training_config import ProgressFn as TrainProgressFn
+from litcore.models.training_config import TrainConfig, trained_model_dir
 from litcore.session.memo import ProgressResults
 from litcore.session.predictions import analysis, data_key, predict_scores
 from litcore.store.predictions import PredictionStore
 
+if TYPE_CHECKING:  # torch and transformers load with a model, not with this module
+    from litcore.models.classifier import SequenceClassifier
+    from litcore.models.regressor import Regressor
+
 # (source, trust_remote_code, revision) -> a model shared by every user, never
 # mutated.
-ModelLoader = Callable[[str, bool, str | None], SequenceClassifier]
-RegressorLoader = Callable[[str, bool], Regressor]
+ModelLoader = Callable[[str, bool, str | None], "SequenceClassifier"]
+RegressorLoader = Callable[[str, bool], "Regressor"]
 # (content, format, mapping, name, delimiter, encoding) -> the mapped data.
 BytesLoader = Callable[[bytes, str, ColumnMapping, str, str | None, str], Dataset]
 # (path or hf: spec, mapping, delimiter, encoding) -> the mapped data.
@@ -93,12 +98,14 @@ def read_source_dataset(
 def load_classifier(
     source: str, trust_remote_code: bool = False, revision: str | None = None
 ) -> SequenceClassifier:
-    return SequenceClassifier.from_pretrained(
-        source, trust_remote_code=trust_remote_code, revision=revision
-    )
+    """A classifier; a local folder opened before is a ``DeferredClassifier``
+    (``litcore.models.deferred``): its code and weights load on first use."""
+    return open_classifier(source, trust_remote_code, revision)
 
 
 def load_regressor(source: str, trust_remote_code: bool = False) -> Regressor:
+    from litcore.models.regressor import Regressor  # torch: with the model
+
     return Regressor.from_pretrained(
         source.strip(), trust_remote_code=trust_remote_code
     )
@@ -116,6 +123,8 @@ def trained_model(
 ) -> str:
     """Fine-tunes ``base`` on ``data`` (``target``: a regression head on that
     column) once per process, and once on disk."""
+    from litcore.models.training import fine_tune  # torch: only to train
+
     return _TRAINED.get_or_compute(
         trained_model_dir(base, data, config, target),
         lambda: str(fine_tune(base, data, config, progress, target)),

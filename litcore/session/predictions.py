@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -11,8 +12,7 @@ import pandas as pd
 from litcore.data.dataset import Dataset, text_length_words
 from litcore.metrics.base import Metric, MetricReport
 from litcore.metrics.classification import ClassificationReport, MulticlassMetrics
-from litcore.models.classifier import Predictions, ProgressFn, SequenceClassifier
-from litcore.models.regressor import Regressor
+from litcore.models.outputs import Predictions, ProgressFn
 from litcore.session.columns import (
     CONFIDENCE,
     CORRECT,
@@ -28,6 +28,10 @@ from litcore.session.columns import (
 from litcore.store.fields import PREDICTION_FIELDS, checked_fields
 from litcore.store.predictions import PredictionStore
 from litcore.store.run import stored_predictions
+
+if TYPE_CHECKING:  # stored predictions are read without torch
+    from litcore.models.classifier import SequenceClassifier
+    from litcore.models.regressor import Regressor
 
 # What the analysis frame reads of the predictions: never the embeddings.
 FRAME_FIELDS = ("probas", "truncated")

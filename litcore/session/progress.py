@@ -10,8 +10,8 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import Protocol
 
-from litcore.models.classifier import ProgressFn
-from litcore.models.training import ProgressFn as TrainProgressFn
+from litcore.models.outputs import ProgressFn
+from litcore.models.training_config import ProgressFn as TrainProgressFn
 
 
 class SessionProgress(Protocol):

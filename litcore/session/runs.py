@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from litcore.api.errors import LumenError
 from litcore.data.dataset import TEXT, TEXT_B, Dataset
-from litcore.models.classifier import ProgressFn, SequenceClassifier
-from litcore.models.training import read_training_info
+from litcore.models.outputs import ProgressFn
+from litcore.models.training_config import read_training_info
 from litcore.session.predictions import outputs_frame
 from litcore.store.run import (
     MANIFEST,
@@ -26,6 +27,9 @@ from litcore.store.run import (
     register,
     run_fields,
 )
+
+if TYPE_CHECKING:  # a run opens without torch
+    from litcore.models.classifier import SequenceClassifier
 
 SHARD_ROWS = 50_000  # examples per shard written by the local engine
 

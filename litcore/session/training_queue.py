@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from litcore.api.errors import LumenError
-from litcore.models.training import ProgressFn, TrainProgress
+from litcore.models.training_config import ProgressFn, TrainProgress
 from litcore.session.policy import Policy
 
 

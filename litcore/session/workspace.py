@@ -10,6 +10,7 @@ from __future__ import annotations
 from contextlib import ExitStack
 from dataclasses import dataclass, replace
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -17,11 +18,8 @@ from litcore.api.errors import LumenError, ModelError
 from litcore.data.dataset import Dataset, held_out_split, relabel
 from litcore.data.limits import upload_limits
 from litcore.metrics.agreement import ComparisonError, check_same_labels, with_model_b
-from litcore.models.classifier import SequenceClassifier
-from litcore.models.regressor import Regressor
-from litcore.models.training import (
+from litcore.models.training_config import (
     TrainConfig,
-    adapted_config,
     base_model_dir,
     read_training_info,
     trained_model_dir,
@@ -53,6 +51,10 @@ from litcore.session.training_queue import (
     TrainingLimits,
     budgeted,
 )
+
+if TYPE_CHECKING:  # a warm workspace opens without torch (stored predictions)
+    from litcore.models.classifier import SequenceClassifier
+    from litcore.models.regressor import Regressor
 
 # The built-in model sources and how each is fine-tuned.
 TRAIN_CONFIGS = {DEMO_MODEL: DEMO_CONFIG, DEMO_OTHER_SEED: replace(DEMO_CONFIG, seed=1)}
@@ -189,6 +191,8 @@ def _model_dir(
         raise ModelError("Training a model needs labelled data: map a label column.")
     config = TRAIN_CONFIGS[source]
     if source == DEMO_MODEL and not on_demo:
+        from litcore.models.training import adapted_config  # reads the tokenizer
+
         config = adapted_config(train, base_model_dir())
     status = f"Fine-tuning MiniLM on this data (seed {config.seed})…"
     return _fine_tuned(train, config, status, loaders, progress, limits)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from litcore.models.classifier import Predictions
+from litcore.models.outputs import Predictions
 from litcore.store.fields import PREDICTION_FIELDS, checked_fields
 from litcore.store.paths import cache_root
 from litcore.store.snapshots import SnapshotStore

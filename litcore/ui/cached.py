@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -9,9 +11,6 @@ import streamlit as st
 from litcore.api.errors import LumenError
 from litcore.data.dataset import ColumnMapping, Dataset
 from litcore.data.demo import load_demo
-from litcore.generators import registry as generator_registry
-from litcore.generators.batch import BatchResult, run_batch
-from litcore.models.classifier import SequenceClassifier
 from litcore.projection import (
     ProgressFn,
     Projector,
@@ -22,15 +21,18 @@ from litcore.projection import (
     stored_projection,
 )
 from litcore.projection_child import fit_in_child, fitted_in_child
-from litcore.salience import registry as salience_registry
-from litcore.salience.base import TokenSalience
-from litcore.salience.faithfulness import Faithfulness, faithfulness, score_selection
 from litcore.session import background, policy
 from litcore.session.heap import release_freed_memory
 from litcore.session.loaders import load_classifier, read_dataset
 from litcore.session.memo import ProgressResults
 from litcore.session.predictions import predicted_fields
 from litcore.store.predictions import PredictionStore
+
+if TYPE_CHECKING:  # torch loads with the pages that run a model, not here
+    from litcore.generators.batch import BatchResult
+    from litcore.models.classifier import SequenceClassifier
+    from litcore.salience.base import TokenSalience
+    from litcore.salience.faithfulness import Faithfulness
 
 
 @st.cache_resource(show_spinner=False)
@@ -85,6 +87,9 @@ def counterfactual_batch(
 ) -> BatchResult:
     """Batch mode over ``examples`` (whose ids are ``example_ids``)."""
 
+    from litcore.generators import registry as generator_registry
+    from litcore.generators.batch import run_batch
+
     def compute() -> BatchResult:
         built = [generator_registry.build(name, dict(c)) for name, c in generators]
         return run_batch(built, examples, model, progress)
@@ -133,9 +138,9 @@ def start_weights_load(
     """
 
     def load(report: background.JobProgressFn) -> None:
-        if not background.pause(WARM_UP_DELAY_S):
-            return  # the server exits
         report(0.0, "loading the weights")
+        from litcore.salience import registry as salience_registry  # torch
+
         try:
             _model.model  # noqa: B018 (the property loads the weights)
             report(0.5, "setting up salience")
@@ -144,7 +149,8 @@ def start_weights_load(
             pass
         release_freed_memory()  # the load's and the warm-up's buffers
 
-    return background.start_once(f"lumen-weights-load-{model_fingerprint}", load)
+    name = f"lumen-weights-load-{model_fingerprint}"
+    return background.start_once(name, load, delay_s=WARM_UP_DELAY_S)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -240,6 +246,8 @@ def explanation(
     _model: SequenceClassifier,
 ) -> TokenSalience:
     """Token salience per (model, method, config, example text, class)."""
+    from litcore.salience import registry as salience_registry
+
     method = salience_registry.build(method_name, dict(config))
     return method.explain(_model, text, text_b, target)
 
@@ -256,6 +264,8 @@ def explanation_faithfulness(
     _model: SequenceClassifier,
 ) -> Faithfulness:
     """Comprehensiveness, sufficiency and deletion curve of one explanation."""
+    from litcore.salience.faithfulness import faithfulness
+
     salience = explanation(
         model_fingerprint, method_name, config, text, text_b, target, _model
     )
@@ -273,6 +283,8 @@ def selection_faithfulness(
     progress=None,
 ) -> pd.DataFrame:
     """Faithfulness per (example, method) of the examples ``example_ids``."""
+    from litcore.salience import registry as salience_registry
+    from litcore.salience.faithfulness import score_selection
 
     def compute() -> pd.DataFrame:
         built = [salience_registry.build(name, dict(c)) for name, c in methods]

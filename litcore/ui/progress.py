@@ -7,8 +7,8 @@ from contextlib import contextmanager
 
 import streamlit as st
 
-from litcore.models.classifier import ProgressFn
-from litcore.models.training import ProgressFn as TrainProgressFn
+from litcore.models.outputs import ProgressFn
+from litcore.models.training_config import ProgressFn as TrainProgressFn
 
 
 @contextmanager

@@ -11,17 +11,15 @@ prediction store.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from litcore import salience
 from litcore.api.errors import LumenError
-from litcore.generators import batch
 from litcore.metrics import registry as metrics
 from litcore.metrics.regression import RegressionMetrics
-from litcore.models.regressor import Regressor
-from litcore.salience import TokenSalience
 from litcore.session import loaders as session_loaders
 from litcore.session import policy
 from litcore.session.columns import ABS_ERROR, PRED_SCORE, RESIDUAL, TEXT, TEXT_B
@@ -30,6 +28,10 @@ from litcore.ui.escape import plain
 from litcore.ui.formatting import count
 from litcore.ui.heatmap import token_heatmap_html
 from litcore.view.selection import Selection
+
+if TYPE_CHECKING:  # the Overview's metrics table needs no torch
+    from litcore.models.regressor import Regressor
+    from litcore.salience import TokenSalience
 
 # The score method offered first: its token scores add up to the score's change.
 DEFAULT_SCORE_METHOD = "Integrated gradients"
@@ -55,6 +57,8 @@ def score_explanation(
     _model: Regressor,
 ) -> TokenSalience:
     """Token salience of the score per (model, method, config, example text)."""
+    from litcore import salience  # torch: with the explaining pages
+
     method = salience.build(method_name, dict(config))
     return method.explain(_model, text, text_b, salience.regression_score(_model))
 
@@ -208,6 +212,8 @@ def score_salience(
         method_key: the method picker's widget key.
         caption: what ``row`` is, e.g. "Primary example e12".
     """
+    from litcore import salience  # torch: with the explaining pages
+
     names = salience.compatible(model, salience.regression_score(model))
     method_name = st.selectbox(
         "Salience method",
@@ -261,4 +267,6 @@ def candidate_score_changes(
     _model: Regressor,
 ) -> pd.DataFrame:
     """``batch.candidate_score_changes``, once per (model, candidates, parents)."""
+    from litcore.generators import batch  # torch: with the counterfactuals
+
     return batch.candidate_score_changes(candidates, parent_scores, _model)

@@ -15,7 +15,7 @@ from streamlit.runtime.pages_manager import PagesManager
 from litcore.api.errors import LumenError, WrongTaskError
 from litcore.data.dataset import ColumnMapping, Dataset
 from litcore.data.loading import read_source
-from litcore.models.probe import PROBE_KIND
+from litcore.models.probe_config import PROBE_KIND
 from litcore.session import demo
 from litcore.session import workspace as session
 from litcore.session.background import DONE, FAILED, BackgroundJob
@@ -31,7 +31,6 @@ from litcore.session.loaders import (
 from litcore.session.predictions import frame_report
 from litcore.session.workspace import Workspace
 from litcore.ui import cached, state
-from litcore.ui import regression as regression_ui
 from litcore.ui.progress import Bars
 
 
@@ -50,13 +49,21 @@ def dataset_from_source(
     return read_source_dataset(source, mapping, delimiter, encoding, source_table)
 
 
+def load_regressor(source: str, trust_remote_code: bool = False):
+    """``litcore.ui.regression.load_regressor``, imported when a head is opened
+    (it brings torch and the salience methods)."""
+    from litcore.ui import regression as regression_ui
+
+    return regression_ui.load_regressor(source, trust_remote_code)
+
+
 # The session's loaders: models per process (st.cache_resource), data per
 # content (st.cache_data); frames and scores, which draw progress bars, in the
 # core's per-process memo.
 LOADERS = Loaders(
     prediction_store=cached.prediction_store,
     load_model=cached.load_model,
-    load_regressor=regression_ui.load_regressor,
+    load_regressor=load_regressor,
     demo_datasets=cached.demo_datasets,
     dataset_from_bytes=cached.dataset_from_bytes,
     dataset_from_source=dataset_from_source,
