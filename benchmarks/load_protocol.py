@@ -14,9 +14,10 @@ and checks what the run shows (the "N selected" text, the table's "N rows;",
 the primary example, the heat map, "Saved slice"). Every frame a visitor gets
 is searched for the other visitors' markers (isolation).
 
-Not done over the protocol: the upload (an HTTP PUT with the session's
-XSRF cookie, then the uploader's state) and the "Copy link" popover (no rerun:
-its link arrives with every run, so the visit reads it from the last one).
+The upload goes as the frontend sends it: "My file", a ``FileURLsRequest``,
+an HTTP PUT of the file (with the XSRF cookie the health check hands out), then
+the uploader's state. Not done over the protocol: the "Copy link" popover (no
+rerun: its link arrives with every run, so the visit reads it from the last).
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ import asyncio
 import json
 import re
 import time
+import urllib.request
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
@@ -33,13 +36,14 @@ import websockets
 from google.protobuf.message import Message
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ClientState_pb2 import ClientState, ContextInfo
+from streamlit.proto.Common_pb2 import FileURLs, FileURLsRequest, UploadedFileInfo
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.WidgetStates_pb2 import WidgetState, WidgetStates
 
 from benchmarks.load_visits import StepFailed, Visit
 
 STEPS = ("open", "metrics", "cell", "table", "only selected", "example", "salience",
-         "explanations", "slice", "open link")  # fmt: skip
+         "explanations", "upload", "slice", "open link")  # fmt: skip
 FINISHED = (ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_WITH_COMPILE_ERROR)
 HEAT_MAP = "lumen-token"  # a token of a salience heat map (litcore/ui/heatmap.py)
 EXPLANATIONS_DONE = "tokens per method"  # the last section of the Explanations page
@@ -127,6 +131,7 @@ class ProtocolSession:
         self.page_path = ""
         self.query = ""
         self.widgets: dict[str, WidgetState] = {}  # the states the frontend keeps
+        self.session_id = ""
 
     async def __aenter__(self) -> ProtocolSession:
         return self
@@ -212,6 +217,7 @@ class ProtocolSession:
                 run = Run(watched_s=run.watched_s)
                 began = True
                 self.page_hash = message.new_session.page_script_hash
+                self.session_id = message.new_session.initialize.session_id
             elif kind == "navigation":
                 self.pages = {
                     page.url_pathname: page.page_script_hash
@@ -225,6 +231,58 @@ class ProtocolSession:
             elif kind == "script_finished" and began:
                 if message.script_finished in FINISHED:
                     return self._finish(message.script_finished, run)
+
+    async def file_urls(self, name: str, timeout_s: float = 60.0) -> FileURLs:
+        """Where to PUT a file named ``name`` for this session's uploader."""
+        request_id = uuid.uuid4().hex
+        request = FileURLsRequest(
+            request_id=request_id, file_names=[name], session_id=self.session_id
+        )
+        await self.socket.send(BackMsg(file_urls_request=request).SerializeToString())
+
+        async def answer() -> FileURLs:
+            while True:
+                frame = await self.socket.recv()
+                self.watch_frame(frame)
+                message = ForwardMsg()
+                message.ParseFromString(frame)
+                response = message.file_urls_response
+                if message.WhichOneof("type") == "file_urls_response" and (
+                    response.response_id == request_id
+                ):
+                    if response.error_msg:
+                        raise ProtocolError(f"no upload URL: {response.error_msg}")
+                    return response.file_urls[0]
+
+        return await asyncio.wait_for(answer(), timeout_s)
+
+    def put_file(self, urls: FileURLs, name: str, data: bytes) -> None:
+        """PUTs ``data`` as file ``name`` (multipart, as the frontend does), with
+        the XSRF cookie of a health check (blocking: run it in a thread)."""
+        with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=60) as ok:
+            cookies = ok.headers.get_all("Set-Cookie") or []
+        token = next(
+            (c.split(";")[0].split("=", 1)[1] for c in cookies
+             if c.startswith("_streamlit_xsrf=")), "",
+        )  # fmt: skip
+        boundary = uuid.uuid4().hex
+        body = (
+            (
+                f'--{boundary}\r\nContent-Disposition: form-data; name="UploadedFile"; '
+                f'filename="{name}"\r\nContent-Type: text/csv\r\n\r\n'
+            ).encode()
+            + data
+            + f"\r\n--{boundary}--\r\n".encode()
+        )
+        headers = {"Content-Type": f"multipart/form-data; boundary={boundary}"}
+        if token:
+            headers |= {"X-Xsrftoken": token, "Cookie": f"_streamlit_xsrf={token}"}
+        put = urllib.request.Request(
+            self.url + urls.upload_url, data=body, method="PUT", headers=headers
+        )
+        with urllib.request.urlopen(put, timeout=60) as answer:
+            if answer.status not in (200, 204):
+                raise ProtocolError(f"upload answered {answer.status}")
 
     def _read_delta(self, delta, run: Run) -> None:
         if delta.WhichOneof("type") == "new_element":
@@ -327,6 +385,7 @@ async def scripted_visit(session: ProtocolSession, visit: Visit, timeout_s: floa
     )
     visit.seconds["salience"] = run.watched_s
     visit.seconds["explanations"] -= run.watched_s
+    run = await timed(visit, "upload", upload(session, run, visit, timeout_s))
     name = WidgetState(id=run.widget("slice_name"), string_value=visit.slice_name)
     save = trigger(run.widget("slice_save_selection"))
     saved = f"Saved slice '{visit.slice_name}'"
@@ -335,6 +394,35 @@ async def scripted_visit(session: ProtocolSession, visit: Visit, timeout_s: floa
         triggers=[save],
     )  # fmt: skip
     visit.link = run.expect(r"https?://\S+\?\S+").group(0)
+
+
+def upload_file(visit: Visit) -> bytes:
+    """A small labelled CSV whose texts carry the visit's marker."""
+    rows = [f"{visit.marker} a fine film number {i},positive" for i in range(10)]
+    rows += [f"{visit.marker} a dull film number {i},negative" for i in range(10)]
+    return ("text,label\n" + "\n".join(rows) + "\n").encode()
+
+
+async def upload(session: ProtocolSession, run: Run, visit: Visit, timeout_s: float):
+    """Picks "My file" in "Data & model" and uploads the visit's file, until the
+    sidebar previews it ("N rows · M columns", after the file is stored)."""
+    kind = WidgetState(id=run.widget("pick_kind"), string_value="My file")
+    run = await session.rerun(widgets=[kind], timeout_s=timeout_s)
+    uploader = run.widget("pick_upload_")
+    data = upload_file(visit)
+    urls = await session.file_urls(visit.upload_name, timeout_s)
+    await asyncio.to_thread(session.put_file, urls, visit.upload_name, data)
+    state = WidgetState(id=uploader)
+    state.file_uploader_state_value.uploaded_file_info.append(
+        UploadedFileInfo(
+            name=visit.upload_name, size=len(data), file_id=urls.file_id,
+            file_urls=urls,
+        )
+    )  # fmt: skip
+    run = await session.rerun(widgets=[state], timeout_s=timeout_s)
+    run.expect(" rows · ")
+    run.expect(re.escape(visit.upload_name))
+    return run
 
 
 async def open_link(url: str, visit: Visit, watch, timeout_s: float) -> None:
