@@ -85,19 +85,18 @@ class Run:
 
 
 def strings(message: Message) -> Iterable[str]:
-    """Every string field of ``message``, nested messages included."""
+    """Every string field of ``message``, nested messages (and maps) included."""
     for descriptor, value in message.ListFields():
-        values = value if descriptor.is_repeated else [value]
-        if descriptor.type == descriptor.TYPE_MESSAGE:
-            if descriptor.message_type.GetOptions().map_entry:
-                values = value.values() if hasattr(value, "values") else values
-            for item in values:
-                if isinstance(item, Message):
-                    yield from strings(item)
-                elif isinstance(item, str):
-                    yield item
-        elif descriptor.type == descriptor.TYPE_STRING:
-            yield from values
+        entry = descriptor.message_type
+        if entry is not None and entry.GetOptions().map_entry:
+            values = list(value.values())
+        else:
+            values = value if descriptor.is_repeated else [value]
+        for item in values:
+            if isinstance(item, Message):
+                yield from strings(item)
+            elif isinstance(item, str):
+                yield item
 
 
 def element_widget(delta) -> tuple[str, str] | None:
