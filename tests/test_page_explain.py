@@ -24,6 +24,8 @@ def test_without_a_primary_the_user_picks_one(app):
     assert app.title[0].value == "Explanations"
     assert any("No primary example" in i.value for i in app.info)
     picked = first_ids(app, 1)[0]
+    text = app.session_state[state.WORKSPACE].frame.set_index("id").at[picked, "text"]
+    assert app.selectbox(key="explain_pick").options[0] == f"{picked} · {text[:100]}"
     app.selectbox(key="explain_pick").set_value(picked).run()
     assert not app.exception, app.exception
     assert app.session_state[state.SELECTION].primary == picked
