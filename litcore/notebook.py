@@ -235,6 +235,9 @@ def _checked_model(model: Any) -> str | tuple[Any, Any] | None:
         return model  # a hub id
     # Only an imported module's class can have made ``model``: no torch import here.
     classifier_module = sys.modules.get("litcore.models.classifier")
+    deferred_module = sys.modules.get("litcore.models.deferred")
+    if deferred_module and isinstance(model, deferred_module.DeferredClassifier):
+        return str(Path(model.source).resolve())  # always a local folder
     if classifier_module and isinstance(model, classifier_module.SequenceClassifier):
         if Path(model.source).is_dir():
             return str(Path(model.source).resolve())

@@ -185,6 +185,20 @@ def test_a_loaded_classifier_is_opened_from_its_folder(launch, tiny_model):
     assert "model" not in launched.files  # nothing copied
 
 
+def test_a_classifier_opened_from_its_identity_is_opened_from_its_folder(
+    launch, tiny_model_dir, tmp_path, monkeypatch
+):
+    from litcore.models.deferred import DeferredClassifier, open_classifier
+
+    monkeypatch.setenv("LUMEN_CACHE_DIR", str(tmp_path / "cache"))
+    open_classifier(str(tiny_model_dir))  # stores its identity
+    deferred = open_classifier(str(tiny_model_dir))
+    assert isinstance(deferred, DeferredClassifier)
+    launched = launch(data=ROWS, model=deferred, text="review")
+    assert launched.variables["LUMEN_MODEL"] == str(tiny_model_dir.resolve())
+    assert "model" not in launched.files  # nothing copied
+
+
 def test_models_in_memory_are_saved_for_the_app(launch, tiny_model_dir):
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
