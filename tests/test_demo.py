@@ -6,6 +6,7 @@ import pytest
 
 from litcore.api.errors import DataError, OfflineError
 from litcore.data import demo
+from litcore.store.paths import write_atomically
 
 
 def test_movies_split_and_fields(demo_prepared):
@@ -35,12 +36,13 @@ def test_checksums_are_recorded_and_checked(demo_prepared, cache_root):
     assert recorded[demo.DEMOS["movies"].member] == demo.DEMOS["movies"].sha256
     assert demo.DEMOS["sms"].member in recorded
     tampered = {**recorded, demo.DEMOS["sms"].member: "0" * 64}
-    record.write_text(json.dumps(tampered))
+    # Atomically: the run's other worker may be reading the record meanwhile.
+    write_atomically(record, json.dumps(tampered).encode())
     try:
         with pytest.raises(DataError, match="expected 000"):
             demo._checked_member(demo.DEMOS["sms"])
     finally:
-        record.write_text(json.dumps(recorded))
+        write_atomically(record, json.dumps(recorded).encode())
 
 
 def test_unknown_demo():

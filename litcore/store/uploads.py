@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from litcore.api.errors import DataError
-from litcore.store.paths import cache_dir
+from litcore.store.paths import cache_dir, write_atomically
 
 if TYPE_CHECKING:  # limits reads the policy, which reads upload specs from here
     from litcore.data.limits import UploadLimits
@@ -114,7 +113,7 @@ class UploadStore:
         path = self._path(spec)
         now = self.clock()
         if not path.is_file():
-            self._write(path, content)
+            write_atomically(path, content)
         os.utime(path, (now, now))
         self.purge_expired()
         return spec
@@ -163,15 +162,3 @@ class UploadStore:
 
     def _expired(self, stored_at: float) -> bool:
         return self.clock() - stored_at > self.ttl_s
-
-    def _write(self, path: Path, content: bytes) -> None:
-        handle, temporary = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
-        try:
-            with os.fdopen(handle, "wb") as file:
-                file.write(content)
-                file.flush()
-                os.fsync(file.fileno())
-            os.replace(temporary, path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise

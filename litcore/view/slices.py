@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import fcntl
 import json
-import os
-import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
@@ -22,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from litcore.api.errors import LumenError
-from litcore.store.paths import cache_dir
+from litcore.store.paths import cache_dir, write_atomically
 from litcore.view.links import is_slice_scope
 
 MAX_NAME_CHARS = 60
@@ -159,13 +157,4 @@ class SliceStore:
 
     def _write(self, slices: dict[str, Slice]) -> None:
         records = [{**asdict(s), "ids": list(s.ids)} for s in slices.values()]
-        handle, temporary = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as file:
-                json.dump(records, file, indent=1)
-                file.flush()
-                os.fsync(file.fileno())
-            os.replace(temporary, self.path)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        write_atomically(self.path, json.dumps(records, indent=1).encode("utf-8"))
