@@ -1,5 +1,5 @@
 """The package built as a wheel and installed into a fresh virtual environment
-that reuses this Python's packages (``--system-site-packages``, ``--no-deps``)."""
+that reuses this Python's packages (``--no-deps``)."""
 
 from __future__ import annotations
 
@@ -37,12 +37,23 @@ def build_wheel(folder: Path) -> Path:
 
 
 def make_venv(venv: Path) -> Path:
-    """A new venv at ``venv`` that sees this Python's packages; its ``python``."""
+    """A new venv at ``venv`` that sees this Python's packages; its ``python``.
+
+    Its own site folder comes first, then this Python's (a ``.pth`` file), so it
+    reuses the very files the tests run, as ``--system-site-packages`` would
+    from a Python that is not itself a venv. From a venv, that option would
+    reach past it to the base Python, whose copies of the packages may differ
+    (and numba's cache of UMAP's compiled code is kept per source file).
+    """
     subprocess.run(
-        [sys.executable, "-m", "venv", "--without-pip", "--system-site-packages", venv],
-        check=True,
-        timeout=120,
+        [sys.executable, "-m", "venv", "--without-pip", venv], check=True, timeout=120
     )
+    version = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    site_folders = ("site-packages", "dist-packages")
+    ours = [folder for folder in sys.path if Path(folder).name in site_folders]
+    lines = [f"import site; site.addsitedir({folder!r})\n" for folder in ours]
+    pth = venv / "lib" / version / "site-packages" / "this_pythons_packages.pth"
+    pth.write_text("".join(lines))
     return venv / "bin" / "python"
 
 
