@@ -9,7 +9,10 @@ from __future__ import annotations
 import functools
 import multiprocessing
 import os
+import subprocess
 import sys
+import threading
+import time
 import types
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,16 +27,26 @@ from tiny_models import build_tiny_classifier
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 
+@pytest.fixture(scope="session")
+def run_folder(tmp_path_factory) -> Path:
+    """A temp folder shared by every process of this run: with pytest-xdist each
+    worker's temp root sits in the run's."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if "PYTEST_XDIST_WORKER" in os.environ else base
+
+
 @pytest.fixture(scope="session", autouse=True)
-def cache_root(tmp_path_factory) -> Path:
-    """The run's cache root (``LUMEN_CACHE_DIR`` if set, else a temp folder).
+def cache_root(run_folder) -> Path:
+    """The run's cache root (``LUMEN_CACHE_DIR`` if set, else a temp folder that
+    every worker of the run shares).
 
     UMAP's compiled code goes to its ``numba`` folder (unless ``NUMBA_CACHE_DIR``
     is set), as ``deploy/prepare.sh`` puts it: the tests' servers, children and
     deploy steps compile it once per run, not once per process.
     """
     if not os.environ.get("LUMEN_CACHE_DIR"):
-        os.environ["LUMEN_CACHE_DIR"] = str(tmp_path_factory.mktemp("lumen-cache"))
+        (run_folder / "lumen-cache").mkdir(exist_ok=True)
+        os.environ["LUMEN_CACHE_DIR"] = str(run_folder / "lumen-cache")
     root = Path(os.environ["LUMEN_CACHE_DIR"])
     os.environ.setdefault("NUMBA_CACHE_DIR", str(root / "numba"))
     return root
@@ -95,14 +108,76 @@ def one_torch_thread() -> Iterator[int]:
     torch.set_num_threads(default)
 
 
+# The demo's fine-tune took 2-4 minutes on 2 busy cores.
+DEMO_TIMEOUT_S = 1_800
+
+
+def needs_the_demo(item: pytest.Item) -> bool:
+    return "demo_prepared" in item.fixturenames
+
+
 @pytest.fixture(scope="session")
-def demo_prepared(cache_root, one_torch_thread) -> dict:
+def demo_files(run_folder) -> types.SimpleNamespace:
+    """The background preparation's files: ``started`` (made by the process that
+    starts it), ``log`` (its output) and ``exit`` (its exit code, once done)."""
+    names = ("started", "log", "exit")
+    return types.SimpleNamespace(
+        **{name: run_folder / f"demo-prepare.{name}" for name in names}
+    )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def demo_in_background(request, cache_root, demo_files) -> Iterator[None]:
+    """Starts preparing the movie demo (``lumen-nlp prepare-demo``) in a child
+    process at the first test, when any test of the run needs it; only one
+    process of the run starts it.
+
+    Tests that do not need the demo run first (``pytest_collection_modifyitems``)
+    while the child fine-tunes. At the end of a run in one process a child still
+    running is stopped; a pytest-xdist worker waits for it instead, as the other
+    worker may still need it.
+    """
+    if not any(needs_the_demo(item) for item in request.session.items):
+        yield
+        return
+    try:
+        demo_files.started.touch(exist_ok=False)
+    except FileExistsError:  # another worker started it
+        yield
+        return
+    with demo_files.log.open("w") as log:
+        command = [sys.executable, "-m", "litcore", "prepare-demo"]
+        child = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+
+        def record_exit() -> None:  # whole or absent to a reader
+            written = demo_files.exit.with_suffix(".partial")
+            written.write_text(str(child.wait()))
+            written.rename(demo_files.exit)
+
+        recorder = threading.Thread(target=record_exit, daemon=True)
+        recorder.start()
+        yield
+        if "PYTEST_XDIST_WORKER" not in os.environ:
+            child.terminate()
+        recorder.join(timeout=600)
+
+
+@pytest.fixture(scope="session")
+def demo_prepared(demo_in_background, demo_files, one_torch_thread) -> dict:
     """The movie demo prepared once per run (data, fine-tuned model, predictions),
-    on torch's default threads, as ``prepare-demo`` would."""
+    as ``prepare-demo`` does: waits for ``demo_in_background``'s child, then
+    reads the headline figures here (every step cached by then)."""
     import torch
 
     from litcore.session.demo import prepare_demo
 
+    if demo_files.started.exists():
+        deadline = time.monotonic() + DEMO_TIMEOUT_S
+        while not demo_files.exit.exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        if not demo_files.exit.exists() or demo_files.exit.read_text() != "0":
+            output = demo_files.log.read_text(errors="replace")[-4000:]
+            pytest.fail(f"prepare-demo failed or timed out:\n{output}")
     torch.set_num_threads(one_torch_thread)
     try:
         return prepare_demo("movies")
@@ -182,9 +257,15 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Tests in a module that runs ``app.py`` (it imports ``AppTest``) come with
     the prepared demo: app.py opens the demo when it is given no other data, and
     on a cache without the fine-tuned model it would start the demo's fine-tune in
-    the background, beside the suite's own preparation of the same model."""
+    the background, beside the suite's own preparation of the same model.
+
+    Then the modules none of whose tests needs the demo run first, in their
+    order, while ``demo_in_background`` prepares it; the others follow.
+    """
     for item in items:
         module = getattr(item, "module", None)
         needs_demo = module is not None and "AppTest" in vars(module)
-        if needs_demo and "demo_prepared" not in item.fixturenames:
+        if needs_demo and not needs_the_demo(item):
             item.fixturenames.append("demo_prepared")
+    late = {item.path for item in items if needs_the_demo(item)}
+    items.sort(key=lambda item: item.path in late)
