@@ -8,7 +8,7 @@ from pathlib import Path
 from litcore.models.deferred import open_classifier
 
 APP = Path(__file__).resolve().parents[1] / "app.py"
-HEAVY = ("torch", "transformers", "sklearn", "umap", "scipy")
+HEAVY = ("torch", "transformers", "sklearn", "umap", "scipy", "altair")
 
 # A new interpreter (a new server) runs the app's first page once: what it
 # showed, and which heavy libraries it had imported when the page was drawn.

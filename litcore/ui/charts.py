@@ -211,24 +211,6 @@ def reliability_diagram(calibration: pd.DataFrame, title: str) -> alt.Chart:
     return (diagonal + bars).properties(height=280, autosize=FIT_WIDTH)
 
 
-def label_balance(frame: pd.DataFrame, column: str, title: str) -> alt.Chart:
-    """Counts per value of ``column`` as horizontal bars."""
-    counts = frame[column].value_counts().rename_axis(column).reset_index(name="count")
-    return (
-        alt.Chart(counts, title=title)
-        .mark_bar()
-        .encode(
-            x=alt.X("count:Q", title="Examples"),
-            y=alt.Y(f"{column}:N", sort="-x", title=column.capitalize()),
-            color=alt.Color(
-                f"{column}:N", legend=alt.Legend(title=column.capitalize())
-            ),
-            tooltip=[f"{column}:N", "count:Q"],
-        )
-        .properties(height=max(120, 28 * len(counts)), autosize=FIT_WIDTH)
-    )
-
-
 def facet_bars(facets: pd.DataFrame, field: str, title: str) -> alt.Chart:
     """Accuracy per bucket of ``field`` (``facets.facet_table``) with counts."""
     order = facets["bucket"].tolist()

@@ -14,7 +14,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 
 from litcore.api.errors import LumenError
@@ -23,7 +22,6 @@ from litcore.metrics.regression import RegressionMetrics
 from litcore.session import loaders as session_loaders
 from litcore.session import policy
 from litcore.session.columns import ABS_ERROR, PRED_SCORE, RESIDUAL, TEXT, TEXT_B
-from litcore.ui import point_charts
 from litcore.ui.escape import plain
 from litcore.ui.formatting import count
 from litcore.ui.heatmap import token_heatmap_html
@@ -101,6 +99,10 @@ def score_scatter(
 
     At most ``point_charts.POINT_BUDGET`` points are drawn, and the caption says so.
     """
+    import plotly.graph_objects as go  # the charts' libraries: not on the Overview
+
+    from litcore.ui import point_charts
+
     low = float(min(shown[gold].min(), shown[PRED_SCORE].min()))
     high = float(max(shown[gold].max(), shown[PRED_SCORE].max()))
     drawn = point_charts.within_budget(shown, selection)
@@ -148,6 +150,8 @@ def score_scatter(
 
 def residual_histogram(shown: pd.DataFrame, gold: str, key: str) -> None:
     """Residuals (score minus gold), with 0 marked."""
+    import plotly.graph_objects as go
+
     figure = go.Figure(
         go.Histogram(
             x=shown[RESIDUAL],
