@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import tomllib
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -24,6 +25,13 @@ from benchmarks.load_visits import Visit
 REPO = Path(__file__).resolve().parents[1]
 
 
+def run_alone(coroutine):
+    """``asyncio.run`` in a thread of its own: in the full suite this process may
+    hold the browser tests' Playwright, whose event loop counts as running."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
 @pytest.fixture(scope="module")
 def public_server(demo_prepared, tmp_path_factory):
     """``python -m litcore serve --public`` over the run's prepared demo."""
@@ -40,7 +48,7 @@ def test_two_protocol_visits_see_their_own_steps_and_nothing_else(public_server)
     # first visit's own slice name, shown to it, must count as a leak of it.
     twin = Visit(99, marker=first.marker)
     wave = protocol_wave(public_server, [first, second], [first, second, twin], 60)
-    asyncio.run(wave)
+    run_alone(wave)
 
     for visit in (first, second):
         assert visit.failed == {}
@@ -57,7 +65,7 @@ def test_a_widget_that_is_not_on_the_page_is_a_protocol_error(public_server):
             run = await session.rerun(page="", timeout_s=60)
         return run
 
-    run = asyncio.run(open_overview())
+    run = run_alone(open_overview())
     assert run.widget("slice_name").endswith("-slice_name")
     with pytest.raises(ProtocolError, match="no widget keyed 'metrics_confusion"):
         run.widget("metrics_confusion")
