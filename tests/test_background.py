@@ -2,13 +2,11 @@
 
 import json
 import os
-import subprocess
-import sys
 import threading
-from pathlib import Path
 
 import pytest
 import torch
+from python_child import last_line
 
 from litcore.api.errors import LumenError
 from litcore.session import background
@@ -120,13 +118,6 @@ print(json.dumps([waiting, [status.state, status.message]]))
 
 
 def test_a_delayed_job_waits_without_torch_and_stops_with_the_process():
-    done = subprocess.run(
-        [sys.executable, "-c", DELAYED],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=Path(__file__).resolve().parents[1],
-    )
-    waiting, stopped = json.loads(done.stdout.strip().splitlines()[-1])
+    waiting, stopped = json.loads(last_line(DELAYED))
     assert waiting == {"torch": False, "state": RUNNING}
     assert stopped == [FAILED, background.STOPPED]

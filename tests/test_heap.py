@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
-import subprocess
-import sys
-from pathlib import Path
+
+from python_child import last_line
 
 from litcore.session import heap
 
@@ -72,14 +71,7 @@ print(before_free - heap.anonymous_mb())
 
 
 def freed_mb(mode: str) -> float:
-    done = subprocess.run(
-        [sys.executable, "-c", FREED_TWICE, mode],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=Path(__file__).resolve().parents[1],
-    )
-    return float(done.stdout.strip().splitlines()[-1])
+    return float(last_line(FREED_TWICE, mode))
 
 
 def test_large_blocks_go_back_when_freed_once_mapped():

@@ -1,11 +1,10 @@
 """What loads torch and transformers only when a command or a model needs them."""
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from python_child import last_line
 
 APP = Path(__file__).resolve().parents[1] / "app.py"
 
@@ -16,10 +15,7 @@ REPORT = "import json, sys\nprint(json.dumps({m: m in sys.modules for m in HEAVY
 def modules_loaded_by(code: str) -> dict[str, bool]:
     """Which of ``HEAVY`` a new interpreter has imported after running ``code``."""
     probe = f"{code}\nHEAVY = {HEAVY!r}\n{REPORT}"
-    done = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
-    )
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return json.loads(last_line(probe))
 
 
 @pytest.mark.parametrize(
@@ -70,11 +66,5 @@ print(json.dumps({
 
 def test_the_server_shows_umap_without_loading_umap_or_scikit_learn(demo_prepared):
     """A stored UMAP is read as it is; a missing one is fitted in a child process."""
-    done = subprocess.run(
-        [sys.executable, "-c", EMBEDDINGS_WITH_UMAP, str(APP)],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    result = json.loads(done.stdout.strip().splitlines()[-1])
+    result = json.loads(last_line(EMBEDDINGS_WITH_UMAP, str(APP)))
     assert result == {"exception": [], "charts": 1, "loaded": []}

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
+from python_child import last_line
 
 from litcore.api.errors import LumenError
 from litcore.projection import (
@@ -212,13 +209,6 @@ print(after_warm_up, compiled())
 
 def test_umap_warm_up_compiles_everything_a_real_fit_and_transform_use():
     """In a fresh process: after the warm-up, a real fit compiles nothing more."""
-    result = subprocess.run(
-        [sys.executable, "-c", WARM_UP_CHECK],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=Path(__file__).resolve().parents[1],
-    )
-    after_warm_up, after_fit = map(int, result.stdout.split())
+    after_warm_up, after_fit = map(int, last_line(WARM_UP_CHECK).split())
     assert after_warm_up > 0
     assert after_fit == after_warm_up

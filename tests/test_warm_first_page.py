@@ -1,9 +1,9 @@
 """A warm launch draws the Overview from what is stored, without torch."""
 
 import json
-import subprocess
-import sys
 from pathlib import Path
+
+from python_child import last_line
 
 from litcore.models.deferred import open_classifier
 
@@ -26,13 +26,7 @@ print(json.dumps({
 
 
 def first_page() -> dict:
-    done = subprocess.run(
-        [sys.executable, "-c", FIRST_PAGE, str(APP), json.dumps(HEAVY)],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return json.loads(last_line(FIRST_PAGE, str(APP), json.dumps(HEAVY)))
 
 
 def test_a_warm_overview_imports_no_torch(demo_prepared):
