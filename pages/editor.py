@@ -19,12 +19,12 @@ from litcore.session.columns import (
 from litcore.session.overlay import EDITED, ORIGINAL, NewExample
 from litcore.ui import cached, state
 from litcore.ui import workspace as ws
+from litcore.ui.downloads import csv_download
 from litcore.ui.escape import code, plain
 from litcore.ui.formatting import count
 from litcore.ui.heatmap import heatmap_scale, token_heatmap_html
 from litcore.ui.sidebar import filtered_frame
 from litcore.ui.slices import session_slices
-from litcore.view.csv_safe import safe_csv
 from litcore.view.textdiff import diff_html
 
 PICK_KEY = "editor_pick"
@@ -211,12 +211,8 @@ st.dataframe(
     hide_index=True,
     key="editor_overlay_table",
 )
-st.download_button(
-    "Export them as CSV",
-    safe_csv(added_rows),
-    file_name="lumen_new_datapoints.csv",
-    mime="text/csv",
-    key="editor_export",
+csv_download(
+    "Export them as CSV", added_rows, "lumen_new_datapoints.csv", "editor_export"
 )
 slice_name = st.text_input(
     "Save them as a slice",

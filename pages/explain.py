@@ -14,6 +14,7 @@ from litcore.session.columns import LABEL, LENGTH, PRED, TEXT, TEXT_B, proba_col
 from litcore.ui import cached, state
 from litcore.ui import regression as regression_ui
 from litcore.ui import workspace as ws
+from litcore.ui.downloads import csv_download
 from litcore.ui.escape import plain
 from litcore.ui.formatting import about
 from litcore.ui.heatmap import token_heatmap_html
@@ -27,7 +28,6 @@ from litcore.ui.salience_panels import (
     salience_notes,
 )
 from litcore.ui.sidebar import filtered_frame
-from litcore.view.csv_safe import safe_csv
 
 PICK_KEY = "explain_pick"
 TARGET_KEY = "explain_target"
@@ -229,12 +229,11 @@ if any(s.truncated for s in results.values()):
 if results:
     st.subheader(f"Top {top_k} tokens per method")
     st.dataframe(top_tokens_table(results, top_k, subwords), width="stretch")
-    st.download_button(
+    csv_download(
         "Download all scores (CSV)",
-        safe_csv(all_scores(results, primary)),
-        file_name=f"salience-{primary}.csv",
-        mime="text/csv",
-        key="explain_download",
+        all_scores(results, primary),
+        f"salience-{primary}.csv",
+        "explain_download",
     )
 
 attention_grid(results)

@@ -18,8 +18,8 @@ from litcore.session.columns import (
 )
 from litcore.ui import state
 from litcore.ui import workspace as ws
+from litcore.ui.downloads import csv_download
 from litcore.ui.sidebar import filtered_frame
-from litcore.view.csv_safe import safe_csv
 from litcore.view.table_pages import (
     ALL,
     ONLY_SELECTED,
@@ -137,11 +137,10 @@ st.dataframe(
     width="stretch",
     height=560,
 )
-st.download_button(
+csv_download(
     "Download these rows as CSV",
-    lambda: safe_csv(ordered[columns]),
-    file_name="lumen_rows.csv",
-    mime="text/csv",
-    key="table_download",
+    lambda: ordered[columns],
+    "lumen_rows.csv",
+    "table_download",
     help=f"All {len(ordered):,} rows in this order, not only this page.",
 )

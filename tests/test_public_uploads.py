@@ -13,6 +13,7 @@ import ast
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -21,7 +22,7 @@ from litcore.data.dataset import ColumnMapping
 from litcore.data.loading import store_upload
 from litcore.session import policy
 from litcore.session.policy import Policy
-from litcore.ui import state
+from litcore.ui import downloads, state
 from litcore.ui.links import SERVER_MODEL
 from litcore.ui.slices import SLICE_SCOPE
 from litcore.view.filters import Filters
@@ -206,14 +207,31 @@ def test_slices_are_per_visitor_and_travel_only_with_their_link(public_demo):
 
 
 def test_every_csv_download_goes_through_safe_csv():
+    """Pages download only through ``csv_download``, never ``st.download_button``."""
     pages = sorted((Path(APP).parent / "pages").glob("*.py"))
-    downloads = []
+    calls = {"download_button": [], "csv_download": []}
     for page in pages:
         for node in ast.walk(ast.parse(page.read_text())):
-            if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == (
-                "download_button"
-            ):
-                data = ast.unparse(node.args[1])
-                downloads.append((page.name, "safe_csv(" in data))
-    assert len(downloads) >= 3
-    assert all(safe for _, safe in downloads), downloads
+            if isinstance(node, ast.Call):
+                name = getattr(node.func, "attr", getattr(node.func, "id", ""))
+                calls.get(name, []).append(page.name)
+    assert calls["download_button"] == []
+    assert len(calls["csv_download"]) >= 3
+
+
+@pytest.mark.parametrize("made_on_click", [False, True])
+def test_csv_download_neutralises_its_rows_and_reruns_nothing(
+    monkeypatch, made_on_click
+):
+    buttons = []
+    monkeypatch.setattr(
+        downloads.st, "download_button", lambda *a, **k: buttons.append((a, k))
+    )
+    rows = pd.DataFrame({"text": ["=HYPERLINK(1)", "fine"], "score": [-1.5, 2.0]})
+    given = (lambda: rows) if made_on_click else rows
+    downloads.csv_download("Get", given, "f.csv", "k")
+    [((_, data), options)] = buttons
+    assert options["on_click"] == "ignore" and options["mime"] == "text/csv"
+    assert callable(data) == made_on_click
+    got = (data() if made_on_click else data).decode("utf-8")
+    assert got == "text,score\n'=HYPERLINK(1),-1.5\nfine,2.0\n"

@@ -65,6 +65,7 @@ def generation_empty_state() -> None:
         file_name="prompts.csv",
         mime="text/csv",
         key="generation_sample",
+        on_click="ignore",  # no rerun: a download changes nothing
     )
 
 
@@ -87,6 +88,7 @@ def ner_empty_state() -> None:
         file_name="sample.conll",
         mime="text/plain",
         key="ner_sample",
+        on_click="ignore",  # no rerun: a download changes nothing
     )
 
 
