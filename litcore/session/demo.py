@@ -8,6 +8,7 @@ both ahead of time.
 
 from __future__ import annotations
 
+import functools
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -29,6 +30,7 @@ from litcore.models.training_config import (
 from litcore.session import background
 from litcore.session.predictions import predicted_fields
 from litcore.session.progress import SessionProgress
+from litcore.store.paths import cache_root
 from litcore.store.predictions import PredictionStore
 
 if TYPE_CHECKING:  # a warm launch finds the demo's model without torch
@@ -67,8 +69,16 @@ def demo_model_dir(key: str, progress: TrainProgressFn | None = None) -> Path:
 
 def fine_tuned_folder(key: str) -> Path:
     """Where the fine-tuned demo model for dataset ``key`` is (or will be) saved."""
+    return _fine_tuned_folder(key, str(cache_root()), DEMO_CONFIG)
+
+
+@functools.lru_cache(maxsize=16)
+def _fine_tuned_folder(key: str, root: str, config: TrainConfig) -> Path:
+    """Once per process, cache root and recipe: the demo's data is checksummed
+    and never changes, so neither does the folder (hashing its 8,568 training
+    rows took ~30 ms of the GIL for every new session and opened link)."""
     train, _ = load_demo(key)
-    return trained_model_dir(str(base_model_dir()), train, DEMO_CONFIG)
+    return trained_model_dir(str(base_model_dir()), train, config)
 
 
 def fine_tuned_ready(key: str) -> bool:
