@@ -23,6 +23,7 @@ from e2e_support import (
     goto,
     new_tab,
     open_page,
+    pick_option,
     primary_id,
     rerun_after,
     selected_count,
@@ -55,9 +56,10 @@ def upload_and_load(tab, path) -> None:
     if not expander.get_by_text("My file", exact=True).is_visible():
         expander.locator("summary").click()
     uploader = expander.locator("[data-testid='stFileUploader'] input[type='file']")
-    rerun_after(
+    pick_option(
         tab,
-        expander.get_by_text("My file", exact=True).click,
+        expander,
+        "My file",
         "document.querySelector(\"[data-testid='stFileUploader']\") !== null",
     )
     uploader.set_input_files(str(path))
