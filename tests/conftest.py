@@ -259,8 +259,12 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     on a cache without the fine-tuned model it would start the demo's fine-tune in
     the background, beside the suite's own preparation of the same model.
 
-    Then the modules none of whose tests needs the demo run first, in their
-    order, while ``demo_in_background`` prepares it; the others follow.
+    Then the order, and the pytest-xdist groups (``--dist loadgroup``): first the
+    modules none of whose tests needs the demo, while ``demo_in_background``
+    prepares it; then the other modules; each module is a group, so one worker
+    runs it. Last, the browser tests, all in one group: one worker runs them one
+    after another, when the other has little left to do (clicks got lost with
+    two browsers and the AppTest tests on the same two cores).
     """
     for item in items:
         module = getattr(item, "module", None)
@@ -268,4 +272,11 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         if needs_demo and not needs_the_demo(item):
             item.fixturenames.append("demo_prepared")
     late = {item.path for item in items if needs_the_demo(item)}
-    items.sort(key=lambda item: item.path in late)
+    for item in items:
+        group = "browser" if is_browser_test(item) else str(item.path)
+        item.add_marker(pytest.mark.xdist_group(group))
+    items.sort(key=lambda item: (is_browser_test(item), item.path in late))
+
+
+def is_browser_test(item: pytest.Item) -> bool:
+    return item.get_closest_marker("browser") is not None
