@@ -6,7 +6,7 @@ import sqlite3
 
 import numpy as np
 
-from litcore.models.classifier import Predictions
+from litcore.models.outputs import Predictions
 from litcore.store.predictions import PredictionStore, from_bytes, to_bytes
 
 

@@ -25,7 +25,7 @@ from litcore.metrics.agreement import (
     with_model_b,
 )
 from litcore.metrics.classification import ALL_CLASSES
-from litcore.models.classifier import Predictions
+from litcore.models.outputs import Predictions
 from litcore.session.columns import AGREE, CORRECT_B, PRED_B
 from litcore.session.overlay import NewExample, Overlay
 from litcore.session.predictions import analysis_frame

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from litcore.models.classifier import Predictions
+from litcore.models.outputs import Predictions
 from litcore.session.predictions import (
     FRAME_FIELDS,
     analysis,

@@ -10,7 +10,8 @@ import pandas as pd
 from litcore.api.errors import LumenError
 from litcore.data.dataset import Dataset
 from litcore.generators.base import Example, Generator, Perturbation, score
-from litcore.models.classifier import ProgressFn, SequenceClassifier
+from litcore.models.classifier import SequenceClassifier
+from litcore.models.outputs import ProgressFn
 from litcore.models.regressor import Regressor
 from litcore.session.columns import ID, LABEL, PRED, TEXT, TEXT_B
 from litcore.session.overlay import NewExample, generated_origin

@@ -26,9 +26,12 @@ from litcore.models.hf_loading import (
     load_pretrained,
     trained_max_length,
 )
-from litcore.models.outputs import Predictions as Predictions
-from litcore.models.outputs import ProgressFn as ProgressFn
-from litcore.models.outputs import classifier_input_spec, classifier_output_spec
+from litcore.models.outputs import (
+    Predictions,
+    ProgressFn,
+    classifier_input_spec,
+    classifier_output_spec,
+)
 from litcore.models.twins import cls_only_twin, shared_copy
 
 transformers.logging.set_verbosity_error()

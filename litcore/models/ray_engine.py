@@ -21,7 +21,8 @@ import pyarrow as pa
 
 from litcore.api.errors import LumenError
 from litcore.data.dataset import ID, TEXT, TEXT_B, Dataset
-from litcore.models.classifier import Predictions, ProgressFn, SequenceClassifier
+from litcore.models.classifier import SequenceClassifier
+from litcore.models.outputs import Predictions, ProgressFn
 from litcore.store.run import EMBEDDINGS, RunManifest, RunWriter, run_fields
 
 SHARD_ROWS = 50_000  # examples per shard the driver writes

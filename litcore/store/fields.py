@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-# ``litcore.models.classifier.Predictions``' fields, in its order (a test checks).
+# ``litcore.models.outputs.Predictions``' fields, in its order (a test checks).
 PREDICTION_FIELDS = ("probas", "cls_embedding", "mean_embedding", "tokens", "truncated")
 
 

@@ -38,8 +38,8 @@ from litcore.api.errors import LumenError
 from litcore.data.dataset import ID, LABEL, TEXT, TEXT_B, Dataset, text_length_words
 from litcore.store.fields import PREDICTION_FIELDS, checked_fields
 
-if TYPE_CHECKING:  # torch loads when predictions are read, not to check a run
-    from litcore.models.classifier import Predictions
+if TYPE_CHECKING:
+    from litcore.models.outputs import Predictions
 
 FORMAT = "lumen-run"
 FORMAT_VERSION = 1
@@ -393,7 +393,7 @@ class Run:
     def predictions(self, ids: Sequence[str]) -> Predictions | None:
         """The stored predictions of ``ids``, in that order (None: some are not
         in the run). Tokens are read per example when asked (``TokenColumn``)."""
-        from litcore.models.classifier import Predictions
+        from litcore.models.outputs import Predictions
 
         values = self.field_values(ids, PREDICTION_FIELDS)
         return None if values is None else Predictions(**values)
