@@ -123,18 +123,17 @@ class DeferredClassifier:
     the load.
     """
 
+    revision = None  # a folder opened at a revision is never deferred
+
     def __init__(
-        self,
-        identity: ClassifierIdentity,
-        load: Callable[[], SequenceClassifier],
-        revision: str | None = None,
+        self, identity: ClassifierIdentity, load: Callable[[], SequenceClassifier]
     ) -> None:
         """``load`` returns the classifier (torch and transformers load then)."""
         self.source = identity.source
         self.labels = identity.labels
         self.fingerprint = identity.fingerprint
         self.max_length = identity.max_length
-        self.revision = revision
+        self._identity = identity
         self._load = load
         self._classifier: SequenceClassifier | None = None
         self._load_lock = threading.Lock()
@@ -150,7 +149,7 @@ class DeferredClassifier:
             with self._load_lock:
                 if self._classifier is None:
                     loaded = self._load()
-                    if identity_of(loaded) != self._identity():
+                    if identity_of(loaded) != self._identity:
                         raise ModelError(
                             f"The model in '{self.source}' changed since its "
                             "predictions were shown; open it again to see the "
@@ -170,14 +169,10 @@ class DeferredClassifier:
         if self._classifier is not None:
             self._classifier.release_weights()
 
-    def _identity(self) -> ClassifierIdentity:
-        return ClassifierIdentity(
-            self.source, self.labels, self.fingerprint, self.max_length
-        )
-
     def __getattr__(self, name: str):
         # Called only for what this object lacks: the loaded classifier's.
-        if name.startswith("__") or name in ("_classifier", "_load", "_load_lock"):
+        own = ("_classifier", "_identity", "_load", "_load_lock")
+        if name.startswith("__") or name in own:
             raise AttributeError(name)
         return getattr(self.classifier(), name)
 
@@ -207,7 +202,7 @@ def open_classifier(
     key = folder_key(source) if deferrable else None
     identity = read_identity(key) if key else None
     if identity is not None and identity.source == source:
-        return DeferredClassifier(identity, load, revision)
+        return DeferredClassifier(identity, load)
     classifier = load()
     if key:
         write_identity(key, identity_of(classifier))
