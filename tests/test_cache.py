@@ -5,8 +5,10 @@ import os
 import sqlite3
 
 import numpy as np
+import pytest
 
 from litcore.models.outputs import Predictions
+from litcore.store import predictions as store_module
 from litcore.store.predictions import PredictionStore, from_bytes, to_bytes
 
 
@@ -120,3 +122,133 @@ def test_a_crash_mid_write_leaves_the_store_intact(tmp_path, spawn_context):
     assert got.probas.shape == (1, 2)
     check = sqlite3.connect(path).execute("PRAGMA integrity_check").fetchone()[0]
     assert check == "ok"
+
+
+class Clock:
+    """The store's clock, moved by hand."""
+
+    def __init__(self) -> None:
+        self.now = 1_000_000.0
+
+    def time(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch) -> Clock:
+    clock = Clock()
+    monkeypatch.setattr(store_module, "time", clock)
+    return clock
+
+
+def wide_predictions(n: int) -> Predictions:
+    """Rows of about 8 KB, so a few dozen fill pages the budget can count."""
+    rng = np.random.default_rng(n)
+    return Predictions(
+        probas=np.full((n, 2), 0.5, dtype=np.float32),
+        cls_embedding=rng.normal(size=(n, 1000)).astype(np.float32),
+        mean_embedding=rng.normal(size=(n, 1000)).astype(np.float32),
+        tokens=[["[CLS]", "[SEP]"]] * n,
+        truncated=np.zeros(n, dtype=bool),
+    )
+
+
+def ids(prefix: str, n: int = 40) -> list[str]:
+    return [f"{prefix}{i}" for i in range(n)]
+
+
+def one_set_mb(tmp_path) -> float:
+    """What 40 wide rows take in a store, in MB."""
+    store = PredictionStore(tmp_path / "measure.sqlite", max_mb=10_000)
+    before = store_module._bytes_used(sqlite3.connect(store.path))
+    store.put("m", ids("x"), wide_predictions(40))
+    return (store_module._bytes_used(sqlite3.connect(store.path)) - before) / 2**20
+
+
+def test_over_its_budget_the_store_drops_the_least_recently_used(tmp_path, clock):
+    set_mb = one_set_mb(tmp_path)
+    store = PredictionStore(tmp_path / "p.sqlite", max_mb=10_000)
+    store.put("m", ids("first"), wide_predictions(40))
+    clock.now += 1_000
+    store.put("m", ids("second"), wide_predictions(40))
+    clock.now += 1_000
+    assert store.read("m", ids("first"), ["probas"])[1] == []  # marks them used
+    clock.now += 1_000
+    store.max_mb = 2.5 * set_mb
+    store.put("m", ids("third"), wide_predictions(40))
+    assert 10 <= len(store.missing("m", ids("second"))) < 40
+    assert store.missing("m", ids("first")) == []
+    assert store.missing("m", ids("third")) == []
+    used = store_module._bytes_used(sqlite3.connect(store.path))
+    assert used <= store.max_mb * 2**20
+
+
+def test_a_read_within_the_marking_interval_writes_nothing(tmp_path, clock):
+    store = PredictionStore(tmp_path / "p.sqlite", max_mb=10_000)
+    store.put("m", ["a"], make_predictions(1))
+    written = clock.now
+    clock.now += store_module.MARK_EVERY_S / 2
+    store.get("m", ["a"])
+    used = sqlite3.connect(store.path).execute("SELECT used FROM predictions")
+    assert used.fetchall() == [(written,)]
+    clock.now += store_module.MARK_EVERY_S
+    store.get("m", ["a"])
+    used = sqlite3.connect(store.path).execute("SELECT used FROM predictions")
+    assert used.fetchall() == [(clock.now,)]
+
+
+def test_rows_used_recently_stay_even_over_the_budget(tmp_path, clock):
+    store = PredictionStore(tmp_path / "p.sqlite", max_mb=0.01)
+    store.put("m", ids("first"), wide_predictions(40))
+    clock.now += store_module.KEEP_RECENT_S / 2
+    store.put("m", ids("second"), wide_predictions(40))
+    assert store.missing("m", ids("first") + ids("second")) == []
+    clock.now += store_module.KEEP_RECENT_S
+    store.put("m", ids("third"), wide_predictions(40))
+    assert store.missing("m", ids("first")) == ids("first")
+    assert store.missing("m", ids("second") + ids("third")) == []
+
+
+def test_arrays_are_in_the_budget_and_go_by_use_too(tmp_path, clock):
+    set_mb = one_set_mb(tmp_path)
+    store = PredictionStore(tmp_path / "p.sqlite", max_mb=10_000)
+    store.put_arrays("old", {"points": np.ones((40, 2000), dtype=np.float32)})
+    clock.now += 1_000
+    store.put("m", ids("first"), wide_predictions(40))
+    clock.now += 1_000
+    store.max_mb = 2.5 * set_mb
+    store.put("m", ids("second"), wide_predictions(40))
+    assert store.get_arrays("old") is None
+    assert store.missing("m", ids("first") + ids("second")) == []
+
+
+def test_a_store_from_before_the_budget_opens_and_keeps_its_rows(tmp_path):
+    path = tmp_path / "p.sqlite"
+    old = sqlite3.connect(path)
+    old.executescript(
+        "CREATE TABLE predictions (model TEXT NOT NULL, example TEXT NOT NULL,"
+        " probas BLOB NOT NULL, cls_embedding BLOB NOT NULL,"
+        " mean_embedding BLOB NOT NULL, tokens TEXT NOT NULL,"
+        " truncated INTEGER NOT NULL, PRIMARY KEY (model, example)) WITHOUT ROWID;"
+        "CREATE TABLE artifacts (key TEXT PRIMARY KEY, payload BLOB NOT NULL);"
+    )
+    row = make_predictions(1)
+    old.execute(
+        "INSERT INTO predictions VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (
+            "m",
+            "a",
+            to_bytes(row.probas[0]),
+            to_bytes(row.cls_embedding[0]),
+            to_bytes(row.mean_embedding[0]),
+            '["[CLS]", "w0", "[SEP]"]',
+            1,
+        ),
+    )
+    old.commit()
+    old.close()
+    store = PredictionStore(path, max_mb=10_000)
+    got, missing = store.get("m", ["a"])
+    assert missing == [] and got.tokens == [["[CLS]", "w0", "[SEP]"]]
+    store.put("m", ["b"], make_predictions(1))
+    assert store.missing("m", ["a", "b"]) == []

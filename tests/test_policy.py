@@ -39,6 +39,7 @@ def test_no_variables_give_private_mode_with_the_documented_defaults():
         share_ttl_days=7,
         max_models=4,
         snapshot_mb=2_048,
+        store_mb=4_096,
     )
     assert policy.remote_code_allowed
 
@@ -54,6 +55,7 @@ def test_every_variable_is_read_exactly():
             "LUMEN_TRAIN_BUDGET_S": "60",
             "LUMEN_SHARE_TTL_DAYS": "1",
             "LUMEN_SNAPSHOT_MB": "64",
+            "LUMEN_STORE_MB": "128",
         }
     )
     assert (policy.public, policy.allowed_models) == (True, ("org/a", "b-c.d_e"))
@@ -63,7 +65,7 @@ def test_every_variable_is_read_exactly():
         250,
     )
     assert (policy.train_budget_s, policy.share_ttl_days) == (60, 1)
-    assert policy.snapshot_mb == 64
+    assert (policy.snapshot_mb, policy.store_mb) == (64, 128)
     assert policy.max_models == 2  # public mode's default
     assert not policy.remote_code_allowed
 
@@ -79,6 +81,7 @@ def test_every_variable_is_read_exactly():
         ("LUMEN_SHARE_TTL_DAYS", "1.5", "$LUMEN_SHARE_TTL_DAYS must be"),
         ("LUMEN_MAX_MODELS", "0", "$LUMEN_MAX_MODELS must be"),
         ("LUMEN_SNAPSHOT_MB", "1 GB", "$LUMEN_SNAPSHOT_MB must be a whole number"),
+        ("LUMEN_STORE_MB", "0", "$LUMEN_STORE_MB must be a whole number"),
         ("LUMEN_ALLOWED_MODELS", "org/a,/srv/models/x", "'/srv/models/x', which"),
         ("LUMEN_ALLOWED_MODELS", "../up", "'../up', which is not a hub id"),
         ("LUMEN_ALLOWED_MODELS", "a/b/c", "'a/b/c', which is not a hub id"),

@@ -39,6 +39,7 @@ LIMITS = {
     "share_ttl_days": ("LUMEN_SHARE_TTL_DAYS", 7, 1),
     "max_models": ("LUMEN_MAX_MODELS", None, 1),
     "snapshot_mb": ("LUMEN_SNAPSHOT_MB", 2_048, 1),
+    "store_mb": ("LUMEN_STORE_MB", 4_096, 1),
 }
 # Classifiers kept loaded per process when LUMEN_MAX_MODELS is not set.
 MODELS_KEPT = {True: 2, False: 4}
@@ -171,6 +172,8 @@ class Policy:
         max_models: classifiers kept loaded per process.
         snapshot_mb: disk kept for prediction snapshots (``litcore.store.
             snapshots``); the least recently read go first.
+        store_mb: disk kept for the prediction store's rows and arrays
+            (``litcore.store.predictions``); the least recently used go first.
         startup_models: the model(s) the server was started with (trusted).
         startup_data: the data the server was started with (trusted).
         model_name: how visitors see the startup model folder(s) (``""``: by
@@ -188,6 +191,7 @@ class Policy:
     share_ttl_days: int = 7
     max_models: int = MODELS_KEPT[False]
     snapshot_mb: int = 2_048
+    store_mb: int = 4_096
     startup_models: frozenset[str] = frozenset()
     startup_data: frozenset[str] = frozenset()
     model_name: str = ""
