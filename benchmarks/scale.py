@@ -28,7 +28,8 @@ A dataset of 1,000 rows or more gets a compact snapshot of its predictions
 ``--fresh-snapshots`` deletes them before each size, so the first run of the
 checkout pays that write and ``--repeat 2`` shows a later launch reading it.
 
-Usage: ``python -m benchmarks.scale [--sizes 2000,10000,50000] [--baseline DIR]
+Usage: ``python -m benchmarks.scale [--sizes 2000,10000,50000] [--baseline DIR
+[--baseline-cache COPY]]
 [--repeat N] [--fresh-snapshots]``
 The last line holds the ratios to the smallest size and to the baseline.
 """
@@ -61,7 +62,7 @@ BAR_MS = 150.0
 
 # Runs in a fresh process with cwd = the checkout measured; prints one JSON line.
 MEASURE = r"""
-import json, os, resource, sys, time
+import json, os, sys, time
 sys.path.insert(0, "tests")
 import conftest
 from streamlit.testing.v1 import AppTest
@@ -136,8 +137,11 @@ timed("embeddings PCA again", at.run)
 at.switch_page("pages/overview.py")
 timed("overview page", at.run)
 at.button(key="slice_delete_0").click().run()  # the benchmark's slice
+# VmHWM, not ru_maxrss: Linux carries the parent's peak over the exec, so
+# ru_maxrss counted the benchmark's own predictions and model (1,056 MB at 2k).
+status = open("/proc/self/status").read()
 figures["peak_rss_mb"] = round(
-    resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 0
+    int(status.split("VmHWM:")[1].split()[0]) / 1024, 0
 )
 print(json.dumps({"wall": figures, "cpu": cpu}))
 """
@@ -351,6 +355,12 @@ def main() -> None:
         "--baseline-sizes", default=str(SIZES[0]), help="sizes measured on it"
     )
     parser.add_argument(
+        "--baseline-cache",
+        type=Path,
+        help="a copy of --cache for the baseline (an older checkout may not "
+        "write to a store this one has changed)",
+    )
+    parser.add_argument(
         "--repeat", type=int, default=1, help="runs of this checkout per size"
     )
     parser.add_argument(
@@ -370,7 +380,10 @@ def main() -> None:
             baseline_sizes = {int(s) for s in args.baseline_sizes.split(",")}
             if size in baseline_sizes:
                 results[f"base {size:,}"] = measure(
-                    args.baseline, data, prepared["model_dir"], args.cache
+                    args.baseline,
+                    data,
+                    prepared["model_dir"],
+                    args.baseline_cache or args.cache,
                 )
         if args.fresh_snapshots:
             shutil.rmtree(args.cache / "snapshots", ignore_errors=True)

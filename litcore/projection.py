@@ -32,6 +32,8 @@ EMBEDDING_FIELDS = {"cls_embedding": "CLS token", "mean_embedding": "Mean of tok
 UMAP_METRICS = ("cosine", "euclidean", "manhattan", "correlation")
 # UMAP places the rows it did not fit on in chunks of this many, reporting each.
 TRANSFORM_CHUNK = 2_000
+# nearest_neighbors compares the query with this many rows at a time.
+NEIGHBOUR_BLOCK = 8_192
 ProgressFn = Callable[[int, int], None]  # (points placed, all points)
 
 
@@ -389,7 +391,7 @@ def nearest_neighbors(
     """The ``k`` rows most cosine-similar to row ``index`` (itself excluded).
 
     Args:
-        embeddings: ``<float32>[n, dim]``.
+        embeddings: ``<float32>[n, dim]`` (or float16).
         index: the query row.
         k: how many neighbours (fewer if there are fewer other rows).
 
@@ -399,11 +401,17 @@ def nearest_neighbors(
     """
     if k < 1:
         raise LumenError(f"k must be at least 1, got {k}.")
-    embeddings = np.asarray(embeddings, dtype=np.float32)
-    # Row norms and one matrix-vector product: no normalised copy of the matrix.
-    norms = np.sqrt(np.einsum("ij,ij->i", embeddings, embeddings))
-    norms[norms == 0] = 1.0
-    similarity = (embeddings @ embeddings[index]) / (norms * norms[index])
+    query = np.asarray(embeddings[index], dtype=np.float32)
+    similarity = np.empty(len(embeddings), dtype=np.float32)
+    # A block of rows at a time, converted to float32 (embeddings read from a
+    # snapshot are float16): no float32 copy of the whole matrix (77 MB at
+    # 50,000 rows), and no normalised one.
+    for start in range(0, len(embeddings), NEIGHBOUR_BLOCK):
+        rows = np.asarray(embeddings[start : start + NEIGHBOUR_BLOCK], np.float32)
+        norms = np.sqrt(np.einsum("ij,ij->i", rows, rows))
+        norms[norms == 0] = 1.0
+        similarity[start : start + len(rows)] = (rows @ query) / norms
+    similarity /= float(np.sqrt(query @ query)) or 1.0
     similarity[index] = -np.inf
     order = np.argsort(-similarity, kind="stable")[: min(k, len(embeddings) - 1)]
     return order, similarity[order].astype(np.float32)

@@ -23,6 +23,7 @@ from litcore.ui import regression as regression_ui
 from litcore.ui import workspace as ws
 from litcore.ui.escape import plain
 from litcore.ui.formatting import agreement_text, headline_table, model_name
+from litcore.ui.kept_charts import kept_spec
 from litcore.ui.metric_settings import (
     configured_metrics,
     group_reports,
@@ -161,8 +162,8 @@ with left:
         lambda: confusion_with_totals(shown[LABEL], shown[PRED], labels),
     )
     whose = " of model A" if workspace.model_b else ""
-    st.altair_chart(
-        state.kept_result(
+    st.vega_lite_chart(
+        kept_spec(
             "metrics confusion chart",
             charts.confusion_heatmap,
             counts,
@@ -188,8 +189,8 @@ with right:
     for whose, report in diagrams.items():
         if report is not None:
             ece = report.headline["ece"]
-            st.altair_chart(
-                state.kept_result(
+            st.vega_lite_chart(
+                kept_spec(
                     f"metrics reliability{whose}",
                     charts.reliability_diagram,
                     report.calibration,
@@ -227,8 +228,8 @@ facets = state.kept_result(
     classification,
 )
 if "accuracy" in facets:
-    st.altair_chart(
-        state.kept_result(
+    st.vega_lite_chart(
+        kept_spec(
             "metrics facet chart",
             charts.facet_bars,
             facets,

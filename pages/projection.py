@@ -4,9 +4,7 @@ Plotly (WebGL scatter) rather than Altair: it has lasso as well as box
 selection, and stays smooth with thousands of points.
 """
 
-import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
 import streamlit as st
 
 from litcore.api.errors import LumenError
@@ -15,7 +13,6 @@ from litcore.projection import (
     PROJECTORS,
     UMAP_METRICS,
     UMAPProjection,
-    nearest_neighbors,
 )
 from litcore.session.columns import (
     ABS_ERROR,
@@ -23,23 +20,21 @@ from litcore.session.columns import (
     CONFIDENCE,
     CORRECT,
     LABEL,
-    ORIGIN,
     PRED,
     PRED_SCORE,
     TEXT,
 )
-from litcore.session.overlay import ORIGINAL
-from litcore.ui import cached, point_charts, state
+from litcore.ui import cached, embedding_map, point_charts, state
 from litcore.ui import workspace as ws
 from litcore.ui.escape import plain
 from litcore.ui.formatting import count
-from litcore.ui.point_charts import ADDED_MARKER, selectable_point_chart
+from litcore.ui.point_charts import selectable_point_chart
 from litcore.ui.progress import counting_bar
 from litcore.ui.sidebar import filtered_frame
+from litcore.view.selection import member_mask
 
 CHART_KEY = "projection_chart"
 NEIGHBOURS_KEY = "projection_neighbours"
-CORRECTNESS_COLOURS = {"correct": "#4a9c5d", "wrong": "#c44e52", "no gold": "#9aa3ad"}
 
 
 def colour_fields(frame: pd.DataFrame, metadata: list[str]) -> dict[str, str]:
@@ -49,21 +44,6 @@ def colour_fields(frame: pd.DataFrame, metadata: list[str]) -> dict[str, str]:
     fields |= {"Predicted score": PRED_SCORE, "Absolute error": ABS_ERROR}
     fields |= {column: column for column in [*metadata, "length"]}
     return {name: column for name, column in fields.items() if column in frame}
-
-
-def hover_text(rows: pd.DataFrame) -> list[str]:
-    """Hover labels: snippet, gold, prediction and its confidence."""
-    gold = rows[LABEL] if LABEL in rows else pd.Series("—", index=rows.index)
-    predicted = [f"{p} ({c:.2f})" for p, c in zip(rows[PRED], rows[CONFIDENCE])]
-    return point_charts.hover_text(rows[TEXT], {"gold": gold, "predicted": predicted})
-
-
-def colour_traces(points: pd.DataFrame, column: str, title: str) -> list:
-    """The points coloured by ``column`` (correctness in green / red / grey)."""
-    values = points[column]
-    if column == CORRECT:
-        values = values.map({True: "correct", False: "wrong"}).fillna("no gold")
-    return point_charts.colour_traces(points, values, title, CORRECTNESS_COLOURS)
 
 
 workspace = ws.require()
@@ -134,14 +114,14 @@ elif method == "UMAP" and len(vectors) > UMAPProjection().fit_sample:
         f"the {len(vectors):,} examples; the others were placed on that map."
     )
 
-points = frame.assign(x=projected.coords[:, 0], y=projected.coords[:, 1])
 session = ws.session_frame(workspace)
-added = session[session[ORIGIN] != ORIGINAL]
+added = embedding_map.added_rows(session)
+added_coords = None
 if len(added):
     added_vectors = cached.embeddings(
         model.fingerprint, "added:" + ",".join(added["id"]), field, model, added
     )
-    placed = cached.placed_points(
+    added_coords = cached.placed_points(
         model.fingerprint,
         data.fingerprint,
         field,
@@ -150,60 +130,42 @@ if len(added):
         vectors,
         added_vectors,
     )
-    added = added.assign(x=placed[:, 0], y=placed[:, 1])
-    points = pd.concat([points, added], ignore_index=True)
 shown = filtered_frame(workspace) if only_shown else None
-if shown is not None:
-    points = points[points["id"].isin(shown["id"])]
-selection = state.selection()
-placed = len(points)
-# The drawn points and their hover text, kept while nothing they show changes.
-points = state.kept_while_same(
-    "projection_points",
-    (workspace.frame, session, shown),
-    (field, method, config, selection),
-    lambda: (drawn := point_charts.within_budget(points, selection)).assign(
-        hover=hover_text(drawn)
-    ),
+# Each step is kept while its inputs stay the same: a rerun redoes none of it.
+every_point = embedding_map.map_points(
+    frame, projected.coords, added, added_coords, shown, (field, method, config)
 )
-selected = points[points["id"].isin(selection.ids)]
-figure = go.Figure(colour_traces(points, colours[colour_name], colour_name))
-if len(added):  # only the session frame has an origin column
-    new_points = points[points[ORIGIN].fillna(ORIGINAL) != ORIGINAL]
-    name = f"Edited / generated ({len(new_points)})"
-    figure.add_trace(point_charts.point_trace(new_points, name, ADDED_MARKER))
-figure.add_traces(point_charts.selection_traces(points, selection, with_pinned=True))
+selection = state.selection()
+points = embedding_map.drawn_points(every_point, selection)
 axis = "PC" if projected.note or method == "PCA" else "UMAP "
-figure.update_layout(
-    title=f"{method} of the {EMBEDDING_FIELDS[field].lower()} embedding "
-    f"({count(placed, 'example')})",
-    xaxis_title=f"{axis}1",
-    yaxis_title=f"{axis}2",
-    legend_title_text=colour_name,
-    dragmode="select",
-    height=620,
-    margin={"l": 40, "r": 20, "t": 60, "b": 40},
+layout = {
+    "title": f"{method} of the {EMBEDDING_FIELDS[field].lower()} embedding "
+    f"({count(len(every_point), 'example')})",
+    "xaxis_title": f"{axis}1",
+    "yaxis_title": f"{axis}2",
+    "height": 620,
+    "margin": {"l": 40, "r": 20, "t": 60, "b": 40},
+}
+figure = embedding_map.map_figure(
+    points, selection, (colour_name, colours[colour_name]), bool(len(added)), layout
 )
 selectable_point_chart(figure, CHART_KEY)
-hidden = len(set(selection.ids) - set(points["id"]))
+selected = int(member_mask(points["id"], selection.ids).sum())
+hidden = len(selection.ids) - selected
 st.caption(
-    f"{len(selected):,} selected points highlighted"
+    f"{selected:,} selected points highlighted"
     + (f"; {hidden:,} selected examples are not plotted" if hidden else "")
     + ". ★ primary, ◆ pinned. "
-    + point_charts.budget_caption(len(points), placed)
+    + point_charts.budget_caption(len(points), len(every_point))
 )
 
 st.subheader("Nearest neighbours of the primary example")
-if selection.primary not in set(frame["id"]):
+primary_row = embedding_map.row_of(frame, selection.primary)
+if primary_row is None:
     st.caption("Pick a primary example (click a point, or a table row) to see these.")
     st.stop()
 k = st.slider("Neighbours (k)", 1, 50, 10, key="proj_k")
-primary_row = int(np.flatnonzero(frame["id"].to_numpy() == selection.primary)[0])
-order, similarity = nearest_neighbors(vectors, primary_row, k)
-neighbours = frame.iloc[order][["id", TEXT, PRED, CONFIDENCE]].assign(cosine=similarity)
-if LABEL in frame:
-    neighbours.insert(2, LABEL, frame.iloc[order][LABEL].to_numpy())
-neighbours = neighbours.reset_index(drop=True)
+neighbours = embedding_map.neighbours(vectors, frame, primary_row, k)
 st.markdown(f"Primary: {plain(frame.iloc[primary_row][TEXT][:300])}")
 
 

@@ -27,6 +27,7 @@ from litcore.ui.escape import plain
 from litcore.ui.formatting import count
 from litcore.ui.params import param_widgets
 from litcore.ui.sidebar import filtered_frame
+from litcore.view.selection import member_mask
 
 CHART_KEY = "scalars_chart"
 INDEX = "(example index)"
@@ -181,7 +182,7 @@ figure = state.kept_while_same(
     lambda: _figure(points, threshold),
 )
 point_charts.selectable_point_chart(figure, CHART_KEY)
-chosen = points["id"].isin(selection.ids).sum()
+chosen = member_mask(points["id"], selection.ids).sum()
 sampled = point_charts.budget_caption(len(points), len(shown))
 st.caption(f"{chosen:,} selected points highlighted; ★ primary. {sampled}")
 

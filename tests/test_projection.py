@@ -184,6 +184,21 @@ def test_nearest_neighbors_by_cosine_exclude_the_query():
         nearest_neighbors(vectors, 0, 0)
 
 
+def test_nearest_neighbors_of_float16_rows_a_block_at_a_time(monkeypatch):
+    monkeypatch.setattr("litcore.projection.NEIGHBOUR_BLOCK", 7)  # 9 blocks
+    vectors = np.random.default_rng(3).normal(size=(60, 5)).astype(np.float16)
+    vectors[11] = 0  # a zero row: similarity 0, not NaN
+    exact = vectors.astype(np.float64)
+    norms = np.linalg.norm(exact, axis=1)
+    norms[norms == 0] = 1.0
+    cosine = exact @ exact[42] / (norms * norms[42])
+    cosine[42] = -np.inf
+    order, similarity = nearest_neighbors(vectors, 42, 59)
+    assert order.tolist() == np.argsort(-cosine, kind="stable")[:59].tolist()
+    assert similarity == pytest.approx(cosine[order], abs=1e-6)
+    assert similarity[order.tolist().index(11)] == 0.0
+
+
 WARM_UP_CHECK = """
 import sys
 import numpy as np

