@@ -4,8 +4,9 @@ Once every row of a dataset has a stored prediction of a model, those rows are
 also kept as a run (``litcore.store.run``: Parquet rows, float16 embeddings
 memory-mapped on open) in ``<root>/<model fingerprint>-<hash of the ordered
 ids>/``. A later read of the same ids takes the snapshot whole instead of one
-SQLite row per example. The SQLite store stays the record of every prediction;
-a snapshot is only a read path:
+SQLite row per example. The SQLite store stays the record of predictions (within
+its own budget: what it drops is predicted again); a snapshot is only a read
+path:
 
 - it is found by the model's fingerprint and the ids in order, and its values
   are matched to the ids asked by id, so other ids never read it;
