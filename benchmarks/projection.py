@@ -8,19 +8,32 @@ compiles UMAP's code on first use, or loads it from its on-disk cache
 
 Usage: ``python -m benchmarks.projection`` (prepares the demo first if needed).
 The last line holds the ratios against the 10 s bar and against PCA.
+
+``--points N`` (N > 2,000) measures instead the Embeddings page's UMAP path at
+N points: the mean embeddings of ``benchmarks.scale``'s dataset of N rows (its
+cache must hold them: run ``python -m benchmarks.scale --sizes N`` first), read
+as the page reads them (``predicted_fields``), then ``stored_projection`` with
+``fitted_in_child`` into a new store, as ``litcore.ui.cached.projection`` does:
+with an empty numba cache, with the cache the first fit filled, and a third
+time from the store (the projection cached on disk). It prints the progress
+reports each fit made, and the child's peak memory. The last line holds the
+ratios against the 60 s bar.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 UMAP_BAR_S = 10.0
+AT_SCALE_BAR_S = 60.0
 
 # Prints {"warm_up": s or null, "first_fit": s, "second_fit": s, "pca": s}.
 MEASURE = """
@@ -60,7 +73,94 @@ def measure(mode: str, numba_cache: str) -> dict[str, float | None]:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
+def scale_embeddings(points: int, cache: Path):
+    """``<float16>[points, 384]``: the mean embeddings of ``benchmarks.scale``'s
+    dataset of ``points`` rows, read from its cache as the Embeddings page
+    reads them."""
+    import pandas as pd
+
+    from benchmarks.scale import DEMO_CACHE
+    from litcore.data.dataset import ColumnMapping, from_frame
+    from litcore.models.classifier import SequenceClassifier
+    from litcore.session.demo import demo_model_dir
+    from litcore.session.predictions import predicted_fields
+    from litcore.store.predictions import PredictionStore
+
+    os.environ["LUMEN_CACHE_DIR"] = str(DEMO_CACHE)
+    model = SequenceClassifier.from_pretrained(str(demo_model_dir("movies")))
+    os.environ["LUMEN_CACHE_DIR"] = str(cache)
+    rows = pd.read_parquet(cache / "scale" / f"movies-{points}.parquet")
+    mapping = ColumnMapping(text="text", label="label", metadata=("rating",))
+    frame = from_frame(rows, mapping).frame
+    store = PredictionStore(cache / "predictions.sqlite")
+    return predicted_fields(model, frame, store, ["mean_embedding"])["mean_embedding"]
+
+
+def at_scale(points: int, cache: Path) -> None:
+    """The Embeddings page's UMAP path at ``points`` points (see the docstring)."""
+    from litcore.projection import UMAPProjection, stored_projection
+    from litcore.projection_child import fit_in_child
+    from litcore.store.predictions import PredictionStore
+
+    embeddings = scale_embeddings(points, cache)
+    peaks: list[float] = []
+
+    def fitted_in_child(projector, embeddings, progress):
+        """``litcore.projection_child.fitted_in_child``, keeping the child's peak."""
+        fitted = fit_in_child(projector, embeddings, progress)
+        peaks.append(fitted.peak_rss_mb)
+        return fitted.projection
+
+    print(f"{len(embeddings):,} embeddings {embeddings.dtype} {embeddings.shape}")
+    seconds = {}
+    with (
+        tempfile.TemporaryDirectory() as numba_cache,
+        tempfile.TemporaryDirectory() as store_folder,
+    ):
+        os.environ["NUMBA_CACHE_DIR"] = numba_cache  # the children's
+        # run -> its store: the third reads what the second stored
+        stores = {
+            "empty numba cache": "first",
+            "numba cache filled": "second",
+            "from the store": "second",
+        }
+        for run, name in stores.items():
+            store = PredictionStore(Path(store_folder) / f"{name}.sqlite")
+            reports: list[tuple[int, int]] = []
+            started = time.perf_counter()
+            projection = stored_projection(
+                store,
+                "projection/benchmark",
+                embeddings,
+                UMAPProjection(),
+                lambda done, total, into=reports: into.append((done, total)),
+                fitted_in_child,
+            )
+            seconds[run] = time.perf_counter() - started
+            shown = ", ".join(f"{done:,}" for done, _ in reports) or "none"
+            child = f"child peak {peaks.pop():.0f} MB; " if peaks else ""
+            print(
+                f"{run:20} {seconds[run]:7.1f} s; {len(projection.coords):,} "
+                f"points; {child}progress reports ({len(reports)}): {shown}",
+                flush=True,
+            )
+    print(
+        f"UMAP at {points:,} points: empty numba cache "
+        f"{seconds['empty numba cache'] / AT_SCALE_BAR_S:.2f}x the "
+        f"{AT_SCALE_BAR_S:.0f} s bar, cache filled "
+        f"{seconds['numba cache filled'] / AT_SCALE_BAR_S:.2f}x, from the store "
+        f"{seconds['from the store']:.2f} s"
+    )
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--points", type=int, help="the page's path at N points")
+    parser.add_argument("--cache", type=Path, default=Path("/tmp/lumen-scale"))
+    args = parser.parse_args()
+    if args.points:
+        at_scale(args.points, args.cache)
+        return
     with tempfile.TemporaryDirectory() as shared, tempfile.TemporaryDirectory() as own:
         cold = measure("cold", shared)
         cached = measure("cold", shared)

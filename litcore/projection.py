@@ -30,8 +30,11 @@ if TYPE_CHECKING:  # the store imports the model wrappers (torch)
 
 EMBEDDING_FIELDS = {"cls_embedding": "CLS token", "mean_embedding": "Mean of tokens"}
 UMAP_METRICS = ("cosine", "euclidean", "manhattan", "correlation")
-# UMAP places the rows it did not fit on in chunks of this many, reporting each.
-TRANSFORM_CHUNK = 2_000
+# UMAP's transform runs 100 epochs on a batch of up to this many points and 30 on
+# a larger one: the rows not fitted on are placed in chunks of more than this
+# many (when there are more), reporting each, so the chunks together take the
+# epochs the whole rest would. Chunks of 2,000 took 100 epochs each.
+UMAP_SMALL_BATCH = 10_000
 # nearest_neighbors compares the query with this many rows at a time.
 NEIGHBOUR_BLOCK = 8_192
 ProgressFn = Callable[[int, int], None]  # (points placed, all points)
@@ -239,15 +242,15 @@ class UMAPProjection(Projector):
         self, embeddings: np.ndarray, progress: ProgressFn | None
     ) -> np.ndarray:
         """``<float32>[n, 2]``: the fitted rows' coordinates, the others placed
-        by ``transform`` a chunk at a time."""
+        by ``transform`` a chunk at a time (see ``UMAP_SMALL_BATCH``)."""
         coords = np.empty((len(embeddings), 2), dtype=np.float32)
         coords[self.fitted_rows_] = self.umap_.embedding_
         rest = np.setdiff1d(np.arange(len(embeddings)), self.fitted_rows_)
         placed = len(self.fitted_rows_)
         if progress:
             progress(placed, len(embeddings))
-        for start in range(0, len(rest), TRANSFORM_CHUNK):
-            chunk = rest[start : start + TRANSFORM_CHUNK]
+        chunks = max(1, len(rest) // (UMAP_SMALL_BATCH + 1))
+        for chunk in np.array_split(rest, chunks) if len(rest) else []:
             coords[chunk] = self.transform(embeddings[chunk])
             placed += len(chunk)
             if progress:

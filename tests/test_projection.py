@@ -116,6 +116,16 @@ def test_umap_fits_on_a_seeded_sample_and_places_the_rest_with_progress():
         UMAPProjection(n_neighbors=5, fit_sample=6).fit(points)
 
 
+def test_umap_places_the_rest_in_chunks_larger_than_a_small_batch(monkeypatch):
+    monkeypatch.setattr("litcore.projection.UMAP_SMALL_BATCH", 10)
+    reports = []
+    umap = UMAPProjection(n_neighbors=5, fit_sample=40)
+    umap.fit(clusters(n_per=60), lambda done, total: reports.append(done))
+    steps = np.diff(reports)
+    assert reports[0] == 40 and reports[-1] == 120
+    assert len(steps) == 80 // 11 and (steps > 10).all()
+
+
 def test_umap_falls_back_to_pca_with_a_note_when_points_are_too_few():
     points = clusters(n_per=4)
     umap = UMAPProjection(n_neighbors=15).fit(points)
