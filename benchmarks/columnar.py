@@ -6,11 +6,11 @@ of the data pages does to that frame: the sidebar filters (Lumen's own
 ``filter_mask``, and the same conditions in each engine), a case-insensitive
 text search (literal and regular expression), the confusion counts, a facet
 table (count and accuracy per metadata value) and accuracy on a 5,000-id
-selection. The texts are the demo's 10,568 real movie snippets repeated; gold
-labels are theirs; predictions and confidences are drawn from a seeded
-generator (only the timings matter here: no model is involved). Each engine
-gets its own copy of the frame, converted once (that time is printed too), as
-it would be cached beside the pandas frame.
+selection (Lumen's ``member_mask``). The texts are the demo's 10,568 real movie
+snippets repeated; gold labels are theirs; predictions and confidences are
+drawn from a seeded generator (only the timings matter here: no model is
+involved). Each engine gets its own copy of the frame, converted once (that
+time is printed too), as it would be cached beside the pandas frame.
 
 Run: ``python -m benchmarks.columnar [--sizes 2000,50000] [--repeat 7]``
 (Polars and DuckDB are not Lumen dependencies: ``pip install polars duckdb``;
@@ -32,6 +32,7 @@ import pandas as pd
 from litcore.data.demo import load_demo
 from litcore.session.columns import CONFIDENCE, CORRECT, LABEL, PRED, TEXT
 from litcore.view.filters import Filters, filter_mask
+from litcore.view.selection import member_mask
 
 FILTERS = Filters(misclassified_only=True, gold=("positive",), confidence=(0.5, 0.9))
 WORD, PATTERN, FACET = "good", r"\bbad\b", "length"
@@ -74,7 +75,7 @@ def pandas_operations(frame: pd.DataFrame, chosen: list[str]) -> dict:
         "confusion counts": lambda: frame.groupby([LABEL, PRED]).size().to_dict(),
         "facet table": lambda: frame.groupby(FACET)[CORRECT].agg(["size", "mean"]),
         "selection accuracy": lambda: frame.loc[
-            frame["id"].isin(chosen), CORRECT
+            member_mask(frame["id"], chosen), CORRECT
         ].mean(),
     }
 
