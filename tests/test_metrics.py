@@ -3,6 +3,7 @@
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 from sklearn import metrics as skm
 
@@ -97,3 +98,20 @@ def test_numpy_metrics_equal_scikit_learn(seed):
     assert roc_auc(binary, scores) == pytest.approx(
         skm.roc_auc_score(binary, scores), abs=1e-12
     )
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_confusion_frame_counts_as_a_crosstab_does(seed):
+    rng = np.random.default_rng(seed)
+    labels = ["a", "b", "c"][: 2 + seed % 2]
+    values = [*labels, "unknown", None]  # outside the labels: not counted
+    gold = list(rng.choice(np.array(values, dtype=object), 500))
+    pred = pd.Series(rng.choice(np.array(values, dtype=object), 500))
+    expected = pd.crosstab(pd.Series(gold), pred).reindex(
+        index=labels, columns=labels, fill_value=0
+    )
+    cells = confusion_frame(gold, pred, labels)
+    assert cells[["gold", "pred"]].values.tolist() == [
+        [g, p] for g in labels for p in labels
+    ]
+    assert cells["count"].tolist() == expected.to_numpy().ravel().tolist()
