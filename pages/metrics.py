@@ -23,7 +23,6 @@ from litcore.ui import regression as regression_ui
 from litcore.ui import workspace as ws
 from litcore.ui.escape import plain
 from litcore.ui.formatting import agreement_text, headline_table, model_name
-from litcore.ui.kept_charts import kept_spec
 from litcore.ui.metric_settings import (
     configured_metrics,
     group_reports,
@@ -84,7 +83,7 @@ def _comparison_section(rows: pd.DataFrame) -> None:
         st.markdown(agreement_text(summary))
     with right:
         counts = agreement.agreement_matrix(rows, labels)
-        st.altair_chart(
+        st.vega_lite_chart(
             charts.confusion_heatmap(
                 counts,
                 [*labels, ALL_CLASSES],
@@ -163,7 +162,7 @@ with left:
     )
     whose = " of model A" if workspace.model_b else ""
     st.vega_lite_chart(
-        kept_spec(
+        state.kept_result(
             "metrics confusion chart",
             charts.confusion_heatmap,
             counts,
@@ -190,7 +189,7 @@ with right:
         if report is not None:
             ece = report.headline["ece"]
             st.vega_lite_chart(
-                kept_spec(
+                state.kept_result(
                     f"metrics reliability{whose}",
                     charts.reliability_diagram,
                     report.calibration,
@@ -229,7 +228,7 @@ facets = state.kept_result(
 )
 if "accuracy" in facets:
     st.vega_lite_chart(
-        kept_spec(
+        state.kept_result(
             "metrics facet chart",
             charts.facet_bars,
             facets,

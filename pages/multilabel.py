@@ -191,7 +191,7 @@ table_column.dataframe(
     ),
     key="multilabel_per_label",
 )
-confusion_column.altair_chart(
+confusion_column.vega_lite_chart(
     multilabel.confusion_chart(confusion_long(report.per_label), labels),
     width="stretch",
     key=CHART_KEY,

@@ -77,7 +77,7 @@ metrics_column.markdown("**Entity-level metrics (exact span and type)**")
 metrics_column.dataframe(scores.per_type.style.format(precision=3), key="ner_metrics")
 
 confusion = entity_type_confusion(list(frame["gold_spans"]), list(frame["pred_spans"]))
-confusion_column.altair_chart(
+confusion_column.vega_lite_chart(
     charts.entity_type_heatmap(confusion), width="stretch", key="ner_cm"
 )
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 
+import altair as alt
 import numpy as np
 import pandas as pd
+from streamlit.testing.v1 import AppTest
 
 from litcore.metrics.classification import ALL_CLASSES, confusion_with_totals
 from litcore.metrics.multilabel import CELLS
@@ -16,8 +18,14 @@ from litcore.ui.multilabel import confusion_chart
 from litcore.view.selection import Selection
 
 
-def spec(chart) -> dict:
-    return chart.to_dict()
+def spec(chart: dict) -> dict:
+    """The chart's spec, after checking it against the Vega-Lite schema."""
+    records = {
+        **chart,
+        "data": {"values": chart["data"]["values"].to_dict("records")},
+    }
+    alt.LayerChart.from_dict(records)  # raises SchemaValidationError
+    return chart
 
 
 def layers(chart) -> tuple[dict, dict]:
@@ -82,7 +90,78 @@ def test_entity_type_heatmap_counts_spans_and_selects_nothing():
         "Predicted",
         "Spans",
     ]
-    assert "Entity types" in json.dumps(spec(chart)["layer"])
+    assert spec(chart)["title"].startswith("Entity types")
+    json.dumps(chart["layer"])  # the layers hold no data, only the spec's top
+
+
+CALIBRATION = pd.DataFrame(
+    {
+        "bin_start": [0.5, 0.75],
+        "bin_end": [0.75, 1.0],
+        "confidence": [0.6, 0.9],
+        "accuracy": [0.55, 0.92],
+        "count": [10, 30],
+    }
+)
+FACETS = pd.DataFrame(
+    {
+        "bucket": ["a", "b"],
+        "accuracy": [0.5, 0.7],
+        "examples": [4, 6],
+        "macro_f1": [0.4, 0.6],
+    }
+)
+
+
+def test_reliability_diagram_draws_bins_over_the_diagonal_on_one_pair_of_axes():
+    chart = spec(charts.reliability_diagram(CALIBRATION, "Reliability"))
+    diagonal, bins = chart["layer"]
+    assert diagonal["data"]["values"][-1] == {"confidence": 1.0, "accuracy": 1.0}
+    assert diagonal["encoding"]["x"] == bins["encoding"]["x"]  # one axis title
+    assert bins["encoding"]["size"]["field"] == "count"
+    assert chart["data"]["values"] is CALIBRATION
+
+
+def test_facet_bars_keep_the_buckets_order_and_label_each_bar():
+    chart = spec(charts.facet_bars(FACETS.iloc[::-1], "rating", "By rating"))
+    bars, counts = chart["layer"]
+    assert bars["encoding"]["x"]["sort"] == ["b", "a"]
+    assert bars["encoding"]["x"]["title"] == "rating"
+    assert counts["encoding"]["text"] == {
+        "field": "examples",
+        "type": "quantitative",
+        "format": ",",
+    }
+
+
+def _kept_chart_page() -> None:
+    import pandas as pd
+    import streamlit as st
+
+    from litcore.ui import charts, state
+
+    built = st.session_state.setdefault("built", [])
+    rows = {"bucket": ["a", "b"], "accuracy": [0.5, 0.7], "examples": [4, 8]}
+    facets = st.session_state.setdefault("facets", pd.DataFrame(rows))
+
+    def facet_bars(*args):
+        built.append(args[1])
+        return charts.facet_bars(*args)
+
+    spec = state.kept_result("bars", facet_bars, facets, "rating", "By rating")
+    st.vega_lite_chart(spec, width="stretch")
+
+
+def test_a_kept_spec_is_built_once_and_drawn_whole_on_every_run():
+    at = AppTest.from_function(_kept_chart_page).run()
+    for _ in range(2):
+        at.run()
+        (chart,) = at.get("vega_lite_chart")
+        assert chart.proto.data.data  # drawing left the kept spec's data in it
+    assert at.session_state["built"] == ["rating"]
+    at.session_state["facets"] = FACETS  # other rows: built again
+    at.run()
+    assert at.session_state["built"] == ["rating", "rating"]
 
 
 def test_category_colours_are_one_palette_in_sorted_order():

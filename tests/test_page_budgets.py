@@ -160,7 +160,9 @@ PER_ROW_WORK = {
         ("litcore.session.predictions", "frame_report"),
         ("litcore.metrics.facets", "facet_table"),
         ("litcore.metrics.classification", "confusion_with_totals"),
-        ("litcore.ui.kept_charts", "vega_lite_spec"),  # altair's validation
+        ("litcore.ui.charts", "confusion_heatmap"),
+        ("litcore.ui.charts", "reliability_diagram"),
+        ("litcore.ui.charts", "facet_bars"),
     ],
     "projection.py": [
         ("litcore.ui.point_charts", "sample_order"),

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import altair as alt
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -124,7 +123,7 @@ CELL_AXIS = charts.MatrixAxis(
 BY_SHARE = charts.CellShade("share", "Share of examples", (0.0, 1.0), ".0%")
 
 
-def confusion_chart(long: pd.DataFrame, labels: Sequence[str]) -> alt.LayerChart:
+def confusion_chart(long: pd.DataFrame, labels: Sequence[str]) -> dict:
     """Labels as rows, TP/FP/FN/TN as columns, coloured by share; cells clickable.
 
     Args:
@@ -140,8 +139,8 @@ def confusion_chart(long: pd.DataFrame, labels: Sequence[str]) -> alt.LayerChart
         column_order=CELLS,
         shade=BY_SHARE,
         details=[
-            alt.Tooltip("meaning:N", title="Meaning"),
-            alt.Tooltip("share:Q", title="Share", format=".1%"),
+            charts.field("meaning", "nominal", "Meaning"),
+            charts.field("share", "quantitative", "Share", format=".1%"),
         ],
         cell_height=36,
         min_height=160,
