@@ -5,8 +5,8 @@ import streamlit as st
 from litcore.metrics import registry as metrics
 from litcore.session.columns import LABEL, TRUNCATED
 from litcore.session.predictions import frame_report
+from litcore.ui import charts, state
 from litcore.ui import regression as regression_ui
-from litcore.ui import state, vega
 from litcore.ui import workspace as ws
 from litcore.ui.escape import code, plain, plain_list
 from litcore.ui.formatting import headline_table, model_name
@@ -33,7 +33,7 @@ with left:
     st.markdown(f"Fields: {fields}")
     if data.has_labels:
         counts, spec = state.kept_result(
-            "overview balance", vega.label_balance, data.frame, LABEL, "Label balance"
+            "overview balance", charts.label_balance, data.frame, LABEL, "Label balance"
         )
         st.vega_lite_chart(counts, spec, width="stretch")
 with right:

@@ -284,3 +284,25 @@ def facet_bars(facets: pd.DataFrame, field_name: str, title: str) -> dict:
         "encoding": {**axes, "text": field("examples", "quantitative", format=",")},
     }
     return layered(title, facets, [bars, counts], 260)
+
+
+def label_balance(frame: pd.DataFrame, column: str, title: str) -> tuple:
+    """Counts per value of ``column`` as horizontal bars: (data, spec)."""
+    counts = frame[column].value_counts().rename_axis(column).reset_index(name="count")
+    name = column.capitalize()
+    spec = {
+        "title": title,
+        "mark": {"type": "bar"},
+        "encoding": {
+            "x": {"field": "count", "type": "quantitative", "title": "Examples"},
+            "y": {"field": column, "type": "nominal", "sort": "-x", "title": name},
+            "color": {"field": column, "type": "nominal", "legend": {"title": name}},
+            "tooltip": [
+                {"field": column, "type": "nominal"},
+                {"field": "count", "type": "quantitative"},
+            ],
+        },
+        "height": max(120, 28 * len(counts)),
+        "autosize": FIT_WIDTH,
+    }
+    return counts, spec
