@@ -45,7 +45,13 @@ from e2e_support import (  # noqa: E402
     wait_runs,
 )
 
-from benchmarks.scale import DEFAULT_CACHE, machine_line, prepare  # noqa: E402
+from benchmarks.scale import (  # noqa: E402
+    DEFAULT_CACHE,
+    app_settings,
+    dataset_path,
+    machine_line,
+    prepare,
+)
 
 TABLE = "[data-testid='stDataFrame']"
 TIMEOUT_MS = 600_000
@@ -60,14 +66,7 @@ def shown(selector: str) -> str:
 @contextmanager
 def server_on(size: int, cache: Path, model_dir: str) -> Iterator[AppServer]:
     """A new server opening the dataset of ``size`` rows with the demo's model."""
-    settings = {
-        "LUMEN_CACHE_DIR": str(cache),
-        "LUMEN_DATA": str(cache / "scale" / f"movies-{size}.parquet"),
-        "LUMEN_TEXT": "text",
-        "LUMEN_LABEL": "label",
-        "LUMEN_METADATA": "rating",
-        "LUMEN_MODEL": model_dir,
-    }
+    settings = app_settings(cache, dataset_path(cache, size), model_dir)
     previous = {name: os.environ.get(name) for name in settings}
     os.environ.update(settings)
     server = AppServer(free_port())

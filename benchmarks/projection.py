@@ -79,7 +79,7 @@ def scale_embeddings(points: int, cache: Path):
     reads them."""
     import pandas as pd
 
-    from benchmarks.scale import DEMO_CACHE
+    from benchmarks.scale import DEMO_CACHE, dataset_path
     from litcore.data.dataset import ColumnMapping, from_frame
     from litcore.models.classifier import SequenceClassifier
     from litcore.session.demo import demo_model_dir
@@ -89,7 +89,7 @@ def scale_embeddings(points: int, cache: Path):
     os.environ["LUMEN_CACHE_DIR"] = str(DEMO_CACHE)
     model = SequenceClassifier.from_pretrained(str(demo_model_dir("movies")))
     os.environ["LUMEN_CACHE_DIR"] = str(cache)
-    rows = pd.read_parquet(cache / "scale" / f"movies-{points}.parquet")
+    rows = pd.read_parquet(dataset_path(cache, points))
     mapping = ColumnMapping(text="text", label="label", metadata=("rating",))
     frame = from_frame(rows, mapping).frame
     store = PredictionStore(cache / "predictions.sqlite")

@@ -190,6 +190,24 @@ def scale_dataset(size: int, seed: int = 0) -> pd.DataFrame:
     return pd.concat(rows, ignore_index=True).iloc[:size].reset_index(drop=True)
 
 
+def dataset_path(cache: Path, size: int) -> Path:
+    """Where ``prepare`` writes the dataset of ``size`` rows."""
+    return cache / "scale" / f"movies-{size}.parquet"
+
+
+def app_settings(cache: Path, data: Path, model_dir: str) -> dict[str, str]:
+    """The ``LUMEN_*`` variables that open ``data`` with ``model_dir`` on the cache
+    root ``cache``, as a server given ``--data`` and ``--model`` does."""
+    return {
+        "LUMEN_CACHE_DIR": str(cache),
+        "LUMEN_DATA": str(data),
+        "LUMEN_TEXT": "text",
+        "LUMEN_LABEL": "label",
+        "LUMEN_METADATA": "rating",
+        "LUMEN_MODEL": model_dir,
+    }
+
+
 def prepare(sizes: list[int], cache: Path, checked: int = 200) -> dict:
     """Writes the datasets and stores a prediction for every row of the largest.
 
@@ -203,11 +221,10 @@ def prepare(sizes: list[int], cache: Path, checked: int = 200) -> dict:
     from litcore.session.predictions import predict_dataset
     from litcore.store.predictions import PredictionStore
 
-    folder = cache / "scale"
-    folder.mkdir(parents=True, exist_ok=True)
     largest = scale_dataset(max(sizes))
     for size in sizes:
-        path = folder / f"movies-{size}.parquet"
+        path = dataset_path(cache, size)
+        path.parent.mkdir(parents=True, exist_ok=True)
         if not path.exists():
             largest.iloc[:size].to_parquet(path, index=False)
     os.environ["LUMEN_CACHE_DIR"] = str(DEMO_CACHE)
@@ -271,15 +288,11 @@ def _rows(predictions, rows: np.ndarray):
 
 
 def measure(checkout: Path, data: Path, model_dir: str, cache: Path) -> dict:
-    environment = os.environ | {
-        "LUMEN_CACHE_DIR": str(cache),
-        "LUMEN_DATA": str(data),
-        "LUMEN_TEXT": "text",
-        "LUMEN_LABEL": "label",
-        "LUMEN_METADATA": "rating",
-        "LUMEN_MODEL": model_dir,
-        "PYTHONPATH": str(checkout),
-    }
+    environment = (
+        os.environ
+        | app_settings(cache, data, model_dir)
+        | {"PYTHONPATH": str(checkout)}
+    )
     result = subprocess.run(
         [sys.executable, "-c", MEASURE],
         capture_output=True,
@@ -387,7 +400,7 @@ def main() -> None:
     print(f"prepared: {json.dumps(prepared)}")
     results: dict[str, dict] = {}
     for size in sizes:
-        data = args.cache / "scale" / f"movies-{size}.parquet"
+        data = dataset_path(args.cache, size)
         if args.baseline:
             baseline_sizes = {int(s) for s in args.baseline_sizes.split(",")}
             if size in baseline_sizes:
