@@ -49,8 +49,8 @@ CREATE TABLE IF NOT EXISTS artifacts (
     used REAL NOT NULL DEFAULT 0
 );
 """
-# A store written before the budget lacks the ``used`` columns.
-_TABLES = ("predictions", "artifacts")
+# Each table's key columns (a store written before the budget lacks ``used``).
+_KEYS = {"predictions": "model, example", "artifacts": "key"}
 _INDEXES = """
 CREATE INDEX IF NOT EXISTS predictions_by_use ON predictions (used);
 CREATE INDEX IF NOT EXISTS artifacts_by_use ON artifacts (used);
@@ -283,7 +283,7 @@ class PredictionStore:
 
 
 def _add_use_columns(connection: sqlite3.Connection) -> None:
-    for table in _TABLES:
+    for table in _KEYS:
         columns = {row[1] for row in connection.execute(f"PRAGMA table_info({table})")}
         if "used" not in columns:
             connection.execute(
@@ -308,9 +308,9 @@ def _evict_oldest(connection: sqlite3.Connection, excess: float, before: float) 
         table: connection.execute(
             f"SELECT MIN(used) FROM {table} WHERE used < ?", (before,)
         ).fetchone()[0]
-        for table in _TABLES
+        for table in _KEYS
     }
-    candidates = [table for table in _TABLES if oldest[table] is not None]
+    candidates = [table for table in _KEYS if oldest[table] is not None]
     if not candidates:
         return 0
     table = min(candidates, key=oldest.__getitem__)
@@ -319,10 +319,10 @@ def _evict_oldest(connection: sqlite3.Connection, excess: float, before: float) 
         count = int(excess * rows / _bytes_used(connection)) + 1
     else:  # arrays of any size: one at a time
         count = 1
-    key = "(model, example)" if table == "predictions" else "key"
+    key = _KEYS[table]
     with connection:
         cursor = connection.execute(
-            f"DELETE FROM {table} WHERE {key} IN (SELECT {key.strip('()')} "
+            f"DELETE FROM {table} WHERE ({key}) IN (SELECT {key} "
             f"FROM {table} WHERE used < ? ORDER BY used LIMIT ?)",
             (before, count),
         )
