@@ -32,10 +32,10 @@ with left:
     )
     st.markdown(f"Fields: {fields}")
     if data.has_labels:
-        counts, spec = state.kept_result(
+        spec = state.kept_result(
             "overview balance", charts.label_balance, data.frame, LABEL, "Label balance"
         )
-        st.vega_lite_chart(counts, spec, width="stretch")
+        st.vega_lite_chart(spec, width="stretch")
 with right:
     st.subheader("Model")
     st.markdown(code(model_name(model.source)))
