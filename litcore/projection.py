@@ -16,7 +16,7 @@ import functools
 import hashlib
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
@@ -35,8 +35,9 @@ UMAP_METRICS = ("cosine", "euclidean", "manhattan", "correlation")
 # many (when there are more), reporting each, so the chunks together take the
 # epochs the whole rest would. Chunks of 2,000 took 100 epochs each.
 UMAP_SMALL_BATCH = 10_000
-# nearest_neighbors compares the query with this many rows at a time.
-NEIGHBOUR_BLOCK = 8_192
+# PCA, its validation and nearest_neighbors read this many rows at a time, in
+# float32 or float64: no copy of the whole matrix (3 GB in float64 at 1M rows).
+ROW_BLOCK = 8_192
 ProgressFn = Callable[[int, int], None]  # (points placed, all points)
 
 
@@ -66,8 +67,20 @@ class Projector:
         return self.fit(embeddings).embedding_
 
 
+def _row_blocks(
+    embeddings: np.ndarray, dtype: type = np.float32
+) -> Iterator[tuple[int, np.ndarray]]:
+    """(first row, ``ROW_BLOCK`` rows as ``dtype``) over ``embeddings``."""
+    for start in range(0, len(embeddings), ROW_BLOCK):
+        yield start, np.asarray(embeddings[start : start + ROW_BLOCK], dtype)
+
+
 def _check_embeddings(embeddings: np.ndarray, minimum: int) -> np.ndarray:
-    embeddings = np.asarray(embeddings, dtype=np.float32)
+    """``embeddings`` as float16 or float32 (as given; other types as float32),
+    checked: 2-D, at least ``minimum`` rows, finite."""
+    embeddings = np.asarray(embeddings)
+    if embeddings.dtype not in (np.float16, np.float32):
+        embeddings = embeddings.astype(np.float32)
     if embeddings.ndim != 2:
         raise LumenError(
             f"Embeddings must be a 2-D array (examples × dimensions), got shape "
@@ -78,7 +91,7 @@ def _check_embeddings(embeddings: np.ndarray, minimum: int) -> np.ndarray:
             f"A projection needs at least {minimum} examples; there are "
             f"{len(embeddings)}. Clear the filters or pick more data."
         )
-    if not np.isfinite(embeddings).all():
+    if not all(np.isfinite(rows).all() for _, rows in _row_blocks(embeddings)):
         raise LumenError("The embeddings contain NaN or infinite values.")
     return embeddings
 
@@ -120,21 +133,37 @@ class PCAProjection(Projector):
 
     def transform(self, embeddings: np.ndarray) -> np.ndarray:
         """Coordinates ``<float32>[n, 2]`` of new points on the fitted components."""
-        embeddings = np.asarray(embeddings, dtype=np.float32)
-        return ((embeddings - self.mean_) @ self.components_.T).astype(np.float32)
+        embeddings = np.asarray(embeddings)
+        coords = np.empty((len(embeddings), 2), dtype=np.float32)
+        for start, rows in _row_blocks(embeddings):
+            coords[start : start + len(rows)] = (rows - self.mean_) @ self.components_.T
+        return coords
 
 
 def _principal_axes(
     embeddings: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(mean ``<float64>[dim]``, axes ``<float64>[k, dim]``, the variance along
-    each axis ``<float64>[k]``), axes by decreasing variance."""
+    each axis ``<float64>[k]``), axes by decreasing variance.
+
+    Tall data is read a block of rows at a time, each shifted by the first
+    block's mean (the covariance does not change, and float32 products of
+    centred rows lose nothing that matters) and summed in float64."""
+    count, dim = embeddings.shape
+    if count >= 10 * dim:  # tall: the covariance matrix
+        shift = np.asarray(embeddings[:ROW_BLOCK], np.float32).mean(axis=0)
+        sums, products = np.zeros(dim), np.zeros((dim, dim))
+        for _, rows in _row_blocks(embeddings):
+            rows = rows - shift  # not in place: float32 rows are the caller's
+            sums += rows.sum(axis=0, dtype=np.float64)
+            products += rows.T @ rows
+        shifted_mean = sums / count
+        covariance = products - count * np.outer(shifted_mean, shifted_mean)
+        variances, vectors = np.linalg.eigh(covariance / (count - 1))
+        mean = shift + shifted_mean
+        return mean, vectors[:, ::-1].T, np.clip(variances[::-1], 0.0, None)
     points = embeddings.astype(np.float64)
     mean = points.mean(axis=0)
-    if len(points) >= 10 * points.shape[1]:  # tall: the covariance matrix
-        covariance = points.T @ points - len(points) * np.outer(mean, mean)
-        variances, vectors = np.linalg.eigh(covariance / (len(points) - 1))
-        return mean, vectors[:, ::-1].T, np.clip(variances[::-1], 0.0, None)
     _, singular, axes = np.linalg.svd(points - mean, full_matrices=False)
     return mean, axes, singular**2 / (len(points) - 1)
 
@@ -233,7 +262,7 @@ class UMAPProjection(Projector):
                 random_state=self.random_state,
                 n_components=2,
                 n_jobs=1,
-            ).fit(embeddings[self.fitted_rows_])
+            ).fit(np.asarray(embeddings[self.fitted_rows_], np.float32))
         self.embedding_ = self._placed(embeddings, progress)
         self.note_ = None
         return self
@@ -263,7 +292,8 @@ class UMAPProjection(Projector):
         if self.fallback_ is not None:
             return self.fallback_.transform(embeddings)
         with threadpool_limits(limits=1):
-            return self.umap_.transform(embeddings).astype(np.float32)
+            points = np.asarray(embeddings, np.float32)
+            return self.umap_.transform(points).astype(np.float32)
 
 
 @functools.cache
@@ -409,8 +439,7 @@ def nearest_neighbors(
     # A block of rows at a time, converted to float32 (embeddings read from a
     # snapshot are float16): no float32 copy of the whole matrix (77 MB at
     # 50,000 rows), and no normalised one.
-    for start in range(0, len(embeddings), NEIGHBOUR_BLOCK):
-        rows = np.asarray(embeddings[start : start + NEIGHBOUR_BLOCK], np.float32)
+    for start, rows in _row_blocks(embeddings):
         norms = np.sqrt(np.einsum("ij,ij->i", rows, rows))
         norms[norms == 0] = 1.0
         similarity[start : start + len(rows)] = (rows @ query) / norms

@@ -96,6 +96,24 @@ def test_pca_equals_scikit_learns_axes_signs_and_variance_shares(rows, dim):
     assert np.allclose(ours.embedding_, theirs.transform(points), atol=1e-3)
 
 
+def test_pca_of_float16_rows_a_block_at_a_time_equals_the_float32_fit(monkeypatch):
+    """Tall float16 embeddings (as a snapshot holds them) are read in blocks,
+    never copied whole, and fit as their float32 values fit in one go."""
+    points = np.random.default_rng(5).normal(size=(200, 6)) * [4, 2, 1, 1, 1, 1]
+    half = points.astype(np.float16)
+    given = half.astype(np.float32)
+    whole = PCAProjection().fit(given)
+    assert (given == half).all()  # the caller's rows are left as they were
+    monkeypatch.setattr("litcore.projection.ROW_BLOCK", 7)  # 29 blocks
+    blocks = PCAProjection().fit(half)
+    assert np.allclose(blocks.components_, whole.components_, atol=1e-6)
+    assert np.allclose(blocks.embedding_, whole.embedding_, atol=1e-5)
+    assert blocks.embedding_.dtype == np.float32
+    half[150, 2] = np.inf  # in the 22nd block
+    with pytest.raises(LumenError, match="infinite"):
+        PCAProjection().fit(half)
+
+
 def test_umap_fits_on_a_seeded_sample_and_places_the_rest_with_progress():
     points = clusters(n_per=60)
     reports = []
@@ -195,7 +213,7 @@ def test_nearest_neighbors_by_cosine_exclude_the_query():
 
 
 def test_nearest_neighbors_of_float16_rows_a_block_at_a_time(monkeypatch):
-    monkeypatch.setattr("litcore.projection.NEIGHBOUR_BLOCK", 7)  # 9 blocks
+    monkeypatch.setattr("litcore.projection.ROW_BLOCK", 7)  # 9 blocks
     vectors = np.random.default_rng(3).normal(size=(60, 5)).astype(np.float16)
     vectors[11] = 0  # a zero row: similarity 0, not NaN
     exact = vectors.astype(np.float64)
