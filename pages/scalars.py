@@ -137,31 +137,45 @@ hover = state.kept_while_same(
 def _figure(points: pd.DataFrame, threshold: float | None) -> go.Figure:
     """The strip plot of ``points`` (``x``, ``y``, ``id``, ``hover``) coloured by
     gold label, the selection drawn over it, and the threshold line."""
-    figure = go.Figure(
-        point_charts.colour_traces(points, gold[points.index].astype(str), "Gold label")
+    traces = point_charts.colour_traces(
+        points, gold[points.index].astype(str), "Gold label"
     )
-    figure.add_traces(point_charts.selection_traces(points, selection))
-    if threshold is not None and score_label == labels[1]:
-        figure.add_hline(
-            y=threshold,
-            line_dash="dash",
-            line_color="#c44e52",
-            annotation_text=f"threshold {threshold:.2f}",
-        )
-    figure.update_layout(
-        title=f"{score_name} by {x_field.strip('()')} ({count(len(shown), 'example')})",
-        xaxis_title=x_field.strip("()").capitalize(),
-        yaxis_title=(
+    traces += point_charts.selection_traces(points, selection)
+    layout = {
+        "title": f"{score_name} by {x_field.strip('()')} "
+        f"({count(len(shown), 'example')})",
+        "xaxis_title": x_field.strip("()").capitalize(),
+        "yaxis_title": (
             f"Predicted {head.name} (regression head)"
             if head.is_regression
             else f"Model probability of '{score_label}'"
         ),
-        yaxis_range=None if head.is_regression else [-0.03, 1.03],
-        legend_title_text="Gold label",
-        dragmode="select",
-        height=520,
-    )
-    return figure
+        "yaxis_range": None if head.is_regression else [-0.03, 1.03],
+        "legend_title_text": "Gold label",
+        "dragmode": "select",
+        "height": 520,
+    }
+    if threshold is not None and score_label == labels[1]:
+        layout |= _threshold_line(threshold)
+    return point_charts.point_figure(traces, layout)
+
+
+def _threshold_line(threshold: float) -> dict:
+    """A dashed line across the plot at ``threshold``, labelled at its right end
+    (what Plotly's ``add_hline`` draws)."""
+    across = {"xref": "x domain", "yref": "y"}
+    return {
+        "shapes": [
+            {"type": "line", "x0": 0, "x1": 1, "y0": threshold, "y1": threshold}
+            | across
+            | {"line": {"color": "#c44e52", "dash": "dash"}}
+        ],
+        "annotations": [
+            {"x": 1, "y": threshold, "xanchor": "right", "yanchor": "bottom"}
+            | across
+            | {"text": f"threshold {threshold:.2f}", "showarrow": False}
+        ],
+    }
 
 
 # Building 5,000 Plotly points costs more than sending them: kept while the same.

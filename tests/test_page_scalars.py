@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import plotly.graph_objects as go
+import plotly.io as pio
 import pytest
 from streamlit.testing.v1 import AppTest
 from test_page_projection import values
@@ -33,6 +35,11 @@ def test_score_against_rating_with_threshold_metrics(scalars_page):
     assert spec["layout"]["yaxis"]["title"]["text"] == "Model probability of 'positive'"
     assert sum(len(values(t["y"])) for t in spec["data"]) == 2000
     at.slider(key="scalars_threshold").set_value(0.9).run()
+    spec = json.loads(at.get("plotly_chart")[0].proto.spec)
+    (line,), (note,) = spec["layout"]["shapes"], spec["layout"]["annotations"]
+    assert line["y0"] == line["y1"] == 0.9 and note["text"] == "threshold 0.90"
+    # Built without Plotly's checks, it is what Plotly's checks make of it.
+    assert json.loads(pio.to_json(go.Figure(spec))) == spec
     table = at.dataframe[0].value
     frame = at.session_state[state.WORKSPACE].frame
     expected = threshold_metrics(

@@ -108,16 +108,15 @@ def map_figure(
 
     def compute() -> go.Figure:
         name, column = colour
-        figure = go.Figure(colour_traces(points, column, name))
+        traces = colour_traces(points, column, name)
         if with_added:  # only the session frame has an origin column
             new = points[points[ORIGIN].fillna(ORIGINAL) != ORIGINAL]
             label = f"Edited / generated ({len(new)})"
-            figure.add_trace(point_charts.point_trace(new, label, ADDED_MARKER))
-        figure.add_traces(
-            point_charts.selection_traces(points, selection, with_pinned=True)
+            traces.append(point_charts.point_trace(new, label, ADDED_MARKER))
+        traces += point_charts.selection_traces(points, selection, with_pinned=True)
+        return point_charts.point_figure(
+            traces, {"legend_title_text": name, "dragmode": "select", **layout}
         )
-        figure.update_layout(legend_title_text=name, dragmode="select", **layout)
-        return figure
 
     return state.kept_while_same(
         "projection_figure",
