@@ -202,15 +202,18 @@ st.caption(f"{chosen:,} selected points highlighted; ★ primary. {sampled}")
 
 if threshold is not None:
     st.subheader(f"Metrics at threshold {threshold:.2f} (filtered examples)")
-    at_threshold, at_default = (
-        state.kept_result(
-            f"scalars_threshold_{name}",
-            frame_report,
-            shown,
-            workspace.labels,
-            metrics.build(ThresholdMetrics.name, config),
+    picked, default = (
+        metrics.build(ThresholdMetrics.name, config) for config in (settings, {})
+    )
+    at_default = state.kept_result(
+        "scalars_threshold_default", frame_report, shown, workspace.labels, default
+    )
+    at_threshold = (
+        at_default
+        if picked == default  # the same metric: one pass over the rows
+        else state.kept_result(
+            "scalars_threshold_picked", frame_report, shown, workspace.labels, picked
         )
-        for name, config in (("picked", settings), ("default", {}))
     )
     if at_threshold is None:
         st.info(NOTHING_TO_SCORE)
