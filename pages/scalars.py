@@ -183,7 +183,7 @@ points = state.kept_while_same(
     "scalars_points",
     (drawn, hover, x_values),
     (spread, score_column),
-    lambda: drawn.assign(
+    lambda: drawn[["id"]].assign(  # only what the traces read: no copy of texts
         x=x_values[drawn.index] + jitter(len(drawn), spread * step),
         y=score,
         hover=hover,
