@@ -79,6 +79,15 @@ def _rows_of(predictions, rows: np.ndarray):
     )
 
 
+def demo_source():
+    """(model, data, predictions): the demo's fine-tuned classifier, its 2,000
+    held-out snippets and their real predictions (read from the prediction
+    store of ``$LUMEN_CACHE_DIR``, predicted there once)."""
+    model = SequenceClassifier.from_pretrained(demo_model_dir("movies"))
+    data = load_demo("movies")[1]
+    return model, data, predict_dataset(model, data.frame, PredictionStore())
+
+
 def open_in_fresh_process(folder: Path) -> dict:
     done = subprocess.run(
         [sys.executable, "-c", OPEN, str(folder)],
@@ -98,9 +107,7 @@ def main() -> None:
         f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}; "
         "runs built from the 2,000 demo snippets' real predictions, repeated"
     )
-    model = SequenceClassifier.from_pretrained(demo_model_dir("movies"))
-    data = load_demo("movies")[1]
-    predictions = predict_dataset(model, data.frame, PredictionStore())
+    model, data, predictions = demo_source()
     seconds = {}
     with tempfile.TemporaryDirectory() as root:
         for rows in args.rows:
