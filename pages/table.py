@@ -28,7 +28,7 @@ from litcore.view.table_pages import (
     clicked_ids,
     page_count,
     page_rows,
-    table_rows,
+    table_order,
     with_page_clicks,
 )
 
@@ -65,11 +65,11 @@ sort_column = sort_by.selectbox(
 )
 descending = direction.toggle("Descending", key="table_descending")
 size = page_size.selectbox("Rows per page", PAGE_SIZES, index=1, key="table_size")
-ordered = state.kept_while_same(
-    "table_rows",
+order = state.kept_while_same(
+    "table_order",
     (shown,),
     (mode, selection.ids, sort_column, descending),
-    lambda: table_rows(
+    lambda: table_order(
         shown,
         mode,
         selection.ids,
@@ -77,16 +77,16 @@ ordered = state.kept_while_same(
         descending,
     ),
 )
-pages = page_count(len(ordered), size)
+pages = page_count(len(order), size)
 if st.session_state.get(PAGE_KEY, 1) > pages:  # fewer rows than before
     st.session_state[PAGE_KEY] = pages
 page = st.number_input("Page", 1, pages, 1, key=PAGE_KEY, help=f"{pages:,} pages")
-rows = page_rows(ordered, page, size)
+rows = page_rows(shown, order, page, size)
 view = rows[columns].reset_index(drop=True)
 view.insert(0, SELECTED, view[ID].isin(selection.ids))
 first = (page - 1) * size
 st.caption(
-    f"{len(ordered):,} rows; showing {first + 1 if len(view) else 0:,}–"
+    f"{len(order):,} rows; showing {first + 1 if len(view) else 0:,}–"
     f"{first + len(view):,}. Click rows to select them (the last clicked becomes the "
     "primary example); a page's clicks replace the selection's rows on that page, "
     "rows selected elsewhere stay. Sort with 'Sort by' (a header click sorts this "
@@ -139,8 +139,8 @@ st.dataframe(
 )
 csv_download(
     "Download these rows as CSV",
-    lambda: ordered[columns],
+    lambda: shown.iloc[order][columns],
     "lumen_rows.csv",
     "table_download",
-    help=f"All {len(ordered):,} rows in this order, not only this page.",
+    help=f"All {len(order):,} rows in this order, not only this page.",
 )

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
+import pandas as pd
 
 from litcore.api.components import param
 from litcore.api.errors import LumenError
@@ -60,12 +61,12 @@ def _threshold_report(
         raise LumenError("A decision threshold needs a model with exactly two classes.")
     if not 0.0 <= threshold <= 1.0:
         raise LumenError(f"The threshold must be in [0, 1], got {threshold}.")
-    gold = np.asarray(gold, dtype=object)
-    known = np.isin(gold, list(labels))
+    codes = pd.Categorical(gold, categories=list(labels)).codes  # -1: unknown
+    known = codes >= 0
     n = int(known.sum())
     if n == 0:
         return None
-    actual = gold[known] == labels[1]
+    actual = codes[known] == 1
     predicted = np.asarray(positive_score, dtype=float)[known] >= threshold
     tp = int((actual & predicted).sum())
     fp = int((~actual & predicted).sum())

@@ -334,13 +334,30 @@ class Run:
 
     def embedding(self, name: str) -> np.ndarray:
         """``<float16>[rows, hidden]``: one of ``EMBEDDINGS``, the memory-mapped
-        file itself for a run of one shard; the shards joined (a copy, made on
-        first use and kept) for more."""
+        file itself for a run of one shard; the shards joined (``_read_joined``, made
+        on first use and kept) for more."""
         joined = self.__dict__.setdefault("_joined", {})
         if name not in joined:
-            parts = [part[name] for part in self.embedding_parts]
-            joined[name] = parts[0] if len(parts) == 1 else np.concatenate(parts)
+            if len(self.embedding_parts) == 1:
+                joined[name] = self.embedding_parts[0][name]
+            else:
+                joined[name] = self._read_joined(name)
         return joined[name]
+
+    def _read_joined(self, name: str) -> np.ndarray:
+        """Every shard's ``name`` in one array, read a shard at a time from the
+        files rather than their memory maps, whose pages would stay resident
+        beside the copy (a million rows: 0.75 GB instead of 1.5 GB)."""
+        joined = np.empty((self.manifest.rows, self.manifest.hidden), np.float16)
+        start = 0
+        for _, embeddings_name, _ in self.manifest.shards:
+            with pa.OSFile(str(self.folder / embeddings_name)) as file:
+                column = pa.ipc.open_file(file).read_all().column(name)
+            for chunk in column.chunks:
+                values = chunk.values.to_numpy().reshape(len(chunk), -1)
+                joined[start : start + len(chunk)] = values
+                start += len(chunk)
+        return joined
 
     @property
     def labels(self) -> tuple[str, ...]:
@@ -351,7 +368,8 @@ class Run:
         keep = [ID, TEXT]
         keep += [TEXT_B] if self.manifest.has_text_b else []
         keep += [LABEL] if self.manifest.has_labels else []
-        frame = self.rows.select([*keep, *self.manifest.metadata]).to_pandas()
+        frame = _one_chunk(self.rows.select([*keep, *self.manifest.metadata]))
+        frame = frame.to_pandas()
         labels = tuple(sorted(frame[LABEL].unique())) if LABEL in frame else ()
         return Dataset(name=self.manifest.data_name, frame=frame, labels=labels)
 
@@ -427,6 +445,19 @@ class Run:
             return self.embedding(name)[take]
 
         return {name: read(name) for name in checked_fields(names)}
+
+
+def _one_chunk(table: pa.Table) -> pa.Table:
+    """``table`` with each column in one chunk, where its offsets allow.
+
+    pandas takes rows of a string column of one chunk a hundred times faster
+    than of the run's one chunk per shard (15 ms against 1.5 s for 140,000 of
+    1,000,000 rows), and every filter, selection and sort takes rows.
+    """
+    try:
+        return table.combine_chunks()
+    except pa.ArrowInvalid:  # over 2 GB of text in a column: left as it is
+        return table
 
 
 class TokenColumn(Sequence):

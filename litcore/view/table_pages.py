@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 
+import numpy as np
 import pandas as pd
 
 from litcore.api.errors import LumenError
@@ -20,14 +21,18 @@ ALL, ONLY_SELECTED, SELECTED_FIRST = "All", "Only selected", "Selected first"
 SHOW_MODES = (ALL, ONLY_SELECTED, SELECTED_FIRST)
 
 
-def table_rows(
+def table_order(
     frame: pd.DataFrame,
     mode: str,
     selected: Collection[str],
     sort_column: str | None = None,
     descending: bool = False,
-) -> pd.DataFrame:
-    """The rows the table lists, in order (no copy when nothing changes them).
+) -> np.ndarray:
+    """The positions of ``frame``'s rows that the table lists, in order.
+
+    Only the sort column is read and reordered: a page then takes its own rows
+    (``page_rows``), never the whole frame (at a million rows, taking every
+    row's text for a sort cost 0.3-2.7 s).
 
     Args:
         frame: the filtered rows (with an ``id`` column).
@@ -48,17 +53,21 @@ def table_rows(
         raise LumenError(
             f"Cannot sort by '{sort_column}': the table has no such column."
         )
-    rows = frame
+    order = np.arange(len(frame))
     if mode == ONLY_SELECTED:
-        rows = rows[member_mask(rows[ID], selected)]
+        order = np.flatnonzero(member_mask(frame[ID], selected))
     if sort_column is not None:
-        rows = rows.sort_values(
-            sort_column, ascending=not descending, kind="stable", na_position="last"
+        keys = frame[sort_column].reset_index(drop=True)  # labelled by position
+        if mode == ONLY_SELECTED:
+            keys = keys.iloc[order]
+        ranked = keys.sort_values(
+            ascending=not descending, kind="stable", na_position="last"
         )
+        order = ranked.index.to_numpy()
     if mode == SELECTED_FIRST and len(selected):
-        chosen = member_mask(rows[ID], selected)
-        rows = pd.concat([rows[chosen], rows[~chosen]])
-    return rows
+        chosen = member_mask(frame[ID], selected)[order]
+        order = np.concatenate([order[chosen], order[~chosen]])
+    return order
 
 
 def page_count(total: int, size: int) -> int:
@@ -68,10 +77,13 @@ def page_count(total: int, size: int) -> int:
     return max(1, -(-total // size))
 
 
-def page_rows(rows: pd.DataFrame, page: int, size: int) -> pd.DataFrame:
-    """Page ``page`` (from 1; clamped to the pages there are) of ``size`` rows."""
-    page = min(max(page, 1), page_count(len(rows), size))
-    return rows.iloc[(page - 1) * size : page * size]
+def page_rows(
+    frame: pd.DataFrame, order: np.ndarray, page: int, size: int
+) -> pd.DataFrame:
+    """Page ``page`` (from 1; clamped to the pages there are) of ``size`` rows of
+    ``frame`` listed in ``order`` (``table_order``)."""
+    page = min(max(page, 1), page_count(len(order), size))
+    return frame.iloc[order[(page - 1) * size : page * size]]
 
 
 def clicked_ids(page: pd.DataFrame, positions: Sequence[int]) -> list[str]:
