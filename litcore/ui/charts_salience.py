@@ -1,19 +1,20 @@
-"""The Explanations page's charts: class probabilities, the attention head × layer
-grid and the faithfulness deletion curves."""
+"""The Explanations page's charts, as plain Vega-Lite specs like those of
+``litcore.ui.charts``: class probabilities, the attention head × layer grid and
+the faithfulness deletion curves."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-import altair as alt
 import numpy as np
 import pandas as pd
 
 from litcore.salience.faithfulness import Faithfulness
-from litcore.ui.charts import FIT_WIDTH
+from litcore.ui.charts import FIT_WIDTH, field
 
 CLASS_KINDS = ["gold and predicted", "gold", "predicted", "other"]
 CLASS_KIND_COLOURS = ["#1a9641", "#a6d96a", "#3b6ea8", "#b0b7c3"]
+UNIT_DOMAIN = {"domain": [0, 1]}
 
 
 def class_kind(label: str, gold: str | None, predicted: str) -> str:
@@ -24,12 +25,27 @@ def class_kind(label: str, gold: str | None, predicted: str) -> str:
     return " and ".join(kinds) or "other"
 
 
+def _single(
+    title: str, data: pd.DataFrame, mark: dict, encoding: dict, height: int
+) -> dict:
+    """A one-mark spec over ``data``, ``height`` pixels of plot, as wide as its
+    container."""
+    return {
+        "title": title,
+        "data": {"values": data},
+        "mark": mark,
+        "encoding": encoding,
+        "height": height,
+        "autosize": FIT_WIDTH,
+    }
+
+
 def probability_chart(
     labels: Sequence[str],
     probabilities: Sequence[float],
     gold: str | None,
     predicted: str,
-) -> alt.Chart:
+) -> dict:
     """Class probabilities as bars, coloured by gold / predicted / other."""
     bars = pd.DataFrame(
         {
@@ -38,88 +54,91 @@ def probability_chart(
             "kind": [class_kind(label, gold, predicted) for label in labels],
         }
     )
-    return (
-        alt.Chart(bars, title="Class probabilities (gold class marked)")
-        .mark_bar()
-        .encode(
-            y=alt.Y("class_name:N", sort=list(labels), title="Class"),
-            x=alt.X(
-                "probability:Q", title="Probability", scale=alt.Scale(domain=[0, 1])
-            ),
-            color=alt.Color(
-                "kind:N",
-                title="Class is",
-                legend=alt.Legend(orient="bottom"),
-                scale=alt.Scale(domain=CLASS_KINDS, range=CLASS_KIND_COLOURS),
-            ),
-            tooltip=[
-                alt.Tooltip("class_name:N", title="Class"),
-                alt.Tooltip("probability:Q", format=".4f", title="Probability"),
-                alt.Tooltip("kind:N", title="Class is"),
-            ],
-        )
-        .properties(height=max(90, 40 * len(labels)), autosize=FIT_WIDTH)
+    encoding = {
+        "y": field("class_name", "nominal", "Class", sort=list(labels)),
+        "x": field("probability", "quantitative", "Probability", scale=UNIT_DOMAIN),
+        "color": field(
+            "kind",
+            "nominal",
+            "Class is",
+            legend={"orient": "bottom"},
+            scale={"domain": CLASS_KINDS, "range": CLASS_KIND_COLOURS},
+        ),
+        "tooltip": [
+            field("class_name", "nominal", "Class"),
+            field("probability", "quantitative", "Probability", format=".4f"),
+            field("kind", "nominal", "Class is"),
+        ],
+    }
+    return _single(
+        "Class probabilities (gold class marked)",
+        bars,
+        {"type": "bar"},
+        encoding,
+        max(90, 40 * len(labels)),
     )
 
 
-def attention_grid_chart(
-    cls_attention: np.ndarray, position: int, token: str
-) -> alt.Chart:
+def attention_grid_chart(cls_attention: np.ndarray, position: int, token: str) -> dict:
     """Attention from [CLS] to the token at ``position``, per head and layer.
 
     Args:
         cls_attention: ``<float32>[layers, heads, num_tokens]``, the [CLS] rows.
     """
     layers, heads = cls_attention.shape[:2]
+    layer, head = np.meshgrid(np.arange(layers), np.arange(heads), indexing="ij")
     cells = pd.DataFrame(
-        [
-            {
-                "layer": layer + 1,
-                "head": head + 1,
-                "attention": float(cls_attention[layer, head, position]),
-            }
-            for layer in range(layers)
-            for head in range(heads)
-        ]
+        {
+            "layer": layer.ravel() + 1,
+            "head": head.ravel() + 1,
+            "attention": cls_attention[:, :, position].ravel().astype(float),
+        }
     )
-    return (
-        alt.Chart(cells, title=f"Attention from [CLS] to “{token}”")
-        .mark_rect()
-        .encode(
-            x=alt.X("head:O", title="Head"),
-            y=alt.Y("layer:O", title="Layer"),
-            color=alt.Color(
-                "attention:Q", title="Attention", scale=alt.Scale(scheme="blues")
-            ),
-            tooltip=["layer:O", "head:O", alt.Tooltip("attention:Q", format=".4f")],
-        )
-        .properties(height=max(160, 28 * layers), autosize=FIT_WIDTH)
+    encoding = {
+        "x": field("head", "ordinal", "Head"),
+        "y": field("layer", "ordinal", "Layer"),
+        "color": field(
+            "attention", "quantitative", "Attention", scale={"scheme": "blues"}
+        ),
+        "tooltip": [
+            field("layer", "ordinal"),
+            field("head", "ordinal"),
+            field("attention", "quantitative", format=".4f"),
+        ],
+    }
+    return _single(
+        f"Attention from [CLS] to “{token}”",
+        cells,
+        {"type": "rect"},
+        encoding,
+        max(160, 28 * layers),
     )
 
 
-def deletion_chart(rows: Sequence[Faithfulness], target_label: str) -> alt.Chart:
+def deletion_chart(rows: Sequence[Faithfulness], target_label: str) -> dict:
     """Each method's deletion curve: p(target) as its top tokens are removed."""
-    curves = pd.concat([row.curve_frame() for row in rows])
-    return (
-        alt.Chart(curves, title=f"Deletion curve: p({target_label}) as top tokens go")
-        .mark_line(point=True)
-        .encode(
-            x=alt.X(
-                "fraction:Q",
-                title="Fraction of top tokens removed",
-                axis=alt.Axis(format="%"),
-            ),
-            y=alt.Y(
-                "probability:Q",
-                title=f"p({target_label})",
-                scale=alt.Scale(domain=[0, 1]),
-            ),
-            color=alt.Color("method:N", title="Method"),
-            tooltip=[
-                "method:N",
-                "fraction:Q",
-                alt.Tooltip("probability:Q", format=".4f"),
-            ],
-        )
-        .properties(height=260, autosize=FIT_WIDTH)
+    curves = pd.concat([row.curve_frame() for row in rows], ignore_index=True)
+    encoding = {
+        "x": field(
+            "fraction",
+            "quantitative",
+            "Fraction of top tokens removed",
+            axis={"format": "%"},
+        ),
+        "y": field(
+            "probability", "quantitative", f"p({target_label})", scale=UNIT_DOMAIN
+        ),
+        "color": field("method", "nominal", "Method"),
+        "tooltip": [
+            field("method", "nominal"),
+            field("fraction", "quantitative"),
+            field("probability", "quantitative", format=".4f"),
+        ],
+    }
+    return _single(
+        f"Deletion curve: p({target_label}) as top tokens go",
+        curves,
+        {"type": "line", "point": True},
+        encoding,
+        260,
     )

@@ -108,7 +108,7 @@ def example_summary(
             f"Predicted **{plain(predicted)}** ({probability:.1%}), {gold_note}."
         )
     chart = probability_chart(labels, probabilities, gold, predicted)
-    right.altair_chart(chart, width="stretch")
+    right.vega_lite_chart(chart, width="stretch")
 
 
 def salience_notes(salience: TokenSalience) -> str:
@@ -144,7 +144,7 @@ def attention_grid(saliences: Mapping[str, TokenSalience]) -> None:
     chart = attention_grid_chart(
         salience.details["cls_attention"], position, salience.tokens[position]
     )
-    st.altair_chart(chart, width="stretch")
+    st.vega_lite_chart(chart, width="stretch")
 
 
 @st.fragment
@@ -200,7 +200,7 @@ def faithfulness_panel(
         hide_index=True,
         width="stretch",
     )
-    chart_column.altair_chart(
+    chart_column.vega_lite_chart(
         deletion_chart(rows, example.target_label), width="stretch"
     )
     _selection_faithfulness(model, example, methods, frame, ids, source, removal)
