@@ -77,7 +77,8 @@ def test_deletion_chart_draws_a_curve_per_method():
 
 
 # A new interpreter (a new server) shows the Explanations page of the demo with
-# an example picked and the head × layer grid on: its charts, and whether it
+# an example picked and the head × layer grid on, then the task pages (no task
+# model loaded): the Explanations page's charts, any exception, and whether it
 # had imported altair.
 EXPLAIN_PAGE = """
 import json, sys
@@ -90,15 +91,19 @@ at.session_state[state.SELECTION] = Selection(ids=(first,), primary=first)
 at.session_state[state.EXPLAIN_METHODS] = ["Gradient × input", "Attention ([CLS])"]
 at.switch_page("pages/explain.py").run()
 at.toggle(key="explain_grid").set_value(True).run()
+charts = [json.loads(c.proto.spec)["title"] for c in at.get("vega_lite_chart")]
+exceptions = [str(e.value) for e in at.exception]
+for page in ("pages/generation.py", "pages/masked_lm.py"):
+    exceptions += [str(e.value) for e in at.switch_page(page).run().exception]
 print(json.dumps({
-    "exception": [str(e.value) for e in at.exception],
-    "charts": [json.loads(c.proto.spec)["title"] for c in at.get("vega_lite_chart")],
+    "exception": exceptions,
+    "charts": charts,
     "altair": "altair" in sys.modules,
 }))
 """
 
 
-def test_the_explanations_page_draws_its_charts_without_altair(demo_prepared):
+def test_the_explanations_and_task_pages_draw_without_altair(demo_prepared):
     page = json.loads(last_line(EXPLAIN_PAGE, str(APP)))
     assert page["exception"] == []
     assert page["altair"] is False
