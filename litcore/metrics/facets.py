@@ -8,6 +8,7 @@ import pandas as pd
 from litcore.api.errors import LumenError
 from litcore.data.dataset import is_continuous
 from litcore.metrics.base import Metric
+from litcore.metrics.classification import category_codes
 from litcore.session.columns import LABEL, proba_column
 from litcore.session.predictions import frame_report
 
@@ -98,7 +99,8 @@ def facet_table(
     read = [LABEL, *(proba_column(label) for label in labels)]
     scored = frame[[column for column in read if column in frame.columns]]
     if LABEL in scored.columns:  # coded once here, not once per bucket
-        gold = pd.Categorical(scored[LABEL], categories=list(labels))
+        gold_codes = category_codes(scored[LABEL], labels)
+        gold = pd.Categorical.from_codes(gold_codes, categories=list(labels))
         scored = scored.assign(**{LABEL: gold})
     codes = buckets.cat.codes.to_numpy()
     rows = []

@@ -7,13 +7,12 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
-import pandas as pd
 
 from litcore.api.components import param
 from litcore.api.errors import LumenError
 from litcore.api.types import CategoryLabel, FieldSpec, MulticlassPreds
 from litcore.metrics.base import Metric
-from litcore.metrics.classification import check_probabilities
+from litcore.metrics.classification import category_codes, check_probabilities
 
 NOTHING_TO_SCORE = "No examples with a gold label the model knows."
 
@@ -61,7 +60,7 @@ def _threshold_report(
         raise LumenError("A decision threshold needs a model with exactly two classes.")
     if not 0.0 <= threshold <= 1.0:
         raise LumenError(f"The threshold must be in [0, 1], got {threshold}.")
-    codes = pd.Categorical(gold, categories=list(labels)).codes  # -1: unknown
+    codes = category_codes(gold, labels)  # -1: not one of the labels
     known = codes >= 0
     n = int(known.sum())
     if n == 0:
