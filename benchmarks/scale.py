@@ -86,11 +86,20 @@ next(scan)
 figures = {}
 cpu = {}  # the process's CPU time per interaction: less swayed by other load
 
+peak = {}  # the process's peak RSS (MB) after each interaction
+
+def peak_mb():
+    # VmHWM, not ru_maxrss: Linux carries the parent's peak over the exec, so
+    # ru_maxrss counted the benchmark's own predictions and model (1,056 MB at 2k).
+    status = open("/proc/self/status").read()
+    return round(int(status.split("VmHWM:")[1].split()[0]) / 1024, 0)
+
 def timed(name, run):
     started, started_cpu = time.perf_counter(), time.process_time()
     result = run()
     figures[name] = round((time.perf_counter() - started) * 1000, 1)
     cpu[name] = round((time.process_time() - started_cpu) * 1000, 1)
+    peak[name] = peak_mb()
     assert not at.exception, (name, [e.message for e in at.exception])
     return result
 
@@ -156,13 +165,8 @@ timed("embeddings PCA again", at.run)
 at.switch_page("pages/overview.py")
 timed("overview page", at.run)
 at.button(key="slice_delete_0").click().run()  # the benchmark's slice
-# VmHWM, not ru_maxrss: Linux carries the parent's peak over the exec, so
-# ru_maxrss counted the benchmark's own predictions and model (1,056 MB at 2k).
-status = open("/proc/self/status").read()
-figures["peak_rss_mb"] = round(
-    int(status.split("VmHWM:")[1].split()[0]) / 1024, 0
-)
-print(json.dumps({"wall": figures, "cpu": cpu}))
+figures["peak_rss_mb"] = peak_mb()
+print(json.dumps({"wall": figures, "cpu": cpu, "peak": peak}))
 """
 )
 
@@ -376,10 +380,11 @@ def machine_line() -> str:
     )
 
 
-def print_table(results: dict[str, dict], kind: str) -> None:
-    """One row per interaction, one column per run; ``kind``: "wall" or "cpu"."""
+def print_table(results: dict[str, dict], kind: str, title: str) -> None:
+    """One row per interaction, one column per run; ``kind``: "wall", "cpu" or
+    "peak" (the peak RSS after it, MB)."""
     names = list(dict.fromkeys(n for r in results.values() for n in r[kind]))
-    print(f"{kind + ' ms (RSS MB)':28}" + "".join(f"{c:>16}" for c in results))
+    print(f"{title:28}" + "".join(f"{c:>16}" for c in results))
     for name in names:
         cells = "".join(
             f"{results[c][kind].get(name, float('nan')):>16.0f}" for c in results
@@ -477,8 +482,9 @@ def main() -> None:
             label = f"{size:,}" + (f" #{run + 1}" if run else "")
             results[label] = measure(REPO, settings(size, args.cache))
         print(f"{size:,} done; {machine_line()}", flush=True)
-    for kind in ("wall", "cpu"):
-        print_table(results, kind)
+    print_table(results, "wall", "wall ms (RSS MB)")
+    print_table(results, "cpu", "cpu ms")
+    print_table(results, "peak", "peak RSS MB after")
     smallest, largest = f"{sizes[0]:,}", f"{sizes[-1]:,}"
     print(f"{machine_line()}")
     print(
