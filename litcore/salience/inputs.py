@@ -16,11 +16,15 @@ import numpy as np
 import torch
 
 from litcore.api.errors import LumenError
-from litcore.models.classifier import SequenceClassifier
+from litcore.models.classifier import SequenceClassifier, token_budget_batches
 from litcore.salience.targets import TargetFunction, output_columns
 
-# Rows per forward pass when scoring many perturbed copies of a text.
-FORWARD_BATCH = 256
+# Padded tokens per forward pass when scoring many perturbed copies of a text:
+# bounds the activations held at once (about 30 KB a token for the demo's
+# MiniLM, so some 30 MB) however long the text. The cap of 256 rows it replaces
+# let one pass of a 512-token text's copies hold 131,072 tokens: about 4 GB at
+# that rate.
+FORWARD_TOKENS = 1024
 BASELINES = ("pad", "mask", "zeros")
 REMOVALS = ("delete", "mask")
 PRECISIONS = ("fp32", "bf16")
@@ -116,16 +120,17 @@ def probabilities_of_rows(
     targets: Sequence[int],
     bf16: bool = False,
 ) -> np.ndarray:
-    """``<float32>[num_rows]``: each row's target probability (length-sorted batches).
+    """``<float32>[num_rows]``: each row's target probability (length-sorted
+    batches of at most ``FORWARD_TOKENS`` padded tokens).
 
     Args:
         rows: (input ids, type ids) of each (perturbed) text.
         targets: the class to read for each row.
     """
-    order = np.argsort([len(ids) for ids, _ in rows], kind="stable")
+    lengths = [len(ids) for ids, _ in rows]
+    order = np.argsort(lengths, kind="stable")
     result = np.zeros(len(rows), dtype=np.float32)
-    for start in range(0, len(order), FORWARD_BATCH):
-        chosen = order[start : start + FORWARD_BATCH]
+    for chosen in token_budget_batches(lengths, order, FORWARD_TOKENS):
         probas = outputs(model, batch_of(model, [rows[i] for i in chosen]), bf16)
         picked = torch.as_tensor([targets[i] for i in chosen])
         result[chosen] = probas.gather(1, picked[:, None])[:, 0].numpy()

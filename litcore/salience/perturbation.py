@@ -3,8 +3,8 @@
 A method draws ``<bool>[samples, num_content]`` kept/masked indicators; each
 row becomes a copy of the text with the masked content tokens replaced by
 [MASK] (the special tokens stay). All copies have the text's length, so they
-are scored in large batches without padding, and each distinct copy only
-once.
+are scored in batches of ``FORWARD_TOKENS`` tokens without padding, and each
+distinct copy only once.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import numpy as np
 import torch
 
 from litcore.models.classifier import SequenceClassifier
-from litcore.salience.inputs import FORWARD_BATCH, EncodedText, outputs
+from litcore.salience.inputs import FORWARD_TOKENS, EncodedText, outputs
 
 
 def masked_copies(item: EncodedText, kept: torch.Tensor, mask_id: int) -> torch.Tensor:
@@ -39,8 +39,9 @@ def masked_probabilities(
     copies = masked_copies(item, distinct, mask_id)
     type_ids = torch.as_tensor(item.type_ids)
     probabilities = torch.empty(len(copies))
-    for start in range(0, len(copies), FORWARD_BATCH):
-        ids = copies[start : start + FORWARD_BATCH]
+    rows_per_pass = max(1, FORWARD_TOKENS // copies.shape[1])
+    for start in range(0, len(copies), rows_per_pass):
+        ids = copies[start : start + rows_per_pass]
         batch = {
             "input_ids": ids,
             "token_type_ids": type_ids.expand_as(ids),
