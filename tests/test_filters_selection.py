@@ -93,6 +93,8 @@ def test_member_mask_is_isin_in_the_rows_order(dtype):
     assert member_mask(ids, ("c", "zz", "a")).tolist() == [True, False, True, False]
     assert member_mask(["b", "q"], ids).tolist() == [True, False]
     assert member_mask(ids, ()).tolist() == [False] * 4
+    forged = ["a", 1, None, 2.5]  # not strings: they match nothing
+    assert member_mask(ids, forged).tolist() == [True, False, False, False]
     with_missing = pd.Series(["a", None, "c"], dtype=dtype)
     assert member_mask(with_missing, ["c", "a"]).tolist() == [True, False, True]
     assert rows_with_ids(FRAME, ["d", "b", "b"])["id"].tolist() == ["b", "d"]

@@ -63,12 +63,14 @@ def member_mask(
     ``ids`` in one of pandas' Arrow-backed string columns are matched by Arrow's
     ``is_in`` on the column itself (60 ms for a million ids, where converting
     them to Python strings and hashing those took 290 ms; ``Series.isin`` 580
-    ms); other ids are hashed as Python strings.
+    ms); other ids are hashed as Python strings. A wanted value that is not a
+    string (a forged chart event, say) matches nothing.
     """
     wanted = _objects(wanted)
     if isinstance(ids, pd.Series) and _arrow_strings(ids):
         column = pa.array(ids.array)  # no copy for a column of one chunk
-        found = pc.is_in(column, value_set=pa.array(wanted, type=column.type))
+        strings = [value for value in wanted if isinstance(value, str)]
+        found = pc.is_in(column, value_set=pa.array(strings, type=column.type))
         return pc.fill_null(found, False).to_numpy(zero_copy_only=False)
     values = pd.Series(_objects(ids), dtype=object, copy=False)
     return values.isin(wanted).to_numpy()
