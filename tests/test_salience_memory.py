@@ -1,5 +1,6 @@
-"""Perturbed copies of a text are scored in passes of bounded size, so that a
-long text does not hold gigabytes of activations at once."""
+"""Perturbed copies of a text, and integrated gradients' path points, run in
+passes of bounded size, so that a long text does not hold gigabytes of
+activations at once."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import pytest
 from litcore.salience import build
 from litcore.salience.faithfulness import faithfulness
 from litcore.salience.inputs import FORWARD_TOKENS
+from litcore.salience.integrated_gradients import TOKENS_PER_PASS
 
 # Over the tiny model's 64 tokens: a copy per token is some 4,000 tokens.
 LONG_TEXT = " ".join(["a good film , a bad plot"] * 10)
@@ -20,7 +22,7 @@ def pass_sizes(tiny_model, monkeypatch) -> list[int]:
     forward = tiny_model.forward
 
     def counted(batch, model=None, **kwargs):
-        sizes.append(batch["input_ids"].numel())
+        sizes.append(batch["attention_mask"].numel())  # ids or embeddings
         return forward(batch, model, **kwargs)
 
     monkeypatch.setattr(tiny_model, "forward", counted)
@@ -35,3 +37,13 @@ def test_copies_are_scored_within_the_token_budget(tiny_model, pass_sizes, metho
     pass_sizes.clear()
     faithfulness(tiny_model, salience, "delete")
     assert len(pass_sizes) > 1 and max(pass_sizes) <= FORWARD_TOKENS
+
+
+def test_integrated_gradients_differentiates_within_its_token_budget(
+    tiny_model, pass_sizes
+):
+    ig = build("Integrated gradients", {"steps": 32, "precision": "fp32"})
+    ig.explain(tiny_model, LONG_TEXT)
+    path_passes = pass_sizes[1:]  # after the pass on the text and its baseline
+    assert sum(path_passes) == 32 * 64
+    assert len(path_passes) > 1 and max(path_passes) <= TOKENS_PER_PASS
