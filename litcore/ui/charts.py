@@ -71,16 +71,21 @@ def field(name: str, kind: str, title: str | None = None, **more) -> dict:
     return definition
 
 
-def layered(title: str, data: pd.DataFrame, layers: list[dict], height: int) -> dict:
-    """A titled spec of ``layers`` over ``data``, ``height`` pixels of plot, as
-    wide as its container."""
+def titled(title: str, data: pd.DataFrame, height: int, **view: object) -> dict:
+    """A titled spec over ``data``, ``height`` pixels of plot, as wide as its
+    container; ``view`` is the rest (``mark`` and ``encoding``, or ``layer``)."""
     return {
         "title": title,
         "data": {"values": data},
-        "layer": layers,
+        **view,
         "height": height,
         "autosize": FIT_WIDTH,
     }
+
+
+def layered(title: str, data: pd.DataFrame, layers: list[dict], height: int) -> dict:
+    """A titled spec of ``layers`` over ``data`` (see ``titled``)."""
+    return titled(title, data, height, layer=layers)
 
 
 def count_heatmap(

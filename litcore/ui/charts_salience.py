@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from litcore.salience.faithfulness import Faithfulness
-from litcore.ui.charts import FIT_WIDTH, field
+from litcore.ui.charts import field, titled
 
 CLASS_KINDS = ["gold and predicted", "gold", "predicted", "other"]
 CLASS_KIND_COLOURS = ["#1a9641", "#a6d96a", "#3b6ea8", "#b0b7c3"]
@@ -23,21 +23,6 @@ def class_kind(label: str, gold: str | None, predicted: str) -> str:
         name for name, hit in (("gold", gold), ("predicted", predicted)) if label == hit
     ]
     return " and ".join(kinds) or "other"
-
-
-def _single(
-    title: str, data: pd.DataFrame, mark: dict, encoding: dict, height: int
-) -> dict:
-    """A one-mark spec over ``data``, ``height`` pixels of plot, as wide as its
-    container."""
-    return {
-        "title": title,
-        "data": {"values": data},
-        "mark": mark,
-        "encoding": encoding,
-        "height": height,
-        "autosize": FIT_WIDTH,
-    }
 
 
 def probability_chart(
@@ -70,12 +55,12 @@ def probability_chart(
             field("kind", "nominal", "Class is"),
         ],
     }
-    return _single(
+    return titled(
         "Class probabilities (gold class marked)",
         bars,
-        {"type": "bar"},
-        encoding,
         max(90, 40 * len(labels)),
+        mark={"type": "bar"},
+        encoding=encoding,
     )
 
 
@@ -106,12 +91,12 @@ def attention_grid_chart(cls_attention: np.ndarray, position: int, token: str) -
             field("attention", "quantitative", format=".4f"),
         ],
     }
-    return _single(
+    return titled(
         f"Attention from [CLS] to “{token}”",
         cells,
-        {"type": "rect"},
-        encoding,
         max(160, 28 * layers),
+        mark={"type": "rect"},
+        encoding=encoding,
     )
 
 
@@ -135,10 +120,10 @@ def deletion_chart(rows: Sequence[Faithfulness], target_label: str) -> dict:
             field("probability", "quantitative", format=".4f"),
         ],
     }
-    return _single(
+    return titled(
         f"Deletion curve: p({target_label}) as top tokens go",
         curves,
-        {"type": "line", "point": True},
-        encoding,
         260,
+        mark={"type": "line", "point": True},
+        encoding=encoding,
     )
