@@ -8,6 +8,7 @@ import pytest
 
 from litcore.api.errors import LumenError
 from litcore.metrics.facets import OTHER, facet_buckets, facet_table
+from litcore.session.predictions import frame_report
 
 LABELS = ("negative", "positive")
 
@@ -77,3 +78,36 @@ def test_bad_fields_and_bins_raise():
         facet_table(analysis_rows(), "nope", LABELS)
     with pytest.raises(LumenError):
         facet_buckets(pd.Series([1.0, 2.0]), n_bins=1)
+
+
+@pytest.mark.parametrize("seed", range(4))
+@pytest.mark.parametrize("field", ["length", "genre"])
+def test_facet_table_equals_a_report_per_bucket(seed, field):
+    """Each bucket's row is ``frame_report`` on that bucket's rows, exactly, with
+    gold labels outside the model's classes and missing values in both columns."""
+    rng = np.random.default_rng(seed)
+    n = 400
+    p_positive = np.round(rng.random(n), 2)
+    gold = rng.choice(np.array([*LABELS, "zzz", None], dtype=object), n)
+    length = rng.integers(1, 60, n).astype(float)
+    length[rng.random(n) < 0.05] = np.nan
+    genre = rng.choice(np.array([f"g{i}" for i in range(25)] + [None], dtype=object), n)
+    frame = pd.DataFrame(
+        {
+            "label": pd.Series(gold, dtype="string[pyarrow]"),
+            "p_negative": 1 - p_positive,
+            "p_positive": p_positive,
+            "length": length,
+            "genre": genre,
+        }
+    )
+    table = facet_table(frame, field, LABELS, n_bins=2 + seed)
+    buckets = facet_buckets(frame[field], 2 + seed)
+    expected = []
+    for bucket in buckets.cat.categories:
+        members = frame[(buckets == bucket).to_numpy()]
+        if len(members):
+            report = frame_report(members, LABELS)
+            row = {"bucket": str(bucket), "examples": len(members), "scored": report.n}
+            expected.append(row | report.headline)
+    pd.testing.assert_frame_equal(table, pd.DataFrame(expected), check_exact=True)

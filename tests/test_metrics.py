@@ -115,3 +115,64 @@ def test_confusion_frame_counts_as_a_crosstab_does(seed):
         [g, p] for g in labels for p in labels
     ]
     assert cells["count"].tolist() == expected.to_numpy().ravel().tolist()
+
+
+def _report_with_masks(gold, probas, labels, n_bins):
+    """The report as it was computed before its sort-and-search rewrite: a mask
+    per calibration bin, a normalised copy for the log loss, pandas' average
+    ranks for the ROC-AUC."""
+    codes = pd.Index(labels).get_indexer(np.asarray(gold, dtype=object))
+    known = codes >= 0
+    gold_index, probas = codes[known], probas[known]
+    confidence, correct = probas.max(axis=1), gold_index == probas.argmax(axis=1)
+    edges = np.linspace(0.0, 1.0, n_bins + 1)
+    which = np.clip(np.digitize(confidence, edges[1:-1], right=True), 0, n_bins - 1)
+    bins, ece = [], 0.0
+    for b in range(n_bins):
+        in_bin = which == b
+        if in_bin.any():
+            mean_conf = float(confidence[in_bin].mean())
+            accuracy = float(correct[in_bin].mean())
+            ece += in_bin.sum() / len(confidence) * abs(mean_conf - accuracy)
+            bins.append((mean_conf, accuracy, int(in_bin.sum())))
+    normalised = probas / probas.sum(axis=1, keepdims=True)
+    eps = np.finfo(normalised.dtype).eps
+    picked = np.clip(normalised[np.arange(len(gold_index)), gold_index], eps, 1 - eps)
+    headline = {"ece": float(ece), "log_loss": float(-np.log(picked).mean())}
+    if len(labels) == 2:
+        positive = gold_index == 1
+        ranks = pd.Series(probas[:, 1]).rank(method="average").to_numpy()
+        n_pos, n_neg = int(positive.sum()), int((~positive).sum())
+        u_statistic = ranks[positive].sum() - n_pos * (n_pos + 1) / 2
+        two = len(set(gold_index)) == 2
+        headline["roc_auc"] = float(u_statistic / (n_pos * n_neg)) if two else math.nan
+    return headline, bins
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_report_equals_the_masked_computation_exactly(seed):
+    rng = np.random.default_rng(seed)
+    labels = ("neg", "pos", "mid")[: 2 + seed % 2]
+    outside = ["unknown", None] if seed != 1 else []  # seed 1: every label known
+    values = np.array([*labels, *outside], dtype=object)
+    gold = pd.Series(rng.choice(values, 3000), dtype="string[pyarrow]")
+    if seed == 0:  # one class only among the known gold labels: no AUC
+        gold[gold == "neg"] = "unknown"
+    dtype = np.float32 if seed % 2 else np.float64
+    probas = rng.dirichlet(np.ones(len(labels)), 3000).astype(dtype)
+    probas = np.round(probas, 2 if seed < 4 else 6)  # many ties, then few
+    n_bins = 5 + seed
+    # A frame's probability columns come column-major (to_numpy of two columns).
+    given = np.asfortranarray(probas) if seed % 3 == 0 else probas
+    report = classification_report(gold, given, labels, n_bins)
+    headline, bins = _report_with_masks(gold, probas, labels, n_bins)
+    for name, expected in headline.items():
+        assert report.headline[name] == expected or (
+            math.isnan(expected) and math.isnan(report.headline[name])
+        ), name
+    calibration = report.calibration[["confidence", "accuracy", "count"]]
+    assert list(calibration.itertuples(index=False, name=None)) == bins
+
+
+def test_roc_auc_of_a_missing_score_is_nan():
+    assert math.isnan(roc_auc(np.array([0, 1, 1]), np.array([0.2, np.nan, 0.9])))

@@ -52,15 +52,20 @@ def expected_calibration_error(
     """
     edges = np.linspace(0.0, 1.0, n_bins + 1)
     which = np.clip(np.digitize(confidence, edges[1:-1], right=True), 0, n_bins - 1)
+    # One stable sort groups the examples by bin, each bin's in their order: its
+    # mean is then that of a mask per bin (ten masks took 0.1 s at a million).
+    order = np.argsort(which.astype(np.int16), kind="stable")
+    confidence, correct = np.asarray(confidence)[order], np.asarray(correct)[order]
+    ends = np.cumsum(np.bincount(which, minlength=n_bins))
     rows = []
     ece = 0.0
     for b in range(n_bins):
-        in_bin = which == b
-        count = int(in_bin.sum())
+        start, end = ends[b - 1] if b else 0, ends[b]
+        count = int(end - start)
         if count == 0:
             continue
-        mean_conf = float(confidence[in_bin].mean())
-        accuracy = float(correct[in_bin].mean())
+        mean_conf = float(confidence[start:end].mean())
+        accuracy = float(correct[start:end].mean())
         ece += count / len(confidence) * abs(mean_conf - accuracy)
         rows.append(
             {
@@ -93,8 +98,14 @@ def classification_report(
     known = codes >= 0
     if not known.any():
         return None
-    gold_index, probas = codes[known], np.asarray(probas)[known]
+    # Rows contiguous: a frame's columns come column-major, where argmax and
+    # sum over a row took five times as long.
+    probas = np.ascontiguousarray(probas)
+    if not known.all():
+        codes, probas = codes[known], probas[known]
+    gold_index = codes
     pred_index = probas.argmax(axis=1)
+    rows = np.arange(len(gold_index))
     correct = gold_index == pred_index
     precision, recall, f1, support = precision_recall_f1_support(
         gold_index, pred_index, len(labels)
@@ -103,7 +114,10 @@ def classification_report(
         {"precision": precision, "recall": recall, "f1": f1, "support": support},
         index=pd.Index(labels, name="class"),
     )
-    ece, calibration = expected_calibration_error(probas.max(axis=1), correct, n_bins)
+    # The top probability picked at its index: max(axis=1) over a few columns
+    # took three times as long.
+    confidence = probas[rows, pred_index]
+    ece, calibration = expected_calibration_error(confidence, correct, n_bins)
     weights = support / support.sum()
     headline = {
         "accuracy": float(correct.mean()),
@@ -111,13 +125,14 @@ def classification_report(
         "macro_recall": float(recall.mean()),
         "macro_f1": float(f1.mean()),
         "weighted_f1": float((f1 * weights).sum()),
-        "log_loss": log_loss(gold_index, probas / probas.sum(axis=1, keepdims=True)),
+        # The gold class's probability over the row's sum: no normalised copy.
+        "log_loss": _mean_negative_log(probas[rows, gold_index] / probas.sum(axis=1)),
         "ece": ece,
     }
     if len(labels) == 2:
         headline["roc_auc"] = (
             roc_auc(gold_index, probas[:, 1])
-            if len(set(gold_index)) == 2
+            if (support > 0).all()  # both classes among the gold labels
             else float("nan")
         )
     return ClassificationReport(int(known.sum()), headline, per_class, calibration)
@@ -214,9 +229,12 @@ def precision_recall_f1_support(
 
 def log_loss(gold: np.ndarray, probas: np.ndarray) -> float:
     """Mean negative log probability of the gold class (clipped at machine eps)."""
-    eps = np.finfo(probas.dtype).eps
-    picked = np.clip(probas[np.arange(len(gold)), gold], eps, 1 - eps)
-    return float(-np.log(picked).mean())
+    return _mean_negative_log(probas[np.arange(len(gold)), gold])
+
+
+def _mean_negative_log(picked: np.ndarray) -> float:
+    eps = np.finfo(picked.dtype).eps
+    return float(-np.log(np.clip(picked, eps, 1 - eps)).mean())
 
 
 def average_ranks(values: np.ndarray) -> np.ndarray:
@@ -225,11 +243,26 @@ def average_ranks(values: np.ndarray) -> np.ndarray:
 
 
 def roc_auc(gold: np.ndarray, scores: np.ndarray) -> float:
-    """Binary ROC-AUC: the Mann-Whitney U statistic (tied scores share ranks)."""
+    """Binary ROC-AUC: the Mann-Whitney U statistic (a tied pair counts half).
+
+    Each positive's negatives below it and tied with it, by binary search in the
+    sorted negative scores (ranking every score took 0.3 s at a million). U is a
+    sum of halves, so it equals the rank-sum form's numerator exactly.
+    """
     positive = np.asarray(gold) == 1
-    ranks = average_ranks(scores)
-    n_pos, n_neg = int(positive.sum()), int((~positive).sum())
-    return float((ranks[positive].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
+    scores = np.asarray(scores, dtype=float)
+    if np.isnan(scores).any():  # as a rank sum would: no order, no AUC
+        return float("nan")
+    negatives = np.sort(scores[~positive])
+    # Each distinct positive score once, with its count (ties are common).
+    positives = np.sort(scores[positive])
+    starts = np.flatnonzero(np.diff(positives, prepend=-np.inf))
+    counts = np.diff(starts, append=len(positives))
+    distinct = positives[starts]
+    below = np.searchsorted(negatives, distinct, side="left")
+    tied = np.searchsorted(negatives, distinct, side="right") - below
+    u_statistic = (counts * below).sum() + (counts * tied).sum() / 2
+    return float(u_statistic / (len(positives) * len(negatives)))
 
 
 def confusion_frame(

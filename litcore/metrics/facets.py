@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 
 from litcore.api.errors import LumenError
 from litcore.data.dataset import is_continuous
-from litcore.metrics.base import Metric
-from litcore.metrics.classification import category_codes
+from litcore.metrics.base import Metric, MetricReport
+from litcore.metrics.classification import MulticlassMetrics, category_codes
 from litcore.session.columns import LABEL, proba_column
-from litcore.session.predictions import frame_report
 
 # Categorical fields keep their most frequent values; the rest become "other".
 MAX_CATEGORIES = 20
@@ -95,27 +96,38 @@ def facet_table(
     if field not in frame.columns:
         raise LumenError(f"No field '{field}' to break down by.")
     buckets = facet_buckets(frame[field], n_bins)
-    # Only what frame_report reads: each bucket then copies a few number columns,
-    # not the texts and ids (0.2 s of the 0.3 s at 50,000 rows).
-    read = [LABEL, *(proba_column(label) for label in labels)]
-    scored = frame[[column for column in read if column in frame.columns]]
-    if LABEL in scored.columns:  # coded once here, not once per bucket
-        gold_codes = category_codes(scored[LABEL], labels)
-        gold = pd.Categorical.from_codes(gold_codes, categories=list(labels))
-        scored = scored.assign(**{LABEL: gold})
     codes = buckets.cat.codes.to_numpy()
+    # One stable sort groups the row positions by bucket, in frame order within
+    # each: no frame copy per bucket (0.2 s of the 0.4 s at a million rows).
+    order = np.argsort(codes, kind="stable")
+    sizes = np.bincount(codes + 1, minlength=len(buckets.cat.categories) + 1)[1:]
+    ends = np.cumsum(sizes) + (len(codes) - sizes.sum())  # after any code -1
+    score = _bucket_scorer(frame, labels, metric)
     rows = []
-    for index, bucket in enumerate(buckets.cat.categories):
-        members = scored[codes == index]
-        if members.empty:
+    for bucket, size, end in zip(buckets.cat.categories, sizes, ends):
+        if size == 0:
             continue
-        report = frame_report(members, labels, metric)
+        report = score(order[end - size : end])
         rows.append(
             {
                 "bucket": str(bucket),
-                "examples": len(members),
+                "examples": int(size),
                 "scored": report.n if report else 0,
                 **(report.headline if report else {}),
             }
         )
     return pd.DataFrame(rows)
+
+
+def _bucket_scorer(
+    frame: pd.DataFrame, labels: tuple[str, ...], metric: Metric | None
+) -> Callable[[np.ndarray], MetricReport | None]:
+    """What ``frame_report`` gives on the rows of ``frame`` at some positions,
+    with the gold labels coded and the probabilities read once for every bucket."""
+    if LABEL not in frame.columns:
+        return lambda positions: None
+    codes = category_codes(frame[LABEL], labels)
+    gold = pd.Categorical.from_codes(codes, categories=list(labels))
+    probas = frame[[proba_column(label) for label in labels]].to_numpy()
+    scorer = metric or MulticlassMetrics()
+    return lambda positions: scorer.compute(gold[positions], probas[positions], labels)
