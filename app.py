@@ -46,7 +46,11 @@ PAGES = {
 navigation = st.navigation(PAGES, expanded=True)
 
 # torch and transformers load later, with the first page that needs a model.
-from litcore.session.heap import map_large_blocks, release_freed_memory  # noqa: E402
+from litcore.session.heap import (  # noqa: E402
+    map_large_blocks,
+    release_freed_memory,
+    threshold_for_rows,
+)
 from litcore.ui import links, workspace  # noqa: E402
 from litcore.ui.sidebar import render_sidebar  # noqa: E402
 from litcore.ui.sidebar.sources import open_first_choice  # noqa: E402
@@ -63,6 +67,8 @@ workspace.swap_in_fine_tuned(progress_area)
 workspace.improvement_status()
 render_sidebar(progress_area)
 links.write_url(navigation)
+shown = workspace.current()  # big data's per-row temporaries stay on the heap
+map_large_blocks(threshold_for_rows(len(shown.frame) if shown else 0))
 try:
     navigation.run()
 finally:  # after the page (even one that stops): load what later pages need

@@ -77,3 +77,10 @@ def freed_mb(mode: str) -> float:
 def test_large_blocks_go_back_when_freed_once_mapped():
     assert freed_mb("default") < 2  # glibc's raised threshold kept it in the heap
     assert freed_mb("mapped") > 14
+
+
+def test_the_threshold_keeps_per_row_arrays_of_big_data_on_the_heap():
+    assert heap.threshold_for_rows(0) == heap.MMAP_THRESHOLD_BYTES
+    assert heap.threshold_for_rows(50_000) == heap.MMAP_THRESHOLD_BYTES  # 0.8 MB
+    assert heap.threshold_for_rows(1_000_000) == 16_000_000  # > 8 MB of float64
+    assert heap.threshold_for_rows(10_000_000) == 32 << 20  # glibc's ceiling

