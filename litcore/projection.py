@@ -248,30 +248,24 @@ class UMAPProjection(Projector):
                 f"{self.n_neighbors}; these {len(embeddings)} are shown with PCA."
             )
             return self
+        umap = _umap_cached_on_disk()
         self.fallback_ = None
         if len(embeddings) > self.fit_sample:
             rng = np.random.default_rng(self.random_state)
             chosen = rng.choice(len(embeddings), self.fit_sample, replace=False)
             self.fitted_rows_ = np.sort(chosen)
         with threadpool_limits(limits=1):
-            self.umap_ = self._estimator().fit(
-                np.asarray(embeddings[self.fitted_rows_], np.float32)
-            )
+            self.umap_ = umap.UMAP(
+                n_neighbors=self.n_neighbors,
+                min_dist=self.min_dist,
+                metric=self.metric,
+                random_state=self.random_state,
+                n_components=2,
+                n_jobs=1,
+            ).fit(np.asarray(embeddings[self.fitted_rows_], np.float32))
         self.embedding_ = self._placed(embeddings, progress)
         self.note_ = None
         return self
-
-    def _estimator(self, **options: object):
-        """An unfitted ``umap.UMAP`` with these parameters (and ``options``)."""
-        return _umap_cached_on_disk().UMAP(
-            n_neighbors=self.n_neighbors,
-            min_dist=self.min_dist,
-            metric=self.metric,
-            random_state=self.random_state,
-            n_components=2,
-            n_jobs=1,
-            **options,
-        )
 
     def _placed(
         self, embeddings: np.ndarray, progress: ProgressFn | None
@@ -331,19 +325,12 @@ def _umap_cached_on_disk():
 def warm_up_umap() -> None:
     """Compiles UMAP's numba code (fit and transform) on a tiny random set.
 
-    numba compiles on first use (kept on disk, see ``_umap_cached_on_disk``):
-    about 10 s of one core for the exact neighbours UMAP finds below 4,096
-    points, and about 90 s more for the approximate search (pynndescent) it
-    uses from 4,096 on, compiled here on the tiny set by forcing it. A first
-    fit would otherwise pay that on top of its own work (a first UMAP of
-    50,000 points took 140-148 s instead of 32-34 s).
+    numba compiles on first use, once per process: about 10 s of one core that
+    a first real fit would otherwise pay on top of its own work.
     """
     points = np.random.default_rng(0).normal(size=(300, 8)).astype(np.float32)
     projector = UMAPProjection().fit(points)
     projector.transform(points[:2])
-    with threadpool_limits(limits=1):
-        search = projector._estimator(force_approximation_algorithm=True).fit(points)
-        search.transform(points[:2])
 
 
 PROJECTORS: dict[str, type[Projector]] = {
