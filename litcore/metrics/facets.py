@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 import pandas as pd
 
 from litcore.api.errors import LumenError
 from litcore.data.dataset import is_continuous
-from litcore.metrics.base import Metric, MetricReport
-from litcore.metrics.classification import MulticlassMetrics, category_codes
-from litcore.session.columns import LABEL, proba_column
+from litcore.metrics.base import Metric
+from litcore.session.predictions import rows_report
 
 # Categorical fields keep their most frequent values; the rest become "other".
 MAX_CATEGORIES = 20
@@ -102,7 +99,7 @@ def facet_table(
     order = np.argsort(codes, kind="stable")
     sizes = np.bincount(codes + 1, minlength=len(buckets.cat.categories) + 1)[1:]
     ends = np.cumsum(sizes) + (len(codes) - sizes.sum())  # after any code -1
-    score = _bucket_scorer(frame, labels, metric)
+    score = rows_report(frame, labels, metric)
     rows = []
     for bucket, size, end in zip(buckets.cat.categories, sizes, ends):
         if size == 0:
@@ -117,17 +114,3 @@ def facet_table(
             }
         )
     return pd.DataFrame(rows)
-
-
-def _bucket_scorer(
-    frame: pd.DataFrame, labels: tuple[str, ...], metric: Metric | None
-) -> Callable[[np.ndarray], MetricReport | None]:
-    """What ``frame_report`` gives on the rows of ``frame`` at some positions,
-    with the gold labels coded and the probabilities read once for every bucket."""
-    if LABEL not in frame.columns:
-        return lambda positions: None
-    codes = category_codes(frame[LABEL], labels)
-    gold = pd.Categorical.from_codes(codes, categories=list(labels))
-    probas = frame[[proba_column(label) for label in labels]].to_numpy()
-    scorer = metric or MulticlassMetrics()
-    return lambda positions: scorer.compute(gold[positions], probas[positions], labels)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -11,7 +11,11 @@ import pandas as pd
 
 from litcore.data.dataset import Dataset, text_length_words
 from litcore.metrics.base import Metric, MetricReport
-from litcore.metrics.classification import ClassificationReport, MulticlassMetrics
+from litcore.metrics.classification import (
+    ClassificationReport,
+    MulticlassMetrics,
+    category_codes,
+)
 from litcore.models.outputs import Predictions, ProgressFn
 from litcore.session.columns import (
     CONFIDENCE,
@@ -226,8 +230,28 @@ def frame_report(
     """
     if LABEL not in frame.columns or frame.empty:
         return None
-    probas = frame[[proba_column(label) for label in labels]].to_numpy()
+    probas = _class_probabilities(frame, labels)
     return (metric or MulticlassMetrics()).compute(frame[LABEL], probas, labels)
+
+
+def rows_report(
+    frame: pd.DataFrame, labels: tuple[str, ...], metric: Metric | None = None
+) -> Callable[[np.ndarray], ClassificationReport | MetricReport | None]:
+    """``frame_report`` of the rows of ``frame`` at the positions it is given,
+    for many sets of positions (the facet buckets): the gold labels are coded
+    and the probabilities read once, and no rows are copied into a frame."""
+    if LABEL not in frame.columns:
+        return lambda positions: None
+    codes = category_codes(frame[LABEL], labels)
+    gold = pd.Categorical.from_codes(codes, categories=list(labels))
+    probas = _class_probabilities(frame, labels)
+    scorer = metric or MulticlassMetrics()
+    return lambda positions: scorer.compute(gold[positions], probas[positions], labels)
+
+
+def _class_probabilities(frame: pd.DataFrame, labels: tuple[str, ...]) -> np.ndarray:
+    """``<float>[rows, len(labels)]``: the frame's ``p_<class>`` columns."""
+    return frame[[proba_column(label) for label in labels]].to_numpy()
 
 
 # --- regression scores, stored like class probabilities -----------------------
