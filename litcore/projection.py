@@ -24,6 +24,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from litcore.api.errors import LumenError
+from litcore.store.disk_rows import DiskRows
 
 if TYPE_CHECKING:  # the store imports the model wrappers (torch)
     from litcore.store.predictions import PredictionStore
@@ -77,8 +78,9 @@ def _row_blocks(
 
 def _check_embeddings(embeddings: np.ndarray, minimum: int) -> np.ndarray:
     """``embeddings`` as float16 or float32 (as given; other types as float32),
-    checked: 2-D, at least ``minimum`` rows, finite."""
-    embeddings = np.asarray(embeddings)
+    checked: 2-D, at least ``minimum`` rows, finite. ``DiskRows`` stay on disk."""
+    if not isinstance(embeddings, DiskRows):
+        embeddings = np.asarray(embeddings)
     if embeddings.dtype not in (np.float16, np.float32):
         embeddings = embeddings.astype(np.float32)
     if embeddings.ndim != 2:
@@ -133,7 +135,8 @@ class PCAProjection(Projector):
 
     def transform(self, embeddings: np.ndarray) -> np.ndarray:
         """Coordinates ``<float32>[n, 2]`` of new points on the fitted components."""
-        embeddings = np.asarray(embeddings)
+        if not isinstance(embeddings, DiskRows):
+            embeddings = np.asarray(embeddings)
         coords = np.empty((len(embeddings), 2), dtype=np.float32)
         for start, rows in _row_blocks(embeddings):
             coords[start : start + len(rows)] = (rows - self.mean_) @ self.components_.T
@@ -162,7 +165,7 @@ def _principal_axes(
         variances, vectors = np.linalg.eigh(covariance / (count - 1))
         mean = shift + shifted_mean
         return mean, vectors[:, ::-1].T, np.clip(variances[::-1], 0.0, None)
-    points = embeddings.astype(np.float64)
+    points = np.asarray(embeddings, np.float64)  # few rows: all at once
     mean = points.mean(axis=0)
     _, singular, axes = np.linalg.svd(points - mean, full_matrices=False)
     return mean, axes, singular**2 / (len(points) - 1)

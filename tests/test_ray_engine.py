@@ -64,8 +64,8 @@ def test_ray_writes_the_same_predictions_as_the_default_engine(both_runs, review
     np.testing.assert_allclose(ray_run.probas(), local.probas(), atol=BF16_TOLERANCE)
     for name in EMBEDDINGS:
         np.testing.assert_allclose(
-            ray_run.embedding(name).astype(np.float32),
-            local.embedding(name).astype(np.float32),
+            np.asarray(ray_run.embedding(name), np.float32),
+            np.asarray(local.embedding(name), np.float32),
             atol=BF16_TOLERANCE,
         )
     ids = reviews.frame["id"].tolist()

@@ -82,12 +82,12 @@ def predicted_fields(
         ValueError: a name that is not a prediction field.
     """
     names = checked_fields(names)
+    in_run = stored_predictions(model.fingerprint, frame[ID], names)
+    if in_run is not None and len(in_run[0]) == len(frame):
+        return in_run[1]
     ids = frame[ID].tolist()
-    in_run = stored_predictions(model.fingerprint, ids, names)
     if in_run is not None:
         found, from_run = in_run
-        if len(found) == len(ids):
-            return from_run
         rest = frame[~frame[ID].isin(set(found))]  # edited and generated rows
         others = predicted_fields(model, rest, store, names, progress)
         return _in_order(ids, [(found, from_run), (rest[ID].tolist(), others)])

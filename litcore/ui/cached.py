@@ -26,6 +26,7 @@ from litcore.session.heap import release_freed_memory
 from litcore.session.loaders import load_classifier, read_dataset
 from litcore.session.memo import ProgressResults
 from litcore.session.predictions import predicted_fields
+from litcore.store.disk_rows import DiskRows
 from litcore.store.predictions import PredictionStore
 
 if TYPE_CHECKING:  # torch loads with the pages that run a model, not here
@@ -109,15 +110,17 @@ def embeddings(
     field: str,
     _model: SequenceClassifier,
     _frame: pd.DataFrame,
-) -> np.ndarray:
+) -> np.ndarray | DiskRows:
     """``<float>[n, dim]`` pooled embeddings (``field``) of ``_frame``'s rows.
 
     One read-only array per process (not a copy per call: 77 MB at 50k rows);
-    only ``field`` is read (float16 and memory-mapped from a run or snapshot).
+    only ``field`` is read (float16 and memory-mapped from a run or snapshot;
+    a run of several shards gives ``DiskRows``, read when indexed).
     """
     store = prediction_store()
     vectors = predicted_fields(_model, _frame, store, [field])[field]
-    vectors.setflags(write=False)
+    if isinstance(vectors, np.ndarray):
+        vectors.setflags(write=False)
     return vectors
 
 
