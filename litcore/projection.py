@@ -441,12 +441,25 @@ def nearest_neighbors(
     similarity = np.empty(len(embeddings), dtype=np.float32)
     # A block of rows at a time, converted to float32 (embeddings read from a
     # snapshot are float16): no float32 copy of the whole matrix (77 MB at
-    # 50,000 rows), and no normalised one.
-    for start, rows in _row_blocks(embeddings):
-        norms = np.sqrt(np.einsum("ij,ij->i", rows, rows))
-        norms[norms == 0] = 1.0
-        similarity[start : start + len(rows)] = (rows @ query) / norms
+    # 50,000 rows), and no normalised one. One BLAS thread: a block's product
+    # took 5x longer on two threads sharing the machine's two cores.
+    with threadpool_limits(limits=1):
+        for start, rows in _row_blocks(embeddings):
+            norms = np.sqrt(np.einsum("ij,ij->i", rows, rows))
+            norms[norms == 0] = 1.0
+            similarity[start : start + len(rows)] = (rows @ query) / norms
     similarity /= float(np.sqrt(query @ query)) or 1.0
     similarity[index] = -np.inf
-    order = np.argsort(-similarity, kind="stable")[: min(k, len(embeddings) - 1)]
+    order = top_rows(similarity, min(k, len(embeddings) - 1))
     return order, similarity[order].astype(np.float32)
+
+
+def top_rows(scores: np.ndarray, k: int) -> np.ndarray:
+    """The rows of the ``k`` highest ``scores``, highest first, ties in row order:
+    ``np.argsort(-scores, kind="stable")[:k]`` without sorting every row (a
+    million scores: 0.28 s sorted)."""
+    if 0 < k < len(scores) and not np.isnan(scores).any():  # NaN: sorted last
+        kth = np.partition(scores, len(scores) - k)[len(scores) - k]
+        candidates = np.flatnonzero(scores >= kth)  # with every tie of the k-th
+        return candidates[np.argsort(-scores[candidates], kind="stable")[:k]]
+    return np.argsort(-scores, kind="stable")[:k]
