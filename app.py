@@ -51,7 +51,7 @@ from litcore.session.heap import (  # noqa: E402
     release_freed_memory,
     threshold_for_rows,
 )
-from litcore.ui import links, workspace  # noqa: E402
+from litcore.ui import first_rows, links, workspace  # noqa: E402
 from litcore.ui.sidebar import render_sidebar  # noqa: E402
 from litcore.ui.sidebar.sources import open_first_choice  # noqa: E402
 from litcore.ui.state import init_state  # noqa: E402
@@ -65,7 +65,10 @@ open_first_choice(progress_area)
 # The demo opens with a quick probe while it fine-tunes in the background.
 workspace.swap_in_fine_tuned(progress_area)
 workspace.improvement_status()
+# A given model on many new rows opens on the first ones while it predicts all.
+first_rows.rest_status()
 render_sidebar(progress_area)
+first_rows.swap_in_all_rows(progress_area)  # after the sidebar: its filters carry
 links.write_url(navigation)
 shown = workspace.current()  # big data's per-row temporaries stay on the heap
 map_large_blocks(threshold_for_rows(len(shown.frame) if shown else 0))

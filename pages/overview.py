@@ -21,6 +21,14 @@ with left:
     st.subheader("Dataset")
     st.markdown(f"**{plain(data.name)}**")
     st.metric("Examples shown", f"{len(data):,}")
+    if workspace.all_rows:
+        st.info(
+            f"**Shown now: the first {len(data):,} of {workspace.all_rows:,} "
+            "examples.** The model predicts the others in the background "
+            "(progress in the sidebar); then every page shows them all, keeping "
+            "your selection, filters, slices and edits.",
+            icon=":material/hourglass_top:",
+        )
     if workspace.train_size:
         st.caption(
             f"Trained on {workspace.train_size:,} other examples of the same data."

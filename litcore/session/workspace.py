@@ -24,7 +24,7 @@ from litcore.models.training_config import (
     read_training_info,
     trained_model_dir,
 )
-from litcore.session import demo
+from litcore.session import demo, first_rows
 from litcore.session.choice import (
     DEMO_MODEL,
     DEMO_OTHER_SEED,
@@ -83,6 +83,11 @@ class Workspace:
     model_b: SequenceClassifier | None = None
     regressor: Regressor | None = None
     regression_gold: str | None = None
+    # Set while ``data`` is only the first rows of the data chosen, the rest
+    # being predicted in the background (``litcore.session.first_rows``): how
+    # many rows that data has, and the job's name.
+    all_rows: int | None = None
+    rest_job: str | None = None
 
     @property
     def heads(self) -> tuple[Head, ...]:
@@ -312,6 +317,12 @@ def _training_limits(choice: SourceChoice, policy: Policy) -> TrainingLimits:
     return TrainingLimits.of(policy, visitor_data)
 
 
+def _one_classifier_on_given_data(choice: SourceChoice) -> bool:
+    """Whether ``choice`` is a user's data with one classifier (no built-in
+    dataset, second model or regression head)."""
+    return not (choice.is_demo or choice.compare_source or choice.regression_source)
+
+
 def _run_workspace(choice: SourceChoice, loaders: Loaders, policy: Policy) -> Workspace:
     """The workspace of a run folder: its rows and stored predictions, the model
     its manifest names (weights loaded when a page first needs them)."""
@@ -331,6 +342,7 @@ def build_workspace(
     progress: SessionProgress = SILENT,
     policy: Policy | None = None,
     quick_demo: bool = False,
+    early_first_page: bool = False,
 ) -> Workspace:
     """Loads data and model(s), trains and predicts as needed.
 
@@ -343,6 +355,11 @@ def build_workspace(
         quick_demo: on the built-in demo, open the quick probe while the
             fine-tuned model is not on disk (``demo.quick_demo_model``); the
             caller fine-tunes in the background.
+        early_first_page: on a user's data with one classifier (no model B,
+            no regression head) and ``first_rows.EARLY_FROM`` rows or more
+            never predicted, open on the data's first rows while a background
+            job predicts them all (``Workspace.rest_job``); the caller rebuilds
+            when it is done.
 
     Raises:
         ComparisonError: only the second model is wrong; the rest would load.
@@ -367,7 +384,15 @@ def build_workspace(
         )
     revision = None if choice.model_source in TRAIN_CONFIGS else choice.revision
     model = loaders.load_model(model_dir, choice.trust_remote_code, revision)
+    everything, rest_job = data, None
+    if early_first_page and _one_classifier_on_given_data(choice):
+        store = loaders.prediction_store()
+        if first_rows.unpredicted(model, data, store) >= first_rows.EARLY_FROM:
+            data = first_rows.first_rows(data)
     frame = _predicted(model, data, loaders, progress, "Predicting")
+    if data is not everything:  # the first rows are stored: the job skips them
+        store = loaders.prediction_store()
+        rest_job = first_rows.predict_in_background(model, everything, store).name
     model_b = None
     if choice.compare_source:
         model_b = _model_b(choice, model, train, loaders, progress, policy)
@@ -391,6 +416,8 @@ def build_workspace(
         model_b=model_b,
         regressor=regressor,
         regression_gold=choice.regression_gold if regressor else None,
+        all_rows=len(everything) if rest_job else None,
+        rest_job=rest_job,
     )
 
 

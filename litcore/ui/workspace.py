@@ -73,12 +73,17 @@ LOADERS = Loaders(
 )
 
 
-def build_workspace(choice: SourceChoice, progress_area) -> Workspace:
+def build_workspace(
+    choice: SourceChoice, progress_area, early: bool = True
+) -> Workspace:
     """``litcore.session.workspace.build_workspace`` with Streamlit's caches.
 
     Args:
         choice: what to open.
         progress_area: the block that shows training and prediction progress.
+        early: open on the first rows while the others are predicted in the
+            background (``litcore.ui.first_rows`` swaps them in), where the
+            core would.
 
     Raises:
         ComparisonError, HeadError, LumenError: as the core's; a model opened
@@ -86,7 +91,11 @@ def build_workspace(choice: SourceChoice, progress_area) -> Workspace:
     """
     try:
         return session.build_workspace(
-            choice, LOADERS, Bars(progress_area), quick_demo=True
+            choice,
+            LOADERS,
+            Bars(progress_area),
+            quick_demo=True,
+            early_first_page=early,
         )
     except LumenError as error:
         raise _with_where_to_open(error) from error
