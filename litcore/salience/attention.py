@@ -26,7 +26,13 @@ from litcore.api.errors import LumenError
 from litcore.models.classifier import SequenceClassifier
 from litcore.models.twins import shared_copy
 from litcore.salience.base import SalienceMethod
-from litcore.salience.inputs import EncodedText, batch_of
+from litcore.salience.inputs import (
+    EncodedText,
+    batch_of,
+    check_targets,
+    resolve_targets,
+)
+from litcore.salience.targets import output_columns
 
 
 @functools.lru_cache(maxsize=4)
@@ -38,8 +44,9 @@ def hooked_twin(model: SequenceClassifier) -> torch.nn.Module:
 
 def attention_maps(
     model: SequenceClassifier, encoded: list[EncodedText]
-) -> list[np.ndarray]:
-    """Per text, ``<float32>[layers, heads, num_tokens, num_tokens]`` weights."""
+) -> tuple[list[np.ndarray], np.ndarray]:
+    """Per text, ``<float32>[layers, heads, num_tokens, num_tokens]`` weights; and
+    the same pass's class probabilities, ``<float32>[batch, num_labels]``."""
     batch = batch_of(model, [(item.token_ids, item.type_ids) for item in encoded])
     if getattr(model.model.config, "type_vocab_size", 2) < 2:
         batch.pop("token_type_ids")
@@ -48,10 +55,11 @@ def attention_maps(
     if not output.attentions:
         raise LumenError("This model does not return attention weights.")
     stacked = torch.stack([layer.float() for layer in output.attentions], dim=1)
-    return [
+    maps = [
         stacked[row, :, :, : len(item.token_ids), : len(item.token_ids)].numpy()
         for row, item in enumerate(encoded)
     ]
+    return maps, output_columns(output.logits, None).numpy()
 
 
 def rollout(maps: np.ndarray) -> np.ndarray:
@@ -75,12 +83,16 @@ class _AttentionBase(SalienceMethod):
     def is_compatible(self, model: SequenceClassifier) -> bool:
         return getattr(model.model.config, "num_attention_heads", None) is not None
 
-    def _scores(self, model, encoded, targets):
+    def _explain(self, model, encoded, wanted, function):
+        """The targets come from the pass that gives the maps (no pass of its own)."""
+        check_targets(model, wanted)
+        all_maps, probabilities = attention_maps(model, encoded)
+        classes, explained = resolve_targets(probabilities, wanted)
         scores, details = [], []
-        for maps in attention_maps(model, encoded):
+        for maps in all_maps:
             scores.append(self._from_maps(maps))
             details.append({"cls_attention": maps[:, :, 0, :]})
-        return scores, details
+        return classes, explained, scores, details
 
     def _from_maps(self, maps: np.ndarray) -> np.ndarray:
         raise NotImplementedError

@@ -15,6 +15,7 @@ from typing import ClassVar
 import numpy as np
 import torch
 
+from litcore.models import bert_tape
 from litcore.models.classifier import SequenceClassifier
 from litcore.salience.base import SalienceMethod, precision_param
 from litcore.salience.inputs import (
@@ -25,7 +26,7 @@ from litcore.salience.inputs import (
     resolve_targets,
     word_embeddings,
 )
-from litcore.salience.targets import TargetFunction
+from litcore.salience.targets import TargetFunction, output_columns
 
 
 def embedding_gradients(
@@ -40,7 +41,8 @@ def embedding_gradients(
     The output is the target class's probability, or ``function``'s value
     (then ``wanted`` is all 0). One forward pass (on the bf16 weight copy if
     ``bf16``) both resolves the targets (None: the predicted class) and is
-    differentiated.
+    differentiated: by ``bert_tape`` where it covers the model (fp32 BERT),
+    else by autograd through ``model.salience_model``.
 
     Returns:
         (gradients, embeddings, classes, outputs): the tensors are
@@ -51,19 +53,26 @@ def embedding_gradients(
     """
     check_targets(model, wanted)
     batch = batch_of(model, [(item.token_ids, item.type_ids) for item in encoded])
-    embeddings = word_embeddings(model, batch["input_ids"]).requires_grad_(True)
+    embeddings = word_embeddings(model, batch["input_ids"])
+    mask, types = batch["attention_mask"], batch["token_type_ids"]
+    network = model.inference_model(bf16)
     with torch.enable_grad():
-        columns = outputs_from_embeddings(
-            model,
-            embeddings,
-            batch["attention_mask"],
-            batch["token_type_ids"],
-            bf16,
-            function,
-        )
+        if bert_tape.supports(network):
+            tape = bert_tape.BertTape(network, embeddings, mask, types)
+            columns = output_columns(tape.logits, function)
+            gradient_of = tape.gradient
+        else:
+            embeddings.requires_grad_(True)
+            columns = outputs_from_embeddings(
+                model, embeddings, mask, types, bf16, function
+            )
+
+            def gradient_of(picked: torch.Tensor) -> torch.Tensor:
+                return torch.autograd.grad(picked, embeddings)[0]
+
         classes, explained = resolve_targets(columns.detach().numpy(), wanted)
         picked = columns.gather(1, torch.as_tensor(classes)[:, None]).sum()
-        (gradients,) = torch.autograd.grad(picked, embeddings)
+        gradients = gradient_of(picked)
     return gradients, embeddings.detach(), classes, explained
 
 
