@@ -122,25 +122,22 @@ gold = shown[LABEL] if LABEL in shown else pd.Series("(no gold)", index=shown.in
 hover = state.kept_while_same(
     "scalars_hover",
     (drawn,),
-    (score_column,),
-    lambda: point_charts.hover_text(
-        drawn[TEXT],
-        {
-            "gold": gold[drawn.index],
-            "predicted": drawn[PRED],
-            "score": score.map("{:.3f}".format),
-        },
+    (),
+    lambda: point_charts.hover_columns(
+        drawn[TEXT], {"gold": gold[drawn.index], "predicted": drawn[PRED]}
     ),
 )
+# The score is the y-axis: the hover template reads it from there.
+SCORE_HOVER = {"score": "y:.3f"}
 
 
 def _figure(points: pd.DataFrame, threshold: float | None) -> go.Figure:
     """The strip plot of ``points`` (``x``, ``y``, ``id``, ``hover``) coloured by
     gold label, the selection drawn over it, and the threshold line."""
     traces = point_charts.colour_traces(
-        points, gold[points.index].astype(str), "Gold label"
+        points, gold[points.index].astype(str), "Gold label", coordinates=SCORE_HOVER
     )
-    traces += point_charts.selection_traces(points, selection)
+    traces += point_charts.selection_traces(points, selection, coordinates=SCORE_HOVER)
     layout = {
         "title": f"{score_name} by {x_field.strip('()')} "
         f"({count(len(shown), 'example')})",
@@ -183,10 +180,14 @@ points = state.kept_while_same(
     "scalars_points",
     (drawn, hover, x_values),
     (spread, score_column),
-    lambda: drawn[["id"]].assign(  # only what the traces read: no copy of texts
-        x=x_values[drawn.index] + jitter(len(drawn), spread * step),
-        y=score,
-        hover=hover,
+    lambda: pd.concat(  # only what the traces read: no copy of texts
+        [
+            drawn[["id"]].assign(
+                x=x_values[drawn.index] + jitter(len(drawn), spread * step), y=score
+            ),
+            hover,
+        ],
+        axis=1,
     ),
 )
 figure = state.kept_while_same(

@@ -218,7 +218,7 @@ def test_colour_traces_of_a_continuous_field_have_a_colour_bar():
     values = pd.Series(range(len(points)), dtype=float)
     (trace,) = point_charts.colour_traces(points, values, "rating")
     assert trace.marker.colorbar.title.text == "rating"
-    assert len(trace.x) == len(points)
+    assert len(trace.customdata) == len(points)
 
 
 def test_selection_traces_draw_the_selection_primary_and_pinned():

@@ -172,14 +172,14 @@ PER_ROW_WORK = {
     "projection.py": [
         ("litcore.ui.point_charts", "sample_order"),
         ("litcore.ui.point_charts", "within_budget"),
-        ("litcore.ui.point_charts", "hover_text"),
+        ("litcore.ui.point_charts", "hover_columns"),
         ("litcore.ui.point_charts", "colour_traces"),
         ("litcore.projection", "nearest_neighbors"),
     ],
     "scalars.py": [
         ("litcore.ui.point_charts", "sample_order"),
         ("litcore.ui.point_charts", "within_budget"),
-        ("litcore.ui.point_charts", "hover_text"),
+        ("litcore.ui.point_charts", "hover_columns"),
         ("litcore.ui.point_charts", "colour_traces"),
         ("litcore.session.predictions", "frame_report"),
     ],

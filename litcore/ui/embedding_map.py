@@ -62,22 +62,29 @@ def map_points(
     )
 
 
-def hover_text(rows: pd.DataFrame) -> list[str]:
-    """Hover labels: snippet, gold, prediction and its confidence."""
+def hover_columns(rows: pd.DataFrame) -> pd.DataFrame:
+    """Hover columns (``point_charts.hover_columns``): snippet, gold, prediction
+    and its confidence."""
     gold = rows[LABEL] if LABEL in rows else pd.Series("—", index=rows.index)
     predicted = [f"{p} ({c:.2f})" for p, c in zip(rows[PRED], rows[CONFIDENCE])]
-    return point_charts.hover_text(rows[TEXT], {"gold": gold, "predicted": predicted})
+    return point_charts.hover_columns(
+        rows[TEXT], {"gold": gold, "predicted": predicted}
+    )
 
 
 def drawn_points(points: pd.DataFrame, selection: Selection) -> pd.DataFrame:
-    """The points sent to the browser (``within_budget``) with their hover text,
-    kept while ``points`` stays the same object and the selection equal."""
+    """The points sent to the browser (``within_budget``) with their hover
+    columns, kept while ``points`` stays the same object and the selection equal."""
     return state.kept_while_same(
         "projection_points",
         (points,),
         (selection,),
-        lambda: (drawn := point_charts.within_budget(points, selection)).assign(
-            hover=hover_text(drawn)
+        lambda: pd.concat(
+            [
+                drawn := point_charts.within_budget(points, selection),
+                hover_columns(drawn),
+            ],
+            axis=1,
         ),
     )
 

@@ -11,6 +11,7 @@ stays the same from run to run, and says so (``budget_caption``).
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Mapping, Sequence
 from functools import partial
 from html import escape
@@ -25,6 +26,7 @@ import streamlit as st
 from litcore.data.dataset import is_continuous
 from litcore.ui import state
 from litcore.ui.charts import category_colours
+from litcore.ui.sent_figure import SentFigure
 from litcore.view.selection import Selection, member_mask
 
 SNIPPET_CHARS = 140
@@ -105,31 +107,69 @@ def budget_caption(shown: int, total: int) -> str:
     )
 
 
-def hover_text(texts: pd.Series, details: Mapping[str, Sequence[object]]) -> list[str]:
-    """Hover labels: the text's start, then each detail as ``name <b>value</b>``.
+# The prefix of a points column that holds one hover detail per point.
+DETAIL = "hover: "
 
-    Built a column at a time with Arrow (``html.escape`` in a Python loop took
-    30-50 ms for 5,000 points); the same labels as that loop gave.
+
+def hover_columns(
+    texts: pd.Series, details: Mapping[str, Sequence[object]]
+) -> pd.DataFrame:
+    """The hover of each point as columns for ``point_trace``: ``hover``, the
+    start of its text, and ``hover: <name>`` per detail, every value escaped.
+
+    A trace sends each point's text, and only the details that differ between
+    its points: the others, and ``point_trace``'s ``coordinates``, are written
+    once in its hover template.
 
     Args:
-        texts: one text per point.
+        texts: one text per point; the columns keep its index.
         details: detail name -> one value per point (already formatted when a
             number needs a format), e.g. ``{"gold": ..., "predicted": ...}``.
-
-    Returns:
-        HTML per point in which every text and value is escaped.
     """
     snippets = pc.utf8_slice_codeunits(_strings(texts), 0, SNIPPET_CHARS)
-    pieces: list[object] = [_escaped(snippets), "<br>"]
-    for position, (name, values) in enumerate(details.items()):
+    columns = {"hover": _escaped(snippets)}
+    for name, values in details.items():
         if len(values) != len(texts):
             raise ValueError(
                 f"The hover detail {name!r} has {len(values)} values for "
                 f"{len(texts)} texts: give one value per point."
             )
+        columns[DETAIL + name] = _escaped(_strings(values))
+    return pd.DataFrame(
+        {name: pd.arrays.ArrowExtensionArray(array) for name, array in columns.items()},
+        index=texts.index,
+    )
+
+
+def hover_text(texts: pd.Series, details: Mapping[str, Sequence[object]]) -> list[str]:
+    """Hover labels in one piece: the text's start, then each detail as
+    ``name <b>value</b>``, escaped (``hover_columns`` joined).
+
+    Built a column at a time with Arrow (``html.escape`` in a Python loop took
+    30-50 ms for 5,000 points); the same labels as that loop gave.
+    """
+    columns = hover_columns(texts, details)
+    below = [_details_html(_details(columns))] if details else []
+    snippets = pa.array(columns["hover"])
+    return pc.binary_join_element_wise(snippets, "<br>", *below, "").to_pylist()
+
+
+def _details(points: pd.DataFrame) -> dict[str, pa.Array]:
+    """Detail name -> its escaped values, from ``points``' ``hover: `` columns."""
+    return {
+        column.removeprefix(DETAIL): pa.array(points[column])
+        for column in points.columns
+        if column.startswith(DETAIL)
+    }
+
+
+def _details_html(details: Mapping[str, pa.Array]) -> pa.Array:
+    """``name <b>value</b>`` per detail, joined by " · ", for each point."""
+    pieces: list[object] = []
+    for position, (name, values) in enumerate(details.items()):
         separator = " · " if position else ""
-        pieces += [f"{separator}{escape(name)} <b>", _escaped(_strings(values)), "</b>"]
-    return pc.binary_join_element_wise(*pieces, "").to_pylist()
+        pieces += [f"{separator}{escape(name)} <b>", values, "</b>"]
+    return pc.binary_join_element_wise(*pieces, "")
 
 
 # What html.escape replaces, in its order ("&" first).
@@ -155,33 +195,92 @@ def _escaped(strings: pa.Array) -> pa.Array:
     return strings
 
 
+def _hover(
+    points: pd.DataFrame, coordinates: Mapping[str, str]
+) -> tuple[str, list[str] | None]:
+    """A trace's hover template, and its points' ``hovertext`` (None: not needed).
+
+    The template shows the text, then each detail: written in it when all the
+    trace's points share the value, else read from ``hovertext`` (the value,
+    or, when several details differ, all of them as HTML); then each
+    coordinate detail.
+    """
+    details = _details(points)
+    varying = [name for name, values in details.items() if not _shared(values)]
+    if len(varying) > 1:
+        parts = ["%{hovertext}"]
+        hovertext = _details_html(details).to_pylist()
+    else:
+        parts = [
+            f"{escape(name)} <b>%{{hovertext}}</b>"
+            if name in varying
+            else f"{escape(name)} <b>{_literal(values[0].as_py())}</b>"
+            for name, values in details.items()
+        ]
+        hovertext = details[varying[0]].to_pylist() if varying else None
+    parts += [
+        f"{escape(name)} <b>%{{{reference}}}</b>"
+        for name, reference in coordinates.items()
+    ]
+    below = "<br>" + " · ".join(parts) if parts else ""
+    return f"%{{text}}{below}<extra></extra>", hovertext
+
+
+def _shared(values: pa.Array) -> bool:
+    """Whether there are values and all are the first."""
+    return len(values) > 0 and pc.all(pc.equal(values, values[0])).as_py()
+
+
+def _literal(escaped: str) -> str:
+    """An escaped value written into a hover template, which would read a
+    ``%{...}`` in it as a field: its "%" as an HTML entity."""
+    return escaped.replace("%", "&#37;")
+
+
 def point_trace(
     points: pd.DataFrame,
     name: str,
     marker: dict,
+    coordinates: Mapping[str, str] | None = None,
     **options,
 ) -> go.Scattergl:
-    """A marker trace of ``points`` (columns ``x``, ``y``, ``id``, ``hover``).
+    """A marker trace of ``points`` (columns ``x``, ``y``, ``id``, ``hover`` and
+    ``hover: `` details, see ``hover_columns``).
 
     Each point carries its example id as ``customdata``, which a selection on
-    the chart hands back; ``hover`` is the (escaped) hover text. The trace is
-    built from plain arrays without Plotly's checks of each property (they
-    cost about 30 ms for 5,000 points); ``point_figure`` draws such traces, and
-    ``tests/test_point_charts.py`` checks that they serialise to what the
-    checked traces do.
+    the chart hands back; ``hover`` is the (escaped) start of the hover text.
+    The trace is built from plain arrays without Plotly's checks of each
+    property (they cost about 30 ms for 5,000 points); ``point_figure`` draws
+    such traces, and ``tests/test_point_charts.py`` checks that they serialise
+    to what the checked traces do.
+
+    Args:
+        coordinates: hover details read from a coordinate, name -> Plotly
+            field and format, e.g. ``{"score": "y:.3f"}``.
     """
+    template, hovertext = _hover(points, coordinates or {})
+    if hovertext is not None:
+        options["hovertext"] = hovertext
     return go.Scattergl(
-        x=points["x"].to_numpy(dtype=float),
-        y=points["y"].to_numpy(dtype=float),
+        x=typed_array(points["x"]),
+        y=typed_array(points["y"]),
         customdata=points["id"].tolist(),
-        text=points["hover"].tolist(),
+        text=pa.array(points["hover"]).to_pylist(),
         mode="markers",
         name=name,
-        hovertemplate="%{text}<extra></extra>",
+        hovertemplate=template,
         marker=marker,
         _validate=False,
         **options,
     )
+
+
+def typed_array(values: Sequence[float]) -> dict[str, str]:
+    """``values`` as float64 in Plotly's typed-array form (base64), which Plotly
+    itself would write them as. Written here, Plotly does not look for a
+    dataframe library in them (which took 13 ms on a process's first chart)."""
+    data = np.ascontiguousarray(values, dtype="<f8")
+    return {"dtype": "f8", "bdata": base64.b64encode(data).decode("ascii")}
 
 
 def point_figure(traces: Sequence[go.BaseTraceType], layout: dict) -> go.Figure:
@@ -192,7 +291,7 @@ def point_figure(traces: Sequence[go.BaseTraceType], layout: dict) -> go.Figure:
     would check them all again).
     """
     checked = go.Layout(layout).to_plotly_json()
-    return go.Figure(list(traces), checked, _validate=False)
+    return SentFigure(list(traces), checked, _validate=False)
 
 
 def colour_traces(
@@ -200,45 +299,53 @@ def colour_traces(
     values: pd.Series,
     title: str,
     fixed_colours: Mapping[str, str] | None = None,
+    coordinates: Mapping[str, str] | None = None,
 ) -> list[go.Scattergl]:
     """The points coloured by ``values``: a trace per category (a legend entry
     each, ``PALETTE`` colours unless ``fixed_colours`` names one), or one trace
-    with a colour bar titled ``title`` when the values are continuous."""
+    with a colour bar titled ``title`` when the values are continuous.
+    ``coordinates``: see ``point_trace``."""
+    trace = partial(point_trace, coordinates=coordinates)
     if is_continuous(values):
         colour_bar = {
-            "color": values.to_numpy(dtype=float),
+            "color": typed_array(values),
             "colorscale": VIRIDIS,
             "colorbar": {"title": {"text": title}},
         }
-        return [point_trace(points, title, POINT_MARKER | colour_bar, showlegend=False)]
+        return [trace(points, title, POINT_MARKER | colour_bar, showlegend=False)]
     categories = values.astype(str)
-    colours = category_colours(categories) | dict(fixed_colours or {})
+    colours = category_colours(categories.unique()) | dict(fixed_colours or {})
     traces = []
     for category, colour in sorted(colours.items()):
         members = points[(categories == category).to_numpy()]
         if len(members):
             name = f"{category} ({len(members):,})"
-            traces.append(point_trace(members, name, POINT_MARKER | {"color": colour}))
+            traces.append(trace(members, name, POINT_MARKER | {"color": colour}))
     return traces
 
 
 def selection_traces(
-    points: pd.DataFrame, selection: Selection, with_pinned: bool = False
+    points: pd.DataFrame,
+    selection: Selection,
+    with_pinned: bool = False,
+    coordinates: Mapping[str, str] | None = None,
 ) -> list[go.Scattergl]:
     """The selected points, the primary example and (``with_pinned``) the
-    pinned one, to draw over the others; only those among ``points``."""
+    pinned one, to draw over the others; only those among ``points``.
+    ``coordinates``: see ``point_trace``."""
+    trace = partial(point_trace, coordinates=coordinates)
     traces = []
     chosen = points[member_mask(points["id"], selection.ids)]
     if len(chosen):
         name = f"Selected ({len(chosen):,})"
-        traces.append(point_trace(chosen, name, SELECTED_MARKER))
+        traces.append(trace(chosen, name, SELECTED_MARKER))
     roles = [("Primary", selection.primary, PRIMARY_MARKER)]
     if with_pinned:
         roles.append(("Pinned", selection.pinned, PINNED_MARKER))
     for role, example_id, marker in roles:
         row = points[points["id"] == example_id]
         if len(row):
-            traces.append(point_trace(row, role, marker))
+            traces.append(trace(row, role, marker))
     return traces
 
 
