@@ -137,6 +137,7 @@ def _predict(args, bars: _Bars) -> dict | None:
     from litcore.session.predictions import predicted_fields
     from litcore.store.predictions import PredictionStore
 
+    writes_run = _writes_run(args)  # before loading anything: it checks --engine ray
     raw = read_path(args.data)
     model = SequenceClassifier.from_pretrained(args.model)
     metadata = tuple(c.strip() for c in (args.metadata or "").split(",") if c.strip())
@@ -147,7 +148,7 @@ def _predict(args, bars: _Bars) -> dict | None:
             f"{len(raw) - len(data)} rows have an empty text or label; "
             "clean them first."
         )
-    if _writes_run(args):
+    if writes_run:
         return _predict_run(args, model, data, bars)
     store = PredictionStore()
     read = predicted_fields(model, data.frame, store, ["probas"], bars.predict)
@@ -201,11 +202,16 @@ def _writes_run(args) -> bool:
     suffix); the Ray engine writes nothing else.
 
     Raises:
-        LumenError: ``--engine ray`` with a table's suffix.
+        LumenError: ``--engine ray`` with a table's suffix, or a ``--ray-address``
+            it cannot join (``ray_engine.check_address``).
     """
     run = Path(args.out).suffix.lower() not in TABLE_SUFFIXES
     if args.engine == "ray" and not run:
         raise LumenError("--engine ray writes a run: give --out a folder name.")
+    if args.engine == "ray":
+        from litcore.models.ray_engine import check_address
+
+        check_address(args.ray_address)
     return run
 
 
@@ -227,6 +233,8 @@ def _predict_run(args, model, data, bars: _Bars) -> dict:
     else:
         manifest = predict_run(model, data, args.out, bars.predict)
     result = {"run": str(args.out), "n": manifest.rows, "shards": len(manifest.shards)}
+    if args.engine == "ray":
+        result["ray_nodes"] = manifest.config["nodes"]
     if args.label:
         _, frame = run_frame(cached_run(args.out), model)
         result |= _rounded_headline(frame_report(frame, model.labels, _metric(model)))
@@ -324,7 +332,9 @@ def build_parser() -> argparse.ArgumentParser:
                 "writes a run",
             )
             command.add_argument(
-                "--ray-address", help="a Ray cluster to join (default: a local one)"
+                "--ray-address",
+                help="a Ray cluster to join: its HOST:PORT (what `ray start --head` "
+                "prints) or auto (default: a local instance)",
             )
             command.add_argument(
                 "--ray-workers", type=int, default=1, help="Ray actors (default: 1)"
