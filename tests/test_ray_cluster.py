@@ -189,8 +189,8 @@ def test_the_cli_predicts_on_a_two_node_cluster_like_the_default_engine(
     np.testing.assert_allclose(ray_run.probas(), local.probas(), atol=BF16_TOLERANCE)
     for name in EMBEDDINGS:
         np.testing.assert_allclose(
-            ray_run.embedding(name).astype(np.float32),
-            local.embedding(name).astype(np.float32),
+            np.asarray(ray_run.embedding(name), np.float32),
+            np.asarray(local.embedding(name), np.float32),
             atol=BF16_TOLERANCE,
         )
     ids = local.ids().tolist()
