@@ -96,11 +96,9 @@ score = drawn[score_column]
 
 def _x_values_and_step(rows: pd.DataFrame, x_field: str) -> tuple[pd.Series, float]:
     """The x-axis values of ``rows``, and the smallest gap between two."""
-    x_values = (
-        pd.Series(rows.index, dtype=float)
-        if x_field == INDEX
-        else rows[x_field].astype(float)
-    )
+    if x_field == INDEX:  # the row numbers 0, 1, 2...: no need to sort them
+        return pd.Series(rows.index, dtype=float), 1.0
+    x_values = rows[x_field].astype(float)
     unique = np.unique(x_values.dropna().to_numpy())
     return x_values, float(np.diff(unique).min()) if len(unique) > 1 else 1.0
 
