@@ -12,10 +12,12 @@ parameters, so each is computed once.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
 import sys
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
@@ -24,6 +26,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from litcore.api.errors import LumenError
+from litcore.projection_distances import exact_distances
 from litcore.store.disk_rows import DiskRows
 
 if TYPE_CHECKING:  # the store imports the model wrappers (torch)
@@ -31,11 +34,20 @@ if TYPE_CHECKING:  # the store imports the model wrappers (torch)
 
 EMBEDDING_FIELDS = {"cls_embedding": "CLS token", "mean_embedding": "Mean of tokens"}
 UMAP_METRICS = ("cosine", "euclidean", "manhattan", "correlation")
-# UMAP's transform runs 100 epochs on a batch of up to this many points and 30 on
-# a larger one: the rows not fitted on are placed in chunks of more than this
-# many (when there are more), reporting each, so the chunks together take the
-# epochs the whole rest would. Chunks of 2,000 took 100 epochs each.
-UMAP_SMALL_BATCH = 10_000
+# UMAP finds a fit's neighbours exactly below 4,096 points, and with pynndescent's
+# approximate search from there up: compiling that search costs a machine's first
+# large UMAP about 95 s of one core. UMAPProjection fits on at most this many
+# points and hands UMAP the exact distances (its metric "precomputed"), so neither
+# the fit nor transform ever runs pynndescent.
+UMAP_EXACT_LIMIT = 4_095
+# The rows not fitted on are placed this many at a time, reporting each chunk: a
+# chunk's distances to the fitted sample (float32) and UMAP's argsort of them
+# (int64) take 12 bytes x UMAP_EXACT_LIMIT a row, 100 MB for 2,048 rows.
+UMAP_CHUNK = 2_048
+# The layout epochs of each chunk: what UMAP gives a transform of more than
+# 10,000 points (it gives a smaller one 100, 3.3 times the work for the same
+# rows: points placed by transform never move each other).
+UMAP_PLACE_EPOCHS = 30
 # PCA, its validation and nearest_neighbors read this many rows at a time, in
 # float32 or float64: no copy of the whole matrix (3 GB in float64 at 1M rows).
 ROW_BLOCK = 8_192
@@ -196,7 +208,7 @@ class UMAPProjection(Projector):
         min_dist: float = 0.1,
         metric: str = "cosine",
         random_state: int = 0,
-        fit_sample: int = 5_000,
+        fit_sample: int = UMAP_EXACT_LIMIT,
     ) -> None:
         self.n_neighbors = n_neighbors
         self.min_dist = min_dist
@@ -222,17 +234,17 @@ class UMAPProjection(Projector):
             raise LumenError(
                 f"Unknown metric '{self.metric}'. Choose: {', '.join(UMAP_METRICS)}."
             )
-        if self.fit_sample < self.n_neighbors + 2:
+        if not self.n_neighbors + 2 <= self.fit_sample <= UMAP_EXACT_LIMIT:
             raise LumenError(
-                f"fit_sample must be at least n_neighbors + 2 "
-                f"({self.n_neighbors + 2}), got {self.fit_sample}."
+                f"fit_sample must be n_neighbors + 2 ({self.n_neighbors + 2}) to "
+                f"{UMAP_EXACT_LIMIT:,}, got {self.fit_sample}."
             )
 
     def fit(
         self, embeddings: np.ndarray, progress: ProgressFn | None = None
     ) -> UMAPProjection:
         """Fits on ``<float32>[n, dim]``; sets ``embedding_``, ``note_``, ``umap_``,
-        ``fitted_rows_``.
+        ``fitted_rows_``, ``fitted_points_``.
 
         Args:
             embeddings: the points.
@@ -257,15 +269,20 @@ class UMAPProjection(Projector):
             rng = np.random.default_rng(self.random_state)
             chosen = rng.choice(len(embeddings), self.fit_sample, replace=False)
             self.fitted_rows_ = np.sort(chosen)
-        with threadpool_limits(limits=1):
+        self.fitted_points_ = np.asarray(embeddings[self.fitted_rows_], np.float32)
+        with threadpool_limits(limits=1), _precomputed_warnings_ignored():
+            distances = exact_distances(
+                self.fitted_points_, self.fitted_points_, self.metric
+            )
+            np.fill_diagonal(distances, 0.0)
             self.umap_ = umap.UMAP(
                 n_neighbors=self.n_neighbors,
                 min_dist=self.min_dist,
-                metric=self.metric,
+                metric="precomputed",
                 random_state=self.random_state,
                 n_components=2,
                 n_jobs=1,
-            ).fit(np.asarray(embeddings[self.fitted_rows_], np.float32))
+            ).fit(distances)
         self.embedding_ = self._placed(embeddings, progress)
         self.note_ = None
         return self
@@ -274,16 +291,16 @@ class UMAPProjection(Projector):
         self, embeddings: np.ndarray, progress: ProgressFn | None
     ) -> np.ndarray:
         """``<float32>[n, 2]``: the fitted rows' coordinates, the others placed
-        by ``transform`` a chunk at a time (see ``UMAP_SMALL_BATCH``)."""
+        ``UMAP_CHUNK`` at a time with ``UMAP_PLACE_EPOCHS`` epochs."""
         coords = np.empty((len(embeddings), 2), dtype=np.float32)
         coords[self.fitted_rows_] = self.umap_.embedding_
         rest = np.setdiff1d(np.arange(len(embeddings)), self.fitted_rows_)
         placed = len(self.fitted_rows_)
         if progress:
             progress(placed, len(embeddings))
-        chunks = max(1, len(rest) // (UMAP_SMALL_BATCH + 1))
-        for chunk in np.array_split(rest, chunks) if len(rest) else []:
-            coords[chunk] = self.transform(embeddings[chunk])
+        for start in range(0, len(rest), UMAP_CHUNK):
+            chunk = rest[start : start + UMAP_CHUNK]
+            coords[chunk] = self._transformed(embeddings[chunk], UMAP_PLACE_EPOCHS)
             placed += len(chunk)
             if progress:
                 progress(placed, len(embeddings))
@@ -294,9 +311,28 @@ class UMAPProjection(Projector):
         embeddings = _check_embeddings(embeddings, minimum=1)
         if self.fallback_ is not None:
             return self.fallback_.transform(embeddings)
-        with threadpool_limits(limits=1):
-            points = np.asarray(embeddings, np.float32)
-            return self.umap_.transform(points).astype(np.float32)
+        return self._transformed(embeddings, epochs=None)
+
+    def _transformed(self, embeddings: np.ndarray, epochs: int | None) -> np.ndarray:
+        """``<float32>[n, 2]``: ``embeddings`` placed by UMAP's ``transform`` from
+        their exact distances to the fitted points, with ``epochs`` layout epochs
+        (None: UMAP's rule, 100 for up to 10,000 points and 30 above)."""
+        # transform runs n_epochs // 3 epochs when n_epochs is set (fit has run).
+        self.umap_.n_epochs = None if epochs is None else 3 * epochs
+        with threadpool_limits(limits=1), _precomputed_warnings_ignored():
+            distances = exact_distances(embeddings, self.fitted_points_, self.metric)
+            return self.umap_.transform(distances).astype(np.float32)
+
+
+@contextlib.contextmanager
+def _precomputed_warnings_ignored() -> Iterator[None]:
+    """Hides UMAP's warnings about its "precomputed" metric (no
+    ``inverse_transform``; transform's input read as distances to the fitted
+    points), which is how UMAPProjection uses it."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "using precomputed metric")
+        warnings.filterwarnings("ignore", "Transforming new data with precomputed")
+        yield
 
 
 @functools.cache
@@ -328,11 +364,13 @@ def _umap_cached_on_disk():
 def warm_up_umap() -> None:
     """Compiles UMAP's numba code (fit and transform) on a tiny random set.
 
-    numba compiles on first use, once per process: about 10 s of one core that
-    a first real fit would otherwise pay on top of its own work.
+    numba compiles on first use, into its on-disk cache: about 20 s of one core
+    that a machine's first real fit would otherwise pay on top of its own work.
+    UMAP sees only distances, the same code for every metric; the manhattan fit
+    also compiles the manhattan loop.
     """
     points = np.random.default_rng(0).normal(size=(300, 8)).astype(np.float32)
-    projector = UMAPProjection().fit(points)
+    projector = UMAPProjection(metric="manhattan").fit(points)
     projector.transform(points[:2])
 
 

@@ -9,6 +9,8 @@ from python_child import last_line
 from litcore.api.errors import LumenError
 from litcore.projection import (
     PROJECTORS,
+    UMAP_EXACT_LIMIT,
+    UMAP_PLACE_EPOCHS,
     PCAProjection,
     UMAPProjection,
     make_projector,
@@ -63,7 +65,7 @@ def test_umap_constructor_only_stores_parameters_and_fit_returns_self():
         "min_dist": 0.3,
         "metric": "euclidean",
         "random_state": 0,
-        "fit_sample": 5000,
+        "fit_sample": 4095,
     }
     assert not [name for name in vars(umap) if name.endswith("_")]
     assert umap.fit(clusters(10)) is umap
@@ -132,16 +134,32 @@ def test_umap_fits_on_a_seeded_sample_and_places_the_rest_with_progress():
     assert np.array_equal(again.fitted_rows_, umap.fitted_rows_)
     with pytest.raises(LumenError, match="fit_sample"):
         UMAPProjection(n_neighbors=5, fit_sample=6).fit(points)
+    # From 4,096 points UMAP would search neighbours with pynndescent.
+    with pytest.raises(LumenError, match=r"\(7\) to 4,095, got 4096"):
+        UMAPProjection(n_neighbors=5, fit_sample=UMAP_EXACT_LIMIT + 1).fit(points)
 
 
-def test_umap_places_the_rest_in_chunks_larger_than_a_small_batch(monkeypatch):
-    monkeypatch.setattr("litcore.projection.UMAP_SMALL_BATCH", 10)
+def test_umap_places_the_rest_in_chunks_with_a_fixed_epoch_count(monkeypatch):
+    import umap.umap_
+
+    layout = umap.umap_.optimize_layout_euclidean
+    epochs = []  # the epochs of each layout UMAP runs (the fit's, then transform's)
+
+    def counted_layout(*args, **kwargs):
+        epochs.append(args[4])
+        return layout(*args, **kwargs)
+
+    monkeypatch.setattr(umap.umap_, "optimize_layout_euclidean", counted_layout)
+    monkeypatch.setattr("litcore.projection.UMAP_CHUNK", 25)
     reports = []
-    umap = UMAPProjection(n_neighbors=5, fit_sample=40)
-    umap.fit(clusters(n_per=60), lambda done, total: reports.append(done))
-    steps = np.diff(reports)
-    assert reports[0] == 40 and reports[-1] == 120
-    assert len(steps) == 80 // 11 and (steps > 10).all()
+    projector = UMAPProjection(n_neighbors=5, fit_sample=40)
+    points = clusters(n_per=60)
+    projector.fit(points, lambda done, total: reports.append(done))
+    assert reports == [40, 65, 90, 115, 120]
+    assert epochs[1:] == [UMAP_PLACE_EPOCHS] * 4
+    # Points added later keep UMAP's own rule: 100 epochs for a small batch.
+    projector.transform(points[:2])
+    assert epochs[-1] == 100
 
 
 def test_umap_falls_back_to_pca_with_a_note_when_points_are_too_few():
@@ -232,9 +250,10 @@ import sys
 import numpy as np
 from numba.core.registry import CPUDispatcher
 from litcore.projection import UMAPProjection, warm_up_umap
+from litcore.projection_distances import _manhattan_kernel
 
 def compiled():
-    return sum(
+    return len(_manhattan_kernel().signatures) + sum(
         len(value.signatures)
         for name, module in list(sys.modules.items())
         if name.split(".")[0] in ("umap", "pynndescent")
@@ -245,13 +264,15 @@ def compiled():
 warm_up_umap()
 after_warm_up = compiled()
 points = np.random.default_rng(1).normal(size=(500, 32)).astype(np.float32)
-UMAPProjection().fit(points).transform(points[:3])
+for metric in ("cosine", "manhattan"):
+    UMAPProjection(metric=metric).fit(points).transform(points[:3])
 print(after_warm_up, compiled())
 """
 
 
 def test_umap_warm_up_compiles_everything_a_real_fit_and_transform_use():
-    """In a fresh process: after the warm-up, a real fit compiles nothing more."""
+    """In a fresh process: after the warm-up, real fits (the default metric and
+    manhattan, the one compiled distance) compile nothing more."""
     after_warm_up, after_fit = map(int, last_line(WARM_UP_CHECK).split())
     assert after_warm_up > 0
     assert after_fit == after_warm_up
