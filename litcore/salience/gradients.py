@@ -15,7 +15,6 @@ from typing import ClassVar
 import numpy as np
 import torch
 
-from litcore.models import bert_tape
 from litcore.models.classifier import SequenceClassifier
 from litcore.salience.base import SalienceMethod, precision_param
 from litcore.salience.inputs import (
@@ -26,7 +25,7 @@ from litcore.salience.inputs import (
     resolve_targets,
     word_embeddings,
 )
-from litcore.salience.targets import TargetFunction, output_columns
+from litcore.salience.targets import TargetFunction
 
 
 def embedding_gradients(
@@ -41,8 +40,7 @@ def embedding_gradients(
     The output is the target class's probability, or ``function``'s value
     (then ``wanted`` is all 0). One forward pass (on the bf16 weight copy if
     ``bf16``) both resolves the targets (None: the predicted class) and is
-    differentiated: by ``bert_tape`` where it covers the model (fp32 BERT),
-    else by autograd through ``model.salience_model``.
+    differentiated.
 
     Returns:
         (gradients, embeddings, classes, outputs): the tensors are
@@ -53,26 +51,19 @@ def embedding_gradients(
     """
     check_targets(model, wanted)
     batch = batch_of(model, [(item.token_ids, item.type_ids) for item in encoded])
-    embeddings = word_embeddings(model, batch["input_ids"])
-    mask, types = batch["attention_mask"], batch["token_type_ids"]
-    network = model.inference_model(bf16)
+    embeddings = word_embeddings(model, batch["input_ids"]).requires_grad_(True)
     with torch.enable_grad():
-        if bert_tape.supports(network):
-            tape = bert_tape.BertTape(network, embeddings, mask, types)
-            columns = output_columns(tape.logits, function)
-            gradient_of = tape.gradient
-        else:
-            embeddings.requires_grad_(True)
-            columns = outputs_from_embeddings(
-                model, embeddings, mask, types, bf16, function
-            )
-
-            def gradient_of(picked: torch.Tensor) -> torch.Tensor:
-                return torch.autograd.grad(picked, embeddings)[0]
-
+        columns = outputs_from_embeddings(
+            model,
+            embeddings,
+            batch["attention_mask"],
+            batch["token_type_ids"],
+            bf16,
+            function,
+        )
         classes, explained = resolve_targets(columns.detach().numpy(), wanted)
         picked = columns.gather(1, torch.as_tensor(classes)[:, None]).sum()
-        gradients = gradient_of(picked)
+        (gradients,) = torch.autograd.grad(picked, embeddings)
     return gradients, embeddings.detach(), classes, explained
 
 
