@@ -14,9 +14,10 @@ import dataclasses
 import streamlit as st
 
 from litcore.session import background
-from litcore.session.background import DONE, FAILED, BackgroundJob
+from litcore.session.background import DONE, BackgroundJob
 from litcore.ui import state
 from litcore.ui import workspace as ws
+from litcore.ui.progress import job_line
 from litcore.ui.sidebar import seed_filter_widgets
 from litcore.ui.slices import session_slices
 
@@ -82,17 +83,10 @@ def _rest_progress() -> None:
     if job is None:
         return
     status = job.status
-    if status.state == DONE:
-        st.rerun()
-    if status.state == FAILED:
-        st.warning(
-            f"Predicting the other examples failed ({status.message}); the pages "
-            f"show the first {len(workspace.data):,}."
-        )
-        return
-    st.progress(
-        status.fraction,
-        text=f"Predicting all {workspace.all_rows:,} examples in the background: "
+    job_line(
+        status,
+        f"Predicting all {workspace.all_rows:,} examples in the background: "
         f"{status.percent}%",
+        f"The pages show the first {len(workspace.data):,} examples: predicting "
+        "the others failed",
     )
-    st.caption(status.message)

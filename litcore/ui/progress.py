@@ -1,4 +1,5 @@
-"""Progress shown while a session loads: fine-tuning and predicting."""
+"""Progress shown while a session loads (fine-tuning and predicting) and while
+a background job runs."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import streamlit as st
 
 from litcore.models.outputs import ProgressFn
 from litcore.models.training_config import ProgressFn as TrainProgressFn
+from litcore.session.background import DONE, FAILED, JobStatus
 
 
 @contextmanager
@@ -76,3 +78,16 @@ class Bars:
             yield report
         finally:
             line.empty()
+
+
+def job_line(status: JobStatus, text: str, failure: str) -> None:
+    """A background job's sidebar line: its bar with ``text`` and what it is
+    doing; ``failure`` and the job's message once it failed; a rerun of the app
+    once it is done (which swaps in its result)."""
+    if status.state == DONE:
+        st.rerun()
+    if status.state == FAILED:
+        st.warning(f"{failure} ({status.message})")
+        return
+    st.progress(status.fraction, text=text)
+    st.caption(status.message)

@@ -18,7 +18,7 @@ from litcore.data.loading import read_source
 from litcore.models.probe_config import PROBE_KIND
 from litcore.session import demo
 from litcore.session import workspace as session
-from litcore.session.background import DONE, FAILED, BackgroundJob
+from litcore.session.background import DONE, BackgroundJob
 from litcore.session.choice import SourceChoice
 from litcore.session.heads import Head
 from litcore.session.loaders import (
@@ -31,7 +31,7 @@ from litcore.session.loaders import (
 from litcore.session.predictions import frame_report
 from litcore.session.workspace import Workspace
 from litcore.ui import cached, state
-from litcore.ui.progress import Bars
+from litcore.ui.progress import Bars, job_line
 
 
 @st.cache_data(show_spinner="Reading the data…", max_entries=8)
@@ -203,19 +203,12 @@ def _improvement_progress() -> None:
     if job is None:
         return
     status = job.status
-    if status.state == DONE:
-        st.rerun()
-    if status.state == FAILED:
-        st.warning(
-            f"The background fine-tune failed ({status.message}); the quick "
-            "model stays. Run `python -m litcore prepare-demo` to see why."
-        )
-        return
-    st.progress(
-        status.fraction,
-        text=f"Improving: fine-tuning in the background, {status.percent}%",
+    job_line(
+        status,
+        f"Improving: fine-tuning in the background, {status.percent}%",
+        "The quick model stays: the background fine-tune failed. Run "
+        "`python -m litcore prepare-demo` to see why",
     )
-    st.caption(status.message)
 
 
 def ensure_app_ran() -> None:
