@@ -18,8 +18,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import NamedTuple
 
-import numpy as np
 import pytest
+from same_runs import assert_same_predictions
 
 from litcore.api.errors import LumenError
 from litcore.cli import main
@@ -27,9 +27,8 @@ from litcore.data.dataset import ColumnMapping, from_frame
 from litcore.data.demo import load_demo
 from litcore.data.loading import read_path
 from litcore.models.ray_engine import RayOptions, predict_run_ray
-from litcore.store.run import EMBEDDINGS, open_run
+from litcore.store.run import open_run
 
-BF16_TOLERANCE = 2e-2  # as tests/test_ray_engine.py
 START_TIMEOUT_S = 180  # for a node to report "Ray runtime started"
 STOP_TIMEOUT_S = 30  # for a node's processes to exit after SIGTERM
 
@@ -186,15 +185,7 @@ def test_the_cli_predicts_on_a_two_node_cluster_like_the_default_engine(
     local, ray_run = open_run(tmp_path / "local"), open_run(tmp_path / "ray")
     assert ray_run.ids().tolist() == local.ids().tolist()
     assert ray_run.manifest.config["address"] == address
-    np.testing.assert_allclose(ray_run.probas(), local.probas(), atol=BF16_TOLERANCE)
-    for name in EMBEDDINGS:
-        np.testing.assert_allclose(
-            np.asarray(ray_run.embedding(name), np.float32),
-            np.asarray(local.embedding(name), np.float32),
-            atol=BF16_TOLERANCE,
-        )
-    ids = local.ids().tolist()
-    assert ray_run.predictions(ids).tokens[:] == local.predictions(ids).tokens[:]
+    assert_same_predictions(ray_run, local, local.ids().tolist())
 
 
 def test_auto_joins_the_cluster_started_on_this_machine(

@@ -9,6 +9,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from same_runs import assert_same_predictions
 from tiny_models import TINY_WORDS
 
 from litcore.cli import main
@@ -16,9 +17,7 @@ from litcore.data.dataset import ColumnMapping, from_frame
 from litcore.models.classifier import SequenceClassifier
 from litcore.models.ray_engine import RayOptions, predict_run_ray
 from litcore.session.runs import predict_run
-from litcore.store.run import EMBEDDINGS, open_run
-
-BF16_TOLERANCE = 2e-2  # what bf16 weights move a probability by, at most
+from litcore.store.run import open_run
 
 
 @pytest.fixture(scope="module")
@@ -61,15 +60,7 @@ def both_runs(local_ray, tiny_model_dir, reviews, tmp_path_factory):
 def test_ray_writes_the_same_predictions_as_the_default_engine(both_runs, reviews):
     local, ray_run = both_runs
     assert ray_run.ids().tolist() == reviews.frame["id"].tolist()
-    np.testing.assert_allclose(ray_run.probas(), local.probas(), atol=BF16_TOLERANCE)
-    for name in EMBEDDINGS:
-        np.testing.assert_allclose(
-            np.asarray(ray_run.embedding(name), np.float32),
-            np.asarray(local.embedding(name), np.float32),
-            atol=BF16_TOLERANCE,
-        )
-    ids = reviews.frame["id"].tolist()
-    assert ray_run.predictions(ids).tokens[:] == local.predictions(ids).tokens[:]
+    assert_same_predictions(ray_run, local, reviews.frame["id"].tolist())
     pd.testing.assert_frame_equal(ray_run.dataset().frame, local.dataset().frame)
 
 
