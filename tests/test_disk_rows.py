@@ -43,6 +43,7 @@ def _stored(tmp_path: Path, sizes: list[int], seed: int = 0):
 
 def test_every_kind_of_index_reads_what_the_matrix_holds(tmp_path, monkeypatch):
     monkeypatch.setattr(disk_rows, "SPAN_GAP", 3)  # both spans and separate reads
+    monkeypatch.setattr(disk_rows, "CONVERT_BLOCK", 4)  # converted in 14 blocks
     rows, matrix = _stored(tmp_path, [5, 1, 40, 7])
     assert rows.shape == matrix.shape == (53, WIDTH) and len(rows) == 53
     assert rows.dtype == np.float16 and rows.ndim == 2
