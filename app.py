@@ -46,6 +46,7 @@ PAGES = {
 navigation = st.navigation(PAGES, expanded=True)
 
 # torch and transformers load later, with the first page that needs a model.
+from litcore.session.collector import freeze_after_new  # noqa: E402
 from litcore.session.heap import (  # noqa: E402
     map_large_blocks,
     release_freed_memory,
@@ -71,7 +72,9 @@ render_sidebar(progress_area)
 first_rows.swap_in_all_rows(progress_area)  # after the sidebar: its filters carry
 links.write_url(navigation)
 shown = workspace.current()  # big data's per-row temporaries stay on the heap
-map_large_blocks(threshold_for_rows(len(shown.frame) if shown else 0))
+rows = len(shown.frame) if shown else 0
+map_large_blocks(threshold_for_rows(rows))
+freeze_after_new(shown, rows)  # the collector skips a big workspace's objects
 try:
     navigation.run()
 finally:  # after the page (even one that stops): load what later pages need
