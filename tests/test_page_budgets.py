@@ -19,6 +19,7 @@ from tiny_models import TINY_WORDS
 from litcore.session import background
 from litcore.ui import state
 from litcore.ui.point_charts import POINT_BUDGET, sample_order, within_budget
+from litcore.view.id_hashes import id_hashes
 from litcore.view.selection import Selection
 from litcore.view.table_pages import PAGE_SIZES
 
@@ -231,7 +232,7 @@ def test_within_budget_keeps_marked_then_selected_then_lowest_hashes():
     assert drawn.index.is_monotonic_increasing  # in the rows' order
     kept = set(drawn["id"])
     assert {"row49", "row0", "row40", "row41", "row3"} <= kept
-    hashes = pd.util.hash_array(ids.to_numpy(dtype=object))
+    hashes = id_hashes(ids)
     marked = {*selection.ids, "row49", "row0"}
     others = [i for i in ids[np.argsort(hashes)] if i not in marked][:5]
     assert kept - marked == set(others)
