@@ -88,11 +88,15 @@ def _row_blocks(
         yield start, np.asarray(embeddings[start : start + ROW_BLOCK], dtype)
 
 
+def _matrix(embeddings) -> np.ndarray | DiskRows:
+    """``embeddings`` as an array; ``DiskRows`` as they are (read by block)."""
+    return embeddings if isinstance(embeddings, DiskRows) else np.asarray(embeddings)
+
+
 def _check_embeddings(embeddings: np.ndarray, minimum: int) -> np.ndarray:
     """``embeddings`` as float16 or float32 (as given; other types as float32),
     checked: 2-D, at least ``minimum`` rows, finite. ``DiskRows`` stay on disk."""
-    if not isinstance(embeddings, DiskRows):
-        embeddings = np.asarray(embeddings)
+    embeddings = _matrix(embeddings)
     if embeddings.dtype not in (np.float16, np.float32):
         embeddings = embeddings.astype(np.float32)
     if embeddings.ndim != 2:
@@ -147,8 +151,7 @@ class PCAProjection(Projector):
 
     def transform(self, embeddings: np.ndarray) -> np.ndarray:
         """Coordinates ``<float32>[n, 2]`` of new points on the fitted components."""
-        if not isinstance(embeddings, DiskRows):
-            embeddings = np.asarray(embeddings)
+        embeddings = _matrix(embeddings)
         coords = np.empty((len(embeddings), 2), dtype=np.float32)
         for start, rows in _row_blocks(embeddings):
             coords[start : start + len(rows)] = (rows - self.mean_) @ self.components_.T

@@ -33,7 +33,6 @@ def reviews(tmp_path):
 def early(monkeypatch):
     """The first page from 8 rows once 16 or more are new (not 256 of 1,024)."""
     monkeypatch.setattr(first_rows, "FIRST_ROWS", 8)
-    monkeypatch.setattr(first_rows.first_rows, "__defaults__", (8,))
     monkeypatch.setattr(first_rows, "EARLY_FROM", 16)
 
 

@@ -40,9 +40,9 @@ def unpredicted(
     return len(store.missing(model.fingerprint, ids))
 
 
-def first_rows(data: Dataset, rows: int = FIRST_ROWS) -> Dataset:
-    """``data``'s first ``rows`` rows, as a dataset of their own."""
-    frame = data.frame.iloc[:rows].reset_index(drop=True)
+def first_rows(data: Dataset) -> Dataset:
+    """``data``'s first ``FIRST_ROWS`` rows, as a dataset of their own."""
+    frame = data.frame.iloc[:FIRST_ROWS].reset_index(drop=True)
     return Dataset(data.name, frame, data.labels, data.report)
 
 

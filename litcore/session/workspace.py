@@ -385,13 +385,12 @@ def build_workspace(
     revision = None if choice.model_source in TRAIN_CONFIGS else choice.revision
     model = loaders.load_model(model_dir, choice.trust_remote_code, revision)
     everything, rest_job = data, None
+    store = loaders.prediction_store()
     if early_first_page and _one_classifier_on_given_data(choice):
-        store = loaders.prediction_store()
         if first_rows.unpredicted(model, data, store) >= first_rows.EARLY_FROM:
             data = first_rows.first_rows(data)
     frame = _predicted(model, data, loaders, progress, "Predicting")
     if data is not everything:  # the first rows are stored: the job skips them
-        store = loaders.prediction_store()
         rest_job = first_rows.predict_in_background(model, everything, store).name
     model_b = None
     if choice.compare_source:

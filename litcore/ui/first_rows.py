@@ -17,12 +17,9 @@ from litcore.session import background
 from litcore.session.background import DONE, BackgroundJob
 from litcore.ui import state
 from litcore.ui import workspace as ws
-from litcore.ui.progress import job_line
+from litcore.ui.progress import JOB_REFRESH_S, job_line
 from litcore.ui.sidebar import seed_filter_widgets
 from litcore.ui.slices import session_slices
-
-# Seconds between the sidebar's progress refreshes.
-REFRESH_S = 2.0
 
 
 def rest_job() -> BackgroundJob | None:
@@ -67,7 +64,7 @@ def _carry_over(first_fingerprint: str, workspace) -> None:
 
 def rest_status() -> None:
     """The sidebar's progress line while the other rows are predicted
-    (refreshed every ``REFRESH_S``; the app reruns, and so swaps, when done).
+    (refreshed every ``JOB_REFRESH_S``; the app reruns, and so swaps, when done).
 
     Nothing once the job is done: ``swap_in_all_rows`` swaps later in this run.
     """
@@ -77,7 +74,7 @@ def rest_status() -> None:
             _rest_progress()
 
 
-@st.fragment(run_every=REFRESH_S)
+@st.fragment(run_every=JOB_REFRESH_S)
 def _rest_progress() -> None:
     job, workspace = rest_job(), ws.current()
     if job is None:

@@ -80,6 +80,10 @@ class Bars:
             line.empty()
 
 
+# Seconds between refreshes of a background job's sidebar line.
+JOB_REFRESH_S = 2.0
+
+
 def job_line(status: JobStatus, text: str, failure: str) -> None:
     """A background job's sidebar line: its bar with ``text`` and what it is
     doing; ``failure`` and the job's message once it failed; a rerun of the app

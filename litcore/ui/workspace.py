@@ -31,7 +31,7 @@ from litcore.session.loaders import (
 from litcore.session.predictions import frame_report
 from litcore.session.workspace import Workspace
 from litcore.ui import cached, state
-from litcore.ui.progress import Bars, job_line
+from litcore.ui.progress import JOB_REFRESH_S, Bars, job_line
 
 
 @st.cache_data(show_spinner="Reading the data…", max_entries=8)
@@ -190,14 +190,14 @@ def swap_in_fine_tuned(progress_area) -> None:
 
 def improvement_status() -> None:
     """The sidebar's "improving: fine-tuning in the background, n%" line while
-    the session shows the probe (refreshed every 2 s; the app reruns, and so
-    swaps models, when the job is done)."""
+    the session shows the probe (refreshed every ``JOB_REFRESH_S``; the app
+    reruns, and so swaps models, when the job is done)."""
     if improvement_job() is not None:
         with st.sidebar:
             _improvement_progress()
 
 
-@st.fragment(run_every=2.0)
+@st.fragment(run_every=JOB_REFRESH_S)
 def _improvement_progress() -> None:
     job = improvement_job()
     if job is None:
